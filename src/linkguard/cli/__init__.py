@@ -1,0 +1,65 @@
+"""The ``linkguard`` command line: thin doors onto the library.
+
+Each command lives in its own module of this package and registers itself on :data:`app`
+(or :data:`neo4j_app`) when imported below. Commands print data to stdout and progress and
+logs to stderr; exit codes are 0 success, 1 runtime failure, 2 bad usage or bad input.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from linkguard import __version__
+
+__all__ = ["app", "main", "neo4j_app"]
+
+app = typer.Typer(
+    name="linkguard",
+    help=(
+        "Find fraud in marketplace transaction graphs before a loan is granted.\n\n"
+        "Example: linkguard analyze samples/market --out out/snapshot"
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode="rich",
+)
+neo4j_app = typer.Typer(
+    name="neo4j",
+    help=(
+        "Neo4j: a local dev server, loading a data directory, named investigation queries.\n\n"
+        "Example: linkguard neo4j load samples/market"
+    ),
+    no_args_is_help=True,
+)
+app.add_typer(neo4j_app, name="neo4j")
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"linkguard {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
+    ),
+) -> None:
+    """Find fraud in marketplace transaction graphs before a loan is granted."""
+
+
+def _register() -> None:
+    # Importing a command module attaches its commands to the apps above.
+    from linkguard.cli import analyze, synth  # noqa: F401
+
+
+def main() -> None:
+    """Console-script entry point."""
+    _register()
+    from linkguard.cli._common import run_app
+
+    sys.exit(run_app(app))

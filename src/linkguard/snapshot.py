@@ -1,0 +1,200 @@
+"""An analysis snapshot (contract section 2): the files ``analyze`` writes and ``serve`` reads.
+
+A snapshot is written into a sibling temporary directory and renamed into place, so a reader
+never sees half of one; ``summary.json`` is written last and marks a snapshot as complete.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from linkguard.errors import SnapshotInvalid, SnapshotNotFound
+
+__all__ = [
+    "SNAPSHOT_COLUMNS",
+    "Snapshot",
+    "empty_table",
+    "read_snapshot",
+    "write_snapshot",
+]
+
+#: Columns every snapshot file holds at least, with their Arrow types.
+SNAPSHOT_COLUMNS: dict[str, dict[str, pa.DataType]] = {
+    "flags": {
+        "account_id": pa.string(),
+        "code": pa.string(),
+        "severity": pa.string(),
+        "score": pa.float64(),
+        "reason": pa.string(),
+        "evidence": pa.string(),
+    },
+    "accounts": {
+        "account_id": pa.string(),
+        "risk_level": pa.string(),
+        "risk_score": pa.float64(),
+        "reason_codes": pa.list_(pa.string()),
+        "cluster_id": pa.string(),
+    },
+    "clusters": {
+        "cluster_id": pa.string(),
+        "account_id": pa.string(),
+        "size": pa.int64(),
+        "identifier_kinds": pa.list_(pa.string()),
+    },
+    "rings": {
+        "ring_id": pa.string(),
+        "account_id": pa.string(),
+        "role": pa.string(),
+        "ring_score": pa.float64(),
+        "density": pa.float64(),
+    },
+    "concentration": {
+        "seller_id": pa.string(),
+        "orders": pa.int64(),
+        "buyers": pa.int64(),
+        "gmv": pa.float64(),
+        "hhi": pa.float64(),
+        "top1_share": pa.float64(),
+        "top5_share": pa.float64(),
+        "linked_buyer_share": pa.float64(),
+        "ring_buyer_share": pa.float64(),
+        "adjusted_gmv": pa.float64(),
+    },
+}
+
+SUMMARY_FILE = "summary.json"
+QUARANTINE_DIR = "quarantine"
+
+
+@dataclass
+class Snapshot:
+    """The tables of one analysis run, plus its summary and quarantined input rows."""
+
+    flags: pd.DataFrame
+    accounts: pd.DataFrame
+    clusters: pd.DataFrame
+    rings: pd.DataFrame
+    concentration: pd.DataFrame
+    summary: dict[str, Any]
+    quarantine: dict[str, pd.DataFrame] = field(default_factory=dict)
+    #: Additional tables beyond the contract (written as ``NAME.parquet``).
+    extra: dict[str, pd.DataFrame] = field(default_factory=dict)
+    path: Path | None = None
+
+    def table(self, name: str) -> pd.DataFrame:
+        frame: pd.DataFrame = getattr(self, name) if name in SNAPSHOT_COLUMNS else self.extra[name]
+        return frame
+
+
+def empty_table(name: str) -> pd.DataFrame:
+    """An empty frame with the contract's columns for snapshot file ``name``."""
+    schema = pa.schema(list(SNAPSHOT_COLUMNS[name].items()))
+    return schema.empty_table().to_pandas()
+
+
+def _to_arrow(name: str, frame: pd.DataFrame) -> pa.Table:
+    required = SNAPSHOT_COLUMNS.get(name, {})
+    missing = [c for c in required if c not in frame.columns]
+    if missing:
+        raise SnapshotInvalid(f"{name}.parquet: missing columns {missing}")
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    for col, typ in required.items():
+        i = table.schema.get_field_index(col)
+        if table.schema.field(i).type != typ:
+            table = table.set_column(i, pa.field(col, typ), table.column(i).cast(typ))
+    return table
+
+
+def write_snapshot(snapshot: Snapshot, out_dir: str | os.PathLike[str]) -> Path:
+    """Write ``snapshot`` to ``out_dir`` atomically and return the final path.
+
+    The files go to a hidden sibling directory first; when everything (``summary.json`` last)
+    is on disk, the directory is renamed into place. An existing snapshot at ``out_dir`` is
+    replaced only after the new one is complete.
+    """
+    out = Path(out_dir).resolve()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.parent / f".{out.name}.tmp-{uuid.uuid4().hex[:8]}"
+    tmp.mkdir()
+    try:
+        for name in SNAPSHOT_COLUMNS:
+            pq.write_table(_to_arrow(name, snapshot.table(name)), tmp / f"{name}.parquet")
+        for name, frame in snapshot.extra.items():
+            pq.write_table(_to_arrow(name, frame), tmp / f"{name}.parquet")
+        qdir = tmp / QUARANTINE_DIR
+        qdir.mkdir()
+        for table, rows in snapshot.quarantine.items():
+            if len(rows):
+                rows.to_csv(qdir / f"{table}.csv", index=False)
+        with open(tmp / SUMMARY_FILE, "w", encoding="utf-8") as fh:
+            json.dump(snapshot.summary, fh, indent=2, sort_keys=True, default=str)
+            fh.flush()
+            os.fsync(fh.fileno())
+        _replace_dir(tmp, out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    snapshot.path = out
+    return out
+
+
+def _replace_dir(new: Path, target: Path) -> None:
+    if not target.exists():
+        new.rename(target)
+        return
+    if not target.is_dir():
+        raise SnapshotInvalid(f"{target} exists and is not a directory")
+    old = target.parent / f".{target.name}.old-{uuid.uuid4().hex[:8]}"
+    target.rename(old)
+    try:
+        new.rename(target)
+    except BaseException:
+        old.rename(target)
+        raise
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def read_snapshot(path: str | os.PathLike[str]) -> Snapshot:
+    """Load a complete snapshot, checking that every contract file and column is there."""
+    root = Path(path)
+    if not root.is_dir():
+        raise SnapshotNotFound(f"no snapshot at {root}")
+    summary_file = root / SUMMARY_FILE
+    if not summary_file.is_file():
+        raise SnapshotInvalid(f"{root} is not a complete snapshot: {SUMMARY_FILE} is missing")
+    try:
+        summary = json.loads(summary_file.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise SnapshotInvalid(f"{summary_file}: unreadable ({exc})") from exc
+    tables: dict[str, pd.DataFrame] = {}
+    for name, columns in SNAPSHOT_COLUMNS.items():
+        file = root / f"{name}.parquet"
+        try:
+            table = pq.read_table(file)
+        except (OSError, pa.ArrowException) as exc:
+            raise SnapshotInvalid(f"{file}: unreadable ({exc})") from exc
+        missing = [c for c in columns if c not in table.column_names]
+        if missing:
+            raise SnapshotInvalid(f"{file}: missing columns {missing}")
+        tables[name] = table.to_pandas()
+    extra = {}
+    for file in sorted(root.glob("*.parquet")):
+        if file.stem not in SNAPSHOT_COLUMNS:
+            extra[file.stem] = pq.read_table(file).to_pandas()
+    quarantine = {
+        f.stem: pd.read_csv(f, dtype=str, keep_default_na=False)
+        for f in sorted((root / QUARANTINE_DIR).glob("*.csv"))
+    }
+    return Snapshot(
+        summary=summary, quarantine=quarantine, extra=extra, path=root, **tables
+    )

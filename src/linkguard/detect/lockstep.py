@@ -1,0 +1,206 @@
+"""Lockstep buying: groups of buyers that hit the same sellers inside the same short windows.
+
+CopyCatch (Beutel et al., WWW 2013) in its simplest time-bucketed form. Orders fall into
+cells ``(seller, time bucket)``; two buyers are in lockstep when they share at least
+``min_shared_windows`` cells; groups are the connected components of such pairs. A flash
+sale puts hundreds of buyers into one cell once, which never adds up to repeated
+co-occurrence; a ring's bursts do. Buckets are laid on two grids half a window apart so a
+burst that straddles a bucket edge is still seen whole on one of them.
+
+Examples
+--------
+>>> import numpy as np
+>>> hour = 3600
+>>> # buyers 0-3 hit seller 9 together in three different hours; 100 flash buyers once
+>>> b = np.r_[np.tile(np.arange(4), 3), np.arange(10, 110)]
+>>> s = np.r_[np.full(12, 9), np.full(100, 8)]
+>>> t = np.r_[np.repeat([0, 50, 90], 4) * hour, np.full(100, 7 * hour)]
+>>> res = lockstep_groups(b, s, t)
+>>> [g.buyers.tolist() for g in res.groups], [g.sellers.tolist() for g in res.groups]
+([[0, 1, 2, 3]], [[9]])
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import igraph as ig
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+__all__ = ["LockstepGroup", "LockstepParams", "LockstepResult", "lockstep_groups"]
+
+IntArray = npt.NDArray[np.int64]
+
+
+@dataclass(frozen=True)
+class LockstepParams:
+    """Window length and how much co-occurrence makes lockstep."""
+
+    window_seconds: int = 3600
+    min_shared_windows: int = 3
+    min_group: int = 3
+    #: A seller belongs to a group when group buyers met there in this many windows.
+    min_seller_windows: int = 2
+
+
+@dataclass(frozen=True)
+class LockstepGroup:
+    """Buyers (codes) acting together, the sellers they hit, and in how many windows."""
+
+    buyers: IntArray
+    sellers: IntArray
+    windows: int
+    max_shared_windows: int
+
+
+@dataclass(frozen=True)
+class LockstepResult:
+    groups: list[LockstepGroup]
+
+
+def _cells(buyer: IntArray, seller: IntArray, ts: IntArray, window: int, offset: int
+           ) -> tuple[IntArray, IntArray, IntArray]:
+    """Distinct (cell, buyer) memberships; returns cell ids, buyers and each cell's seller."""
+    bucket = (ts + offset) // window
+    bucket = bucket - bucket.min(initial=0)
+    n_buckets = int(bucket.max(initial=0)) + 1
+    cell_key = seller * n_buckets + bucket
+    key = np.unique(cell_key * (int(buyer.max(initial=0)) + 1) + buyer)
+    stride = int(buyer.max(initial=0)) + 1
+    cell, who = key // stride, key % stride
+    return cell, who, cell // n_buckets
+
+
+def _prune(cell: IntArray, who: IntArray, min_windows: int) -> npt.NDArray[np.bool_]:
+    """Keep memberships whose cell has 2+ kept buyers and whose buyer has enough kept cells."""
+    keep = np.ones(len(cell), dtype=np.bool_)
+    while True:
+        _, cinv, ccount = np.unique(cell[keep], return_inverse=True, return_counts=True)
+        _, binv, bcount = np.unique(who[keep], return_inverse=True, return_counts=True)
+        ok = (ccount[cinv] >= 2) & (bcount[binv] >= min_windows)
+        if ok.all():
+            return keep
+        idx = np.flatnonzero(keep)
+        keep[idx[~ok]] = False
+
+
+def _pair_counts(cell: IntArray, who: IntArray, stride: int) -> tuple[IntArray, IntArray]:
+    """Co-occurrence counts of buyer pairs (keys ``lo * stride + hi``) over shared cells."""
+    order = np.lexsort((who, cell))
+    cell, who = cell[order], who[order]
+    starts = np.flatnonzero(np.r_[True, cell[1:] != cell[:-1]])
+    sizes = np.diff(np.r_[starts, len(cell)])
+    keys = []
+    for k in np.unique(sizes):
+        groups = starts[sizes == k]
+        block = who[groups[:, None] + np.arange(k)[None, :]]
+        i, j = np.triu_indices(int(k), 1)
+        keys.append((block[:, i] * stride + block[:, j]).ravel())
+    if not keys:
+        e = np.zeros(0, dtype=np.int64)
+        return e, e
+    uniq, counts = np.unique(np.concatenate(keys), return_counts=True)
+    return uniq, counts.astype(np.int64)
+
+
+def lockstep_groups(
+    buyer: npt.ArrayLike, seller: npt.ArrayLike, ts: npt.ArrayLike,
+    params: LockstepParams | None = None,
+) -> LockstepResult:
+    """Find groups of buyers that repeatedly buy from the same sellers in the same windows.
+
+    Parameters
+    ----------
+    buyer, seller
+        Account codes per order.
+    ts
+        Order times in seconds since the epoch.
+    params
+        Window and thresholds.
+
+    Notes
+    -----
+    Memberships are pruned to a fixed point first (a buyer needs ``min_shared_windows``
+    shared cells, a cell two buyers), so pair counting only touches the candidates:
+    O(n log n) plus the sum of squared sizes of the surviving cells.
+    """
+    params = params or LockstepParams()
+    b = np.asarray(buyer, dtype=np.int64)
+    s = np.asarray(seller, dtype=np.int64)
+    t = np.asarray(ts, dtype=np.int64)
+    if len(b) == 0:
+        return LockstepResult([])
+    stride = int(max(b.max(), s.max())) + 1
+    w = params.window_seconds
+    pair_keys, pair_counts = [], []
+    memberships = []
+    for offset in (0, w // 2):
+        cell, who, cell_seller = _cells(b, s, t, w, offset)
+        keep = _prune(cell, who, params.min_shared_windows)
+        cell, who, cell_seller = cell[keep], who[keep], cell_seller[keep]
+        keys, counts = _pair_counts(cell, who, stride)
+        pair_keys.append(keys)
+        pair_counts.append(counts)
+        memberships.append((cell, who, cell_seller))
+    keys = np.concatenate(pair_keys)
+    counts = np.concatenate(pair_counts)
+    order = np.lexsort((-counts, keys))
+    keys, counts = keys[order], counts[order]
+    first = np.r_[True, keys[1:] != keys[:-1]]
+    keys, counts = keys[first], counts[first]  # the better of the two grids per pair
+    strong = counts >= params.min_shared_windows
+    if not strong.any():
+        return LockstepResult([])
+    lo, hi = keys[strong] // stride, keys[strong] % stride
+    nodes, inv = np.unique(np.r_[lo, hi], return_inverse=True)
+    g = ig.Graph(n=len(nodes), edges=inv.reshape(2, -1).T, directed=False)
+    membership = np.asarray(g.connected_components().membership, dtype=np.int64)
+    comp_sizes = np.bincount(membership)
+    big = np.flatnonzero(comp_sizes >= params.min_group)
+    renumber = np.full(len(comp_sizes), -1, dtype=np.int64)
+    renumber[big] = np.arange(len(big))
+    group_of = np.full(stride, -1, dtype=np.int64)
+    group_of[nodes] = renumber[membership]
+    pair_group = renumber[membership[inv[: len(lo)]]]
+    max_shared = np.zeros(len(big), dtype=np.int64)
+    np.maximum.at(max_shared, pair_group[pair_group >= 0], counts[strong][pair_group >= 0])
+    sellers, windows = _group_sellers(memberships, group_of, len(big), params)
+    out = [
+        LockstepGroup(
+            buyers=np.flatnonzero(group_of == gi), sellers=sellers[gi],
+            windows=int(windows[gi]), max_shared_windows=int(max_shared[gi]),
+        )
+        for gi in range(len(big))
+    ]
+    out.sort(key=lambda grp: (-len(grp.buyers), int(grp.buyers[0])))
+    return LockstepResult(out)
+
+
+def _group_sellers(
+    memberships: list[tuple[IntArray, IntArray, IntArray]], group_of: IntArray, n_groups: int,
+    params: LockstepParams,
+) -> tuple[list[IntArray], IntArray]:
+    """Per group: sellers where 2+ members met in ``min_seller_windows`` windows, and the
+    number of windows in which 2+ members met (the better of the two grids)."""
+    best_windows = np.zeros(n_groups, dtype=np.int64)
+    best_sellers: list[IntArray] = [np.zeros(0, dtype=np.int64)] * n_groups
+    for cell, who, cell_seller in memberships:
+        gsel = group_of[who]
+        frame = pd.DataFrame({"group": gsel, "cell": cell, "seller": cell_seller})[gsel >= 0]
+        met = frame.groupby(["group", "cell", "seller"], sort=False).size()
+        met = met[met >= 2].reset_index()[["group", "seller"]]
+        per_group = met.groupby("group").size()
+        per_seller = met.groupby(["group", "seller"]).size()
+        per_seller = per_seller[per_seller >= params.min_seller_windows].reset_index()
+        sellers_of = {
+            int(gid): np.sort(part["seller"].to_numpy(dtype=np.int64))
+            for gid, part in per_seller.groupby("group")
+        }
+        for gid, n_met in per_group.items():
+            gi = int(gid)  # type: ignore[arg-type]
+            if n_met > best_windows[gi]:
+                best_windows[gi] = n_met
+                best_sellers[gi] = sellers_of.get(gi, np.zeros(0, dtype=np.int64))
+    return best_sellers, best_windows

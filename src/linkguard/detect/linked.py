@@ -141,12 +141,12 @@ def linked_accounts(
     acc, val = values.account[keep], values.value[keep]
     order = np.lexsort((acc, val))
     acc, val = acc[order], val[order]
-    boundaries = np.flatnonzero(np.r_[True, val[1:] != val[:-1]])
+    boundaries = np.flatnonzero(np.r_[True, val[1:] != val[:-1]]) if len(val) else val
     sizes = np.diff(np.r_[boundaries, len(val)])
     group_values = val[boundaries]
     a, b, g = _pairs_within_groups(acc, boundaries, sizes)
     pair_w = w[group_values[g]]
-    lo, hi = np.minimum(a, b), np.maximum(a, b)
+    lo, hi = np.minimum(a, b).astype(np.int64), np.maximum(a, b).astype(np.int64)
     key = lo * n_accounts + hi
     uniq, inv = np.unique(key, return_inverse=True)
     total = np.bincount(inv, weights=pair_w, minlength=len(uniq))

@@ -146,6 +146,8 @@ def lockstep_groups(
         memberships.append((cell, who, cell_seller))
     keys = np.concatenate(pair_keys)
     counts = np.concatenate(pair_counts)
+    if len(keys) == 0:
+        return LockstepResult([])
     order = np.lexsort((-counts, keys))
     keys, counts = keys[order], counts[order]
     first = np.r_[True, keys[1:] != keys[:-1]]

@@ -179,6 +179,33 @@ def dense_rings(
     return result
 
 
+def _prune_members(
+    rows: IntArray, cols: IntArray, eu: IntArray, ev: IntArray, nr: int,
+    row_deg: FloatArray, col_deg: FloatArray, total_edges: float, params: RingParams,
+) -> tuple[IntArray, IntArray]:
+    """Drop members whose edges into the rest of the block are no more than chance.
+
+    Camouflage pulls popular shops into a ring's block: a shop with 5,000 buyers that sold
+    to ten ring accounts is expected to (its configuration-model expectation is high), a ring
+    shop that sold to thirty of them is not. Alternates over sellers and buyers until stable.
+    """
+    for _ in range(10):
+        in_r = np.isin(eu, rows)
+        in_c = np.isin(ev - nr, cols)
+        both = in_r & in_c
+        e_col = np.bincount(ev[both] - nr, minlength=len(col_deg))[cols]
+        lam_col = col_deg[cols] * row_deg[rows].sum() / total_edges
+        keep_c = cols[(e_col >= 2) & (e_col >= params.min_lift * lam_col)]
+        both = in_r & np.isin(ev - nr, keep_c)
+        e_row = np.bincount(eu[both], minlength=len(row_deg))[rows]
+        lam_row = row_deg[rows] * col_deg[keep_c].sum() / total_edges
+        keep_r = rows[(e_row >= 1) & (e_row >= params.min_lift * lam_row)]
+        if len(keep_r) == len(rows) and len(keep_c) == len(cols):
+            break
+        rows, cols = keep_r, keep_c
+    return rows, cols
+
+
 def _accept_parts(
     block: IntArray,
     u: IntArray,
@@ -195,6 +222,10 @@ def _accept_parts(
     in_block[block] = True
     e_sel = in_block[u] & in_block[v]
     eu, ev = u[e_sel], v[e_sel]
+    rows, cols = block[block < nr], block[block >= nr] - nr
+    rows, cols = _prune_members(rows, cols, eu, ev, nr, row_deg, col_deg, total_edges, params)
+    keep = np.isin(eu, rows) & np.isin(ev - nr, cols)
+    eu, ev = eu[keep], ev[keep]
     nodes, inv = np.unique(np.r_[eu, ev], return_inverse=True)
     if len(nodes) == 0:
         return []
@@ -212,8 +243,9 @@ def _accept_parts(
         density = edges / (len(rows) * len(cols))
         if density < params.min_density:
             continue
+        # Edges beyond a spanning tree: a star (one shop, its customers) has none.
         excess = edges - (len(rows) + len(cols) - 1)
-        expected = float((row_deg[rows] - 1).sum() * col_deg[cols].sum() / total_edges)
+        expected = float(row_deg[rows].sum() * col_deg[cols].sum() / total_edges)
         lift = excess / max(expected, 1e-9)
         log10_p = _poisson_log10_tail(excess, expected)
         if lift < params.min_lift or log10_p < params.min_log10_p:

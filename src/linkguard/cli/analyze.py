@@ -1,0 +1,91 @@
+"""``linkguard analyze``: the main job."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from linkguard.cli import app
+from linkguard.cli._common import FORMAT_OPTION, err_console, print_json
+from linkguard.detection import StageTimer
+
+STAGE_TEXT = {
+    "ingest": "reading and validating input",
+    "graph": "building graphs",
+    "linked": "linking accounts",
+    "rings": "peeling dense rings",
+    "lockstep": "finding lockstep groups",
+    "cycles": "searching money cycles",
+    "concentration": "measuring concentration",
+    "flags": "scoring flags",
+    "write": "writing snapshot",
+}
+
+
+@app.command(
+    epilog=(
+        "Examples:\n\n"
+        "  linkguard analyze samples/market --out out/snapshot\n\n"
+        "  linkguard analyze data/ --out snapshots/2026-11-28 --ruleset my-rules.toml --format json"
+    )
+)
+def analyze(
+    data_dir: Path = typer.Argument(..., help="Data directory: orders, accounts, identifiers, "
+                                    "loans as .csv, .csv.gz or .parquet."),
+    out: Path = typer.Option(..., "--out", "-o", help="Snapshot directory to write (atomically)."),
+    ruleset: Path | None = typer.Option(
+        None, "--ruleset", help="Ruleset TOML file (default: the shipped ruleset)."
+    ),
+    fmt: str = FORMAT_OPTION,
+) -> None:
+    """Ingest a data directory, detect fraud structures, and write a snapshot of risk flags."""
+    from linkguard.analysis import run_analysis
+
+    with Progress(
+        SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
+        console=err_console, transient=True, disable=not err_console.is_terminal,
+    ) as progress:
+        task = progress.add_task("starting", total=None)
+
+        def on_stage(name: str) -> None:
+            progress.update(task, description=STAGE_TEXT.get(name, name))
+            if not err_console.is_terminal:
+                err_console.print(f"[dim]{STAGE_TEXT.get(name, name)}...[/]")
+
+        snapshot = run_analysis(data_dir, out, ruleset_path=ruleset,
+                                timer=StageTimer(progress=on_stage))
+    summary = snapshot.summary
+    if fmt == "json":
+        print_json(summary)
+        return
+    _print_summary(summary, out)
+
+
+def _print_summary(summary: dict[str, object], out: Path) -> None:
+    from rich.console import Console
+
+    console = Console()
+    inputs = summary.get("inputs", {})
+    table = Table(title="input", show_edge=False)
+    for col in ("table", "rows in", "loaded", "quarantined"):
+        table.add_column(col, justify="right" if col != "table" else "left")
+    assert isinstance(inputs, dict)
+    for name, rep in inputs.items():
+        table.add_row(name, f"{rep['rows_in']:,}", f"{rep['rows_loaded']:,}",
+                      f"{rep['rows_quarantined']:,}")
+    console.print(table)
+    flags = summary.get("flags", {})
+    assert isinstance(flags, dict)
+    ftable = Table(title="flags", show_edge=False)
+    ftable.add_column("code")
+    ftable.add_column("accounts", justify="right")
+    for code, count in flags.items():
+        ftable.add_row(code, f"{count:,}")
+    console.print(ftable)
+    console.print(
+        f"snapshot [bold]{summary['snapshot_id']}[/] written to {out} "
+        f"({summary['flagged_accounts']:,} flagged accounts of {summary['accounts']:,})"
+    )

@@ -1,0 +1,112 @@
+"""Self-dealing: a seller whose buyers are its own other accounts.
+
+A buyer is a puppet of a seller when both sit in the same linked-account cluster (they share
+strong identifiers directly or through a chain of the owner's accounts). The evidence is the
+puppets, the identifier kinds they share with the seller, and the share of the seller's GMV
+they made.
+
+Examples
+--------
+>>> import numpy as np
+>>> from linkguard.graph import identifier_values, trade_pairs
+>>> iv = identifier_values([0, 1, 2], ["phone", "phone", "ip"], ["p", "p", "x"])
+>>> pairs = trade_pairs([1, 2, 2], [0, 0, 0], [60.0, 20.0, 20.0], [0, 0, 0], [5, 5, 5])
+>>> res = self_dealing(pairs, np.array([0, 0, -1]), iv)
+>>> [(f.seller, f.puppets.tolist(), round(f.gmv_share, 2), f.kinds) for f in res.findings]
+[(0, [1], 0.6, ('phone',))]
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from linkguard.graph import IdentifierValues, TradePairs
+from linkguard.schema import STRONG_IDENTIFIER_KINDS
+
+__all__ = ["SelfDealing", "SelfDealingResult", "self_dealing"]
+
+IntArray = npt.NDArray[np.int64]
+
+
+@dataclass(frozen=True)
+class SelfDealing:
+    """A seller, its puppet buyers, their orders and share of its GMV, the kinds they share."""
+
+    seller: int
+    puppets: IntArray
+    orders: int
+    amount: float
+    gmv_share: float
+    kinds: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class SelfDealingResult:
+    findings: list[SelfDealing]
+    #: Per trade pair: the buyer is a puppet of the seller.
+    pair_mask: npt.NDArray[np.bool_]
+
+
+def self_dealing(
+    pairs: TradePairs, cluster_of: IntArray, values: IdentifierValues
+) -> SelfDealingResult:
+    """Find sellers that buy from themselves through linked accounts.
+
+    Parameters
+    ----------
+    pairs
+        Trade pairs.
+    cluster_of
+        Linked-account cluster per account code (-1 unlinked).
+    values
+        Account-identifier memberships, for the evidence of which kinds are shared.
+    """
+    cb, cs = cluster_of[pairs.buyer], cluster_of[pairs.seller]
+    mask = (cb >= 0) & (cb == cs) & (pairs.buyer != pairs.seller)
+    if not mask.any():
+        return SelfDealingResult([], mask)
+    gmv = pd.Series(pairs.amount).groupby(pairs.seller).sum()
+    sel = pd.DataFrame(
+        {"seller": pairs.seller[mask], "buyer": pairs.buyer[mask],
+         "orders": pairs.orders[mask], "amount": pairs.amount[mask]}
+    )
+    kinds = _shared_kinds(sel, values)
+    findings = []
+    for seller, part in sel.groupby("seller", sort=True):
+        s = int(seller)  # type: ignore[call-overload]
+        amount = float(part["amount"].sum())
+        findings.append(
+            SelfDealing(
+                seller=s,
+                puppets=np.sort(part["buyer"].to_numpy(dtype=np.int64)),
+                orders=int(part["orders"].sum()),
+                amount=amount,
+                gmv_share=amount / float(gmv.loc[s]) if gmv.loc[s] > 0 else 0.0,
+                kinds=kinds.get(s, ()),
+            )
+        )
+    return SelfDealingResult(findings, mask)
+
+
+def _shared_kinds(sel: pd.DataFrame, values: IdentifierValues) -> dict[int, tuple[str, ...]]:
+    """Strong identifier kinds each seller shares directly with at least one of its puppets."""
+    memberships = pd.DataFrame(
+        {"account": values.account, "value": values.value,
+         "kind": values.kind_of_value[values.value]}
+    )
+    memberships = memberships[memberships["kind"].isin(list(STRONG_IDENTIFIER_KINDS))]
+    seller_values = sel[["seller"]].drop_duplicates().merge(
+        memberships, left_on="seller", right_on="account"
+    )[["seller", "value", "kind"]]
+    buyer_values = sel[["seller", "buyer"]].merge(
+        memberships, left_on="buyer", right_on="account"
+    )[["seller", "value"]]
+    shared = seller_values.merge(buyer_values, on=["seller", "value"])
+    return {
+        int(seller): tuple(sorted(set(part["kind"].astype(str))))  # type: ignore[call-overload]
+        for seller, part in shared.groupby("seller")
+    }

@@ -1,0 +1,92 @@
+"""Findings to flags: severity, score and reason from the ruleset; per-account risk.
+
+A :class:`Finding` is what a detector says about one account in plain facts (counts, shares,
+ids, identifier kinds). The ruleset turns it into a flag: the metric named by the rule picks a
+severity tier and a score, and the facts fill the reason template. An account's risk level is
+its most serious flag; its risk score combines its flags' scores as independent evidence
+(``1 - prod(1 - score)``); its reason codes are its flags, most important first, at most four.
+
+Examples
+--------
+>>> from linkguard.rules.ruleset import load_ruleset
+>>> f = Finding("s1", "HIGH_CONCENTRATION", {"hhi": 6000.0, "top1_share": 0.7,
+...             "top5_share": 1.0, "orders": 40})
+>>> flags, accounts = apply_rules([f], load_ruleset())
+>>> flags.loc[0, "severity"], flags.loc[0, "reason"]
+('info', "HHI 6,000: the top buyer made 70% and the top 5 made 100% of 40 orders' GMV")
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import orjson
+import pandas as pd
+
+from linkguard.rules.ruleset import SEVERITIES, Ruleset
+
+__all__ = ["MAX_REASON_CODES", "Finding", "apply_rules"]
+
+MAX_REASON_CODES = 4
+_RANK = {s: i for i, s in enumerate(SEVERITIES)}
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One detector's statement about one account: a flag code and the facts behind it."""
+
+    account_id: str
+    code: str
+    facts: dict[str, Any]
+
+
+def _json(facts: dict[str, Any]) -> str:
+    return orjson.dumps(facts, option=orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_SORT_KEYS).decode()
+
+
+def apply_rules(findings: list[Finding], ruleset: Ruleset) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Turn findings into the ``flags`` and ``accounts`` tables of a snapshot.
+
+    Returns
+    -------
+    flags
+        One row per flag: ``account_id, code, severity, score, reason, evidence``.
+    accounts
+        One row per flagged account: ``account_id, risk_level, risk_score, reason_codes``.
+    """
+    rows = []
+    for f in findings:
+        rule = ruleset.flags[f.code]
+        value = float(f.facts[rule.metric])
+        severity = rule.severity(value)
+        if severity is None:
+            continue
+        rows.append(
+            (f.account_id, f.code, severity, round(rule.score(value), 4),
+             rule.reason.format_map(f.facts), _json(f.facts))
+        )
+    flags = pd.DataFrame(
+        rows, columns=["account_id", "code", "severity", "score", "reason", "evidence"]
+    )
+    flags["score"] = flags["score"].astype("float64")
+    if flags.empty:
+        accounts = pd.DataFrame(
+            {"account_id": pd.Series(dtype=str), "risk_level": pd.Series(dtype=str),
+             "risk_score": pd.Series(dtype="float64"), "reason_codes": pd.Series(dtype=object)}
+        )
+        return flags, accounts
+    flags["_rank"] = flags["severity"].map(_RANK)
+    flags = flags.sort_values(
+        ["account_id", "_rank", "score", "code"], ascending=[True, False, False, True]
+    ).reset_index(drop=True)
+    grouped = flags.groupby("account_id", sort=True)
+    accounts = pd.DataFrame(
+        {
+            "risk_level": grouped["_rank"].max().map(dict(enumerate(SEVERITIES))),
+            "risk_score": grouped["score"].agg(lambda s: 1.0 - float(np.prod(1.0 - s))).round(4),
+            "reason_codes": grouped["code"].agg(lambda c: list(c)[:MAX_REASON_CODES]),
+        }
+    ).reset_index()
+    return flags.drop(columns="_rank"), accounts

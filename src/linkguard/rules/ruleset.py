@@ -1,0 +1,113 @@
+"""The ruleset: versioned settings for every detector and the mapping of findings to flags.
+
+Rules are data: severity tiers, score line and reason template per flag code, read from a
+TOML file (the shipped :file:`default.toml` or one given with ``--ruleset``).
+"""
+
+from __future__ import annotations
+
+import tomllib
+from importlib import resources
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from linkguard.detect.cycles import CycleParams
+from linkguard.detect.linked import LinkParams
+from linkguard.detect.lockstep import LockstepParams
+from linkguard.detect.rings import RingParams
+from linkguard.errors import InputError
+
+__all__ = ["FLAG_CODES", "SEVERITIES", "FlagRule", "Ruleset", "load_ruleset"]
+
+Severity = Literal["info", "review", "decline"]
+#: Severities from least to most serious (``none`` means no finding at all).
+SEVERITIES: tuple[str, ...] = ("none", "info", "review", "decline")
+FLAG_CODES: tuple[str, ...] = (
+    "SELF_DEALING",
+    "LINKED_ACCOUNTS",
+    "LINKED_TO_BAD",
+    "BRUSHING_RING",
+    "LOCKSTEP",
+    "CIRCULAR_TRADE",
+    "HIGH_CONCENTRATION",
+)
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class FlagRule(_Strict):
+    """How findings of one code become flags."""
+
+    metric: str
+    tiers: list[tuple[float, Severity]] = Field(min_length=1)
+    base: float = Field(ge=0, le=1)
+    slope: float
+    reason: str
+
+    @field_validator("tiers")
+    @classmethod
+    def _descending(cls, tiers: list[tuple[float, Severity]]) -> list[tuple[float, Severity]]:
+        thresholds = [t for t, _ in tiers]
+        if thresholds != sorted(thresholds, reverse=True):
+            raise ValueError("tiers must be listed from the highest threshold down")
+        return tiers
+
+    def severity(self, value: float) -> Severity | None:
+        """The first tier the metric reaches; None when it reaches none (no flag)."""
+        for threshold, severity in self.tiers:
+            if value >= threshold:
+                return severity
+        return None
+
+    def score(self, value: float) -> float:
+        return float(min(1.0, max(0.0, self.base + self.slope * value)))
+
+
+class ConcentrationSettings(_Strict):
+    min_orders: int = 20
+    hhi: float = 2500
+    top1_share: float = 0.5
+
+
+class Ruleset(_Strict):
+    """A complete, validated ruleset."""
+
+    version: str
+    # Detector settings validate straight into the detectors' own parameter dataclasses.
+    linked: LinkParams = LinkParams()
+    rings: RingParams = RingParams()
+    lockstep: LockstepParams = LockstepParams()
+    cycles: CycleParams = CycleParams()
+    concentration: ConcentrationSettings = ConcentrationSettings()
+    flags: dict[str, FlagRule]
+
+    @field_validator("flags")
+    @classmethod
+    def _all_codes(cls, flags: dict[str, FlagRule]) -> dict[str, FlagRule]:
+        missing = [c for c in FLAG_CODES if c not in flags]
+        if missing:
+            raise ValueError(f"no rule for flag codes {missing}")
+        return flags
+
+
+def load_ruleset(path: str | Path | None = None) -> Ruleset:
+    """Read and validate a ruleset; ``None`` reads the shipped default."""
+    if path is None:
+        text = resources.files("linkguard.rules").joinpath("default.toml").read_text("utf-8")
+        where = "default ruleset"
+    else:
+        try:
+            text = Path(path).read_text("utf-8")
+        except OSError as exc:
+            raise InputError(f"cannot read ruleset {path}: {exc.strerror}") from exc
+        where = str(path)
+    try:
+        return Ruleset.model_validate(tomllib.loads(text))
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(f"{where}: not valid TOML: {exc}") from exc
+    except ValidationError as exc:
+        raise InputError(f"{where}: {exc}") from exc

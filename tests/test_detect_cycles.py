@@ -1,0 +1,66 @@
+"""Circular trade on tiny payment graphs."""
+
+import numpy as np
+import pytest
+
+from linkguard.detect.cycles import CycleParams, circular_trades
+
+DAY = 86400
+
+
+def cycles(edges, params=None):
+    b, s, amt, t = (np.array(x) for x in zip(*edges, strict=True))
+    return circular_trades(b, s, amt, t, params)
+
+
+def test_three_cycle_with_matching_amounts_is_found():
+    res = cycles([(0, 1, 100.0, 0), (1, 2, 99.0, DAY), (2, 0, 101.0, 2 * DAY)])
+    assert [c.accounts.tolist() for c in res.cycles] == [[0, 1, 2]]
+    assert res.cycles[0].rounds == 1
+    assert res.order_mask(3).all()
+
+
+def test_wildly_different_amounts_are_not_a_cycle():
+    res = cycles([(0, 1, 100.0, 0), (1, 2, 3.0, DAY), (2, 0, 800.0, 2 * DAY)])
+    assert res.cycles == []
+
+
+def test_out_of_time_order_is_not_a_cycle():
+    res = cycles([(0, 1, 100.0, 2 * DAY), (1, 2, 100.0, DAY), (2, 0, 100.0, 3 * DAY)])
+    # read from any starting order, some later hop happens before the one it follows
+    assert res.cycles == []
+
+
+def test_outside_window_is_not_a_cycle():
+    res = cycles([(0, 1, 100.0, 0), (1, 2, 100.0, DAY), (2, 0, 100.0, 30 * DAY)])
+    assert res.cycles == []
+
+
+@pytest.mark.parametrize("length", [3, 4, 5, 6])
+def test_lengths_three_to_six_are_found(length):
+    edges = [(i, (i + 1) % length, 50.0, i * 3600) for i in range(length)]
+    assert [c.accounts.tolist() for c in cycles(edges).cycles] == [list(range(length))]
+
+
+def test_seven_cycle_is_beyond_the_bound():
+    edges = [(i, (i + 1) % 7, 50.0, i * 3600) for i in range(7)]
+    assert cycles(edges).cycles == []
+    assert len(cycles(edges, CycleParams(max_length=7)).cycles) == 1
+
+
+def test_two_way_trade_is_not_a_cycle_and_repeats_group():
+    edges = [(0, 1, 10.0, 0), (1, 0, 10.0, 60)]
+    assert cycles(edges).cycles == []
+    rounds = [[(0, 1, 10.0, d * DAY), (1, 2, 10.0, d * DAY + 60), (2, 0, 10.0, d * DAY + 120)]
+              for d in (0, 10, 20)]
+    res = cycles([e for r in rounds for e in r])
+    assert len(res.cycles) == 1 and res.cycles[0].rounds == 3
+    assert res.cycles[0].amount == pytest.approx(90.0)
+
+
+def test_honest_star_traffic_has_no_cycles():
+    rng = np.random.default_rng(3)
+    n = 5000
+    edges = list(zip(rng.integers(10, 2000, n), rng.integers(0, 10, n),
+                     rng.uniform(5, 50, n), rng.integers(0, 90 * DAY, n), strict=True))
+    assert cycles(edges).cycles == []

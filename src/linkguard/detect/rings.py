@@ -55,9 +55,11 @@ class RingParams:
     patience: int = 3
     min_buyers: int = 3
     min_sellers: int = 1
-    min_density: float = 0.25
-    #: Excess edges over the configuration-model expectation, as a ratio.
+    min_density: float = 0.02
+    #: A ring's edges beyond a spanning tree over the configuration-model expectation.
     min_lift: float = 8.0
+    #: A member's edges into the rest of its ring over the member's own expectation.
+    min_member_lift: float = 2.0
     #: Required improbability of the excess under the background, -log10 p.
     min_log10_p: float = 6.0
 
@@ -90,6 +92,14 @@ class RingResult:
             as_buyer[ring.buyers] = i
             as_seller[ring.sellers] = i
         return as_buyer, as_seller
+
+
+def _compact(codes: IntArray, n: int) -> tuple[IntArray, IntArray]:
+    """The distinct codes (sorted) and each entry's position among them, without sorting."""
+    present = np.zeros(n, dtype=np.bool_)
+    present[codes] = True
+    position = np.cumsum(present) - 1
+    return np.flatnonzero(present), position[codes]
 
 
 def _poisson_log10_tail(k: float, lam: float) -> float:
@@ -133,8 +143,8 @@ def dense_rings(
     pair_ring = np.full(n_pairs, -1, dtype=np.int64)
     if n_pairs == 0:
         return RingResult([], pair_ring)
-    buyers, row = np.unique(pairs.buyer, return_inverse=True)
-    sellers, col = np.unique(pairs.seller, return_inverse=True)
+    buyers, row = _compact(pairs.buyer, n_accounts)
+    sellers, col = _compact(pairs.seller, n_accounts)
     nr, nc = len(buyers), len(sellers)
     row_deg = np.bincount(row, minlength=nr).astype(np.float64)
     col_deg = np.bincount(col, minlength=nc).astype(np.float64)
@@ -189,17 +199,24 @@ def _prune_members(
     to ten ring accounts is expected to (its configuration-model expectation is high), a ring
     shop that sold to thirty of them is not. Alternates over sellers and buyers until stable.
     """
+    row_in = np.zeros(len(row_deg), dtype=np.bool_)
+    col_in = np.zeros(len(col_deg), dtype=np.bool_)
     for _ in range(10):
-        in_r = np.isin(eu, rows)
-        in_c = np.isin(ev - nr, cols)
-        both = in_r & in_c
+        row_in[:] = False
+        row_in[rows] = True
+        col_in[:] = False
+        col_in[cols] = True
+        in_r = row_in[eu]
+        both = in_r & col_in[ev - nr]
         e_col = np.bincount(ev[both] - nr, minlength=len(col_deg))[cols]
         lam_col = col_deg[cols] * row_deg[rows].sum() / total_edges
-        keep_c = cols[(e_col >= 2) & (e_col >= params.min_lift * lam_col)]
-        both = in_r & np.isin(ev - nr, keep_c)
+        keep_c = cols[(e_col >= 2) & (e_col >= params.min_member_lift * lam_col)]
+        col_in[:] = False
+        col_in[keep_c] = True
+        both = in_r & col_in[ev - nr]
         e_row = np.bincount(eu[both], minlength=len(row_deg))[rows]
         lam_row = row_deg[rows] * col_deg[keep_c].sum() / total_edges
-        keep_r = rows[(e_row >= 1) & (e_row >= params.min_lift * lam_row)]
+        keep_r = rows[(e_row >= 1) & (e_row >= params.min_member_lift * lam_row)]
         if len(keep_r) == len(rows) and len(keep_c) == len(cols):
             break
         rows, cols = keep_r, keep_c
@@ -232,26 +249,34 @@ def _accept_parts(
     g = ig.Graph(n=len(nodes), edges=inv.reshape(2, -1).T, directed=False)
     membership = np.asarray(g.connected_components().membership)
     edge_part = membership[inv[: len(eu)]]
+    is_row = nodes < nr
+    n_parts = int(membership.max()) + 1
+    n_rows = np.bincount(membership[is_row], minlength=n_parts)
+    n_cols = np.bincount(membership[~is_row], minlength=n_parts)
+    n_edges = np.bincount(edge_part, minlength=n_parts)
+    node_deg = np.where(is_row, row_deg[np.minimum(nodes, nr - 1)],
+                        col_deg[np.maximum(nodes - nr, 0)])
+    sum_row_deg = np.bincount(membership[is_row], weights=node_deg[is_row], minlength=n_parts)
+    sum_col_deg = np.bincount(membership[~is_row], weights=node_deg[~is_row], minlength=n_parts)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        density = n_edges / (n_rows * n_cols)
+    # Edges beyond a spanning tree: a star (one shop and its customers) has none.
+    excess = n_edges - (n_rows + n_cols - 1)
+    expected = sum_row_deg * sum_col_deg / total_edges
+    lift = excess / np.maximum(expected, 1e-9)
+    candidates = np.flatnonzero(
+        (n_rows >= params.min_buyers) & (n_cols >= params.min_sellers)
+        & (density >= params.min_density) & (lift >= params.min_lift)
+    )
     accepted = []
-    for part in range(int(membership.max()) + 1):
+    for part in candidates:
+        log10_p = _poisson_log10_tail(float(excess[part]), float(expected[part]))
+        if log10_p < params.min_log10_p:
+            continue
         members = nodes[membership == part]
-        rows = members[members < nr]
-        cols = members[members >= nr] - nr
-        if len(rows) < params.min_buyers or len(cols) < params.min_sellers:
-            continue
-        edges = int((edge_part == part).sum())
-        density = edges / (len(rows) * len(cols))
-        if density < params.min_density:
-            continue
-        # Edges beyond a spanning tree: a star (one shop, its customers) has none.
-        excess = edges - (len(rows) + len(cols) - 1)
-        expected = float(row_deg[rows].sum() * col_deg[cols].sum() / total_edges)
-        lift = excess / max(expected, 1e-9)
-        log10_p = _poisson_log10_tail(excess, expected)
-        if lift < params.min_lift or log10_p < params.min_log10_p:
-            continue
         accepted.append(
-            (rows, cols, {"edges": edges, "density": density, "score": float(best_g),
-                          "lift": float(lift), "log10_p": float(log10_p)})
+            (members[members < nr], members[members >= nr] - nr,
+             {"edges": int(n_edges[part]), "density": float(density[part]),
+              "score": float(best_g), "lift": float(lift[part]), "log10_p": float(log10_p)})
         )
     return accepted

@@ -11,10 +11,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from linkguard import __version__
-from linkguard.detection import StageTimer, detect
+from linkguard.detection import NOT_REVENUE_STATUSES, Detection, StageTimer, detect
 from linkguard.market import Market
 from linkguard.rules.findings import collect_findings, group_tables
 from linkguard.rules.flags import apply_rules
@@ -68,6 +69,7 @@ def analyze_market(
         "stage_seconds": timer.seconds,
     }
     return Snapshot(
+        extra={"adjustments": _adjustments(market, det)},
         flags=flags,
         accounts=accounts,
         clusters=groups.clusters(),
@@ -76,6 +78,29 @@ def analyze_market(
         summary=summary,
         quarantine=dict(market.quarantine),
     )
+
+
+def _adjustments(market: Market, det: Detection) -> pd.DataFrame:
+    """The orders left out of ``adjusted_gmv``, each with why (evidence for investigators)."""
+    o = market.orders
+    op = det.pairs.order_pair
+    counted = ~o["status"].isin(NOT_REVENUE_STATUSES).to_numpy()
+    reasons = [
+        ("ring", det.rings.pair_ring[op] >= 0),
+        ("self_dealing", det.self_dealing.pair_mask[op]),
+        ("circular", det.cycles.order_mask(len(o))),
+    ]
+    reason = np.full(len(o), "", dtype=object)
+    for name, mask in reversed(reasons):  # the first reason in the list wins
+        reason[mask] = name
+    sel = det.removed_order & counted
+    return pd.DataFrame({
+        "order_id": o["order_id"].to_numpy()[sel].astype(str),
+        "seller_id": market.account_ids[o["seller"].to_numpy()[sel]].astype(str),
+        "buyer_id": market.account_ids[o["buyer"].to_numpy()[sel]].astype(str),
+        "amount": o["amount"].to_numpy()[sel],
+        "reason": reason[sel].astype(str),
+    })
 
 
 def run_analysis(

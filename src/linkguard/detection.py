@@ -19,7 +19,8 @@ from linkguard.detect.concentration import seller_concentration
 from linkguard.detect.cycles import CycleResult, circular_trades
 from linkguard.detect.linked import LinkedResult, linked_accounts
 from linkguard.detect.lockstep import LockstepResult, lockstep_groups
-from linkguard.detect.rings import RingResult, dense_rings
+from linkguard.detect.bursts import burst_rings
+from linkguard.detect.rings import RingResult, dense_rings, merge_rings
 from linkguard.detect.self_dealing import SelfDealingResult, self_dealing
 from linkguard.graph import IdentifierValues, TradePairs, identifier_values, trade_pairs
 from linkguard.market import Market, epoch_seconds
@@ -104,7 +105,9 @@ def detect(market: Market, ruleset: Ruleset, timer: StageTimer | None = None) ->
         bad = bad_accounts(market)
         dealing = self_dealing(pairs, linked.cluster_of, values)
     with timer.stage("rings"):
-        rings = dense_rings(pairs, n, params=ruleset.rings)
+        structural = dense_rings(pairs, n, params=ruleset.rings)
+        temporal = burst_rings(buyer, seller, ts, n, ruleset.rings)
+        rings = merge_rings([structural.rings, temporal], pairs, n)
     with timer.stage("lockstep"):
         lockstep = lockstep_groups(buyer, seller, ts, ruleset.lockstep)
     with timer.stage("cycles"):

@@ -29,7 +29,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-__all__ = ["LockstepGroup", "LockstepParams", "LockstepResult", "lockstep_groups"]
+__all__ = ["LockstepGroup", "LockstepParams", "LockstepResult", "lockstep_groups", "time_cells"]
 
 IntArray = npt.NDArray[np.int64]
 
@@ -60,7 +60,7 @@ class LockstepResult:
     groups: list[LockstepGroup]
 
 
-def _cells(buyer: IntArray, seller: IntArray, ts: IntArray, window: int, offset: int
+def time_cells(buyer: IntArray, seller: IntArray, ts: IntArray, window: int, offset: int
            ) -> tuple[IntArray, IntArray, IntArray]:
     """Distinct (cell, buyer) memberships; returns cell ids, buyers and each cell's seller."""
     bucket = (ts + offset) // window
@@ -137,7 +137,7 @@ def lockstep_groups(
     pair_keys, pair_counts = [], []
     memberships = []
     for offset in (0, w // 2):
-        cell, who, cell_seller = _cells(b, s, t, w, offset)
+        cell, who, cell_seller = time_cells(b, s, t, w, offset)
         keep = _prune(cell, who, params.min_shared_windows)
         cell, who, cell_seller = cell[keep], who[keep], cell_seller[keep]
         keys, counts = _pair_counts(cell, who, stride)

@@ -57,11 +57,13 @@ class RingParams:
     min_sellers: int = 1
     min_density: float = 0.02
     #: A ring's edges beyond a spanning tree over the configuration-model expectation.
-    min_lift: float = 8.0
+    min_lift: float = 3.0
     #: A member's edges into the rest of its ring over the member's own expectation.
     min_member_lift: float = 2.0
     #: Required improbability of the excess under the background, -log10 p.
     min_log10_p: float = 6.0
+    #: Time bucket of the buyer x (seller, bucket) view (:mod:`linkguard.detect.bursts`).
+    burst_window_seconds: int = 3600
 
 
 @dataclass(frozen=True)
@@ -111,6 +113,48 @@ def _poisson_log10_tail(k: float, lam: float) -> float:
     return nats / math.log(10)
 
 
+def peel_blocks(
+    row: IntArray,
+    col: IntArray,
+    nr: int,
+    nc: int,
+    pair_weight: FloatArray | None,
+    prior: FloatArray | None,
+    params: RingParams,
+) -> list[tuple[IntArray, IntArray, dict[str, float | int]]]:
+    """Repeatedly peel the bipartite graph ``row x col`` (local indices) for dense blocks.
+
+    Returns the accepted blocks as (rows, cols, statistics). Every node of a peeled block
+    leaves the graph before the next peel, so blocks are disjoint.
+    """
+    row_deg = np.bincount(row, minlength=nr).astype(np.float64)
+    col_deg = np.bincount(col, minlength=nc).astype(np.float64)
+    weight = 1.0 / np.log(col_deg[col] + params.column_c)
+    if pair_weight is not None:
+        weight = weight * pair_weight
+    node_prior = np.zeros(nr + nc) if prior is None else prior
+    u, v = row.astype(np.int64), (col + nr).astype(np.int64)
+    indptr, nbrs, wts = build_csr(nr + nc, u, v, weight.astype(np.float64))
+    alive = np.ones(nr + nc, dtype=np.bool_)
+    total_edges = float(len(row))
+    blocks: list[tuple[IntArray, IntArray, dict[str, float | int]]] = []
+    idle = 0
+    for _ in range(params.max_peels):
+        if alive.sum() < params.min_buyers + params.min_sellers:
+            break
+        order, best_removed, best_g = peel(indptr, nbrs, wts, node_prior, alive)
+        block = order[best_removed:]
+        if len(block) == 0:
+            break
+        found = _accept_parts(block, u, v, nr, row_deg, col_deg, total_edges, best_g, params)
+        blocks.extend(found)
+        alive[block] = False
+        idle = 0 if found else idle + 1
+        if idle >= params.patience:
+            break
+    return blocks
+
+
 def dense_rings(
     pairs: TradePairs,
     n_accounts: int,
@@ -136,56 +180,76 @@ def dense_rings(
 
     Notes
     -----
-    Each peel is O(E log E) in compiled code; at most ``max_peels`` peels run.
+    Each peel is O(E log V) in compiled code; at most ``max_peels`` peels run.
     """
     params = params or RingParams()
-    n_pairs = len(pairs)
-    pair_ring = np.full(n_pairs, -1, dtype=np.int64)
-    if n_pairs == 0:
-        return RingResult([], pair_ring)
+    if len(pairs) == 0:
+        return RingResult([], np.full(0, -1, dtype=np.int64))
     buyers, row = _compact(pairs.buyer, n_accounts)
     sellers, col = _compact(pairs.seller, n_accounts)
     nr, nc = len(buyers), len(sellers)
-    row_deg = np.bincount(row, minlength=nr).astype(np.float64)
-    col_deg = np.bincount(col, minlength=nc).astype(np.float64)
-    weight = 1.0 / np.log(col_deg[col] + params.column_c)
-    if pair_weight is not None:
-        weight = weight * pair_weight
-    prior = np.zeros(nr + nc)
-    if buyer_prior is not None:
-        prior[:nr] = buyer_prior[buyers]
-    if seller_prior is not None:
-        prior[nr:] = seller_prior[sellers]
-    u, v = row.astype(np.int64), (col + nr).astype(np.int64)
-    indptr, nbrs, wts = build_csr(nr + nc, u, v, weight.astype(np.float64))
-    alive = np.ones(nr + nc, dtype=np.bool_)
-    total_edges = float(n_pairs)
+    prior = None
+    if buyer_prior is not None or seller_prior is not None:
+        prior = np.zeros(nr + nc)
+        if buyer_prior is not None:
+            prior[:nr] = buyer_prior[buyers]
+        if seller_prior is not None:
+            prior[nr:] = seller_prior[sellers]
+    blocks = peel_blocks(row, col, nr, nc, pair_weight, prior, params)
+    rings = [
+        Ring(buyers=np.sort(buyers[r]), sellers=np.sort(sellers[c]), **stats)  # type: ignore[arg-type]
+        for r, c, stats in blocks
+    ]
+    return merge_rings([rings], pairs, n_accounts)
 
-    rings: list[Ring] = []
-    idle = 0
-    for _ in range(params.max_peels):
-        if alive.sum() < params.min_buyers + params.min_sellers:
-            break
-        order, best_removed, best_g = peel(indptr, nbrs, wts, prior, alive)
-        block = order[best_removed:]
-        if len(block) == 0:
-            break
-        found = _accept_parts(block, u, v, nr, row_deg, col_deg, total_edges, best_g, params)
-        for part_rows, part_cols, stats in found:
-            rings.append(
-                Ring(buyers=np.sort(buyers[part_rows]), sellers=np.sort(sellers[part_cols]),
-                     **stats)
-            )
-        alive[block] = False
-        idle = 0 if found else idle + 1
-        if idle >= params.patience:
-            break
-    rings.sort(key=lambda r: (-r.score, int(r.sellers[0])))
-    result = RingResult(rings, pair_ring)
-    # Peeled nodes leave the graph, so an account is in at most one ring per role.
+
+def merge_rings(ring_lists: list[list[Ring]], pairs: TradePairs, n_accounts: int) -> RingResult:
+    """Merge rings found in different views that share members into one ring each.
+
+    A ring's statistics are those of its strongest constituent (highest ``log10_p``), with the
+    density recomputed over the merged buyers x sellers.
+    """
+    rings = [r for lst in ring_lists for r in lst]
+    pair_ring = np.full(len(pairs), -1, dtype=np.int64)
+    if not rings:
+        return RingResult([], pair_ring)
+    # Union-find over ring indices through shared accounts.
+    parent = list(range(len(rings)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    owner: dict[int, int] = {}
+    for i, ring in enumerate(rings):
+        for acc in np.r_[ring.buyers, ring.sellers].tolist():
+            j = owner.setdefault(acc, i)
+            if j != i:
+                parent[find(i)] = find(j)
+    groups: dict[int, list[Ring]] = {}
+    for i, ring in enumerate(rings):
+        groups.setdefault(find(i), []).append(ring)
+    merged = []
+    for parts in groups.values():
+        sellers = np.unique(np.concatenate([p.sellers for p in parts]))
+        buyers = np.setdiff1d(np.unique(np.concatenate([p.buyers for p in parts])), sellers)
+        if len(buyers) == 0:
+            continue
+        inside = np.isin(pairs.buyer, buyers) & np.isin(pairs.seller, sellers)
+        best = max(parts, key=lambda p: p.log10_p)
+        merged.append(Ring(
+            buyers=buyers, sellers=sellers, edges=int(inside.sum()),
+            density=float(inside.sum() / (len(buyers) * len(sellers))),
+            score=max(p.score for p in parts), lift=best.lift, log10_p=best.log10_p,
+        ))
+    merged.sort(key=lambda r: (-r.score, int(r.sellers[0])))
+    result = RingResult(merged, pair_ring)
     as_buyer, as_seller = result.ring_of(n_accounts)
     rb, rs = as_buyer[pairs.buyer], as_seller[pairs.seller]
-    pair_ring[(rb >= 0) & (rb == rs)] = rb[(rb >= 0) & (rb == rs)]
+    same = (rb >= 0) & (rb == rs)
+    pair_ring[same] = rb[same]
     return result
 
 
@@ -216,7 +280,7 @@ def _prune_members(
         both = in_r & col_in[ev - nr]
         e_row = np.bincount(eu[both], minlength=len(row_deg))[rows]
         lam_row = row_deg[rows] * col_deg[keep_c].sum() / total_edges
-        keep_r = rows[(e_row >= 1) & (e_row >= params.min_member_lift * lam_row)]
+        keep_r = rows[(e_row >= 2) & (e_row >= params.min_member_lift * lam_row)]
         if len(keep_r) == len(rows) and len(keep_c) == len(cols):
             break
         rows, cols = keep_r, keep_c

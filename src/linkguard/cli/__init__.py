@@ -54,7 +54,7 @@ def _root(
 
 def _register() -> None:
     # Importing a command module attaches its commands to the apps above.
-    from linkguard.cli import analyze, synth  # noqa: F401
+    from linkguard.cli import account, analyze, serve, synth  # noqa: F401
 
 
 def main() -> None:

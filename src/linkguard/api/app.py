@@ -1,0 +1,235 @@
+"""The flag API application (contract section 5).
+
+``GET /v1/accounts/{account_id}/flags`` and ``POST /v1/flags:batch`` answer from the
+precomputed bytes of a :class:`~linkguard.lookup.FlagIndex`; ``/healthz``, ``/readyz`` and
+``/openapi.json`` need no token. Layers, outermost first: request context (request id,
+body limit, access log, last-resort 500), bearer auth, then FastAPI's routing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from pathlib import Path as FilePath
+from typing import Annotated, Any
+
+import orjson
+from fastapi import FastAPI, Path, Request
+from fastapi.openapi.utils import get_openapi
+from pydantic_settings import BaseSettings, SettingsConfigDict
+from starlette.responses import Response
+
+from linkguard import __version__
+from linkguard.api.auth import BearerAuthMiddleware, TokenSet, parse_tokens
+from linkguard.api.errors import NotReady, install_error_handlers, openapi_errors
+from linkguard.api.middleware import DEFAULT_MAX_BODY_BYTES, RequestContextMiddleware
+from linkguard.api.models import AccountFlags, BatchRequest, Health, Ready
+from linkguard.api.snapshots import SnapshotSource
+from linkguard.config import Settings
+from linkguard.lookup import ACCOUNT_ID_MAX_LENGTH, ACCOUNT_ID_PATTERN
+
+__all__ = ["ServeSettings", "app_from_env", "create_app"]
+
+_SECURITY: dict[str, Any] = {"security": [{"bearerAuth": []}]}
+_DESCRIPTION = """\
+Risk flags for marketplace accounts, precomputed by `linkguard analyze` and served from the
+newest complete snapshot.
+
+Authentication: `Authorization: Bearer <token>` with a token from `LINKGUARD_API_TOKENS`.
+Every authentication failure answers **401** with a `WWW-Authenticate: Bearer` challenge
+(never 403). `/healthz`, `/readyz` and `/openapi.json` need no token.
+
+Errors: every 4xx/5xx answers `{"error": {"code", "message", "request_id"}}`.
+Each response carries `X-Request-ID` (the caller's when well formed, else a fresh one).
+"""
+
+
+#: The account id in a URL path, validated (422 otherwise) before any lookup.
+AccountIdPath = Annotated[
+    str,
+    Path(
+        min_length=1,
+        max_length=ACCOUNT_ID_MAX_LENGTH,
+        pattern=ACCOUNT_ID_PATTERN,
+        description="1-128 of A-Z a-z 0-9 _ . : @ - (not '.' or '..').",
+        examples=["acct-00000042"],
+    ),
+]
+
+
+class JSONBytes(Response):
+    """A response whose body is JSON already encoded (by the index or orjson)."""
+
+    media_type = "application/json"
+
+
+class ServeSettings(BaseSettings):
+    """What ``linkguard serve`` hands to each worker process, via ``LINKGUARD_SERVE_*``."""
+
+    model_config = SettingsConfigDict(env_prefix="LINKGUARD_SERVE_", extra="ignore")
+
+    snapshot: FilePath | None = None
+    snapshot_root: FilePath | None = None
+    poll_seconds: float = 2.0
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+
+
+def create_app(
+    source: SnapshotSource,
+    tokens: Sequence[str],
+    *,
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+    watch: bool = True,
+) -> FastAPI:
+    """Build the flag API.
+
+    Parameters
+    ----------
+    source : SnapshotSource
+        Where answers come from.
+    tokens : sequence of str
+        Accepted bearer tokens; at least one.
+    max_body_bytes : int
+        Request bodies over this size answer 413.
+    watch : bool
+        Start ``source``'s polling thread with the app (and stop it at shutdown); False
+        when the caller drives ``source.refresh()`` itself, as tests do.
+
+    Returns
+    -------
+    FastAPI
+
+    Raises
+    ------
+    ValueError
+        When ``tokens`` is empty.
+    """
+    token_set = TokenSet(tokens)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        if watch:
+            source.start()
+        try:
+            yield
+        finally:
+            if watch:
+                source.stop(timeout=1.0)
+
+    app = FastAPI(
+        title="linkguard flag API",
+        version=__version__,
+        description=_DESCRIPTION,
+        docs_url=None,  # the interactive pages pull scripts from a CDN; /openapi.json is enough
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    app.state.source = source
+    install_error_handlers(app)
+    _add_routes(app, source)
+    # add_middleware wraps: the last added runs first.
+    app.add_middleware(BearerAuthMiddleware, tokens=token_set)
+    app.add_middleware(RequestContextMiddleware, max_body_bytes=max_body_bytes)
+    _document_security(app)
+    return app
+
+
+def _add_routes(app: FastAPI, source: SnapshotSource) -> None:
+
+    @app.get("/healthz", response_model=Health, tags=["operations"])
+    async def healthz() -> Response:
+        """Liveness: the process answers."""
+        return JSONBytes(b'{"status":"ok"}')
+
+    @app.get("/readyz", response_model=Ready, tags=["operations"], responses=openapi_errors(503))
+    async def readyz() -> Response:
+        """Readiness: a snapshot is loaded (503 until then)."""
+        index = source.index
+        if index is None:
+            raise NotReady()
+        meta = index.meta
+        return JSONBytes(
+            orjson.dumps(
+                {
+                    "status": "ready",
+                    "snapshot_id": meta.snapshot_id,
+                    "ruleset_version": meta.ruleset_version,
+                    "computed_at": meta.computed_at,
+                    "accounts": len(index),
+                }
+            )
+        )
+
+    @app.get(
+        "/v1/accounts/{account_id}/flags",
+        response_model=AccountFlags,
+        tags=["flags"],
+        responses=openapi_errors(401, 422, 500, 503),
+        openapi_extra=_SECURITY,
+    )
+    async def account_flags(account_id: AccountIdPath, request: Request) -> Response:
+        """The risk flags of one account; an account without findings answers
+        ``risk_level: "none"`` (200, not 404)."""
+        index = source.index
+        if index is None:
+            raise NotReady()
+        fields = request.scope["state"]["log"]
+        fields["account_id"] = account_id
+        fields["snapshot_id"] = index.meta.snapshot_id
+        return JSONBytes(index.payload(account_id))
+
+    @app.post(
+        "/v1/flags:batch",
+        response_model=list[AccountFlags],
+        tags=["flags"],
+        responses=openapi_errors(400, 401, 413, 422, 500, 503),
+        openapi_extra=_SECURITY,
+    )
+    async def flags_batch(body: BatchRequest, request: Request) -> Response:
+        """The risk flags of 1 to 1,000 accounts, in the order asked."""
+        index = source.index
+        if index is None:
+            raise NotReady()
+        fields = request.scope["state"]["log"]
+        fields["batch_size"] = len(body.account_ids)
+        fields["snapshot_id"] = index.meta.snapshot_id
+        return JSONBytes(index.batch_payload(body.account_ids))
+
+
+def _document_security(app: FastAPI) -> None:
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = get_openapi(
+                title=app.title,
+                version=app.version,
+                description=app.description,
+                routes=app.routes,
+            )
+            schema.setdefault("components", {})["securitySchemes"] = {
+                "bearerAuth": {"type": "http", "scheme": "bearer"}
+            }
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+def app_from_env() -> FastAPI:
+    """The app a ``linkguard serve`` worker runs (a uvicorn factory).
+
+    Reads ``LINKGUARD_API_TOKENS`` and ``LINKGUARD_SERVE_*``, so that every worker process
+    builds the same app.
+
+    Returns
+    -------
+    FastAPI
+    """
+    settings = ServeSettings()
+    raw = Settings().api_tokens
+    tokens = parse_tokens(raw.get_secret_value() if raw else None)
+    source = SnapshotSource(
+        snapshot=settings.snapshot,
+        root=settings.snapshot_root,
+        poll_seconds=settings.poll_seconds,
+    )
+    return create_app(source, tokens, max_body_bytes=settings.max_body_bytes)

@@ -1,0 +1,268 @@
+"""Which snapshot the API answers from, and swapping to a newer one without a pause.
+
+A :class:`SnapshotSource` watches either one snapshot directory (reloaded when it is
+rewritten in place) or a root holding many (the newest complete one is served). A new
+index is built completely on a background thread and then published by assigning one
+attribute, so a request sees either the old index or the new one, never a mix, and no
+request waits for a build. A snapshot that fails to load is logged, remembered and
+skipped; the index already served stays.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import orjson
+
+from linkguard.lookup import FlagIndex, parse_created_at
+from linkguard.snapshot import SUMMARY_FILE
+
+__all__ = ["Candidate", "SnapshotSource", "find_snapshots", "load_for_api"]
+
+log = logging.getLogger("linkguard.api.snapshots")
+
+_OLDEST = datetime.min.replace(tzinfo=UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """A complete snapshot directory seen on disk.
+
+    Attributes
+    ----------
+    path : Path
+        The directory.
+    created_at : datetime
+        Its ``summary.json`` ``created_at`` (the oldest time when unreadable).
+    stamp : tuple
+        Changes when the directory is rewritten: ``summary.json``'s inode and mtime.
+    """
+
+    path: Path
+    created_at: datetime
+    stamp: tuple[int, int]
+
+    @property
+    def order(self) -> tuple[datetime, str]:
+        """Newest by ``created_at``, then by directory name."""
+        return (self.created_at, self.path.name)
+
+    @property
+    def key(self) -> tuple[str, int, int]:
+        """Identifies this version of this directory."""
+        return (str(self.path), *self.stamp)
+
+
+def _candidate(path: Path) -> Candidate | None:
+    summary = path / SUMMARY_FILE
+    try:
+        stat = summary.stat()
+    except OSError:
+        return None
+    try:
+        created = parse_created_at(orjson.loads(summary.read_bytes()).get("created_at"))
+    except (OSError, ValueError, AttributeError):
+        # Unreadable summary: still a candidate, so that loading it fails and is logged.
+        created = None
+    return Candidate(path, created or _OLDEST, (stat.st_ino, stat.st_mtime_ns))
+
+
+def find_snapshots(root: Path) -> list[Candidate]:
+    """The complete snapshots under ``root``, newest first.
+
+    Complete means the directory holds ``summary.json`` (written last). Hidden
+    directories are skipped: the snapshot writer builds in ``.NAME.tmp-*`` siblings.
+
+    Parameters
+    ----------
+    root : Path
+        The directory holding snapshot directories.
+
+    Returns
+    -------
+    list of Candidate
+    """
+    found = []
+    try:
+        children = list(root.iterdir())
+    except OSError:
+        return []
+    for child in children:
+        if child.name.startswith(".") or not child.is_dir():
+            continue
+        candidate = _candidate(child)
+        if candidate is not None:
+            found.append(candidate)
+    found.sort(key=lambda c: c.order, reverse=True)
+    return found
+
+
+def load_for_api(path: Path) -> FlagIndex:
+    """Build the index the API needs (no investigator details, to save memory).
+
+    Parameters
+    ----------
+    path : Path
+        A snapshot directory.
+
+    Returns
+    -------
+    FlagIndex
+    """
+    return FlagIndex.load(path, details=False)
+
+
+class SnapshotSource:
+    """The index currently served, kept up to date from disk.
+
+    Parameters
+    ----------
+    snapshot : Path, optional
+        Serve this snapshot directory (reloaded when it is replaced).
+    root : Path, optional
+        Serve the newest complete snapshot under this directory. Exactly one of
+        ``snapshot`` and ``root`` is required.
+    poll_seconds : float
+        How often the background thread looks for a newer snapshot.
+    loader : callable, optional
+        Builds an index from a directory (default :func:`load_for_api`).
+    """
+
+    def __init__(
+        self,
+        *,
+        snapshot: Path | None = None,
+        root: Path | None = None,
+        poll_seconds: float = 2.0,
+        loader: Callable[[Path], FlagIndex] = load_for_api,
+    ) -> None:
+        if (snapshot is None) == (root is None):
+            raise ValueError("give exactly one of snapshot and root")
+        self.snapshot = snapshot
+        self.root = root
+        self.poll_seconds = poll_seconds
+        self.loader = loader
+        #: The served index; replaced whole, never modified.
+        self.index: FlagIndex | None = None
+        self._current: Candidate | None = None
+        self._refused: set[tuple[str, int, int]] = set()
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def _candidates(self) -> list[Candidate]:
+        if self.root is not None:
+            return find_snapshots(self.root)
+        assert self.snapshot is not None
+        candidate = _candidate(self.snapshot)
+        return [] if candidate is None else [candidate]
+
+    def refresh(self) -> bool:
+        """Load the newest snapshot not yet served, if there is one.
+
+        Returns
+        -------
+        bool
+            True when a new index was published.
+        """
+        # One build at a time: a slow build must not be raced by the next poll.
+        with self._lock:
+            for candidate in self._candidates():
+                current = self._current
+                if current is not None:
+                    if candidate.key == current.key:
+                        return False
+                    if self.root is not None and candidate.order < current.order:
+                        return False
+                if candidate.key in self._refused:
+                    continue
+                if self._publish(candidate):
+                    return True
+            return False
+
+    def _publish(self, candidate: Candidate) -> bool:
+        started = time.perf_counter()
+        try:
+            index = self.loader(candidate.path)
+        except Exception as exc:
+            self._refused.add(candidate.key)
+            log.error(
+                "snapshot refused",
+                extra={
+                    "fields": {
+                        "snapshot_path": str(candidate.path),
+                        "error": str(exc),
+                        "kept_snapshot_id": self.index.snapshot_id if self.index else None,
+                    }
+                },
+            )
+            return False
+        previous = self.index
+        self.index = index  # the swap: one reference, atomic for readers
+        self._current = candidate
+        log.info(
+            "snapshot loaded",
+            extra={
+                "fields": {
+                    "snapshot_id": index.snapshot_id,
+                    "snapshot_path": str(candidate.path),
+                    "accounts": len(index),
+                    "seconds": round(time.perf_counter() - started, 3),
+                    "replaced_snapshot_id": previous.snapshot_id if previous else None,
+                }
+            },
+        )
+        return True
+
+    def start(self) -> None:
+        """Load now and keep polling on a daemon thread until :meth:`stop`."""
+        if self._thread is not None:
+            return
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._run, name="linkguard-snapshots", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.refresh()
+            except Exception:
+                log.exception("snapshot poll failed")
+            self._stop.wait(self.poll_seconds)
+
+    def stop(self, timeout: float | None = None) -> None:
+        """Stop polling; a build under way finishes first unless ``timeout`` runs out.
+
+        Parameters
+        ----------
+        timeout : float, optional
+            Seconds to wait for the polling thread.
+        """
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+            self._thread = None
+
+    def wait_ready(self, timeout: float) -> bool:
+        """Wait until an index is served.
+
+        Parameters
+        ----------
+        timeout : float
+            Seconds to wait at most.
+
+        Returns
+        -------
+        bool
+            Whether an index is served.
+        """
+        deadline = time.monotonic() + timeout
+        while self.index is None and time.monotonic() < deadline:
+            time.sleep(0.02)
+        return self.index is not None

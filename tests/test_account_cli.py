@@ -1,0 +1,176 @@
+"""``linkguard account`` (investigator's view) and ``linkguard serve``'s refusals."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import orjson
+import pytest
+from typer.testing import CliRunner
+
+import linkguard.cli.account
+import linkguard.cli.serve  # noqa: F401  (registers the command)
+from linkguard.api.sample import sample_snapshot
+from linkguard.cli import app
+from linkguard.cli._common import run_app
+from linkguard.lookup import FlagIndex
+from linkguard.snapshot import write_snapshot
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def snap(tmp_path: Path) -> Path:
+    return write_snapshot(sample_snapshot("snap-cli", "2026-02-03T04:05:06Z"), tmp_path / "s")
+
+
+def _run(argv: list[str], monkeypatch: pytest.MonkeyPatch) -> int:
+    """Run through the real entry point's error handling (exit codes, messages)."""
+    monkeypatch.setattr(sys, "argv", ["linkguard", *argv])
+    return run_app(app)
+
+
+def test_text_view_shows_flags_cluster_ring_and_concentration(snap: Path) -> None:
+    result = runner.invoke(app, ["account", "S1", "--snapshot", str(snap)], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    assert "S1" in out and "decline" in out and "0.92" in out
+    for text in (
+        "BRUSHING_RING",
+        "SELF_DEALING",
+        "HIGH_CONCENTRATION",
+        "Seller S1 shares a device and a card with its buyer B1.",
+        '"ring_id":"R1"',
+        "Linked cluster C1",
+        "card, device",
+        "X9",
+        "Ring R1",
+        "role seller",
+        "density 0.90",
+        "B2",
+        "Revenue concentration",
+        "adjusted_gmv",
+        "1,200.50",
+        "snap-cli",
+    ):
+        assert text in out, text
+
+
+def test_json_view(snap: Path) -> None:
+    result = runner.invoke(app, ["account", "B1", "--snapshot", str(snap), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    view = orjson.loads(result.stdout)
+    assert view == FlagIndex.load(snap).view("B1")
+    assert view["risk_level"] == "review"
+    assert view["cluster"]["cluster_id"] == "C1"
+    assert [m["account_id"] for m in view["cluster"]["members"]] == ["B1", "S1", "X9"]
+    assert view["cluster"]["identifier_kinds"] == ["card", "device"]
+    ring = view["rings"][0]
+    assert ring["role"] == "buyer" and ring["density"] == 0.9 and ring["ring_score"] == 0.88
+    assert {m["account_id"] for m in ring["other_members"]} == {"S1", "B2"}
+    assert view["concentration"] is None
+    assert view["flags"][0]["evidence"]["ring_id"] == "R1"
+
+
+def test_json_view_of_seller_has_concentration(snap: Path) -> None:
+    result = runner.invoke(app, ["account", "S2", "--snapshot", str(snap), "-f", "json"])
+    view = orjson.loads(result.stdout)
+    assert view["risk_level"] == "none"
+    assert view["concentration"]["adjusted_gmv"] == 9000.0
+    assert view["concentration"]["hhi"] == 90.0
+
+
+@pytest.mark.parametrize("fmt", ["text", "json"])
+def test_unknown_account_is_none_exit_0(snap: Path, fmt: str) -> None:
+    result = runner.invoke(app, ["account", "ghost-1", "--snapshot", str(snap), "-f", fmt])
+    assert result.exit_code == 0
+    if fmt == "json":
+        view = orjson.loads(result.stdout)
+        assert view["risk_level"] == "none" and view["flags"] == []
+        assert view["cluster"] is None and view["rings"] == []
+    else:
+        assert "none" in result.stdout and "No flags." in result.stdout
+
+
+def test_missing_snapshot_exits_2(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rc = _run(["account", "S1", "--snapshot", str(tmp_path / "nope")], monkeypatch)
+    assert rc == 2
+    captured = capsys.readouterr()
+    assert "no snapshot at" in captured.err
+    assert captured.out == ""
+
+
+def test_incomplete_snapshot_exits_2(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "half").mkdir()
+    rc = _run(["account", "S1", "--snapshot", str(tmp_path / "half")], monkeypatch)
+    assert rc == 2
+    assert "summary.json is missing" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("argv_tail", [["a b"], ["S1", "--format", "yaml"]])
+def test_bad_usage_exits_2(
+    snap: Path, monkeypatch: pytest.MonkeyPatch, argv_tail: list[str]
+) -> None:
+    account_id, *rest = argv_tail
+    assert _run(["account", account_id, "--snapshot", str(snap), *rest], monkeypatch) == 2
+
+
+def test_help_has_examples() -> None:
+    for command in ("account", "serve"):
+        result = runner.invoke(app, [command, "--help"], env={"COLUMNS": "200"})
+        assert result.exit_code == 0
+        assert "Examples" in result.stdout
+        assert f"linkguard {command}" in result.stdout
+
+
+def test_serve_refuses_without_tokens(
+    snap: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.delenv("LINKGUARD_API_TOKENS", raising=False)
+    assert _run(["serve", "--snapshot", str(snap)], monkeypatch) == 2
+    assert "LINKGUARD_API_TOKENS" in capsys.readouterr().err
+    monkeypatch.setenv("LINKGUARD_API_TOKENS", " , ")
+    assert _run(["serve", "--snapshot", str(snap)], monkeypatch) == 2
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        [],
+        ["--snapshot", "S", "--snapshot-root", "R"],
+        ["--snapshot", "/nonexistent/snap"],
+        ["--snapshot-root", "/nonexistent/root"],
+    ],
+)
+def test_serve_bad_usage_exits_2(args: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LINKGUARD_API_TOKENS", "t0k3n")
+    assert _run(["serve", *args], monkeypatch) == 2
+
+
+def test_serve_hands_settings_to_workers(snap: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import uvicorn
+
+    seen: dict[str, object] = {}
+
+    def fake_run(target: str, **kwargs: object) -> None:
+        seen.update(kwargs, target=target)
+
+    monkeypatch.setenv("LINKGUARD_API_TOKENS", "t0k3n,other")
+    monkeypatch.setattr(uvicorn, "run", fake_run)
+    assert (
+        _run(["serve", "--snapshot", str(snap), "--port", "9123", "--workers", "3"], monkeypatch)
+        == 0
+    )
+    assert seen["target"] == "linkguard.api.app:app_from_env"
+    assert seen["factory"] is True and seen["port"] == 9123 and seen["workers"] == 3
+    assert seen["host"] == "127.0.0.1"
+    from linkguard.api.app import app_from_env
+
+    built = app_from_env()
+    assert built.state.source.snapshot == snap.resolve()
+    assert built.state.source.root is None

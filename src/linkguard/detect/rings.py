@@ -146,9 +146,13 @@ def peel_blocks(
         block = order[best_removed:]
         if len(block) == 0:
             break
-        found = _accept_parts(block, u, v, nr, row_deg, col_deg, total_edges, best_g, params)
+        found = _accept_parts(block, u, v, nr, alive, row_deg, col_deg, total_edges, best_g,
+                              params)
         blocks.extend(found)
         alive[block] = False
+        for rows, cols, _ in found:  # members the ring grew to take leave too
+            alive[rows] = False
+            alive[cols + nr] = False
         idle = 0 if found else idle + 1
         if idle >= params.patience:
             break
@@ -287,26 +291,55 @@ def _prune_members(
     return rows, cols
 
 
+def _grow_rows(
+    rows: IntArray, cols: IntArray, u: IntArray, v: IntArray, nr: int,
+    alive: npt.NDArray[np.bool_], row_deg: FloatArray, col_deg: FloatArray,
+    total_edges: float, params: RingParams,
+) -> IntArray:
+    """Add the buyers outside the block that hit its sellers far beyond their expectation.
+
+    The densest block is a ring's core: greedy peeling drops members with fewer ring orders,
+    since they lower the average. Any still-unassigned buyer with two or more edges into the
+    block's sellers, ``min_member_lift`` times what its degree predicts, belongs to the ring.
+    """
+    if len(cols) == 0:
+        return rows
+    col_in = np.zeros(len(col_deg), dtype=np.bool_)
+    col_in[cols] = True
+    sel = col_in[v - nr] & alive[u]
+    hits = np.bincount(u[sel], minlength=nr)
+    expected = row_deg * col_deg[cols].sum() / total_edges
+    grown = np.flatnonzero((hits >= 2) & (hits >= params.min_member_lift * expected))
+    return np.union1d(rows, grown)
+
+
 def _accept_parts(
     block: IntArray,
     u: IntArray,
     v: IntArray,
     nr: int,
+    alive: npt.NDArray[np.bool_],
     row_deg: FloatArray,
     col_deg: FloatArray,
     total_edges: float,
     best_g: float,
     params: RingParams,
 ) -> list[tuple[IntArray, IntArray, dict[str, float | int]]]:
-    """Split a peeled block into connected parts and keep those that pass the background test."""
+    """Prune a peeled block to its significant members, grow it by the buyers it left out,
+    split it into connected parts and keep those that pass the background test."""
     in_block = np.zeros(len(row_deg) + len(col_deg), dtype=np.bool_)
     in_block[block] = True
     e_sel = in_block[u] & in_block[v]
     eu, ev = u[e_sel], v[e_sel]
     rows, cols = block[block < nr], block[block >= nr] - nr
     rows, cols = _prune_members(rows, cols, eu, ev, nr, row_deg, col_deg, total_edges, params)
-    keep = np.isin(eu, rows) & np.isin(ev - nr, cols)
-    eu, ev = eu[keep], ev[keep]
+    rows = _grow_rows(rows, cols, u, v, nr, alive, row_deg, col_deg, total_edges, params)
+    row_in = np.zeros(nr, dtype=np.bool_)
+    row_in[rows] = True
+    col_in = np.zeros(len(col_deg), dtype=np.bool_)
+    col_in[cols] = True
+    keep = row_in[u] & col_in[v - nr]
+    eu, ev = u[keep], v[keep]
     nodes, inv = np.unique(np.r_[eu, ev], return_inverse=True)
     if len(nodes) == 0:
         return []

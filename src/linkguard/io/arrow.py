@@ -1,0 +1,73 @@
+"""Small Arrow helpers shared by the ingest modules (pyarrow ships no type stubs)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeAlias
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+__all__ = [
+    "ArrowStrings",
+    "as_chunked",
+    "empty_strings",
+    "map_unique",
+    "mask_of",
+    "numpy_of",
+    "strip",
+    "to_text",
+]
+
+#: An Arrow string (or binary) array, chunked or not.
+ArrowStrings: TypeAlias = Any
+
+
+def as_chunked(values: ArrowStrings) -> pa.ChunkedArray:
+    """``values`` as a ChunkedArray (Arrow arrays come both ways out of its readers)."""
+    return values if isinstance(values, pa.ChunkedArray) else pa.chunked_array([values])
+
+
+def empty_strings(n: int) -> pa.ChunkedArray:
+    """``n`` empty strings (an absent optional column)."""
+    return pa.chunked_array([pc.fill_null(pa.nulls(n, pa.string()), "")])
+
+
+def to_text(values: ArrowStrings) -> pa.ChunkedArray:
+    """``values`` as a chunked UTF-8 string array (binary input must already be valid UTF-8)."""
+    values = as_chunked(values)
+    return values if values.type == pa.string() else values.cast(pa.string())
+
+
+def strip(values: ArrowStrings) -> pa.ChunkedArray:
+    """Surrounding whitespace removed, nulls turned into empty strings."""
+    return as_chunked(pc.fill_null(pc.utf8_trim_whitespace(to_text(values)), ""))
+
+
+def numpy_of(values: Any) -> np.ndarray:
+    """An Arrow array without nulls (chunked or not) as one numpy array."""
+    if isinstance(values, pa.ChunkedArray):
+        if values.num_chunks == 0:
+            return np.zeros(0, dtype=values.type.to_pandas_dtype())
+        values = values.combine_chunks()
+    return np.asarray(values.to_numpy(zero_copy_only=False))
+
+
+def mask_of(condition: Any) -> np.ndarray:
+    """An Arrow boolean (chunked or not) as a numpy bool array; nulls count as False."""
+    return numpy_of(pc.fill_null(condition, False)).astype(bool, copy=False)
+
+
+def map_unique(values: ArrowStrings, fn: Callable[[str], str]) -> pa.ChunkedArray:
+    """Apply ``fn`` to each distinct string of ``values`` and spread the results back.
+
+    For low-cardinality columns (kinds, statuses, flags) this costs one Python call per
+    distinct value instead of one per row. Nulls stay null.
+    """
+    values = to_text(values)
+    if len(values) == 0:
+        return values
+    encoded = pc.dictionary_encode(values).combine_chunks()
+    mapped = pa.array([fn(v) for v in encoded.dictionary.to_pylist()], pa.string())
+    return pa.chunked_array([mapped.take(encoded.indices)])

@@ -1,0 +1,181 @@
+"""Pseudonymising identifier values: a keyed hash (HMAC-SHA-256) of a lightly normalised value.
+
+Identifier values may be raw personal data (a phone number, an e-mail address). Ingest replaces
+each with ``HMAC-SHA-256(pepper, normalise(value))`` in hex, cut to 32 characters (128 bits):
+equal values still link, nobody without the pepper can tell what they were, and guessing a
+phone number needs the pepper too. Normalisation makes the spellings of one value link:
+
+- every kind: surrounding whitespace stripped;
+- ``email``: case-folded (``Bob@Example.COM`` and ``bob@example.com`` are one address);
+- ``phone`` and ``card``: only the ASCII digits kept (``+1 (555) 010-0000`` = ``15550100000``).
+
+The kind is *not* part of the hashed message, so the same normalised text hashes alike under any
+kind; consumers that must keep kinds apart key on ``(kind, value_hash)``.
+
+Examples
+--------
+>>> a, b = pseudonymise(["+1 555-0100", "15550100"], "phone", b"k")
+>>> a == b, len(a)
+(True, 32)
+>>> pseudonymise(["Bob@Example.COM"], "e-mail", b"k")[0] == pseudonymise(
+...     ["bob@example.com"], "email", b"k")[0]
+True
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+import numpy as np
+import polars as pl
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from linkguard.config import pepper_bytes
+from linkguard.io._sha256 import hmac_sha256_hex
+from linkguard.io.arrow import ArrowStrings, as_chunked, map_unique, mask_of, to_text
+from linkguard.schema import IDENTIFIER_KIND_ALIASES
+
+__all__ = [
+    "HASH_HEX_CHARS",
+    "hash_bytes",
+    "hash_normalised",
+    "normalise_kind",
+    "normalise_kinds",
+    "normalise_values",
+    "pseudonymise",
+]
+
+#: Length of a value hash in hex characters (128 bits: collisions stay out of reach).
+HASH_HEX_CHARS = 32
+
+#: Kinds whose values are compared on their digits only.
+_DIGIT_KINDS = frozenset({"phone", "card"})
+#: Kinds whose values are compared case-insensitively.
+_CASEFOLD_KINDS = frozenset({"email"})
+
+def normalise_kind(kind: str) -> str:
+    """The contract word for an identifier kind: lowercased, stripped, aliases resolved.
+
+    Inner whitespace runs become ``_`` (``"Phone Number"`` is ``phone_number``, an alias of
+    ``phone``). Words that are no alias are kept as their own kind.
+
+    >>> normalise_kind(" Device_ID "), normalise_kind("Mobile"), normalise_kind("wechat")
+    ('device', 'phone', 'wechat')
+    """
+    word = "_".join(kind.strip().lower().split())
+    return IDENTIFIER_KIND_ALIASES.get(word, word)
+
+
+def normalise_kinds(kinds: ArrowStrings) -> pa.ChunkedArray:
+    """:func:`normalise_kind` over an Arrow string array (one Python call per distinct kind)."""
+    return map_unique(kinds, normalise_kind)
+
+
+def normalise_values(values: ArrowStrings, kinds: ArrowStrings) -> pa.ChunkedArray:
+    """Apply the per-kind normalisation (see the module notes) to ``values``.
+
+    ``kinds`` must already be normalised (:func:`normalise_kinds`); nulls become empty strings.
+    """
+    vals = as_chunked(pc.fill_null(pc.utf8_trim_whitespace(to_text(values)), ""))
+    kinds = as_chunked(kinds)
+    digits = mask_of(pc.is_in(kinds, value_set=pa.array(sorted(_DIGIT_KINDS))))
+    folded = mask_of(pc.is_in(kinds, value_set=pa.array(sorted(_CASEFOLD_KINDS))))
+    if digits.any():
+        vals = _replace_where(vals, digits, _digits_only)
+    if folded.any():
+        vals = _replace_where(vals, folded, _casefold)
+    return vals
+
+
+def _replace_where(
+    values: pa.ChunkedArray, mask: np.ndarray, fn: Callable[[pa.Array], pa.Array]
+) -> pa.ChunkedArray:
+    """``values`` with the masked entries replaced by ``fn`` of them (the rest untouched)."""
+    chosen = pa.array(mask)
+    changed = fn(values.filter(chosen).combine_chunks())
+    return as_chunked(pc.replace_with_mask(values.combine_chunks(), chosen, changed))
+
+
+def _digits_only(values: pa.Array) -> pa.Array:
+    series = pl.Series(values=values, dtype=pl.String)
+    return series.str.replace_all("[^0-9]+", "").to_arrow().cast(pa.string())
+
+
+def _casefold(values: pa.Array) -> pa.Array:
+    # utf8_lower equals str.casefold on ASCII text; only non-ASCII addresses go through
+    # Python, so that "STRASSE" and "straße" fold alike.
+    lowered = pc.utf8_lower(values)
+    if pc.all(pc.string_is_ascii(values)).as_py():
+        return lowered
+    return pc.if_else(
+        pc.string_is_ascii(values), lowered, map_unique(values, str.casefold).combine_chunks()
+    )
+
+
+def hash_normalised(values: ArrowStrings, pepper: bytes) -> pa.ChunkedArray:
+    """Keyed hashes of already-normalised values; the empty string maps to the empty string.
+
+    Each distinct value is hashed once, by the compiled kernel of :mod:`linkguard.io._sha256`.
+    """
+    values = as_chunked(values)
+    if len(values) == 0:
+        return pa.chunked_array([], pa.string())
+    encoded = pc.dictionary_encode(values).combine_chunks()
+    hashed = _hash_array(encoded.dictionary, pepper)
+    return pa.chunked_array([hashed.take(encoded.indices)])
+
+
+def hash_bytes(raw: Iterable[bytes], pepper: bytes) -> list[str]:
+    """Keyed hashes of raw byte strings (for values that are not valid UTF-8 text)."""
+    hashed = _hash_array(pa.array(list(raw), pa.binary()), pepper)
+    return [str(h) for h in hashed.to_pylist()]
+
+
+def _hash_array(values: pa.Array, pepper: bytes) -> pa.Array:
+    """Hex hashes of a string or binary array without nulls, ``""`` for empty values."""
+    n = len(values)
+    values = values.cast(pa.large_binary())  # int64 offsets, whatever the input type
+    _, offsets_buf, data_buf = values.buffers()
+    offsets = np.frombuffer(offsets_buf, dtype=np.int64)[values.offset : values.offset + n + 1]
+    data = np.zeros(0, np.uint8) if data_buf is None else np.frombuffer(data_buf, np.uint8)
+    digits = hmac_sha256_hex(offsets, data, pepper, HASH_HEX_CHARS)
+    hex_offsets = np.arange(0, (n + 1) * HASH_HEX_CHARS, HASH_HEX_CHARS, dtype=np.int32)
+    hashed = pa.Array.from_buffers(
+        pa.string(), n, [None, pa.py_buffer(hex_offsets), pa.py_buffer(digits)]
+    )
+    return pc.if_else(pc.equal(pc.binary_length(values), 0), "", hashed)
+
+
+def pseudonymise(
+    values: Iterable[str] | ArrowStrings, kind: str, pepper: bytes | None = None
+) -> np.ndarray:
+    """Pseudonymise identifier values of one kind, as ingest does.
+
+    Parameters
+    ----------
+    values
+        Raw identifier values (any iterable of ``str``, or an Arrow string array).
+    kind
+        Their identifier kind; aliases are accepted (``"mobile"`` is ``phone``).
+    pepper
+        The HMAC key; ``None`` takes :func:`linkguard.config.pepper_bytes` (which warns when
+        only the development key is available).
+
+    Returns
+    -------
+    numpy.ndarray
+        Object array of hex hashes (32 characters), ``""`` where a value normalises to nothing.
+    """
+    if isinstance(values, str):
+        raise TypeError("pseudonymise takes a collection of values, not one string")
+    key = pepper_bytes() if pepper is None else pepper
+    text = values if isinstance(values, pa.Array | pa.ChunkedArray) else pa.array(
+        list(values), pa.string()
+    )
+    text = to_text(text)
+    kinds = pa.chunked_array([pa.nulls(len(text), pa.string()).fill_null(normalise_kind(kind))])
+    hashed = hash_normalised(normalise_values(text, kinds), key)
+    return np.asarray(hashed.to_pylist(), dtype=object)
+
+

@@ -1,0 +1,234 @@
+"""Reading one table file (``.csv``, ``.csv.gz``, ``.parquet``) into a :class:`RawTable`.
+
+CSV is read by Arrow's multi-threaded reader with every column as raw bytes, so that nothing is
+converted, trimmed or rejected by the reader: validation decides what a bad row is. Rows with the
+wrong number of fields are skipped by the reader and recovered here, with their line numbers,
+from :mod:`linkguard.io.csvlayout`. When the file's quoting is irregular, or the two views of the
+file disagree, the file is read again with Python's :mod:`csv` module, which is slow but gives
+the line of every record by construction.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import sys
+import zlib
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+from linkguard.errors import InputError
+from linkguard.io.csvlayout import one_record_per_line, scan_records
+from linkguard.io.raw import MalformedRow, RawTable, normalise_header
+from linkguard.schema import TableSpec
+
+__all__ = ["read_csv_bytes", "read_raw"]
+
+_BOM = b"\xef\xbb\xbf"
+#: Bytes per parallel parsing block: large enough that threads do not wait on each other.
+_BLOCK_SIZE = 4 << 20
+
+
+def read_raw(path: Path, spec: TableSpec) -> RawTable:
+    """Read the file of table ``spec`` at ``path``.
+
+    Raises
+    ------
+    InputError
+        When the file cannot be read or decoded (the message names the file).
+    SchemaError
+        When a required column is missing.
+    """
+    name = path.name
+    if name.lower().endswith(".parquet"):
+        return _read_parquet(path, spec)
+    try:
+        data = path.read_bytes()
+        if name.lower().endswith(".gz"):
+            data = gzip.decompress(data)
+    except (OSError, EOFError, zlib.error) as exc:
+        raise InputError(f"{path}: cannot read the file ({_why(exc)})") from exc
+    return read_csv_bytes(data, spec, name)
+
+
+def read_csv_bytes(data: bytes, spec: TableSpec, file: str) -> RawTable:
+    """Split a whole CSV file held in memory into columns of bytes, with line numbers.
+
+    Parameters
+    ----------
+    data
+        The file's bytes (decompressed).
+    spec
+        The table it holds.
+    file
+        The file's name, for messages and quarantine rows.
+    """
+    if data.startswith(_BOM):
+        data = data[len(_BOM) :]
+    header = _header(data, file)
+    columns = normalise_header(header, spec, file)
+    raw = _read_with_arrow(data, header, columns, spec.name, file)
+    return raw if raw is not None else _read_with_csv_module(data, columns, spec.name, file)
+
+
+def _header(data: bytes, file: str) -> list[str]:
+    if data.isspace() or not data:
+        raise InputError(f"{file}: the file is empty (a header row is expected)")
+    # The header is the first non-blank record; 1 MiB is more than any header needs.
+    head = data[: 1 << 20]
+    try:
+        text = head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if exc.start < head.find(b"\n") or b"\n" not in head:
+            raise InputError(f"{file}: the header row is not UTF-8 text") from exc
+        text = head[: exc.start].decode("utf-8")
+    for row in csv.reader(io.StringIO(text, newline="")):
+        if row:
+            return row
+    raise InputError(f"{file}: the file has no header row")
+
+
+def _read_with_arrow(
+    data: bytes, header: list[str], columns: tuple[str, ...], table: str, file: str
+) -> RawTable | None:
+    """The fast path; ``None`` when the file needs the exact reader."""
+    invalid: list[int] = []
+
+    def skip_invalid(_row: object) -> str:
+        invalid.append(1)  # list.append is atomic: the reader may call from several threads
+        return "skip"
+
+    try:
+        arrow = pacsv.read_csv(
+            pa.BufferReader(data),
+            read_options=pacsv.ReadOptions(block_size=_BLOCK_SIZE),
+            parse_options=pacsv.ParseOptions(
+                # Quote tracking across lines slows parallel parsing; only quotes need it.
+                newlines_in_values=b'"' in data,
+                invalid_row_handler=skip_invalid,
+            ),
+            convert_options=pacsv.ConvertOptions(
+                column_types={h: pa.binary() for h in header},
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+    if arrow.num_columns != len(columns) or any(
+        t != pa.binary() for t in arrow.schema.types
+    ):
+        return None
+    data_columns = tuple(arrow.columns)
+    if not invalid and one_record_per_line(data, arrow.num_rows + 1):
+        lines = np.arange(2, arrow.num_rows + 2, dtype=np.int64)
+        return RawTable(table, file, columns, data_columns, lines)
+    layout = scan_records(data)
+    if layout is None or layout.fields[0] != len(columns):
+        return None
+    bad = layout.fields[1:] != len(columns)
+    if int(bad.sum()) != len(invalid) or int((~bad).sum()) != arrow.num_rows:
+        return None
+    data_lines = layout.lines[1:]
+    malformed = tuple(
+        MalformedRow(int(line), _split_record(data[start:end]))
+        for line, start, end in zip(
+            data_lines[bad].tolist(),
+            layout.starts[1:][bad].tolist(),
+            layout.ends[1:][bad].tolist(),
+            strict=True,
+        )
+    )
+    return RawTable(table, file, columns, data_columns, data_lines[~bad], malformed)
+
+
+def _split_record(record: bytes) -> tuple[bytes, ...]:
+    text = record.decode("utf-8", errors="surrogateescape")
+    rows = list(csv.reader(io.StringIO(text, newline="")))
+    fields = rows[0] if rows else []
+    return tuple(f.encode("utf-8", errors="surrogateescape") for f in fields)
+
+
+def _read_with_csv_module(
+    data: bytes, columns: tuple[str, ...], table: str, file: str
+) -> RawTable:
+    """The exact path: one Python call per row, used only for irregular files."""
+    text = data.decode("utf-8", errors="surrogateescape")
+    values: list[list[bytes]] = [[] for _ in columns]
+    lines: list[int] = []
+    malformed: list[MalformedRow] = []
+    old_limit = csv.field_size_limit()
+    csv.field_size_limit(max(old_limit, min(len(data) + 1, sys.maxsize)))
+    try:
+        reader = csv.reader(io.StringIO(text, newline=""))
+        seen_header = False
+        last = 0
+        for row in reader:
+            line, last = last + 1, reader.line_num
+            if not row:
+                continue
+            if not seen_header:
+                seen_header = True
+                continue
+            fields = [f.encode("utf-8", errors="surrogateescape") for f in row]
+            if len(fields) != len(columns):
+                malformed.append(MalformedRow(line, tuple(fields)))
+                continue
+            lines.append(line)
+            for store, value in zip(values, fields, strict=True):
+                store.append(value)
+    except csv.Error as exc:
+        raise InputError(f"{file}: not a readable CSV file ({exc})") from exc
+    finally:
+        csv.field_size_limit(old_limit)
+    arrays = tuple(pa.chunked_array([pa.array(v, pa.binary())]) for v in values)
+    return RawTable(
+        table, file, columns, arrays, np.asarray(lines, dtype=np.int64), tuple(malformed)
+    )
+
+
+def _read_parquet(path: Path, spec: TableSpec) -> RawTable:
+    try:
+        arrow = pq.read_table(path)
+    except (OSError, pa.ArrowException) as exc:
+        raise InputError(f"{path}: cannot read the Parquet file ({_why(exc)})") from exc
+    columns = normalise_header(list(arrow.column_names), spec, path.name)
+    keep: list[int] = []
+    data: list[pa.ChunkedArray] = []
+    for i, name in enumerate(columns):
+        as_bytes = _parquet_column_as_bytes(arrow.column(i))
+        if as_bytes is None:
+            if name in spec.columns:
+                raise InputError(
+                    f"{path}: column {name!r} has type {arrow.column(i).type}, "
+                    "which cannot be read as text"
+                )
+            continue  # an extra nested column: ignored, like any unknown column
+        keep.append(i)
+        data.append(as_bytes)
+    lines = np.arange(1, arrow.num_rows + 1, dtype=np.int64)
+    return RawTable(spec.name, path.name, tuple(columns[i] for i in keep), tuple(data), lines)
+
+
+def _parquet_column_as_bytes(col: pa.ChunkedArray) -> pa.ChunkedArray | None:
+    """A typed Parquet column as text bytes (numbers and times in Arrow's ISO rendering)."""
+    if pa.types.is_dictionary(col.type):
+        col = col.cast(col.type.value_type)
+    if pa.types.is_binary(col.type) or pa.types.is_large_binary(col.type):
+        return col.cast(pa.binary())
+    try:
+        return col.cast(pa.string()).cast(pa.binary())
+    except (pa.ArrowNotImplementedError, pa.ArrowInvalid):
+        return None
+
+
+def _why(exc: BaseException) -> str:
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror
+    return str(exc) or type(exc).__name__
+

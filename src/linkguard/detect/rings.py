@@ -299,17 +299,25 @@ def _grow_rows(
     """Add the buyers outside the block that hit its sellers far beyond their expectation.
 
     The densest block is a ring's core: greedy peeling drops members with fewer ring orders,
-    since they lower the average. Any still-unassigned buyer with two or more edges into the
-    block's sellers, ``min_member_lift`` times what its degree predicts, belongs to the ring.
+    since they lower the average. A still-unassigned buyer joins when its edges into the
+    block's sellers (two or more) are ``min_member_lift`` times what its degree predicts and
+    improbable under the background even after correcting for every buyer tried.
     """
     if len(cols) == 0:
         return rows
     col_in = np.zeros(len(col_deg), dtype=np.bool_)
     col_in[cols] = True
     sel = col_in[v - nr] & alive[u]
-    hits = np.bincount(u[sel], minlength=nr)
-    expected = row_deg * col_deg[cols].sum() / total_edges
-    grown = np.flatnonzero((hits >= 2) & (hits >= params.min_member_lift * expected))
+    hits = np.bincount(u[sel], minlength=nr).astype(np.float64)
+    candidates = np.flatnonzero(hits >= 2)
+    if len(candidates) == 0:
+        return rows
+    k = hits[candidates]
+    lam = np.maximum(row_deg[candidates] * col_deg[cols].sum() / total_edges, 1e-12)
+    log10_p = np.where(k > lam, (lam - k + k * np.log(k / lam)) / np.log(10), 0.0)
+    # Many buyers are tried: demand improbability beyond a Bonferroni bound for all of them.
+    bar = math.log10(len(candidates)) + 0.5
+    grown = candidates[(k >= params.min_member_lift * lam) & (log10_p >= bar)]
     return np.union1d(rows, grown)
 
 

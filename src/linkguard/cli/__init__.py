@@ -7,15 +7,30 @@ logs to stderr; exit codes are 0 success, 1 runtime failure, 2 bad usage or bad 
 
 from __future__ import annotations
 
-import sys
-
+import click
 import typer
+from typer.core import TyperGroup
 
 from linkguard import __version__
+from linkguard.errors import LinkguardError
 
 __all__ = ["app", "main", "neo4j_app"]
 
+class _Group(TyperGroup):
+    """Turns linkguard errors into a one-line message and their exit code (2: bad input)."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except LinkguardError as exc:
+            from linkguard.cli._common import err_console
+
+            err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
+            raise typer.Exit(exc.exit_code) from exc
+
+
 app = typer.Typer(
+    cls=_Group,
     name="linkguard",
     help=(
         "Find fraud in marketplace transaction graphs before a loan is granted.\n\n"
@@ -55,11 +70,12 @@ def _root(
 def _register() -> None:
     # Importing a command module attaches its commands to the apps above.
     from linkguard.cli import account, analyze, serve, synth  # noqa: F401
+    from linkguard.cli.neo4j_devserver import devserver_app
+
+    neo4j_app.add_typer(devserver_app, name="dev-server")
 
 
 def main() -> None:
     """Console-script entry point."""
     _register()
-    from linkguard.cli._common import run_app
-
-    sys.exit(run_app(app))
+    app()

@@ -11,7 +11,7 @@ from rich.console import Console
 
 from linkguard.errors import LinkguardError
 
-__all__ = ["FORMAT_OPTION", "err_console", "fail", "print_json", "run_app"]
+__all__ = ["FORMAT_OPTION", "err_console", "fail", "print_json"]
 
 #: Progress, logs and messages go to stderr; stdout carries data only.
 err_console = Console(stderr=True)
@@ -37,25 +37,3 @@ def fail(exc: LinkguardError) -> typer.Exit:
     """Print ``exc`` as an error on stderr and return the Exit carrying its code."""
     err_console.print(f"[bold red]error:[/] {exc}", highlight=False, markup=True)
     return typer.Exit(exc.exit_code)
-
-
-def run_app(app: typer.Typer) -> int:
-    """Run ``app``, turning linkguard errors into a message and their exit code."""
-    try:
-        app(standalone_mode=False)
-    except LinkguardError as exc:
-        err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
-        return exc.exit_code
-    except typer.Exit as exc:
-        return int(exc.exit_code or 0)
-    except typer.Abort:
-        err_console.print("aborted")
-        return 1
-    except Exception as exc:  # click usage errors carry their own exit code
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            return int(exc.exit_code)
-        raise
-    return 0

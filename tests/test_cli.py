@@ -1,0 +1,69 @@
+"""The command line: help everywhere, exit codes, the analyze command on the bundled sample."""
+
+import json
+import shutil
+
+import pandas as pd
+import pytest
+from typer.main import get_command
+from typer.testing import CliRunner
+
+from linkguard.cli import _register, app
+
+_register()
+runner = CliRunner()
+
+
+def _commands(group, prefix: tuple[str, ...] = ()):
+    for name, cmd in group.commands.items():
+        path = (*prefix, name)
+        yield path, cmd
+        if hasattr(cmd, "commands"):
+            yield from _commands(cmd, path)
+
+
+ALL = list(_commands(get_command(app)))
+
+
+def test_there_are_commands():
+    names = {" ".join(p) for p, _ in ALL}
+    assert {"synth", "analyze", "serve", "account", "neo4j"} <= names
+
+
+@pytest.mark.parametrize("path", [p for p, c in ALL if not hasattr(c, "commands")],
+                         ids=lambda p: " ".join(p))
+def test_every_command_has_help_with_an_example(path):
+    result = runner.invoke(app, [*path, "--help"])
+    assert result.exit_code == 0, result.output
+    assert "Example" in result.output
+    assert "linkguard " + " ".join(path) in " ".join(result.output.split())
+
+
+def test_analyze_sample_json_summary_counts_add_up(sample_dir, tmp_path):
+    result = runner.invoke(app, ["analyze", str(sample_dir), "--out", str(tmp_path / "s"),
+                                 "--format", "json"])
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)
+    for table, rep in summary["inputs"].items():
+        assert rep["rows_in"] == rep["rows_loaded"] + rep["rows_quarantined"], table
+    assert summary["flagged_accounts"] > 0
+    for name in ("flags", "accounts", "clusters", "rings", "concentration"):
+        assert (tmp_path / "s" / f"{name}.parquet").is_file()
+
+
+def test_missing_required_column_exits_2_and_writes_nothing(sample_dir, tmp_path):
+    data = tmp_path / "data"
+    shutil.copytree(sample_dir, data, ignore=shutil.ignore_patterns("truth"))
+    orders = pd.read_csv(data / "orders.csv", dtype=str).drop(columns=["amount"])
+    orders.to_csv(data / "orders.csv", index=False)
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["analyze", str(data), "--out", str(out)])
+    assert result.exit_code == 2
+    assert "orders.csv" in result.output and "amount" in result.output
+    assert not out.exists()
+    assert list(tmp_path.iterdir()) == [data]
+
+
+def test_missing_data_directory_exits_2(tmp_path):
+    result = runner.invoke(app, ["analyze", str(tmp_path / "nope"), "--out", str(tmp_path / "o")])
+    assert result.exit_code == 2

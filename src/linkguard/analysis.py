@@ -7,6 +7,7 @@ CLI and the Neo4j engine are doors onto :func:`analyze_market` and :func:`run_an
 from __future__ import annotations
 
 import hashlib
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -16,13 +17,17 @@ import pandas as pd
 
 from linkguard import __version__
 from linkguard.detection import NOT_REVENUE_STATUSES, Detection, StageTimer, detect
+from linkguard.errors import InputError
 from linkguard.market import Market
 from linkguard.rules.findings import collect_findings, group_tables
 from linkguard.rules.flags import apply_rules
 from linkguard.rules.ruleset import FLAG_CODES, Ruleset, load_ruleset
 from linkguard.snapshot import Snapshot, write_snapshot
 
-__all__ = ["analyze_market", "run_analysis"]
+__all__ = ["ENGINES", "analyze_market", "run_analysis"]
+
+#: Where the graph lives while detectors run: in memory, or in a Neo4j database.
+ENGINES = ("igraph", "neo4j")
 
 
 def analyze_market(
@@ -112,14 +117,29 @@ def run_analysis(
     market: Market | None = None,
     engine: str = "igraph",
 ) -> Snapshot:
-    """Read ``data_dir`` (unless ``market`` is given), analyse it and write ``out_dir``."""
+    """Read ``data_dir`` (unless ``market`` is given), analyse it and write ``out_dir``.
+
+    With ``engine="neo4j"`` the validated tables are loaded into Neo4j (idempotently) and the
+    graph is read back from the database for detection, so the snapshot shows what the
+    database holds; quarantine and input counts still come from ingest.
+    """
     from linkguard.io import read_market
 
+    if engine not in ENGINES:
+        raise InputError(f"unknown engine {engine!r}: choose one of {', '.join(ENGINES)}")
     timer = timer or StageTimer()
     ruleset = load_ruleset(ruleset_path)
     if market is None:
         with timer.stage("ingest"):
             market = read_market(data_dir)
+    if engine == "neo4j":
+        from linkguard.neo4j.engine import read_market as read_graph
+        from linkguard.neo4j.loader import load_market
+
+        with timer.stage("neo4j_load"):
+            load_market(market)
+        with timer.stage("neo4j_read"):
+            market = replace(read_graph(), reports=market.reports, quarantine=market.quarantine)
     snapshot = analyze_market(market, ruleset, timer, engine=engine)
     with timer.stage("write"):
         write_snapshot(snapshot, out_dir)

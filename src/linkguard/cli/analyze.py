@@ -21,6 +21,8 @@ STAGE_TEXT = {
     "cycles": "searching money cycles",
     "concentration": "measuring concentration",
     "flags": "scoring flags",
+    "neo4j_load": "loading the graph into Neo4j",
+    "neo4j_read": "reading the graph back from Neo4j",
     "write": "writing snapshot",
 }
 
@@ -29,7 +31,8 @@ STAGE_TEXT = {
     epilog=(
         "Examples:\n\n"
         "  linkguard analyze samples/market --out out/snapshot\n\n"
-        "  linkguard analyze data/ --out snapshots/2026-11-28 --ruleset my-rules.toml --format json"
+        "  linkguard analyze data/ --out snapshots/day --ruleset rules.toml --format json\n\n"
+        "  linkguard analyze samples/market --out out/neo4j-snapshot --engine neo4j"
     )
 )
 def analyze(
@@ -38,6 +41,10 @@ def analyze(
     out: Path = typer.Option(..., "--out", "-o", help="Snapshot directory to write (atomically)."),
     ruleset: Path | None = typer.Option(
         None, "--ruleset", help="Ruleset TOML file (default: the shipped ruleset)."
+    ),
+    engine: str = typer.Option(
+        "igraph", "--engine", help="igraph (in memory, the default) or neo4j (load the data "
+        "into the database at NEO4J_URI and detect on the graph read back from it)."
     ),
     fmt: str = FORMAT_OPTION,
 ) -> None:
@@ -55,7 +62,7 @@ def analyze(
             if not err_console.is_terminal:
                 err_console.print(f"[dim]{STAGE_TEXT.get(name, name)}...[/]")
 
-        snapshot = run_analysis(data_dir, out, ruleset_path=ruleset,
+        snapshot = run_analysis(data_dir, out, ruleset_path=ruleset, engine=engine,
                                 timer=StageTimer(progress=on_stage))
     summary = snapshot.summary
     if fmt == "json":

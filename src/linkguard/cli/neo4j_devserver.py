@@ -1,0 +1,168 @@
+"""``linkguard neo4j dev-server start|stop|status``: the local Neo4j 5.26 server.
+
+Exposes :data:`devserver_app`; the main CLI mounts it with
+``neo4j_app.add_typer(devserver_app, name="dev-server")``. The work is done by
+:mod:`linkguard.neo4j.devserver` (also runnable as ``python -m linkguard.neo4j.devserver``).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+
+from linkguard.neo4j import devserver
+
+__all__ = ["devserver_app"]
+
+devserver_app = typer.Typer(
+    help=(
+        "A local Neo4j 5.26 server (Bolt, HTTP, Neo4j Browser, APOC) built from Maven Central "
+        "for development, tests and CI. Needs Java 17+ and Maven; the first start builds it.\n\n"
+        "Example: linkguard neo4j dev-server start && linkguard neo4j dev-server status"
+    ),
+    no_args_is_help=True,
+)
+
+_DATA_DIR = typer.Option(
+    devserver.DEFAULT_DATA_DIR,
+    "--data-dir",
+    envvar="LINKGUARD_NEO4J_DATA_DIR",
+    help="Server home: databases, logs, pid and ready files.",
+)
+_FORMAT = typer.Option("text", "--format", "-f", help="Output format: text or json.")
+
+
+def _check_format(fmt: str) -> None:
+    if fmt not in ("text", "json"):
+        raise typer.BadParameter("use text or json", param_hint="--format")
+
+
+def _fail(exc: devserver.DevServerError) -> typer.Exit:
+    typer.secho(f"error: {exc}", fg=typer.colors.RED, err=True)
+    return typer.Exit(exc.exit_code)
+
+
+@devserver_app.command("start")
+def start_command(
+    data_dir: Path = _DATA_DIR,
+    bolt_port: int = typer.Option(
+        devserver.DEFAULT_BOLT_PORT,
+        "--bolt-port",
+        min=1,
+        max=65535,
+        envvar="LINKGUARD_NEO4J_BOLT_PORT",
+        help="Bolt port (drivers, cypher-shell).",
+    ),
+    http_port: int = typer.Option(
+        devserver.DEFAULT_HTTP_PORT,
+        "--http-port",
+        min=1,
+        max=65535,
+        envvar="LINKGUARD_NEO4J_HTTP_PORT",
+        help="HTTP port (Neo4j Browser at /browser/, HTTP API).",
+    ),
+    password: str | None = typer.Option(
+        None,
+        "--password",
+        envvar="LINKGUARD_NEO4J_PASSWORD",
+        help="Enable authentication with this password for user neo4j (default: no auth).",
+    ),
+    timeout: float = typer.Option(
+        devserver.DEFAULT_START_TIMEOUT,
+        "--timeout",
+        min=1,
+        help="Seconds to wait for Bolt after launching (the build is not counted).",
+    ),
+    wait: bool = typer.Option(
+        True, "--wait/--no-wait", help="Wait until Bolt answers, or return right after launch."
+    ),
+    fmt: str = _FORMAT,
+) -> None:
+    """Start the dev server in the background and wait until Bolt answers.
+
+    Builds the server with Maven on first use (downloads ~170 MB into ~/.m2). Leaves a server
+    that is already running for this data dir alone. JVM heap: LINKGUARD_NEO4J_HEAP
+    (default 2g); page cache: LINKGUARD_NEO4J_PAGECACHE (default 512m).
+
+    Examples:
+
+        linkguard neo4j dev-server start
+
+        linkguard neo4j dev-server start --data-dir /tmp/neo4j --bolt-port 17687 --http-port 17474
+
+    Then open http://localhost:7474/browser/ or connect a driver to bolt://localhost:7687.
+    """
+    _check_format(fmt)
+    try:
+        info = devserver.start(
+            data_dir,
+            bolt_port=bolt_port,
+            http_port=http_port,
+            wait=wait,
+            timeout=timeout,
+            password=password,
+        )
+    except devserver.DevServerError as exc:
+        raise _fail(exc) from exc
+    if fmt == "json":
+        typer.echo(json.dumps(info.to_dict(), indent=2))
+        return
+    if info.already_running:
+        typer.echo("already running")
+    typer.echo(devserver.format_status(info))
+
+
+@devserver_app.command("stop")
+def stop_command(
+    data_dir: Path = _DATA_DIR,
+    timeout: float = typer.Option(
+        devserver.DEFAULT_STOP_TIMEOUT,
+        "--timeout",
+        min=1,
+        help="Seconds to wait for a clean shutdown before killing the server.",
+    ),
+    fmt: str = _FORMAT,
+) -> None:
+    """Stop the dev server (clean shutdown on SIGTERM); succeeds if it is not running.
+
+    Example:
+
+        linkguard neo4j dev-server stop --data-dir .neo4j
+    """
+    _check_format(fmt)
+    try:
+        result = devserver.stop(data_dir, timeout=timeout)
+    except devserver.DevServerError as exc:
+        raise _fail(exc) from exc
+    if fmt == "json":
+        typer.echo(json.dumps(result.to_dict(), indent=2))
+    elif not result.was_running:
+        typer.echo(f"not running (data dir {result.data_dir})")
+    else:
+        how = "killed" if result.forced else "stopped"
+        busy = "" if result.ports_free else " (ports still busy)"
+        typer.echo(f"{how} pid {result.pid} in {result.seconds:.1f} s{busy}")
+
+
+@devserver_app.command("status")
+def status_command(data_dir: Path = _DATA_DIR, fmt: str = _FORMAT) -> None:
+    """Show whether the dev server runs: pid, URIs, version, memory, log files.
+
+    Exits 0 when it runs and 3 when it does not.
+
+    Examples:
+
+        linkguard neo4j dev-server status
+
+        linkguard neo4j dev-server status --format json
+    """
+    _check_format(fmt)
+    info = devserver.status(data_dir)
+    if fmt == "json":
+        typer.echo(json.dumps(info.to_dict(), indent=2))
+    else:
+        typer.echo(devserver.format_status(info))
+    if not info.running:
+        raise typer.Exit(3)

@@ -12,7 +12,7 @@ from rich.table import Table
 
 from linkguard.cli import app
 from linkguard.cli._common import FORMAT_OPTION, err_console, fail, print_json
-from linkguard.errors import InputError
+from linkguard.errors import InputError, LinkguardError
 
 
 @app.command(
@@ -61,7 +61,10 @@ def synth(
         except ValueError as exc:
             raise fail(InputError(str(exc))) from exc
         progress.update(task, description="writing", completed=len(STAGES))
-        files = write_market(market, out_dir, format=file_format)
+        try:
+            files = write_market(market, out_dir, format=file_format)
+        except OSError as exc:
+            raise fail(LinkguardError(f"cannot write {out_dir}: {exc}")) from exc
         progress.update(task, completed=len(STAGES) + 1)
     seconds = round(time.perf_counter() - started, 2)
     summary: dict[str, Any] = {

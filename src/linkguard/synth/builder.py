@@ -1,8 +1,9 @@
 """The generator's working state: per-account arrays, order chunks and planted-truth records.
 
-Accounts are integer indices ``0 .. accounts-1`` while the market is built; they get their
-string ids (scattered, so planted groups are not contiguous in the files) only when the tables
-are assembled. Every planting step appends orders as one vectorised :class:`OrderChunk`.
+Accounts are integer indices ``0 .. accounts-1`` while the market is built, handed out in a
+random order; they get random string ids only when the tables are assembled, so nothing in the
+files lines a planted group up. Every planting step appends orders as one vectorised
+:class:`OrderChunk`.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from linkguard.synth.vocab import (
     bit,
 )
 
-__all__ = ["NOT_SET", "MarketBuilder", "OrderChunk", "Style"]
+__all__ = ["NOT_SET", "MarketBuilder", "OrderChunk", "Ring", "Style"]
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
@@ -56,9 +57,9 @@ class OrderChunk:
     style: npt.NDArray[np.int8]
 
 
-@dataclass
-class Group:
-    """A planted group for the truth files: a ring or a cycle and its members."""
+@dataclass(frozen=True)
+class Ring:
+    """A planted ring for the truth files: its kind, members and each member's role."""
 
     kind: str
     members: IntArray
@@ -94,8 +95,9 @@ class MarketBuilder:
     shop_label: npt.NDArray[np.int8] = field(init=False)
     ids: IdentifierBook = field(init=False)
     chunks: list[OrderChunk] = field(default_factory=list)
-    rings: list[Group] = field(default_factory=list)
-    cycles: list[Group] = field(default_factory=list)
+    rings: list[Ring] = field(default_factory=list)
+    #: Each cycle's members in position order (position 0 pays position 1 first).
+    cycles: list[IntArray] = field(default_factory=list)
     planted_loans: list[tuple[int, int]] = field(default_factory=list)
     n_owners: int = 0
     n_households: int = 0

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from linkguard.synth.builder import Group, MarketBuilder, Style
+from linkguard.synth.builder import MarketBuilder, Style
 from linkguard.synth.plan import DAY, HOUR
 
 __all__ = ["plant_cycles"]
@@ -43,5 +43,5 @@ def plant_cycles(b: MarketBuilder) -> None:
         b.add_orders(members[position], members[(position + 1) % k], t, cents,
                      label="circular", style=Style.BULK)
         b.cycle[members] = len(b.cycles)
-        b.cycles.append(Group("circular", members, [str(i) for i in range(k)]))
+        b.cycles.append(members)
         b.mark_fraud(members, "circular")

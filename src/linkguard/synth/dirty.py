@@ -51,7 +51,8 @@ _BAD_RATINGS = ("0", "6", "7", "10", "-1")
 
 def inject(
     table_name: str, table: pa.Table, eligible: npt.NDArray[np.int64],
-    rng: np.random.Generator, fraction: float, fresh_ids: Callable[[int], list[str]],
+    rng: np.random.Generator, fraction: float,
+    fresh_ids: Callable[[int], list[str]] | None = None,
 ) -> tuple[pa.Table, list[dict[str, Any]]]:
     """Insert bad rows into ``table`` (all-string columns).
 
@@ -68,7 +69,8 @@ def inject(
     fraction
         Bad rows per clean row; at least one bad row when positive.
     fresh_ids
-        ``fresh_ids(k)`` returns ``k`` unused ids for the table's unique column.
+        ``fresh_ids(k)`` returns ``k`` unused ids for the unique column of ``orders`` and
+        ``loans`` (a bad row other than a duplicate must not repeat an id).
 
     Returns
     -------
@@ -85,7 +87,7 @@ def inject(
     planned = [cycle[i % len(cycle)] for i in range(count)]
     source = np.sort(rng.choice(eligible, count, replace=count > len(eligible)))
     rows = table.take(pa.array(source)).to_pylist()
-    fresh = iter(fresh_ids(count))
+    fresh = iter(fresh_ids(count) if fresh_ids else [])
     for row, reason in zip(rows, planned, strict=True):
         if reason != "duplicate_id" and table_name in ("orders", "loans"):
             row[_ID[table_name]] = next(fresh)

@@ -4,8 +4,8 @@ A quarter of honest shops and most shops involved in planted fraud (which inflat
 precisely to borrow) apply for one or two loans during the last nine months. A loan is due
 30 days after it is granted: ``first_overdue`` is empty until then, and a default can only be
 known 75 days after the application. Honest shops go overdue on about 7 % of loans and
-default on about a third of those; fraud shops go overdue on 45 % and default on three
-quarters of those, so their default rate is roughly ten times higher.
+default on nearly half of those (3 % of loans); fraud shops go overdue on 45 % and default on
+three quarters of those (a third of loans): a default rate roughly ten times higher.
 
 Every account with a defaulted loan gets status ``defaulted``.
 """

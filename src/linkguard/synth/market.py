@@ -28,7 +28,7 @@ from linkguard.synth.concentrated import plant_concentrated
 from linkguard.synth.honest import dilute_concentration, finalise_created, populate, retail_orders
 from linkguard.synth.linked import plant_defaulted, plant_multi_accounts, plant_self_dealing
 from linkguard.synth.loans import make_loans
-from linkguard.synth.orders import collect
+from linkguard.synth.orders import Orders, collect
 from linkguard.synth.plan import DAY, Plan, SynthConfig
 from linkguard.synth.rings import plant_device_farms, plant_hijacked_rings
 from linkguard.synth.structures import plant_structures
@@ -187,7 +187,7 @@ def _freeze_some(b: MarketBuilder) -> None:
 
 
 def _add_dirty(
-    b: MarketBuilder, orders: Any, loan_accounts: IntArray, clean: CleanTables
+    b: MarketBuilder, orders: Orders, loan_accounts: IntArray, clean: CleanTables
 ) -> tuple[dict[str, pa.Table], list[dict[str, Any]]]:
     """Insert the bad rows into every table; bad rows copy rows of honest accounts only."""
     honest = b.fraud == 0
@@ -204,14 +204,14 @@ def _add_dirty(
     def fresh(prefix: str, start: int) -> Callable[[int], list[str]]:
         return lambda k: [f"{prefix}{start + i}" for i in range(k)]
 
-    fresh_ids = {"orders": fresh("O", clean.next_order), "loans": fresh("L", clean.next_loan),
-                 "accounts": fresh("u", 0), "identifiers": fresh("u", 0)}
+    # Only orders and loans need new ids: other bad rows keep (or break) the copied id.
+    fresh_ids = {"orders": fresh("O", clean.next_order), "loans": fresh("L", clean.next_loan)}
     tables: dict[str, pa.Table] = {}
     rows: list[dict[str, Any]] = []
     for name in ("orders", "accounts", "identifiers", "loans"):
         tables[name], bad = dirty.inject(
             name, getattr(clean, name), eligible[name], b.rng, b.cfg.dirty_fraction,
-            fresh_ids[name],
+            fresh_ids.get(name),
         )
         rows += bad
     return tables, rows

@@ -40,8 +40,8 @@ class SynthConfig:
         Number of accounts (buyers, shops and planted fraud together).
     seed
         Seed of the single random generator everything is drawn from.
-    orders
-        Target number of orders; ``None`` means five per account.
+    orders_target
+        Target number of orders; ``None`` means five per account (see :attr:`orders`).
     days
         Length of the order history, ending at ``end``.
     end

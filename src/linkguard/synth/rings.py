@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-from linkguard.synth.builder import Group, MarketBuilder, Style
+from linkguard.synth.builder import MarketBuilder, Ring, Style
 from linkguard.synth.plan import DAY, HOUR
 from linkguard.synth.vocab import STATUS_CODE
 
@@ -73,7 +73,7 @@ def _bursts(
 def _record(b: MarketBuilder, kind: str, buyers: IntArray, sellers: IntArray) -> None:
     ring = len(b.rings)
     members = np.r_[buyers, sellers]
-    b.rings.append(Group(kind, members, ["buyer"] * len(buyers) + ["seller"] * len(sellers)))
+    b.rings.append(Ring(kind, members, ["buyer"] * len(buyers) + ["seller"] * len(sellers)))
     b.ring[members] = ring
     b.mark_fraud(members, "brushing_ring" if kind == "device_farm" else "hijacked_ring")
 

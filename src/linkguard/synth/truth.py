@@ -140,8 +140,8 @@ def build_truth(b: MarketBuilder, orders: Orders, clean: CleanTables) -> Truth:
         "role": pa.array([r[2] for r in ring_rows], pa.string()),
         "kind": pa.array([r[3] for r in ring_rows], pa.string()),
     })
-    cycle_rows = [(i, int(a), p) for i, g in enumerate(b.cycles)
-                  for p, a in enumerate(g.members.tolist())]
+    cycle_rows = [(i, int(a), p) for i, members in enumerate(b.cycles)
+                  for p, a in enumerate(members.tolist())]
     cycles = pa.table({
         "cycle_id": _ids("cycle", [r[0] for r in cycle_rows]),
         "account_id": clean.account_id.take(pa.array([r[1] for r in cycle_rows], pa.int64())),

@@ -7,6 +7,8 @@ words the ground truth files print for them.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 import numpy.typing as npt
 
@@ -118,15 +120,12 @@ def bit(names: tuple[str, ...], name: str) -> int:
 # --- regions: where accounts live, their clock and their cities ---------------------------
 
 
-class Region:
+class Region(NamedTuple):
     """A region code, its UTC offset (hours) and cities as ``(city, state, zip3)``."""
 
-    __slots__ = ("cities", "code", "utc_offset")
-
-    def __init__(self, code: str, utc_offset: int, cities: tuple[tuple[str, str, str], ...]):
-        self.code = code
-        self.utc_offset = utc_offset
-        self.cities = cities
+    code: str
+    utc_offset: int
+    cities: tuple[tuple[str, str, str], ...]
 
 
 REGIONS = (

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import orjson
@@ -13,7 +12,6 @@ import linkguard.cli.account
 import linkguard.cli.serve  # noqa: F401  (registers the command)
 from linkguard.api.sample import sample_snapshot
 from linkguard.cli import app
-from linkguard.cli._common import run_app
 from linkguard.lookup import FlagIndex
 from linkguard.snapshot import write_snapshot
 
@@ -25,10 +23,9 @@ def snap(tmp_path: Path) -> Path:
     return write_snapshot(sample_snapshot("snap-cli", "2026-02-03T04:05:06Z"), tmp_path / "s")
 
 
-def _run(argv: list[str], monkeypatch: pytest.MonkeyPatch) -> int:
-    """Run through the real entry point's error handling (exit codes, messages)."""
-    monkeypatch.setattr(sys, "argv", ["linkguard", *argv])
-    return run_app(app)
+def _run(argv: list[str], env: dict[str, str] | None = None) -> tuple[int, str, str]:
+    result = runner.invoke(app, argv, env=env)
+    return result.exit_code, result.stdout, result.stderr
 
 
 def test_text_view_shows_flags_cluster_ring_and_concentration(snap: Path) -> None:
@@ -93,31 +90,25 @@ def test_unknown_account_is_none_exit_0(snap: Path, fmt: str) -> None:
         assert "none" in result.stdout and "No flags." in result.stdout
 
 
-def test_missing_snapshot_exits_2(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
-    rc = _run(["account", "S1", "--snapshot", str(tmp_path / "nope")], monkeypatch)
+def test_missing_snapshot_exits_2(tmp_path: Path) -> None:
+    rc, out, err = _run(["account", "S1", "--snapshot", str(tmp_path / "nope")])
     assert rc == 2
-    captured = capsys.readouterr()
-    assert "no snapshot at" in captured.err
-    assert captured.out == ""
+    assert "no snapshot at" in err
+    assert out == ""
 
 
-def test_incomplete_snapshot_exits_2(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_incomplete_snapshot_exits_2(tmp_path: Path) -> None:
     (tmp_path / "half").mkdir()
-    rc = _run(["account", "S1", "--snapshot", str(tmp_path / "half")], monkeypatch)
+    rc, _, err = _run(["account", "S1", "--snapshot", str(tmp_path / "half")])
     assert rc == 2
-    assert "summary.json is missing" in capsys.readouterr().err
+    assert "summary.json is missing" in err
 
 
 @pytest.mark.parametrize("argv_tail", [["a b"], ["S1", "--format", "yaml"]])
-def test_bad_usage_exits_2(
-    snap: Path, monkeypatch: pytest.MonkeyPatch, argv_tail: list[str]
-) -> None:
+def test_bad_usage_exits_2(snap: Path, argv_tail: list[str]) -> None:
     account_id, *rest = argv_tail
-    assert _run(["account", account_id, "--snapshot", str(snap), *rest], monkeypatch) == 2
+    rc, _, err = _run(["account", account_id, "--snapshot", str(snap), *rest])
+    assert rc == 2 and "error" in err
 
 
 def test_help_has_examples() -> None:
@@ -128,14 +119,13 @@ def test_help_has_examples() -> None:
         assert f"linkguard {command}" in result.stdout
 
 
-def test_serve_refuses_without_tokens(
-    snap: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_serve_refuses_without_tokens(snap: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("LINKGUARD_API_TOKENS", raising=False)
-    assert _run(["serve", "--snapshot", str(snap)], monkeypatch) == 2
-    assert "LINKGUARD_API_TOKENS" in capsys.readouterr().err
-    monkeypatch.setenv("LINKGUARD_API_TOKENS", " , ")
-    assert _run(["serve", "--snapshot", str(snap)], monkeypatch) == 2
+    rc, _, err = _run(["serve", "--snapshot", str(snap)])
+    assert rc == 2
+    assert "LINKGUARD_API_TOKENS" in err
+    rc, _, _ = _run(["serve", "--snapshot", str(snap)], env={"LINKGUARD_API_TOKENS": " , "})
+    assert rc == 2
 
 
 @pytest.mark.parametrize(
@@ -145,11 +135,12 @@ def test_serve_refuses_without_tokens(
         ["--snapshot", "S", "--snapshot-root", "R"],
         ["--snapshot", "/nonexistent/snap"],
         ["--snapshot-root", "/nonexistent/root"],
+        ["--snapshot", ".", "--log-level", "chatty"],
     ],
 )
-def test_serve_bad_usage_exits_2(args: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("LINKGUARD_API_TOKENS", "t0k3n")
-    assert _run(["serve", *args], monkeypatch) == 2
+def test_serve_bad_usage_exits_2(args: list[str]) -> None:
+    rc, _, _ = _run(["serve", *args], env={"LINKGUARD_API_TOKENS": "t0k3n"})
+    assert rc == 2
 
 
 def test_serve_hands_settings_to_workers(snap: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -161,11 +152,12 @@ def test_serve_hands_settings_to_workers(snap: Path, monkeypatch: pytest.MonkeyP
         seen.update(kwargs, target=target)
 
     monkeypatch.setenv("LINKGUARD_API_TOKENS", "t0k3n,other")
+    for name in ("SNAPSHOT", "SNAPSHOT_ROOT", "POLL_SECONDS"):
+        # serve sets these for its workers; registering them here restores them afterwards.
+        monkeypatch.setenv(f"LINKGUARD_SERVE_{name}", "")
     monkeypatch.setattr(uvicorn, "run", fake_run)
-    assert (
-        _run(["serve", "--snapshot", str(snap), "--port", "9123", "--workers", "3"], monkeypatch)
-        == 0
-    )
+    rc, _, _ = _run(["serve", "--snapshot", str(snap), "--port", "9123", "--workers", "3"])
+    assert rc == 0
     assert seen["target"] == "linkguard.api.app:app_from_env"
     assert seen["factory"] is True and seen["port"] == 9123 and seen["workers"] == 3
     assert seen["host"] == "127.0.0.1"

@@ -15,11 +15,12 @@ import orjson
 import pytest
 
 from linkguard.api import SnapshotSource, create_app
-from linkguard.api.sample import sample_snapshot
+from linkguard.api.models import AccountFlags
+from linkguard.api.sample import sample_snapshot as make_snapshot
 from linkguard.api.snapshots import find_snapshots
 from linkguard.errors import SnapshotInvalid
 from linkguard.lookup import FlagIndex
-from linkguard.snapshot import write_snapshot
+from linkguard.snapshot import Snapshot, write_snapshot
 
 with warnings.catch_warnings():
     # Starlette announces a future switch of its test client's HTTP library.
@@ -31,7 +32,7 @@ AUTH = {"Authorization": f"Bearer {TOKENS[0]}"}
 
 
 def _write(root: Path, name: str, snapshot_id: str, created_at: str) -> Path:
-    return write_snapshot(sample_snapshot(snapshot_id, created_at), root / name)
+    return write_snapshot(make_snapshot(snapshot_id, created_at), root / name)
 
 
 @pytest.fixture
@@ -409,7 +410,7 @@ def test_root_serves_the_newest_and_switches(tmp_path: Path) -> None:
 
 def test_fixed_snapshot_reloads_when_rewritten(snap_dir: Path, source: SnapshotSource) -> None:
     assert not source.refresh()
-    write_snapshot(sample_snapshot("snap-a2", "2026-01-05T00:00:00Z"), snap_dir)
+    write_snapshot(make_snapshot("snap-a2", "2026-01-05T00:00:00Z"), snap_dir)
     assert source.refresh()
     assert source.index is not None and source.index.snapshot_id == "snap-a2"
 
@@ -441,7 +442,7 @@ def test_broken_newer_snapshot_is_refused_and_old_kept(
     assert not src.refresh()
     assert calls.count(broken) == 1  # refused once, not retried every poll
     # A snapshot whose rows break the contract is refused the same way.
-    bad = sample_snapshot("snap-c", "2026-01-03T00:00:00Z")
+    bad = make_snapshot("snap-c", "2026-01-03T00:00:00Z")
     bad.flags.loc[0, "severity"] = "catastrophic"
     write_snapshot(bad, tmp_path / "c")
     assert not src.refresh()
@@ -538,7 +539,7 @@ def test_index_from_memory_and_from_disk_agree(snap_dir: Path) -> None:
 
 
 def test_index_derives_risk_for_flags_without_account_row(tmp_path: Path) -> None:
-    snap = sample_snapshot()
+    snap = make_snapshot()
     snap.accounts = snap.accounts[snap.accounts["account_id"] != "M1"].reset_index(drop=True)
     index = FlagIndex.from_snapshot(snap)
     m1 = index.lookup("M1")
@@ -549,14 +550,14 @@ def test_index_derives_risk_for_flags_without_account_row(tmp_path: Path) -> Non
 
 @pytest.mark.parametrize("evidence", ["not json", "[1, 2]", '"text"'])
 def test_index_refuses_evidence_that_is_not_an_object(evidence: str) -> None:
-    snap = sample_snapshot()
+    snap = make_snapshot()
     snap.flags.loc[3, "evidence"] = evidence
     with pytest.raises(SnapshotInvalid, match="evidence"):
         FlagIndex.from_snapshot(snap)
 
 
 def test_index_reads_empty_evidence_as_empty_object_and_clamps_scores() -> None:
-    snap = sample_snapshot()
+    snap = make_snapshot()
     snap.flags.loc[3, "evidence"] = None
     snap.flags.loc[3, "score"] = 1.0000001
     snap.accounts.loc[1, "risk_score"] = float("nan")
@@ -569,26 +570,26 @@ def test_index_reads_empty_evidence_as_empty_object_and_clamps_scores() -> None:
 
 
 def test_index_refuses_summary_without_required_fields(tmp_path: Path) -> None:
-    snap = sample_snapshot()
+    snap = make_snapshot()
     del snap.summary["ruleset_version"]
     with pytest.raises(SnapshotInvalid, match="ruleset_version"):
         FlagIndex.from_snapshot(snap)
-    snap = sample_snapshot(created_at="yesterday")
+    snap = make_snapshot(created_at="yesterday")
     with pytest.raises(SnapshotInvalid, match="created_at"):
         FlagIndex.from_snapshot(snap)
 
 
 def test_naive_created_at_is_utc() -> None:
-    index = FlagIndex.from_snapshot(sample_snapshot(created_at="2026-03-04T05:06:07"))
+    index = FlagIndex.from_snapshot(make_snapshot(created_at="2026-03-04T05:06:07"))
     assert index.meta.computed_at == "2026-03-04T05:06:07Z"
-    index = FlagIndex.from_snapshot(sample_snapshot(created_at="2026-03-04T07:06:07+02:00"))
+    index = FlagIndex.from_snapshot(make_snapshot(created_at="2026-03-04T07:06:07+02:00"))
     assert index.meta.computed_at == "2026-03-04T05:06:07Z"
 
 
 def test_empty_snapshot_answers_none(tmp_path: Path) -> None:
     from linkguard.snapshot import empty_table
 
-    snap = sample_snapshot()
+    snap = make_snapshot()
     for name in ("flags", "accounts", "clusters", "rings", "concentration"):
         setattr(snap, name, empty_table(name))
     path = write_snapshot(snap, tmp_path / "empty")
@@ -599,6 +600,54 @@ def test_empty_snapshot_answers_none(tmp_path: Path) -> None:
 
 
 def test_view_needs_details() -> None:
-    index = FlagIndex.from_snapshot(sample_snapshot(), details=False)
+    index = FlagIndex.from_snapshot(make_snapshot(), details=False)
     with pytest.raises(RuntimeError):
         index.view("S1")
+
+
+def test_fast_path_and_fastapi_route_answer_the_same(source: SnapshotSource) -> None:
+    fast = TestClient(create_app(source, TOKENS, watch=False))
+    slow = TestClient(create_app(source, TOKENS, watch=False, fast_path=False))
+    for path in (
+        "/v1/accounts/S1/flags",
+        "/v1/accounts/M1/flags",
+        "/v1/accounts/ghost/flags",
+        "/v1/accounts/a%20b/flags",
+        "/v1/accounts/x/flags/",
+        "/v1/accounts/a/b/flags",
+    ):
+        a, b = fast.get(path, headers=AUTH), slow.get(path, headers=AUTH)
+        assert a.status_code == b.status_code, path
+        if a.status_code == 200:
+            assert a.content == b.content
+            assert a.headers["content-type"] == b.headers["content-type"]
+        else:
+            assert a.json()["error"]["code"] == b.json()["error"]["code"]
+    assert fast.get("/v1/accounts/S1/flags").status_code == 401  # auth runs first
+
+
+def test_serves_a_snapshot_of_the_real_pipeline(sample_snapshot: Snapshot) -> None:
+    # ``sample_snapshot`` (conftest): the bundled sample market run through linkguard analyze.
+    assert sample_snapshot.path is not None
+    source = SnapshotSource(snapshot=sample_snapshot.path)
+    assert source.refresh()
+    client = TestClient(create_app(source, TOKENS, watch=False))
+    accounts = sample_snapshot.accounts
+    flags_per_account = sample_snapshot.flags.groupby("account_id").size()
+    ids = accounts["account_id"].tolist()
+    for start in range(0, len(ids), 1000):
+        chunk = ids[start : start + 1000]
+        resp = client.post("/v1/flags:batch", json={"account_ids": chunk}, headers=AUTH)
+        assert resp.status_code == 200
+        for answer in resp.json():
+            parsed = AccountFlags.model_validate(answer)
+            row = accounts[accounts["account_id"] == parsed.account_id].iloc[0]
+            assert parsed.risk_level == row["risk_level"]
+            assert len(parsed.reason_codes) <= 4
+            assert len(parsed.flags) == flags_per_account.get(parsed.account_id, 0)
+            assert parsed.snapshot_id == sample_snapshot.summary["snapshot_id"]
+    sellers = sample_snapshot.concentration
+    if len(sellers):
+        seller = sellers.iloc[0]
+        answer = client.get(f"/v1/accounts/{seller['seller_id']}/flags", headers=AUTH).json()
+        assert answer["adjusted_gmv"] == pytest.approx(seller["adjusted_gmv"])

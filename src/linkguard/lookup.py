@@ -402,7 +402,7 @@ class FlagIndex:
         return answer
 
 
-# -- reading ----------------------------------------------------------------------------------
+# -- reading --------------------------------------------------------------------------------------
 
 
 def _read_summary(root: Path) -> dict[str, Any]:
@@ -520,7 +520,7 @@ class _FlagRows:
         return cls(keys=keys, batches=batches)
 
 
-# -- encoding ---------------------------------------------------------------------------------
+# -- encoding -------------------------------------------------------------------------------------
 
 #: How an answer without flags and without seller figures ends.
 _NO_FLAGS_END = b'],"adjusted_gmv":null'
@@ -733,7 +733,7 @@ def _encode_chunk(
         row += n
 
 
-# -- the investigator's details ------------------------------------------------------------------
+# -- the investigator's details -------------------------------------------------------------------
 
 
 def _rows(table: pa.Table, column: str, value: str) -> list[dict[str, Any]]:

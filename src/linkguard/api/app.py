@@ -3,7 +3,8 @@
 ``GET /v1/accounts/{account_id}/flags`` and ``POST /v1/flags:batch`` answer from the
 precomputed bytes of a :class:`~linkguard.lookup.FlagIndex`; ``/healthz``, ``/readyz`` and
 ``/openapi.json`` need no token. Layers, outermost first: request context (request id,
-body limit, access log, last-resort 500), bearer auth, then FastAPI's routing.
+body limit, access log, last-resort 500), bearer auth, the fast path for valid single-account
+lookups, then FastAPI's routing (everything else, and every error).
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ from starlette.responses import Response
 from linkguard import __version__
 from linkguard.api.auth import BearerAuthMiddleware, TokenSet, parse_tokens
 from linkguard.api.errors import NotReady, install_error_handlers, openapi_errors
+from linkguard.api.fastpath import FlagFastPath
+from linkguard.api.logs import lighten_log_records
 from linkguard.api.middleware import DEFAULT_MAX_BODY_BYTES, RequestContextMiddleware
 from linkguard.api.models import AccountFlags, BatchRequest, Health, Ready
 from linkguard.api.snapshots import SnapshotSource
@@ -30,6 +33,7 @@ from linkguard.lookup import ACCOUNT_ID_MAX_LENGTH, ACCOUNT_ID_PATTERN
 
 __all__ = ["ServeSettings", "app_from_env", "create_app"]
 
+FLAGS_ROUTE = "/v1/accounts/{account_id}/flags"
 _SECURITY: dict[str, Any] = {"security": [{"bearerAuth": []}]}
 _DESCRIPTION = """\
 Risk flags for marketplace accounts, precomputed by `linkguard analyze` and served from the
@@ -80,6 +84,7 @@ def create_app(
     *,
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
     watch: bool = True,
+    fast_path: bool = True,
 ) -> FastAPI:
     """Build the flag API.
 
@@ -94,6 +99,10 @@ def create_app(
     watch : bool
         Start ``source``'s polling thread with the app (and stop it at shutdown); False
         when the caller drives ``source.refresh()`` itself, as tests do.
+    fast_path : bool
+        Answer valid single-account lookups before FastAPI's routing
+        (:class:`~linkguard.api.fastpath.FlagFastPath`); False serves them through the
+        FastAPI route, which answers the same bytes, more slowly.
 
     Returns
     -------
@@ -128,6 +137,9 @@ def create_app(
     install_error_handlers(app)
     _add_routes(app, source)
     # add_middleware wraps: the last added runs first.
+    if fast_path:
+        route = next(r for r in app.routes if getattr(r, "path", None) == FLAGS_ROUTE)
+        app.add_middleware(FlagFastPath, index=lambda: source.index, route=route)
     app.add_middleware(BearerAuthMiddleware, tokens=token_set)
     app.add_middleware(RequestContextMiddleware, max_body_bytes=max_body_bytes)
     _document_security(app)
@@ -161,7 +173,7 @@ def _add_routes(app: FastAPI, source: SnapshotSource) -> None:
         )
 
     @app.get(
-        "/v1/accounts/{account_id}/flags",
+        FLAGS_ROUTE,
         response_model=AccountFlags,
         tags=["flags"],
         responses=openapi_errors(401, 422, 500, 503),
@@ -224,6 +236,7 @@ def app_from_env() -> FastAPI:
     -------
     FastAPI
     """
+    lighten_log_records()
     settings = ServeSettings()
     raw = Settings().api_tokens
     tokens = parse_tokens(raw.get_secret_value() if raw else None)

@@ -13,7 +13,13 @@ from typing import Any
 
 import orjson
 
-__all__ = ["ACCESS_LOGGER", "JsonFormatter", "configure_logging", "log_config"]
+__all__ = [
+    "ACCESS_LOGGER",
+    "JsonFormatter",
+    "configure_logging",
+    "lighten_log_records",
+    "log_config",
+]
 
 #: The logger of the per-request access lines.
 ACCESS_LOGGER = "linkguard.api.access"
@@ -48,10 +54,27 @@ class JsonFormatter(logging.Formatter):
         return orjson.dumps(data, default=str).decode()
 
 
+_second: list[Any] = [None, ""]
+
+
 def _utc(created: float) -> str:
-    seconds = time.gmtime(created)
-    millis = int((created % 1) * 1000)
-    return time.strftime("%Y-%m-%dT%H:%M:%S", seconds) + f".{millis:03d}Z"
+    whole = int(created)
+    # One access line per request: format the date and time once per second, not per line.
+    if _second[0] != whole:
+        _second[0], _second[1] = whole, time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(whole))
+    return f"{_second[1]}.{int((created - whole) * 1000):03d}Z"
+
+
+def lighten_log_records() -> None:
+    """Stop the logging module from gathering what these JSON lines never show.
+
+    Each record otherwise walks the stack for the caller's file and line and asks the OS
+    for the process id: together about half the cost of an access line.
+    """
+    logging.logProcesses = False
+    logging.logThreads = False
+    logging.logMultiprocessing = False
+    logging._srcfile = None  # the documented switch for "no caller lookup"
 
 
 def log_config(level: str = "info") -> dict[str, Any]:

@@ -263,7 +263,7 @@ def synthetic_snapshot(
     kinds = np.array(["device", "card", "phone", "payment_account", "id_number"], dtype=object)
     kind = kinds[rng.integers(0, len(kinds), total)]
     reason = [
-        f"Account {ids[o]} shares a {k} with {ids[p[0]]} and 2 other accounts "
+        f"Account {ids[o]} shares its {k} with {ids[p[0]]} and 2 other accounts "
         f"over {int(a[0]) % 40 + 2} orders."
         for o, k, p, a in zip(owner, kind, peers, amounts, strict=True)
     ]
@@ -288,7 +288,8 @@ def synthetic_snapshot(
         ["owner", "rank", "score"], ascending=[True, False, False]
     )
     lead = top.drop_duplicates("owner")
-    reason_codes = top.groupby("owner", sort=True)["code"].agg(lambda c: list(dict.fromkeys(c))[:4])
+    first_codes = top.drop_duplicates(["owner", "code"]).groupby("owner", sort=True).head(4)
+    reason_codes = first_codes.groupby("owner", sort=True)["code"].agg(list)
     in_cluster = rng.random(n_accounts) < 0.4
     cluster_members = np.flatnonzero(in_cluster)
     cluster_size = rng.integers(2, 7, size=len(cluster_members))

@@ -29,9 +29,11 @@ def account(
     snapshot: Path = typer.Option(..., "--snapshot", help="The snapshot directory to read."),
     fmt: str = FORMAT_OPTION,
 ) -> None:
-    """Show what a snapshot says about one account: risk level and score, each flag with its
-    reason and evidence, its linked-account cluster, its rings and, for a seller, its
-    revenue concentration. An account without findings shows risk level none (exit 0).
+    """Show what a snapshot says about one account (the investigator's view).
+
+    Risk level and score, each flag with its reason and evidence, its linked-account
+    cluster, its rings and, for a seller, its revenue concentration. An account without
+    findings shows risk level none (exit 0); a missing snapshot exits 2.
 
     Examples:
 

@@ -1,0 +1,461 @@
+"""Flag API speed and memory: ``linkguard serve`` against a bare Starlette app.
+
+``http`` (the default) starts ``linkguard serve`` on a synthetic snapshot in a subprocess,
+drives it over loopback, stops it, then does the same with a bare Starlette app (another
+subprocess, same uvicorn settings) that answers the same path with the same precomputed
+bytes from the same :class:`~linkguard.lookup.FlagIndex` - no auth, no validation, no
+request id, no access log. The difference is what linkguard's layers cost.
+
+Two loads, both bounded in count and time and aimed at 127.0.0.1 only:
+
+- throughput: ``--concurrency`` keep-alive connections, each sending its next request as
+  soon as the last answer arrived (closed loop), ``--requests`` in all. With 64 requests
+  always in flight, latency here is mostly queueing (Little's law: 64 / RPS).
+- latency: requests scheduled at a fixed rate (``--rate``, default 25% of the bare app's
+  throughput) over the same connections; latency counts from the scheduled time, so a
+  stalled server cannot hide its queue (no coordinated omission).
+
+The load generator is plain asyncio on raw sockets (cheaper per request than an HTTP
+client library), in this process. On a 2-core machine it competes with the server for
+CPU, so absolute figures are lower than on separate hosts; the ratio is the fair part.
+
+``rss`` starts ``linkguard serve --snapshot-root`` on a synthetic snapshot of
+``--accounts`` flagged accounts (1M by default), reads the server's resident memory once
+it is ready, then drops a second snapshot into the root and reads it again after the swap.
+
+Usage::
+
+    .venv/bin/python bench/api.py                      # 100k accounts, 20k requests
+    .venv/bin/python bench/api.py --requests 50000 --concurrency 64
+    .venv/bin/python bench/api.py rss --accounts 1000000
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+DATA_ROOT = Path(__file__).resolve().parent / "data" / "api"
+TOKEN = "bench-token-0123456789abcdef"
+ROUTE = "/v1/accounts/{}/flags"
+
+
+# -- snapshots ------------------------------------------------------------------------------------
+
+
+def ensure_snapshot(n_accounts: int, name: str | None = None) -> Path:
+    """A synthetic snapshot of ``n_accounts`` flagged accounts, cached under bench/data/api."""
+    from linkguard.api.sample import synthetic_snapshot
+    from linkguard.snapshot import write_snapshot
+
+    path = DATA_ROOT / (name or f"snap-{n_accounts}")
+    if (path / "summary.json").is_file():
+        return path
+    started = time.perf_counter()
+    print(f"writing a synthetic snapshot of {n_accounts:,} accounts to {path} ...", flush=True)
+    snap = synthetic_snapshot(n_accounts, snapshot_id=f"bench-{n_accounts}")
+    write_snapshot(snap, path)
+    print(f"  done in {time.perf_counter() - started:.1f} s", flush=True)
+    return path
+
+
+def account_ids(n_accounts: int, count: int, seed: int = 7) -> list[str]:
+    """Ids to ask for: 90% flagged accounts of the synthetic snapshot, 10% unknown ones."""
+    rng = random.Random(seed)
+    return [
+        f"acct-{rng.randrange(n_accounts):08d}" if rng.random() < 0.9 else f"new-{i}"
+        for i in range(count)
+    ]
+
+
+# -- servers --------------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+@dataclass
+class Server:
+    name: str
+    proc: subprocess.Popen[bytes]
+    port: int
+    log: Path
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGINT)  # uvicorn's graceful shutdown
+            try:
+                self.proc.wait(15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+
+def wait_ready(server: Server, timeout: float) -> float:
+    """Poll /readyz (or / for the bare app) until 200; return the seconds it took."""
+    import httpx
+
+    path = "/readyz" if server.name == "linkguard" else "/ready"
+    started = time.perf_counter()
+    while time.perf_counter() - started < timeout:
+        if server.proc.poll() is not None:
+            raise RuntimeError(f"{server.name} exited: see {server.log}")
+        try:
+            if httpx.get(f"http://127.0.0.1:{server.port}{path}", timeout=1).status_code == 200:
+                return time.perf_counter() - started
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    raise RuntimeError(f"{server.name} not ready after {timeout} s: see {server.log}")
+
+
+def start_linkguard(args: Sequence[str], log: Path) -> Server:
+    port = free_port()
+    env = {**os.environ, "LINKGUARD_API_TOKENS": TOKEN}
+    cmd = [sys.executable, "-m", "linkguard", "serve", *args, "--port", str(port)]
+    with open(log, "wb") as fh:
+        proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=fh)
+    return Server("linkguard", proc, port, log)
+
+
+def start_bare(snapshot: Path, log: Path) -> Server:
+    port = free_port()
+    cmd = [sys.executable, __file__, "bare", "--snapshot", str(snapshot), "--port", str(port)]
+    with open(log, "wb") as fh:
+        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=fh)
+    return Server("bare", proc, port, log)
+
+
+def run_bare(snapshot: Path, port: int) -> None:
+    """The peer: Starlette + uvicorn, the same bytes for the same path, nothing else."""
+    import uvicorn
+    from starlette.applications import Starlette
+    from starlette.requests import Request
+    from starlette.responses import Response
+    from starlette.routing import Route
+
+    from linkguard.lookup import FlagIndex
+
+    index = FlagIndex.load(snapshot, details=False)
+
+    async def flags(request: Request) -> Response:
+        payload = index.payload(request.path_params["account_id"])
+        return Response(payload, media_type="application/json")
+
+    async def ready(request: Request) -> Response:
+        return Response(b'{"status":"ready"}', media_type="application/json")
+
+    app = Starlette(
+        routes=[Route("/v1/accounts/{account_id}/flags", flags), Route("/ready", ready)]
+    )
+    uvicorn.run(
+        app, host="127.0.0.1", port=port, access_log=False, log_level="warning", server_header=False
+    )
+
+
+# -- load -----------------------------------------------------------------------------------------
+
+
+@dataclass
+class Result:
+    requests: int
+    errors: int
+    seconds: float
+    latencies_ms: list[float]
+
+    @property
+    def rps(self) -> float:
+        return self.requests / self.seconds
+
+    def pct(self, q: float) -> float:
+        ordered = sorted(self.latencies_ms)
+        return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+    def row(self) -> dict[str, Any]:
+        return {
+            "requests": self.requests,
+            "errors": self.errors,
+            "rps": round(self.rps),
+            "p50_ms": round(self.pct(0.50), 3),
+            "p99_ms": round(self.pct(0.99), 3),
+            "p999_ms": round(self.pct(0.999), 3),
+            "max_ms": round(max(self.latencies_ms), 3),
+        }
+
+
+async def _read_response(reader: asyncio.StreamReader) -> int:
+    head = await reader.readuntil(b"\r\n\r\n")
+    status = int(head[9:12])
+    length = 0
+    for line in head.split(b"\r\n"):
+        if line[:15].lower() == b"content-length:":
+            length = int(line[15:])
+    await reader.readexactly(length)
+    return status
+
+
+async def drive(
+    port: int,
+    ids: Sequence[str],
+    concurrency: int,
+    rate: float | None = None,
+    auth: bool = True,
+    timeout: float = 120.0,
+) -> Result:
+    """Send one GET per id over ``concurrency`` keep-alive connections.
+
+    ``rate`` None: closed loop, as fast as answers come. Otherwise requests are scheduled at
+    ``rate`` per second and latency is measured from each request's scheduled time.
+    """
+    header = f"Authorization: Bearer {TOKEN}\r\n" if auth else ""
+    requests = [
+        (f"GET {ROUTE.format(a)} HTTP/1.1\r\nHost: 127.0.0.1\r\n{header}\r\n").encode() for a in ids
+    ]
+    latencies: list[float] = []
+    errors = 0
+    next_i = 0
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    deadline = started + timeout
+
+    async def worker() -> None:
+        nonlocal next_i, errors
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        try:
+            while next_i < len(requests) and loop.time() < deadline:
+                i = next_i
+                next_i += 1
+                if rate is not None:
+                    due = started + i / rate
+                    delay = due - loop.time()
+                    if delay > 0:
+                        await asyncio.sleep(delay)
+                    t0 = due
+                else:
+                    t0 = loop.time()
+                writer.write(requests[i])
+                status = await _read_response(reader)
+                latencies.append((loop.time() - t0) * 1000)
+                if status != 200:
+                    errors += 1
+        finally:
+            writer.close()
+
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    return Result(len(latencies), errors, loop.time() - started, latencies)
+
+
+def measure(
+    server: Server, ids: Sequence[str], concurrency: int, rate: float | None, warmup: int = 2000
+) -> tuple[Result, Result | None]:
+    asyncio.run(drive(server.port, ids[:warmup], concurrency))
+    closed = asyncio.run(drive(server.port, ids, concurrency))
+    paced = None
+    if rate:
+        paced = asyncio.run(
+            drive(server.port, ids[: max(2000, int(rate * 10))], concurrency, rate=rate)
+        )
+    return closed, paced
+
+
+# -- commands -------------------------------------------------------------------------------------
+
+
+def cmd_http(opts: argparse.Namespace) -> dict[str, Any]:
+    DATA_ROOT.mkdir(parents=True, exist_ok=True)
+    snapshot = ensure_snapshot(opts.accounts)
+    ids = account_ids(opts.accounts, opts.requests)
+    results: dict[str, Any] = {
+        "accounts": opts.accounts,
+        "requests": opts.requests,
+        "concurrency": opts.concurrency,
+    }
+    http_impl = _http_impl()
+    print(f"uvicorn http implementation: {http_impl}; event loop: {_loop_impl()}")
+    results["uvicorn_http"] = http_impl
+
+    bare = start_bare(snapshot, DATA_ROOT / "bare.log")
+    try:
+        wait_ready(bare, 120)
+        bare_closed, _ = measure(bare, ids, opts.concurrency, None)
+        rate = opts.rate or round(bare_closed.rps * 0.25)
+        _, bare_paced = measure(bare, ids, opts.concurrency, rate, warmup=500)
+    finally:
+        bare.stop()
+
+    serve = start_linkguard(
+        ["--snapshot", str(snapshot), "--log-level", "info"], DATA_ROOT / "serve.log"
+    )
+    try:
+        wait_ready(serve, 180)
+        lg_closed, lg_paced = measure(serve, ids, opts.concurrency, rate)
+        rejected = asyncio.run(drive(serve.port, ids[:200], 4, auth=False))
+    finally:
+        serve.stop()
+
+    assert bare_paced is not None and lg_paced is not None
+    results["throughput"] = {"linkguard": lg_closed.row(), "bare": bare_closed.row()}
+    results["paced"] = {"rate": rate, "linkguard": lg_paced.row(), "bare": bare_paced.row()}
+    results["ratio"] = round(lg_closed.rps / bare_closed.rps, 3)
+    results["unauthenticated_rejected"] = rejected.errors == rejected.requests
+    _print_http(results)
+    return results
+
+
+def _print_http(r: dict[str, Any]) -> None:
+    print(
+        f"\n{r['accounts']:,} accounts, {r['requests']:,} requests, "
+        f"{r['concurrency']} connections, loopback"
+    )
+    header = (
+        f"{'load':<26}{'server':<11}{'RPS':>8}{'p50 ms':>9}{'p99 ms':>9}{'p99.9':>9}{'errors':>8}"
+    )
+    print(header)
+    for load, key in (
+        ("closed loop (throughput)", "throughput"),
+        (f"paced {r['paced']['rate']}/s (latency)", "paced"),
+    ):
+        for server in ("linkguard", "bare"):
+            row = r[key][server]
+            print(
+                f"{load:<26}{server:<11}{row['rps']:>8}{row['p50_ms']:>9.2f}"
+                f"{row['p99_ms']:>9.2f}{row['p999_ms']:>9.2f}{row['errors']:>8}"
+            )
+    print(f"throughput ratio linkguard / bare: {r['ratio']:.2f}")
+    print(f"requests without a token rejected: {r['unauthenticated_rejected']}")
+
+
+def _http_impl() -> str:
+    try:
+        import httptools  # noqa: F401
+
+        return "httptools"
+    except ImportError:
+        return "h11"
+
+
+def _loop_impl() -> str:
+    try:
+        import uvloop  # noqa: F401
+
+        return "uvloop"
+    except ImportError:
+        return "asyncio"
+
+
+def _status(pid: int) -> dict[str, float]:
+    out = {}
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(("VmRSS", "VmHWM")):
+            key, value = line.split(":")
+            out[key] = int(value.split()[0]) / 1024
+    return out
+
+
+def cmd_rss(opts: argparse.Namespace) -> dict[str, Any]:
+    import httpx
+
+    snapshot = ensure_snapshot(opts.accounts)
+    root = DATA_ROOT / f"root-{opts.accounts}"
+    shutil.rmtree(root, ignore_errors=True)
+    root.mkdir(parents=True)
+    _link_copy(snapshot, root / "a", "bench-a", "2026-01-01T00:00:00Z")
+    serve = start_linkguard(
+        ["--snapshot-root", str(root), "--poll-seconds", "1", "--log-level", "info"],
+        DATA_ROOT / "rss.log",
+    )
+    try:
+        took = wait_ready(serve, 600)
+        time.sleep(1)
+        loaded = _status(serve.proc.pid)
+        print(
+            f"{opts.accounts:,} accounts: ready in {took:.1f} s, "
+            f"RSS {loaded['VmRSS']:.0f} MiB, peak while loading {loaded['VmHWM']:.0f} MiB"
+        )
+        _link_copy(snapshot, root / "b", "bench-b", "2026-01-02T00:00:00Z")
+        started = time.perf_counter()
+        url = f"http://127.0.0.1:{serve.port}/readyz"
+        while httpx.get(url, timeout=5).json().get("snapshot_id") != "bench-b":
+            if time.perf_counter() - started > 600:
+                raise RuntimeError("no swap")
+            time.sleep(0.2)
+        swap = time.perf_counter() - started
+        time.sleep(2)
+        swapped = _status(serve.proc.pid)
+        print(
+            f"swap to a second snapshot in {swap:.1f} s: RSS after {swapped['VmRSS']:.0f} "
+            f"MiB, peak during the swap {swapped['VmHWM']:.0f} MiB"
+        )
+    finally:
+        serve.stop()
+        shutil.rmtree(root, ignore_errors=True)
+    return {
+        "accounts": opts.accounts,
+        "ready_s": round(took, 1),
+        "rss_mib": round(loaded["VmRSS"]),
+        "load_peak_mib": round(loaded["VmHWM"]),
+        "swap_s": round(swap, 1),
+        "rss_after_swap_mib": round(swapped["VmRSS"]),
+        "swap_peak_mib": round(swapped["VmHWM"]),
+    }
+
+
+def _link_copy(src: Path, dst: Path, snapshot_id: str, created_at: str) -> None:
+    """A second snapshot from the same parquet files (hard links) with its own summary,
+    put in place by one rename like the real writer."""
+    tmp = dst.parent / f".{dst.name}.tmp"
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir()
+    for f in src.glob("*.parquet"):
+        os.link(f, tmp / f.name)
+    summary = json.loads((src / "summary.json").read_text())
+    summary.update(snapshot_id=snapshot_id, created_at=created_at)
+    (tmp / "summary.json").write_text(json.dumps(summary))
+    tmp.rename(dst)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("command", nargs="?", default="http", choices=["http", "rss", "bare"])
+    parser.add_argument("--accounts", type=int, default=None)
+    parser.add_argument("--requests", type=int, default=20_000)
+    parser.add_argument("--concurrency", type=int, default=64)
+    parser.add_argument(
+        "--rate",
+        type=float,
+        default=None,
+        help="paced load in requests/s (default: 25%% of the bare app's RPS)",
+    )
+    parser.add_argument("--snapshot", type=Path)
+    parser.add_argument("--port", type=int)
+    parser.add_argument("--json", type=Path, help="also write the figures here")
+    opts = parser.parse_args()
+    if opts.command == "bare":
+        run_bare(opts.snapshot, opts.port)
+        return
+    if opts.accounts is None:
+        opts.accounts = 1_000_000 if opts.command == "rss" else 100_000
+    results = cmd_rss(opts) if opts.command == "rss" else cmd_http(opts)
+    if opts.json:
+        opts.json.write_text(json.dumps(results, indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -21,6 +21,7 @@ import linkguard.cli.synth  # noqa: F401  (registers the command)
 from linkguard.cli import app
 from linkguard.schema import IDENTIFIER_KIND_ALIASES, MAX_FIELD_CHARS, STRONG_IDENTIFIER_KINDS
 from linkguard.synth import TRUTH_FILES, SynthConfig, generate_market, write_market
+from linkguard.synth.honest import CONCENTRATION_RULE
 from linkguard.synth.plan import Plan
 from linkguard.synth.vocab import (
     EXPECTED_CODES,
@@ -347,6 +348,13 @@ def test_expected_codes_follow_the_plant_and_the_numbers(m: Loaded) -> None:
     assert labels[list(by_numbers)].isin(["concentrated", "circular", "self_dealing",
                                           "brushing"]).all(), "no honest shop is concentrated"
     assert set(labels.index[labels == "concentrated"]) <= set(by_numbers)
+
+
+def test_concentration_rule_is_the_default_rulesets() -> None:
+    from linkguard.rules.ruleset import ConcentrationSettings, load_ruleset
+
+    assert ConcentrationSettings().model_dump() == CONCENTRATION_RULE
+    assert load_ruleset().concentration.model_dump() == CONCENTRATION_RULE
 
 
 def test_households_and_look_alikes_carry_no_expected_code(m: Loaded) -> None:

@@ -36,7 +36,9 @@ BoolArray = npt.NDArray[np.bool_]
 SHOP_SHARE = 0.08
 #: Share of a buyer's orders that go to one of its favourite shops.
 FAVOURITE_SHARE = 0.45
-#: Where ``HIGH_CONCENTRATION`` is due; matches the default ruleset's ``[concentration]``.
+#: Where ``HIGH_CONCENTRATION`` is due: the defaults of
+#: :class:`linkguard.rules.ruleset.ConcentrationSettings` (a test keeps them equal), copied
+#: rather than imported so that generating data does not load the detectors.
 CONCENTRATION_RULE = {"min_orders": 20, "hhi": 2500.0, "top1_share": 0.5}
 
 

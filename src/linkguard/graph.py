@@ -20,6 +20,8 @@ import igraph as ig
 import numpy as np
 import numpy.typing as npt
 
+from linkguard._arrays import unique_ints
+
 __all__ = ["IdentifierValues", "TradePairs", "identifier_values", "trade_graph", "trade_pairs"]
 
 IntArray = npt.NDArray[np.int64]
@@ -143,15 +145,15 @@ def identifier_values(
     import pandas as pd
 
     acc = np.asarray(account, dtype=np.int64)
-    kinds = np.asarray(kind, dtype=object)
-    frame = pd.DataFrame({"kind": kinds, "hash": np.asarray(value_hash, dtype=object)})
-    value_codes, uniques = pd.MultiIndex.from_frame(frame).factorize()
-    value = np.asarray(value_codes, dtype=np.int64)
-    n_values = len(uniques)
-    key = np.unique(value * (int(acc.max(initial=0)) + 1) + acc)
+    kind_codes, kinds = pd.factorize(pd.Series(kind), sort=True)
+    hash_codes, _ = pd.factorize(pd.Series(value_hash))
+    pair = kind_codes.astype(np.int64) * (int(hash_codes.max(initial=0)) + 1) + hash_codes
+    uniq_pair, value = np.unique(pair, return_inverse=True)
+    n_values = len(uniq_pair)
     stride = int(acc.max(initial=0)) + 1
+    key = unique_ints(value.astype(np.int64) * stride + acc)
     value_u = key // stride
     account_u = key % stride
-    kind_of_value = np.asarray(uniques.get_level_values(0), dtype=object)
+    kind_of_value = np.asarray(kinds, dtype=object)[uniq_pair // (int(hash_codes.max(initial=0)) + 1)]
     sharers = np.bincount(value_u, minlength=n_values).astype(np.int64)
     return IdentifierValues(account_u, value_u, kind_of_value, sharers)

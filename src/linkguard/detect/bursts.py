@@ -100,16 +100,23 @@ def _split_by_repeat_sellers(
     """
     per_seller = np.bincount(seller_of_col[cols])
     cols = cols[per_seller[seller_of_col[cols]] >= 2]
-    sel = np.isin(row, rows) & np.isin(col, cols)
+    row_in = np.zeros(int(row.max()) + 1, dtype=np.bool_)
+    row_in[rows] = True
+    col_in = np.zeros(len(seller_of_col), dtype=np.bool_)
+    col_in[cols] = True
+    sel = row_in[row] & col_in[col]
     eu, ev = row[sel], col[sel]
     if len(eu) == 0:
         return []
     # connect cells through buyers, and the cells of one seller with each other
     n_rows = int(row.max()) + 1
-    seller_edges = np.column_stack([ev + n_rows, seller_of_col[ev] + n_rows + len(seller_of_col)])
-    graph = ig.Graph(edges=np.r_[np.column_stack([eu, ev + n_rows]), seller_edges].tolist(),
-                     directed=False)
-    membership = np.asarray(graph.connected_components().membership)
+    seller_node = seller_of_col[ev] + n_rows + len(seller_of_col)
+    ends = np.r_[eu, ev + n_rows, ev + n_rows, seller_node]
+    nodes, local = np.unique(ends, return_inverse=True)
+    graph = ig.Graph(n=len(nodes), edges=local.reshape(2, -1).T, directed=False)
+    node_part = np.asarray(graph.connected_components().membership)
+    membership = np.zeros(int(nodes.max()) + 1, dtype=np.int64)
+    membership[nodes] = node_part
     out = []
     for part in np.unique(membership[eu]):
         part_rows = np.unique(eu[membership[eu] == part])

@@ -28,6 +28,8 @@ import numba
 import numpy as np
 import numpy.typing as npt
 
+from linkguard._arrays import unique_ints
+
 __all__ = ["Cycle", "CycleParams", "CycleResult", "circular_trades"]
 
 IntArray = npt.NDArray[np.int64]
@@ -182,8 +184,9 @@ def circular_trades(
     if len(b) == 0:
         return CycleResult([])
     n = int(max(b.max(), s.max())) + 1
-    keys = np.unique(b * n + s)
-    g = ig.Graph(n=n, edges=np.column_stack([keys // n, keys % n]), directed=True)
+    keys = _trim_acyclic_ends(unique_ints(b * n + s), n)
+    g = ig.Graph(n=n, directed=True)
+    g.add_edges(np.column_stack([keys // n, keys % n]))
     scc = np.asarray(g.connected_components(mode="strong").membership, dtype=np.int64)
     scc_size = np.bincount(scc)
     inside = (scc[b] == scc[s]) & (scc_size[scc[b]] >= params.min_length) & (b != s)
@@ -200,6 +203,23 @@ def circular_trades(
         params.amount_ratio, params.max_cycles,
     )
     return CycleResult(_group_cycles(order[flat], ptr, b, amt))
+
+
+def _trim_acyclic_ends(keys: IntArray, n: int) -> IntArray:
+    """Drop edges (keys ``src * n + dst``) at accounts that only pay or only get paid.
+
+    Such an account lies on no cycle; removing it can strand others, so repeat until stable.
+    Most buyers never sell, so this leaves little for the strongly-connected-components pass.
+    """
+    while len(keys):
+        src, dst = keys // n, keys % n
+        pays = np.bincount(src, minlength=n) > 0
+        paid = np.bincount(dst, minlength=n) > 0
+        keep = pays[dst] & paid[src]
+        if keep.all():
+            break
+        keys = keys[keep]
+    return keys
 
 
 def _group_cycles(orders: IntArray, ptr: IntArray, buyer: IntArray, amount: FloatArray

@@ -29,6 +29,8 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from linkguard._arrays import unique_ints
+
 __all__ = ["LockstepGroup", "LockstepParams", "LockstepResult", "lockstep_groups", "time_cells"]
 
 IntArray = npt.NDArray[np.int64]
@@ -67,7 +69,7 @@ def time_cells(buyer: IntArray, seller: IntArray, ts: IntArray, window: int, off
     bucket = bucket - bucket.min(initial=0)
     n_buckets = int(bucket.max(initial=0)) + 1
     cell_key = seller * n_buckets + bucket
-    key = np.unique(cell_key * (int(buyer.max(initial=0)) + 1) + buyer)
+    key = unique_ints(cell_key * (int(buyer.max(initial=0)) + 1) + buyer)
     stride = int(buyer.max(initial=0)) + 1
     cell, who = key // stride, key % stride
     return cell, who, cell // n_buckets

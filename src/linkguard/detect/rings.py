@@ -235,17 +235,26 @@ def merge_rings(ring_lists: list[list[Ring]], pairs: TradePairs, n_accounts: int
     groups: dict[int, list[Ring]] = {}
     for i, ring in enumerate(rings):
         groups.setdefault(find(i), []).append(ring)
-    merged = []
+    merged_parts = []
+    as_buyer = np.full(n_accounts, -1, dtype=np.int64)
+    as_seller = np.full(n_accounts, -1, dtype=np.int64)
     for parts in groups.values():
         sellers = np.unique(np.concatenate([p.sellers for p in parts]))
         buyers = np.setdiff1d(np.unique(np.concatenate([p.buyers for p in parts])), sellers)
         if len(buyers) == 0:
             continue
-        inside = np.isin(pairs.buyer, buyers) & np.isin(pairs.seller, sellers)
+        as_buyer[buyers] = len(merged_parts)
+        as_seller[sellers] = len(merged_parts)
+        merged_parts.append((parts, buyers, sellers))
+    rb, rs = as_buyer[pairs.buyer], as_seller[pairs.seller]
+    inside = (rb >= 0) & (rb == rs)
+    edges = np.bincount(rb[inside], minlength=len(merged_parts))
+    merged = []
+    for i, (parts, buyers, sellers) in enumerate(merged_parts):
         best = max(parts, key=lambda p: p.log10_p)
         merged.append(Ring(
-            buyers=buyers, sellers=sellers, edges=int(inside.sum()),
-            density=float(inside.sum() / (len(buyers) * len(sellers))),
+            buyers=buyers, sellers=sellers, edges=int(edges[i]),
+            density=float(edges[i] / (len(buyers) * len(sellers))),
             score=max(p.score for p in parts), lift=best.lift, log10_p=best.log10_p,
         ))
     merged.sort(key=lambda r: (-r.score, int(r.sellers[0])))

@@ -81,12 +81,21 @@ def apply_rules(findings: list[Finding], ruleset: Ruleset) -> tuple[pd.DataFrame
     flags = flags.sort_values(
         ["account_id", "_rank", "score", "code"], ascending=[True, False, False, True]
     ).reset_index(drop=True)
-    grouped = flags.groupby("account_id", sort=True)
-    accounts = pd.DataFrame(
-        {
-            "risk_level": grouped["_rank"].max().map(dict(enumerate(SEVERITIES))),
-            "risk_score": grouped["score"].agg(lambda s: 1.0 - float(np.prod(1.0 - s))).round(4),
-            "reason_codes": grouped["code"].agg(lambda c: list(c)[:MAX_REASON_CODES]),
-        }
-    ).reset_index()
+    # Per account, vectorised: flags are sorted by account, most important first.
+    account = flags["account_id"].to_numpy()
+    starts = np.flatnonzero(np.r_[True, account[1:] != account[:-1]])
+    rank_max = np.maximum.reduceat(flags["_rank"].to_numpy(), starts)
+    with np.errstate(divide="ignore"):
+        log_keep = np.log1p(-flags["score"].to_numpy())
+    risk = 1.0 - np.exp(np.add.reduceat(log_keep, starts))
+    codes = flags["code"].to_numpy(dtype=object)
+    ends = np.r_[starts[1:], len(flags)]
+    reason_codes = [list(codes[a:min(b, a + MAX_REASON_CODES)])
+                    for a, b in zip(starts.tolist(), ends.tolist(), strict=True)]
+    accounts = pd.DataFrame({
+        "account_id": account[starts],
+        "risk_level": np.asarray(SEVERITIES, dtype=object)[rank_max],
+        "risk_score": np.round(risk, 4),
+        "reason_codes": reason_codes,
+    })
     return flags.drop(columns="_rank"), accounts

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -38,7 +39,7 @@ class Score:
                 f"(predicted {self.predicted}, actual {self.actual})")
 
 
-def f1(predicted: set[object], actual: set[object]) -> Score:
+def f1(predicted: set[Any], actual: set[Any]) -> Score:
     tp = len(predicted & actual)
     p = tp / len(predicted) if predicted else (1.0 if not actual else 0.0)
     r = tp / len(actual) if actual else 1.0
@@ -107,10 +108,11 @@ def evaluate_snapshot(snapshot: Snapshot, data_dir: str | Path) -> Evaluation:
     fake_orders = _read(truth, "orders")
     flags = snapshot.flags
 
-    expected = {code: set() for code in FRAUD_CODES + ("LINKED_ACCOUNTS", "HIGH_CONCENTRATION")}
+    all_codes = (*FRAUD_CODES, "LINKED_ACCOUNTS", "HIGH_CONCENTRATION")
+    expected: dict[str, set[str]] = {code: set() for code in all_codes}
     for acc, codes in accounts["expected_codes"].items():
         for code in _split(codes):
-            expected.setdefault(code, set()).add(acc)
+            expected.setdefault(code, set()).add(str(acc))
     flagged = {code: set(flags.loc[flags["code"] == code, "account_id"]) for code in expected}
     seller_ids = set(sellers.index)
     fraud_sellers_pred = set().union(*(flagged[c] for c in FRAUD_CODES)) & seller_ids

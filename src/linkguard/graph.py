@@ -147,13 +147,14 @@ def identifier_values(
     acc = np.asarray(account, dtype=np.int64)
     kind_codes, kinds = pd.factorize(pd.Series(kind), sort=True)
     hash_codes, _ = pd.factorize(pd.Series(value_hash))
-    pair = kind_codes.astype(np.int64) * (int(hash_codes.max(initial=0)) + 1) + hash_codes
+    n_hashes = int(hash_codes.max(initial=0)) + 1
+    pair = kind_codes.astype(np.int64) * n_hashes + hash_codes
     uniq_pair, value = np.unique(pair, return_inverse=True)
     n_values = len(uniq_pair)
     stride = int(acc.max(initial=0)) + 1
     key = unique_ints(value.astype(np.int64) * stride + acc)
     value_u = key // stride
     account_u = key % stride
-    kind_of_value = np.asarray(kinds, dtype=object)[uniq_pair // (int(hash_codes.max(initial=0)) + 1)]
+    kind_of_value = np.asarray(kinds, dtype=object)[uniq_pair // n_hashes]
     sharers = np.bincount(value_u, minlength=n_values).astype(np.int64)
     return IdentifierValues(account_u, value_u, kind_of_value, sharers)

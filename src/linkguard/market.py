@@ -20,6 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 __all__ = ["Market", "TableReport", "epoch_seconds"]
@@ -142,8 +143,8 @@ class Market:
         account_ids = np.asarray(pd.unique(all_ids), dtype=object)
         index = pd.Index(account_ids)
 
-        def codes(col: pd.Series) -> np.ndarray:
-            return index.get_indexer(col.astype(str)).astype(np.int32)
+        def codes(col: pd.Series) -> npt.NDArray[np.int32]:
+            return np.asarray(index.get_indexer(col.astype(str)), dtype=np.int32)
 
         acc = pd.DataFrame({"account_id": account_ids})
         if len(accounts):
@@ -209,7 +210,9 @@ def epoch_seconds(values: pd.Series | pd.DatetimeIndex) -> np.ndarray:
 
 
 def _or_empty(frame: pd.DataFrame | None, columns: tuple[str, ...]) -> pd.DataFrame:
-    return frame if frame is not None else pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
+    if frame is not None:
+        return frame
+    return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
 
 
 def _utc(col: pd.Series | None, n: int) -> pd.Series:

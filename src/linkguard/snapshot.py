@@ -99,7 +99,8 @@ class Snapshot:
 def empty_table(name: str) -> pd.DataFrame:
     """An empty frame with the contract's columns for snapshot file ``name``."""
     schema = pa.schema(list(SNAPSHOT_COLUMNS[name].items()))
-    return schema.empty_table().to_pandas()
+    frame: pd.DataFrame = schema.empty_table().to_pandas()
+    return frame
 
 
 def _to_arrow(name: str, frame: pd.DataFrame) -> pa.Table:

@@ -7,8 +7,8 @@ logs to stderr; exit codes are 0 success, 1 runtime failure, 2 bad usage or bad 
 
 from __future__ import annotations
 
-import click
 import typer
+from typer._click.core import Context
 from typer.core import TyperGroup
 
 from linkguard import __version__
@@ -19,7 +19,7 @@ __all__ = ["app", "main", "neo4j_app"]
 class _Group(TyperGroup):
     """Turns linkguard errors into a one-line message and their exit code (2: bad input)."""
 
-    def invoke(self, ctx: click.Context) -> object:
+    def invoke(self, ctx: Context) -> object:
         try:
             return super().invoke(ctx)
         except LinkguardError as exc:

@@ -1,9 +1,9 @@
 """Compiled greedy peeling (FRAUDAR's inner loop) over a bipartite graph in CSR form.
 
 Peeling repeatedly deletes the node of smallest weighted degree and remembers the point at
-which the average weight per node, ``g(S) = f(S) / |S|``, was highest. The node to delete comes from a min segment tree over the nodes' weighted
-degrees (FRAUDAR's MinTree), O(E log V) in all; numba compiles it once per machine
-(``cache=True``).
+which the average weight per node, ``g(S) = f(S) / |S|``, was highest. The node to delete
+comes from a min segment tree over the nodes' weighted degrees (FRAUDAR's MinTree), O(E log V)
+in all; numba compiles it once per machine (``cache=True``).
 """
 
 from __future__ import annotations

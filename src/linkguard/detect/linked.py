@@ -168,7 +168,8 @@ def linked_accounts(
     cluster_of = renumber[membership]
     cluster_size = comp_size[comp_ids].astype(np.int64)
     kinds = _binding_kinds(values, mw, cluster_of, len(comp_ids))
-    return LinkedResult(cluster_of, cluster_size, kinds, edges.astype(np.int64), edge_weight)
+    return LinkedResult(cluster_of, cluster_size, kinds, edges.astype(np.int64),
+                        np.asarray(edge_weight, dtype=np.float64))
 
 
 def _binding_kinds(

@@ -193,18 +193,15 @@ def _group_sellers(
     for cell, who, cell_seller in memberships:
         gsel = group_of[who]
         frame = pd.DataFrame({"group": gsel, "cell": cell, "seller": cell_seller})[gsel >= 0]
-        met = frame.groupby(["group", "cell", "seller"], sort=False).size()
-        met = met[met >= 2].reset_index()[["group", "seller"]]
-        per_group = met.groupby("group").size()
+        counts = frame.groupby(["group", "cell", "seller"], sort=False).size()
+        met: pd.DataFrame = counts[counts >= 2].reset_index()[["group", "seller"]]
+        windows = np.bincount(met["group"].to_numpy(dtype=np.int64), minlength=n_groups)
         per_seller = met.groupby(["group", "seller"]).size()
-        per_seller = per_seller[per_seller >= params.min_seller_windows].reset_index()
-        sellers_of = {
-            int(gid): np.sort(part["seller"].to_numpy(dtype=np.int64))
-            for gid, part in per_seller.groupby("group")
-        }
-        for gid, n_met in per_group.items():
-            gi = int(gid)  # type: ignore[arg-type]
-            if n_met > best_windows[gi]:
-                best_windows[gi] = n_met
-                best_sellers[gi] = sellers_of.get(gi, np.zeros(0, dtype=np.int64))
+        repeat: pd.DataFrame = per_seller[per_seller >= params.min_seller_windows].reset_index()
+        groups = repeat["group"].to_numpy(dtype=np.int64)
+        sellers = repeat["seller"].to_numpy(dtype=np.int64)
+        better = windows > best_windows
+        for gi in np.flatnonzero(better).tolist():
+            best_sellers[gi] = np.sort(sellers[groups == gi])
+        best_windows = np.maximum(best_windows, windows)
     return best_sellers, best_windows

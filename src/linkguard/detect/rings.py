@@ -235,7 +235,7 @@ def merge_rings(ring_lists: list[list[Ring]], pairs: TradePairs, n_accounts: int
     groups: dict[int, list[Ring]] = {}
     for i, ring in enumerate(rings):
         groups.setdefault(find(i), []).append(ring)
-    merged_parts = []
+    merged_parts: list[tuple[list[Ring], IntArray, IntArray]] = []
     as_buyer = np.full(n_accounts, -1, dtype=np.int64)
     as_seller = np.full(n_accounts, -1, dtype=np.int64)
     for parts in groups.values():

@@ -77,7 +77,7 @@ def self_dealing(
     kinds = _shared_kinds(sel, values)
     findings = []
     for seller, part in sel.groupby("seller", sort=True):
-        s = int(seller)  # type: ignore[call-overload]
+        s = int(str(seller))
         amount = float(part["amount"].sum())
         findings.append(
             SelfDealing(
@@ -107,6 +107,6 @@ def _shared_kinds(sel: pd.DataFrame, values: IdentifierValues) -> dict[int, tupl
     )[["seller", "value"]]
     shared = seller_values.merge(buyer_values, on=["seller", "value"])
     return {
-        int(seller): tuple(sorted(set(part["kind"].astype(str))))  # type: ignore[call-overload]
+        int(str(seller)): tuple(sorted(set(part["kind"].astype(str))))
         for seller, part in shared.groupby("seller")
     }

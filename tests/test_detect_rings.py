@@ -6,7 +6,6 @@ import pytest
 from linkguard.detect.rings import dense_rings
 from linkguard.graph import trade_pairs
 
-
 NB, NS = 20000, 2000
 N = NB + NS
 

@@ -23,7 +23,7 @@ def scored(request, tmp_path_factory):
 
 def test_seller_level_fraud_f1(scored):
     assert scored.seller_fraud.f1 >= 0.9
-    for code in FRAUD_CODES + ("HIGH_CONCENTRATION",):
+    for code in (*FRAUD_CODES, "HIGH_CONCENTRATION"):
         score = scored.seller_by_code[code]
         if score.actual:
             assert score.f1 >= 0.9, f"{code}: {score}"

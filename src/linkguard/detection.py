@@ -15,11 +15,11 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from linkguard.detect.bursts import burst_rings
 from linkguard.detect.concentration import seller_concentration
 from linkguard.detect.cycles import CycleResult, circular_trades
 from linkguard.detect.linked import LinkedResult, linked_accounts
 from linkguard.detect.lockstep import LockstepResult, lockstep_groups
-from linkguard.detect.bursts import burst_rings
 from linkguard.detect.rings import RingResult, dense_rings, merge_rings
 from linkguard.detect.self_dealing import SelfDealingResult, self_dealing
 from linkguard.graph import IdentifierValues, TradePairs, identifier_values, trade_pairs

@@ -67,3 +67,12 @@ def test_missing_required_column_exits_2_and_writes_nothing(sample_dir, tmp_path
 def test_missing_data_directory_exits_2(tmp_path):
     result = runner.invoke(app, ["analyze", str(tmp_path / "nope"), "--out", str(tmp_path / "o")])
     assert result.exit_code == 2
+
+
+def test_evaluate_scores_the_sample(sample_snapshot, sample_dir):
+    result = runner.invoke(app, ["evaluate", str(sample_snapshot.path), "--data",
+                                 str(sample_dir), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    scores = json.loads(result.stdout)
+    assert scores["seller_fraud"]["f1"] >= 0.9
+    assert scores["honest_shops_flagged"] == []

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 __all__ = [
     "ACCOUNT_STATUSES",
     "BAD_ACCOUNT_STATUSES",
+    "FLAG_CODES",
     "IDENTIFIER_KIND_ALIASES",
     "MAX_FIELD_CHARS",
     "ORDER_STATUSES",
@@ -77,6 +78,17 @@ TABLES: dict[str, TableSpec] = {
         ),
     )
 }
+
+#: The stable flag vocabulary (contract section 3).
+FLAG_CODES: tuple[str, ...] = (
+    "SELF_DEALING",
+    "LINKED_ACCOUNTS",
+    "LINKED_TO_BAD",
+    "BRUSHING_RING",
+    "LOCKSTEP",
+    "CIRCULAR_TRADE",
+    "HIGH_CONCENTRATION",
+)
 
 ORDER_STATUSES = ("paid", "shipped", "confirmed", "refunded", "cancelled")
 ACCOUNT_STATUSES = ("active", "frozen", "defaulted", "blacklisted")

@@ -44,19 +44,25 @@ def build_csr(
 
 
 @numba.njit(cache=True, nogil=True, inline="always")
+def _pull(val: npt.NDArray[np.float64], arg: npt.NDArray[np.int64], pos: int) -> None:
+    """Set tree node ``pos`` to the smaller of its two children."""
+    left, right = 2 * pos, 2 * pos + 1
+    if val[left] <= val[right]:
+        val[pos] = val[left]
+        arg[pos] = arg[left]
+    else:
+        val[pos] = val[right]
+        arg[pos] = arg[right]
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
 def _update(val: npt.NDArray[np.float64], arg: npt.NDArray[np.int64], size: int, i: int,
             v: float) -> None:
     pos = size + i
     val[pos] = v
     pos >>= 1
     while pos >= 1:
-        left, right = 2 * pos, 2 * pos + 1
-        if val[left] <= val[right]:
-            val[pos] = val[left]
-            arg[pos] = arg[left]
-        else:
-            val[pos] = val[right]
-            arg[pos] = arg[right]
+        _pull(val, arg, pos)
         pos >>= 1
 
 
@@ -100,13 +106,7 @@ def peel(
         if alive[x]:
             val[leaves + x] = deg[x]
     for pos in range(leaves - 1, 0, -1):
-        left, right = 2 * pos, 2 * pos + 1
-        if val[left] <= val[right]:
-            val[pos] = val[left]
-            arg[pos] = arg[left]
-        else:
-            val[pos] = val[right]
-            arg[pos] = arg[right]
+        _pull(val, arg, pos)
     live = alive.copy()
     order = np.empty(size, dtype=np.int64)
     best_g = total / size if size > 0 else 0.0

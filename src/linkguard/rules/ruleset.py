@@ -18,21 +18,13 @@ from linkguard.detect.linked import LinkParams
 from linkguard.detect.lockstep import LockstepParams
 from linkguard.detect.rings import RingParams
 from linkguard.errors import InputError
+from linkguard.schema import FLAG_CODES
 
 __all__ = ["FLAG_CODES", "SEVERITIES", "FlagRule", "Ruleset", "load_ruleset"]
 
 Severity = Literal["info", "review", "decline"]
 #: Severities from least to most serious (``none`` means no finding at all).
 SEVERITIES: tuple[str, ...] = ("none", "info", "review", "decline")
-FLAG_CODES: tuple[str, ...] = (
-    "SELF_DEALING",
-    "LINKED_ACCOUNTS",
-    "LINKED_TO_BAD",
-    "BRUSHING_RING",
-    "LOCKSTEP",
-    "CIRCULAR_TRADE",
-    "HIGH_CONCENTRATION",
-)
 
 
 class _Strict(BaseModel):

@@ -12,6 +12,8 @@ from typing import NamedTuple
 import numpy as np
 import numpy.typing as npt
 
+from linkguard.schema import FLAG_CODES
+
 __all__ = [
     "ACCOUNT_STATUSES",
     "AREA_CODES",
@@ -63,15 +65,7 @@ HONEST_STRUCTURES = (
     "popular_shop",
 )
 #: Flag codes (contract section 3) a perfect detector raises, one bit each.
-EXPECTED_CODES = (
-    "SELF_DEALING",
-    "LINKED_ACCOUNTS",
-    "LINKED_TO_BAD",
-    "BRUSHING_RING",
-    "LOCKSTEP",
-    "CIRCULAR_TRADE",
-    "HIGH_CONCENTRATION",
-)
+EXPECTED_CODES = FLAG_CODES
 #: Order labels; code 0 is a plain order and is not written to ``truth/orders.csv``.
 ORDER_LABELS = ("", "brushing", "camouflage", "self_dealing", "circular", "concentrated")
 #: One label per seller in ``truth/sellers.csv``; earlier fraud labels win over later ones.

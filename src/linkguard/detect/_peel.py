@@ -67,6 +67,48 @@ def _update(val: npt.NDArray[np.float64], arg: npt.NDArray[np.int64], size: int,
 
 
 @numba.njit(cache=True, nogil=True)
+def _drop_light(
+    indptr: npt.NDArray[np.int64],
+    neighbours: npt.NDArray[np.int64],
+    weights: npt.NDArray[np.float64],
+    deg: npt.NDArray[np.float64],
+    live: npt.NDArray[np.bool_],
+    floor: float,
+    order: npt.NDArray[np.int64],
+) -> int:
+    """Remove, cascading, every live node whose degree is below ``floor``; returns how many.
+
+    Removed nodes are written to the front of ``order``; ``deg`` keeps, for a removed node,
+    its degree at removal (the weight it takes out of ``f``).
+    """
+    n = len(deg)
+    queued = np.zeros(n, dtype=np.bool_)
+    stack = np.empty(n, dtype=np.int64)
+    top = 0
+    for x in range(n):
+        if live[x] and deg[x] < floor:
+            queued[x] = True
+            stack[top] = x
+            top += 1
+    removed = 0
+    while top > 0:
+        top -= 1
+        x = stack[top]
+        live[x] = False
+        order[removed] = x
+        removed += 1
+        for p in range(indptr[x], indptr[x + 1]):
+            y = neighbours[p]
+            if live[y]:
+                deg[y] -= weights[p]
+                if deg[y] < floor and not queued[y]:
+                    queued[y] = True
+                    stack[top] = y
+                    top += 1
+    return removed
+
+
+@numba.njit(cache=True, nogil=True)
 def peel(
     indptr: npt.NDArray[np.int64],
     neighbours: npt.NDArray[np.int64],
@@ -77,7 +119,8 @@ def peel(
     """Peel the alive nodes; return (removal order, number removed before the best set, best g).
 
     The densest set found is ``order[best_removed:]``. The node of least weighted degree comes
-    from a min segment tree (FRAUDAR's MinTree): one O(log n) update per removed edge end.
+    from a min segment tree (FRAUDAR's MinTree): one O(log n) update per removed edge end,
+    after the nodes below the starting density have gone in O(1) each.
     """
     n = len(prior)
     deg = prior.copy()
@@ -96,6 +139,20 @@ def peel(
                 deg[x] += weights[p]
                 if x < y:
                     total += weights[p]
+    live = alive.copy()
+    order = np.empty(size, dtype=np.int64)
+    # Nodes lighter than the whole graph's density leave first, and each such removal raises
+    # the density, so the greedy's best set never holds one: drop them with a plain queue
+    # (O(1) per edge) before the O(log V) tree takes over.
+    removed = _drop_light(indptr, neighbours, weights, deg, live, total / max(size, 1), order)
+    for i in range(removed):
+        total -= deg[order[i]]
+    if removed == size and size > 0:
+        # Degenerate cascade: undo the last removal so the best set is never empty.
+        removed -= 1
+        last = order[removed]
+        live[last] = True
+        total += deg[last]
     leaves = 1
     while leaves < max(n, 1):
         leaves *= 2
@@ -103,15 +160,14 @@ def peel(
     arg = np.zeros(2 * leaves, dtype=np.int64)
     for x in range(n):
         arg[leaves + x] = x
-        if alive[x]:
+        if live[x]:
             val[leaves + x] = deg[x]
     for pos in range(leaves - 1, 0, -1):
         _pull(val, arg, pos)
-    live = alive.copy()
-    order = np.empty(size, dtype=np.int64)
-    best_g = total / size if size > 0 else 0.0
-    best_removed = 0
-    for removed in range(1, size + 1):
+    best_g = total / (size - removed) if size > removed else 0.0
+    best_removed = removed
+    while removed < size:
+        removed += 1
         x = arg[1]
         live[x] = False
         order[removed - 1] = x

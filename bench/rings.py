@@ -94,6 +94,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--edges", type=int, default=1_000_000)
     parser.add_argument("--seeds", type=int, default=1)
+    parser.add_argument("--repeat", type=int, default=3,
+                        help="time each detector this many times and keep the fastest run")
     parser.add_argument("--heavy-tail", action="store_true",
                         help="also run a heavy-tailed buyer background (Pareto shape 2)")
     args = parser.parse_args()
@@ -112,8 +114,12 @@ def main() -> None:
                     rng = np.random.default_rng(seed)
                     b, s, nb, ns = background(rng, args.edges, tail)
                     b, s, rows, cols = inject(rng, b, s, nb, ns, density, camo)
-                    lr, lc, lt = run_linkguard(b, s, nb)
-                    fr, fc, ft = run_fraudar(b, s, nb, ns)
+                    # Best of --repeat runs each: the machine is shared, the minimum is the
+                    # run least disturbed by other work.
+                    lr, lc, lt = min((run_linkguard(b, s, nb) for _ in range(args.repeat)),
+                                     key=lambda r: r[2])
+                    fr, fc, ft = min((run_fraudar(b, s, nb, ns) for _ in range(args.repeat)),
+                                     key=lambda r: r[2])
                     name = "marketplace" if tail is None else f"pareto{tail:g}"
                     print(f"{name:<11} {density:>7} {camo:>10} {len(b):>9,} "
                           f"{f_measure(lr, lc, rows, cols):>11.3f} "

@@ -54,10 +54,9 @@ def main(argv: list[str] | None = None) -> int:
 
     data_dir = ensure_data(args.orders, args.seed, args.source)
     files = [p for name in TABLE_NAMES for p in sorted(data_dir.glob(f"{name}.csv"))]
-    sizes = {p.stem: (count_rows(p), p.stat().st_size) for p in files}
     print(f"data: {data_dir}")
-    for name, (rows, size) in sizes.items():
-        print(f"  {name:12s} {rows:>10,d} rows {size / 2**20:8.1f} MiB")
+    for p in files:
+        print(f"  {p.name:16s} {count_lines(p):>10,d} lines {p.stat().st_size / 2**20:8.1f} MiB")
 
     warm_up(files)
     ours: list[float] = []
@@ -130,9 +129,9 @@ def fmt(values: list[float]) -> str:
     return " ".join(f"{v:.3f}" for v in values)
 
 
-def count_rows(path: Path) -> int:
+def count_lines(path: Path) -> int:
     with path.open("rb") as fh:
-        return sum(chunk.count(b"\n") for chunk in iter(lambda: fh.read(1 << 24), b"")) - 1
+        return sum(chunk.count(b"\n") for chunk in iter(lambda: fh.read(1 << 24), b""))
 
 
 # --- the data directory --------------------------------------------------------------------------

@@ -90,12 +90,18 @@ def one_record_per_line(data: bytes, n_records: int) -> bool:
     Then record ``i`` (0 = header) is line ``i + 1`` and no scan is needed. Every line holds
     part of a record when none is blank, so as many records as lines means none spans two.
     """
-    if data.startswith((b"\n", b"\r")) or b"\n\n" in data or b"\n\r\n" in data:
-        return False
     if b"\r" in data and data.count(b"\r") != data.count(b"\r\n"):
+        return False  # a bare carriage return: line ends are ambiguous
+    buf = np.frombuffer(data, dtype=np.uint8)
+    newlines = np.flatnonzero(buf == _NL)
+    n_lines = newlines.size + (0 if data.endswith(b"\n") else 1)
+    if n_lines != n_records:
         return False
-    n_lines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
-    return n_lines == n_records
+    # A blank line is a newline right after the previous one (or after it and a \r).
+    starts = np.zeros_like(newlines)
+    starts[1:] = newlines[:-1] + 1
+    gap = newlines - starts
+    return not bool(((gap == 0) | ((gap == 1) & (buf[starts] == _CR))).any())
 
 
 @numba.njit(cache=True, nogil=True)

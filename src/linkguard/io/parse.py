@@ -50,13 +50,17 @@ def parse_amounts(values: ArrowStrings) -> tuple[np.ndarray, np.ndarray, np.ndar
     parsed = text.cast(pl.Float64, strict=False)
     x = parsed.fill_null(np.nan).to_numpy().astype(np.float64, copy=True)
     bad = ~np.isfinite(x)
-    cents = np.round(x * 100.0)
-    # Only a value written with three or more decimals can round differently from its
-    # binary float; redo those from their digits.
-    long_tail = text.str.contains(r"^[+-]?[0-9]*\.[0-9]{3,}$").fill_null(False).to_numpy()
-    long_tail &= ~bad
-    if long_tail.any():
-        cents[long_tail] = _cents_half_up(text.filter(pl.Series(long_tail)))
+    scaled = x * 100.0
+    cents = np.round(scaled)
+    # Rounding the float can only differ from rounding the written digits near half a cent,
+    # which needs a third decimal; redo those few values from their digits.
+    with np.errstate(invalid="ignore"):
+        near_half = np.flatnonzero(~bad & (np.abs(scaled - cents) > 1e-3))
+    if near_half.size:
+        sub = text.gather(near_half)
+        plain = sub.str.contains(r"^[+-]?[0-9]*\.[0-9]{3,}$").fill_null(False).to_numpy()
+        if plain.any():
+            cents[near_half[plain]] = _cents_half_up(sub.filter(pl.Series(plain)))
     out = cents / 100.0 + 0.0  # + 0.0 turns -0.0 into 0.0
     out[bad] = np.nan
     with np.errstate(invalid="ignore"):
@@ -80,11 +84,9 @@ def parse_timestamps(values: ArrowStrings) -> tuple[np.ndarray, np.ndarray]:
     """ISO-8601 timestamps as UTC ``datetime64[us]`` (NaT where empty) and a bad mask.
 
     Strings with a zone (``Z``, ``+02:00``) are converted to UTC; strings without one are UTC
-    already. Arrow parses a column in one style at once. When that fails, the values are split
-    by shape: well-formed ones with and without a zone go back to Arrow in two groups, and only
-    what is left (odd spellings, broken values, impossible dates) goes through pandas' ISO-8601
-    parser, which takes each value on its own. One bad value thus costs a regex pass, not a
-    slow parse of the whole column.
+    already. Arrow parses a column written in one style at once, but fails the whole column on
+    one bad value. Then polars parses value by value in the column's style (nulls where it
+    cannot) and pandas' ISO-8601 parser takes what is left: other styles and broken values.
 
     Returns
     -------
@@ -96,46 +98,37 @@ def parse_timestamps(values: ArrowStrings) -> tuple[np.ndarray, np.ndarray]:
     empty = mask_of(pc.equal(pc.utf8_length(text), 0))
     nullable = pc.if_else(pa.array(empty), pa.scalar(None, pa.string()), text.combine_chunks())
     present = np.flatnonzero(~empty)
-    if present.size:
-        # Guess the column's style from its first value; casting to the other style would
-        # fail slowly, value by value.
-        zoned = re.search(_ZONE, str(nullable[int(present[0])].as_py())) is not None
-        whole = _arrow_timestamps(nullable, zoned)
-        if whole is not None:
-            return whole, np.zeros(len(whole), dtype=bool)
-    out = np.full(len(nullable), np.datetime64("NaT"), dtype="datetime64[us]")
-    aware = mask_of(pc.match_substring_regex(nullable, _ISO_ZONED))
-    naive = mask_of(pc.match_substring_regex(nullable, _ISO_NAIVE))
-    leftover = ~(empty | aware | naive)
-    for group, zoned in ((aware, True), (naive, False)):
-        rows = np.flatnonzero(group)
-        parsed = _arrow_timestamps(nullable.take(pa.array(rows)), zoned) if rows.size else None
-        if parsed is None:
-            leftover |= group
-        else:
-            out[rows] = parsed
-    rows = np.flatnonzero(leftover)
-    if rows.size:
-        out[rows] = _pandas_timestamps(nullable.take(pa.array(rows)))
+    if present.size == 0:
+        return np.full(len(empty), _NAT), np.zeros(len(empty), dtype=bool)
+    # Guess the column's style from its first value: a cast to the other style fails slowly.
+    zoned = re.search(_ZONE, str(nullable[int(present[0])].as_py())) is not None
+    try:
+        whole = pc.cast(nullable, _UTC_US if zoned else pa.timestamp("us"))
+        return _datetime64(whole), np.zeros(len(empty), dtype=bool)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        pass
+    out = _polars_timestamps(nullable)
+    rest = np.flatnonzero(np.isnat(out) & ~empty)
+    if rest.size:
+        out[rest] = _pandas_timestamps(nullable.take(pa.array(rest)))
     return out, np.isnat(out) & ~empty
 
 
-#: Well-formed ISO-8601 date-times with a zone, and dates or date-times without one.
+_NAT = np.datetime64("NaT", "us")
 _ZONE = r"(Z|[+-][0-9]{2}:?[0-9]{2})$"
-_ISO_TIME = r"[T ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,6})?)?"
-_ISO_ZONED = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}" + _ISO_TIME + _ZONE
-_ISO_NAIVE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}(" + _ISO_TIME + r")?$"
 
 
-def _arrow_timestamps(values: pa.Array, zoned: bool) -> np.ndarray | None:
-    """All of ``values`` parsed by Arrow, or ``None`` if any value fails.
-
-    ``zoned`` says whether the values carry a zone; the cast target must match.
-    """
+def _polars_timestamps(values: pa.Array) -> np.ndarray:
+    """Values in the style of the first one parsed (UTC), NaT for the others."""
+    series = pl.Series(values=values, dtype=pl.String)
     try:
-        return _datetime64(pc.cast(values, _UTC_US if zoned else pa.timestamp("us")))
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        return None
+        parsed = series.str.to_datetime(strict=False, time_unit="us")
+    except pl.exceptions.PolarsError:
+        return np.full(len(series), _NAT)
+    if isinstance(parsed.dtype, pl.Datetime) and parsed.dtype.time_zone is not None:
+        parsed = parsed.dt.convert_time_zone("UTC").dt.replace_time_zone(None)
+    ints = parsed.cast(pl.Int64).fill_null(np.iinfo(np.int64).min).to_numpy()
+    return np.asarray(ints, dtype=np.int64).view("datetime64[us]").copy()
 
 
 def _pandas_timestamps(values: pa.Array) -> np.ndarray:

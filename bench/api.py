@@ -43,7 +43,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -112,7 +112,7 @@ def wait_ready(server: Server, timeout: float) -> float:
     """Poll /readyz (or / for the bare app) until 200; return the seconds it took."""
     import httpx
 
-    path = "/readyz" if server.name == "linkguard" else "/ready"
+    path = "/ready" if server.name == "bare" else "/readyz"
     started = time.perf_counter()
     while time.perf_counter() - started < timeout:
         if server.proc.poll() is not None:
@@ -141,6 +141,33 @@ def start_bare(snapshot: Path, log: Path) -> Server:
     with open(log, "wb") as fh:
         proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=fh)
     return Server("bare", proc, port, log)
+
+
+def start_route(snapshot: Path, log: Path) -> Server:
+    port = free_port()
+    cmd = [sys.executable, __file__, "route", "--snapshot", str(snapshot), "--port", str(port)]
+    with open(log, "wb") as fh:
+        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=fh)
+    return Server("fastapi-route", proc, port, log)
+
+
+def run_route(snapshot: Path, port: int) -> None:
+    """linkguard's app with the fast path off: lookups go through FastAPI's route."""
+    import uvicorn
+
+    from linkguard.api import SnapshotSource, create_app
+    from linkguard.api.logs import lighten_log_records, log_config
+
+    lighten_log_records()
+    app = create_app(SnapshotSource(snapshot=snapshot), [TOKEN], fast_path=False)
+    uvicorn.run(
+        app,
+        host="127.0.0.1",
+        port=port,
+        log_config=log_config("info"),
+        access_log=False,
+        server_header=False,
+    )
 
 
 def run_bare(snapshot: Path, port: int) -> None:
@@ -262,17 +289,20 @@ async def drive(
     return Result(len(latencies), errors, loop.time() - started, latencies)
 
 
-def measure(
-    server: Server, ids: Sequence[str], concurrency: int, rate: float | None, warmup: int = 2000
-) -> tuple[Result, Result | None]:
-    asyncio.run(drive(server.port, ids[:warmup], concurrency))
-    closed = asyncio.run(drive(server.port, ids, concurrency))
-    paced = None
-    if rate:
-        paced = asyncio.run(
-            drive(server.port, ids[: max(2000, int(rate * 10))], concurrency, rate=rate)
-        )
-    return closed, paced
+def _median(results: list[Result]) -> Result:
+    return sorted(results, key=lambda r: r.rps)[len(results) // 2]
+
+
+def alternate(
+    servers: Sequence[Server], rounds: int, load: Callable[[Server], Result]
+) -> dict[str, Result]:
+    """Run ``load`` on each server ``rounds`` times, alternating who goes first, and keep
+    each server's median round: other work on the machine then weighs on both alike."""
+    runs: dict[str, list[Result]] = {s.name: [] for s in servers}
+    for r in range(rounds):
+        for server in servers if r % 2 == 0 else list(reversed(servers)):
+            runs[server.name].append(load(server))
+    return {name: _median(results) for name, results in runs.items()}
 
 
 # -- commands -------------------------------------------------------------------------------------
@@ -286,34 +316,46 @@ def cmd_http(opts: argparse.Namespace) -> dict[str, Any]:
         "accounts": opts.accounts,
         "requests": opts.requests,
         "concurrency": opts.concurrency,
+        "rounds": opts.rounds,
+        "uvicorn_http": _http_impl(),
+        "event_loop": _loop_impl(),
+        "load_average_before": round(os.getloadavg()[0], 2),
     }
-    http_impl = _http_impl()
-    print(f"uvicorn http implementation: {http_impl}; event loop: {_loop_impl()}")
-    results["uvicorn_http"] = http_impl
-
-    bare = start_bare(snapshot, DATA_ROOT / "bare.log")
-    try:
-        wait_ready(bare, 120)
-        bare_closed, _ = measure(bare, ids, opts.concurrency, None)
-        rate = opts.rate or round(bare_closed.rps * 0.25)
-        _, bare_paced = measure(bare, ids, opts.concurrency, rate, warmup=500)
-    finally:
-        bare.stop()
-
+    print(
+        f"uvicorn http: {results['uvicorn_http']}; event loop: {results['event_loop']}; "
+        f"load average {results['load_average_before']}"
+    )
     serve = start_linkguard(
         ["--snapshot", str(snapshot), "--log-level", "info"], DATA_ROOT / "serve.log"
     )
+    bare = start_bare(snapshot, DATA_ROOT / "bare.log")
+    servers = [serve, bare]
+    if opts.with_route:
+        servers.append(start_route(snapshot, DATA_ROOT / "route.log"))
     try:
-        wait_ready(serve, 180)
-        lg_closed, lg_paced = measure(serve, ids, opts.concurrency, rate)
+        for server in servers:
+            wait_ready(server, 300)
+            asyncio.run(drive(server.port, ids[:2000], opts.concurrency))  # warm up
+        closed = alternate(
+            servers, opts.rounds, lambda s: asyncio.run(drive(s.port, ids, opts.concurrency))
+        )
+        rate = opts.rate or round(closed["bare"].rps * 0.25)
+        paced_ids = ids[: max(2000, int(rate * 8))]
+        paced = alternate(
+            servers,
+            opts.rounds,
+            lambda s: asyncio.run(drive(s.port, paced_ids, opts.concurrency, rate=rate)),
+        )
         rejected = asyncio.run(drive(serve.port, ids[:200], 4, auth=False))
     finally:
-        serve.stop()
-
-    assert bare_paced is not None and lg_paced is not None
-    results["throughput"] = {"linkguard": lg_closed.row(), "bare": bare_closed.row()}
-    results["paced"] = {"rate": rate, "linkguard": lg_paced.row(), "bare": bare_paced.row()}
-    results["ratio"] = round(lg_closed.rps / bare_closed.rps, 3)
+        for server in servers:
+            server.stop()
+    results["throughput"] = {name: r.row() for name, r in closed.items()}
+    results["paced"] = {"rate": rate, **{name: r.row() for name, r in paced.items()}}
+    results["ratio"] = round(closed["linkguard"].rps / closed["bare"].rps, 3)
+    if "fastapi-route" in closed:
+        results["ratio_fastapi_route"] = round(closed["fastapi-route"].rps / closed["bare"].rps, 3)
+    results["load_average_after"] = round(os.getloadavg()[0], 2)
     results["unauthenticated_rejected"] = rejected.errors == rejected.requests
     _print_http(results)
     return results
@@ -325,20 +367,25 @@ def _print_http(r: dict[str, Any]) -> None:
         f"{r['concurrency']} connections, loopback"
     )
     header = (
-        f"{'load':<26}{'server':<11}{'RPS':>8}{'p50 ms':>9}{'p99 ms':>9}{'p99.9':>9}{'errors':>8}"
+        f"{'load':<26}{'server':<15}{'RPS':>8}{'p50 ms':>9}{'p99 ms':>9}{'p99.9':>9}{'errors':>8}"
     )
     print(header)
     for load, key in (
         ("closed loop (throughput)", "throughput"),
         (f"paced {r['paced']['rate']}/s (latency)", "paced"),
     ):
-        for server in ("linkguard", "bare"):
+        for server in [k for k in r[key] if k != "rate"]:
             row = r[key][server]
             print(
-                f"{load:<26}{server:<11}{row['rps']:>8}{row['p50_ms']:>9.2f}"
+                f"{load:<26}{server:<15}{row['rps']:>8}{row['p50_ms']:>9.2f}"
                 f"{row['p99_ms']:>9.2f}{row['p999_ms']:>9.2f}{row['errors']:>8}"
             )
-    print(f"throughput ratio linkguard / bare: {r['ratio']:.2f}")
+    print(
+        f"throughput ratio linkguard / bare: {r['ratio']:.2f} (median of {r['rounds']} "
+        f"alternating rounds each; load average after: {r['load_average_after']})"
+    )
+    if "ratio_fastapi_route" in r:
+        print(f"with the fast path off (FastAPI route): {r['ratio_fastapi_route']:.2f}")
     print(f"requests without a token rejected: {r['unauthenticated_rejected']}")
 
 
@@ -370,8 +417,6 @@ def _status(pid: int) -> dict[str, float]:
 
 
 def cmd_rss(opts: argparse.Namespace) -> dict[str, Any]:
-    import httpx
-
     snapshot = ensure_snapshot(opts.accounts)
     root = DATA_ROOT / f"root-{opts.accounts}"
     shutil.rmtree(root, ignore_errors=True)
@@ -391,17 +436,18 @@ def cmd_rss(opts: argparse.Namespace) -> dict[str, Any]:
         )
         _link_copy(snapshot, root / "b", "bench-b", "2026-01-02T00:00:00Z")
         started = time.perf_counter()
-        url = f"http://127.0.0.1:{serve.port}/readyz"
-        while httpx.get(url, timeout=5).json().get("snapshot_id") != "bench-b":
-            if time.perf_counter() - started > 600:
-                raise RuntimeError("no swap")
-            time.sleep(0.2)
+        during, seen = asyncio.run(_load_until_swapped(serve.port, opts.accounts, opts.rate))
         swap = time.perf_counter() - started
         time.sleep(2)
         swapped = _status(serve.proc.pid)
         print(
             f"swap to a second snapshot in {swap:.1f} s: RSS after {swapped['VmRSS']:.0f} "
             f"MiB, peak during the swap {swapped['VmHWM']:.0f} MiB"
+        )
+        print(
+            f"meanwhile {during.requests:,} lookups at {opts.rate or 200:.0f}/s: "
+            f"{during.errors} errors, p50 {during.pct(0.5):.2f} ms, p99 {during.pct(0.99):.2f} "
+            f"ms, max {max(during.latencies_ms):.1f} ms; snapshot ids seen: {sorted(seen)}"
         )
     finally:
         serve.stop()
@@ -414,7 +460,35 @@ def cmd_rss(opts: argparse.Namespace) -> dict[str, Any]:
         "swap_s": round(swap, 1),
         "rss_after_swap_mib": round(swapped["VmRSS"]),
         "swap_peak_mib": round(swapped["VmHWM"]),
+        "during_swap": during.row(),
     }
+
+
+async def _load_until_swapped(
+    port: int, n_accounts: int, rate: float | None
+) -> tuple[Result, set[str]]:
+    """Paced lookups while the server builds the second index, until it serves it."""
+    import httpx
+
+    ids = account_ids(n_accounts, 200_000, seed=11)
+    pace = rate or 200.0
+    seen: set[str] = set()
+    results: list[Result] = []
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client:
+        for start in range(0, len(ids), int(pace)):
+            # One second of paced load at a time, then look at what the server answers from.
+            results.append(await drive(port, ids[start : start + int(pace)], 8, rate=pace))
+            ready = (await client.get("/readyz", timeout=30)).json()
+            seen.add(ready.get("snapshot_id", ""))
+            if ready.get("snapshot_id") == "bench-b":
+                break
+    merged = Result(
+        sum(r.requests for r in results),
+        sum(r.errors for r in results),
+        sum(r.seconds for r in results),
+        [x for r in results for x in r.latencies_ms],
+    )
+    return merged, seen
 
 
 def _link_copy(src: Path, dst: Path, snapshot_id: str, created_at: str) -> None:
@@ -433,10 +507,18 @@ def _link_copy(src: Path, dst: Path, snapshot_id: str, created_at: str) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("command", nargs="?", default="http", choices=["http", "rss", "bare"])
+    parser.add_argument(
+        "command", nargs="?", default="http", choices=["http", "rss", "bare", "route"]
+    )
+    parser.add_argument(
+        "--with-route",
+        action="store_true",
+        help="also measure linkguard's app with the fast path off (lookups through FastAPI)",
+    )
     parser.add_argument("--accounts", type=int, default=None)
     parser.add_argument("--requests", type=int, default=20_000)
     parser.add_argument("--concurrency", type=int, default=64)
+    parser.add_argument("--rounds", type=int, default=3, help="alternating rounds per load")
     parser.add_argument(
         "--rate",
         type=float,
@@ -447,8 +529,8 @@ def main() -> None:
     parser.add_argument("--port", type=int)
     parser.add_argument("--json", type=Path, help="also write the figures here")
     opts = parser.parse_args()
-    if opts.command == "bare":
-        run_bare(opts.snapshot, opts.port)
+    if opts.command in ("bare", "route"):
+        (run_bare if opts.command == "bare" else run_route)(opts.snapshot, opts.port)
         return
     if opts.accounts is None:
         opts.accounts = 1_000_000 if opts.command == "rss" else 100_000

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import io
 import logging
 import threading
 import warnings
@@ -15,6 +16,7 @@ import orjson
 import pytest
 
 from linkguard.api import SnapshotSource, create_app
+from linkguard.api.logs import JsonLineHandler, configure_logging
 from linkguard.api.models import AccountFlags
 from linkguard.api.sample import sample_snapshot as make_snapshot
 from linkguard.api.snapshots import find_snapshots
@@ -651,3 +653,60 @@ def test_serves_a_snapshot_of_the_real_pipeline(sample_snapshot: Snapshot) -> No
         seller = sellers.iloc[0]
         answer = client.get(f"/v1/accounts/{seller['seller_id']}/flags", headers=AUTH).json()
         assert answer["adjusted_gmv"] == pytest.approx(seller["adjusted_gmv"])
+
+
+@pytest.fixture
+def json_logging() -> Iterator[io.StringIO]:
+    """``linkguard serve``'s logging setup, writing to a buffer; undone afterwards."""
+    names = ("linkguard", "uvicorn", "uvicorn.error", "uvicorn.access")
+    saved = {
+        n: (lg.handlers[:], lg.propagate, lg.level) for n in names for lg in [logging.getLogger(n)]
+    }
+    configure_logging("info")
+    buffer = io.StringIO()
+    handler = logging.getLogger("linkguard").handlers[0]
+    assert isinstance(handler, JsonLineHandler)
+    handler.setStream(buffer)
+    try:
+        yield buffer
+    finally:
+        for n, (handlers, propagate, level) in saved.items():
+            lg = logging.getLogger(n)
+            lg.handlers[:] = handlers
+            lg.propagate = propagate
+            lg.setLevel(level)
+
+
+def test_served_access_log_lines_are_json(client: TestClient, json_logging: io.StringIO) -> None:
+    client.get("/v1/accounts/S1/flags", headers={**AUTH, "X-Request-ID": "line-1"})
+    client.post("/v1/flags:batch", json={"account_ids": ["S1", "B1"]}, headers=AUTH)
+    client.get("/v1/accounts/S1/flags", headers={"Authorization": "Bearer nope"})
+    lines = [orjson.loads(line) for line in json_logging.getvalue().splitlines()]
+    access = [line for line in lines if line["logger"] == "linkguard.api.access"]
+    assert len(access) == 3
+    first = access[0]
+    assert first["ts"].endswith("Z") and first["level"] == "info"
+    assert first["request_id"] == "line-1" and first["status"] == 200
+    assert first["path"] == "/v1/accounts/{account_id}/flags" and first["account_id"] == "S1"
+    assert first["snapshot_id"] == "snap-a" and first["latency_ms"] >= 0
+    assert access[1]["path"] == "/v1/flags:batch" and access[1]["batch_size"] == 2
+    assert access[2]["status"] == 401
+    assert "nope" not in json_logging.getvalue() and TOKENS[0] not in json_logging.getvalue()
+
+
+def test_retired_index_is_freed_after_the_swap(tmp_path: Path) -> None:
+    _write(tmp_path, "a", "snap-a", "2026-01-01T00:00:00Z")
+    src = SnapshotSource(root=tmp_path)
+    assert src.refresh()
+    old = src.index
+    assert old is not None and len(old) == 6
+    _write(tmp_path, "b", "snap-b", "2026-01-02T00:00:00Z")
+    assert src.refresh()
+    assert len(old) == 6  # still whole: a request may have read it just before the swap
+    src.retire(grace_seconds=0)
+    assert len(old) == 0
+    assert src.index is not None and len(src.index) == 6
+    src.retire()  # nothing left to retire
+    index = FlagIndex.from_snapshot(make_snapshot())
+    index.release(batch=4)
+    assert len(index) == 0 and index.lookup("S1")["risk_level"] == "none"

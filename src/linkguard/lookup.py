@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 import os
 import re
+import time
 from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -59,10 +60,12 @@ ACCOUNT_ID_PATTERN = (
 )
 _ACCOUNT_ID_RE = re.compile(ACCOUNT_ID_PATTERN)
 
-#: Accounts encoded per batch while building: bounds the transient Python objects.
-_CHUNK = 50_000
+#: Accounts encoded per batch while building. Small enough that no single C call (a column
+#: to Python objects, say) holds the GIL for more than a few milliseconds while a server
+#: keeps answering from the previous index on another thread.
+_CHUNK = 10_000
 #: Flag rows decoded at once while streaming ``flags.parquet``.
-_BATCH = 65_536
+_BATCH = 16_384
 _KEY_COLUMNS = ("account_id", "code", "severity", "score")
 _FLAG_COLUMNS = ("account_id", "code", "severity", "score", "reason", "evidence")
 _ACCOUNT_COLUMNS = ("account_id", "risk_level", "risk_score", "reason_codes", "cluster_id")
@@ -353,6 +356,26 @@ class FlagIndex:
         """
         payload = self.payload
         return b"[" + b",".join([payload(a) for a in account_ids]) + b"]"
+
+    def release(self, batch: int = 2_000) -> None:
+        """Free the answers a few at a time; the index answers "none" for everyone after.
+
+        Dropping the last reference to a million-account index frees it in one C call that
+        holds the GIL for about half a second, stalling every request of a server meanwhile.
+        Popping entries from Python code instead lets other threads run between batches.
+        Call it only on an index that no request can still be reading.
+
+        Parameters
+        ----------
+        batch : int
+            Entries freed between two chances for other threads to run.
+        """
+        answers = self._answers
+        while answers:
+            for _ in range(min(batch, len(answers))):
+                answers.popitem()
+            time.sleep(0)  # let the event loop thread take the GIL
+        self._answers = {}
 
     def lookup(self, account_id: str) -> dict[str, Any]:
         """The flag-API answer for ``account_id`` as a dictionary.

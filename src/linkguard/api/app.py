@@ -4,7 +4,7 @@
 precomputed bytes of a :class:`~linkguard.lookup.FlagIndex`; ``/healthz``, ``/readyz`` and
 ``/openapi.json`` need no token. Layers, outermost first: request context (request id,
 body limit, access log, last-resort 500), bearer auth, the fast path for valid single-account
-lookups, then FastAPI's routing (everything else, and every error).
+lookups, then FastAPI (everything else, and every error); see :class:`FlagAPI`.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from fastapi import FastAPI, Path, Request
 from fastapi.openapi.utils import get_openapi
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from starlette.responses import Response
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from linkguard import __version__
 from linkguard.api.auth import BearerAuthMiddleware, TokenSet, parse_tokens
@@ -125,7 +126,7 @@ def create_app(
             if watch:
                 source.stop(timeout=1.0)
 
-    app = FastAPI(
+    app = FlagAPI(
         title="linkguard flag API",
         version=__version__,
         description=_DESCRIPTION,
@@ -136,14 +137,34 @@ def create_app(
     app.state.source = source
     install_error_handlers(app)
     _add_routes(app, source)
-    # add_middleware wraps: the last added runs first.
+    inner: ASGIApp = app.fastapi_call
     if fast_path:
         route = next(r for r in app.routes if getattr(r, "path", None) == FLAGS_ROUTE)
-        app.add_middleware(FlagFastPath, index=lambda: source.index, route=route)
-    app.add_middleware(BearerAuthMiddleware, tokens=token_set)
-    app.add_middleware(RequestContextMiddleware, max_body_bytes=max_body_bytes)
+        inner = FlagFastPath(inner, index=lambda: source.index, route=route)
+    app.front = RequestContextMiddleware(
+        BearerAuthMiddleware(inner, tokens=token_set), max_body_bytes=max_body_bytes
+    )
     _document_security(app)
     return app
+
+
+class FlagAPI(FastAPI):
+    """FastAPI with linkguard's request layers in front of FastAPI's own middleware stack.
+
+    The front layers (request context, auth, fast path) are plain ASGI and run before
+    FastAPI's entry point, so a single-account lookup pays for none of FastAPI's layers;
+    everything they pass on - other routes, and every error - goes through FastAPI.
+    """
+
+    #: Set by :func:`create_app`; requests enter here.
+    front: ASGIApp
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self.front(scope, receive, send)
+
+    async def fastapi_call(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """FastAPI's own entry point, behind the front layers."""
+        await super().__call__(scope, receive, send)
 
 
 def _add_routes(app: FastAPI, source: SnapshotSource) -> None:

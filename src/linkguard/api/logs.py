@@ -15,7 +15,9 @@ import orjson
 
 __all__ = [
     "ACCESS_LOGGER",
+    "AccessLog",
     "JsonFormatter",
+    "JsonLineHandler",
     "configure_logging",
     "lighten_log_records",
     "log_config",
@@ -55,6 +57,84 @@ class JsonFormatter(logging.Formatter):
 
 
 _second: list[Any] = [None, ""]
+
+
+class JsonLineHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """The stderr handler of :func:`log_config`; it also takes ready-made lines.
+
+    :class:`AccessLog` hands it access lines already encoded, skipping the building of a
+    ``LogRecord`` (about two thirds of the cost of a line on the request path).
+    """
+
+    def write_line(self, line: str) -> None:
+        """Write one finished line (with its newline) under the handler's lock.
+
+        Parameters
+        ----------
+        line : str
+            The line.
+        """
+        with self.lock:  # type: ignore[union-attr]
+            self.stream.write(line)
+            self.flush()
+
+
+class AccessLog:
+    """Write one JSON access line per request through the ``linkguard.api.access`` logger.
+
+    The line is the one :class:`JsonFormatter` would make. When the logger's only handler
+    is a :class:`JsonLineHandler` (``linkguard serve``'s setup) it is written straight to
+    it; otherwise (tests capturing logs, a custom logging setup) it goes through
+    ``logger.info`` like any record, so levels, handlers and filters keep working.
+    """
+
+    def __init__(self) -> None:
+        self.logger = logging.getLogger(ACCESS_LOGGER)
+
+    def _direct(self) -> JsonLineHandler | None:
+        handlers: list[logging.Handler] = []
+        logger: logging.Logger | None = self.logger
+        while logger is not None:
+            if logger.filters:
+                return None
+            handlers.extend(logger.handlers)
+            if not logger.propagate:
+                break
+            logger = logger.parent
+        if len(handlers) != 1:
+            return None
+        handler = handlers[0]
+        if (
+            type(handler) is JsonLineHandler
+            and not handler.filters
+            and handler.level <= logging.INFO
+        ):
+            return handler
+        return None
+
+    def __call__(self, fields: dict[str, Any]) -> None:
+        """Log one request.
+
+        Parameters
+        ----------
+        fields : dict
+            The line's fields (request id, method, path, status, latency...).
+        """
+        if not self.logger.isEnabledFor(logging.INFO):
+            return
+        handler = self._direct()
+        if handler is None:
+            self.logger.info("request", extra={"fields": fields})
+            return
+        created = time.time()
+        line = {
+            "ts": _utc(created),
+            "level": "info",
+            "logger": ACCESS_LOGGER,
+            "message": "request",
+            **fields,
+        }
+        handler.write_line(orjson.dumps(line, default=str).decode() + "\n")
 
 
 def _utc(created: float) -> str:
@@ -97,7 +177,7 @@ def log_config(level: str = "info") -> dict[str, Any]:
         "formatters": {"json": {"()": JsonFormatter}},
         "handlers": {
             "stderr": {
-                "class": "logging.StreamHandler",
+                "()": JsonLineHandler,
                 "formatter": "json",
                 "stream": "ext://sys.stderr",
             }

@@ -16,7 +16,7 @@ from typing import Any
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from linkguard.api.errors import BodyTooLarge, send_error
-from linkguard.api.logs import ACCESS_LOGGER
+from linkguard.api.logs import AccessLog
 
 __all__ = ["DEFAULT_MAX_BODY_BYTES", "RequestContextMiddleware"]
 
@@ -65,7 +65,7 @@ class RequestContextMiddleware:
     def __init__(self, app: ASGIApp, max_body_bytes: int = DEFAULT_MAX_BODY_BYTES) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
-        self.access = logging.getLogger(ACCESS_LOGGER)
+        self.access = AccessLog()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -110,19 +110,15 @@ class RequestContextMiddleware:
             if not status:
                 await send_error(send_with_id, 500, "internal error", rid)
         finally:
-            if self.access.isEnabledFor(logging.INFO):
-                self.access.info(
-                    "request",
-                    extra={
-                        "fields": {
-                            "request_id": rid,
-                            "method": scope["method"],
-                            # The route template, not the raw path: an unmatched path is
-                            # caller-controlled text that may hold personal data.
-                            "path": getattr(scope.get("route"), "path", None),
-                            **fields,
-                            "status": status or 500,
-                            "latency_ms": round((time.perf_counter() - start) * 1000, 3),
-                        }
-                    },
-                )
+            self.access(
+                {
+                    "request_id": rid,
+                    "method": scope["method"],
+                    # The route template, not the raw path: an unmatched path is
+                    # caller-controlled text that may hold personal data.
+                    "path": getattr(scope.get("route"), "path", None),
+                    **fields,
+                    "status": status or 500,
+                    "latency_ms": round((time.perf_counter() - start) * 1000, 3),
+                }
+            )

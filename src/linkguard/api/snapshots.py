@@ -11,9 +11,11 @@ skipped; the index already served stays.
 from __future__ import annotations
 
 import logging
+import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -103,6 +105,19 @@ def find_snapshots(root: Path) -> list[Candidate]:
     return found
 
 
+@contextmanager
+def _responsive_gil(interval: float = 0.0005) -> Iterator[None]:
+    """While a background thread builds or frees an index, hand the GIL to the event loop
+    every ``interval`` seconds instead of Python's default 5 ms, so that requests served
+    meanwhile wait for it less."""
+    previous = sys.getswitchinterval()
+    sys.setswitchinterval(interval)
+    try:
+        yield
+    finally:
+        sys.setswitchinterval(previous)
+
+
 def load_for_api(path: Path) -> FlagIndex:
     """Build the index the API needs (no investigator details, to save memory).
 
@@ -152,6 +167,7 @@ class SnapshotSource:
         self.index: FlagIndex | None = None
         self._current: Candidate | None = None
         self._refused: set[tuple[str, int, int]] = set()
+        self._retired: FlagIndex | None = None
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -189,7 +205,8 @@ class SnapshotSource:
     def _publish(self, candidate: Candidate) -> bool:
         started = time.perf_counter()
         try:
-            index = self.loader(candidate.path)
+            with _responsive_gil():
+                index = self.loader(candidate.path)
         except Exception as exc:
             self._refused.add(candidate.key)
             log.error(
@@ -206,6 +223,7 @@ class SnapshotSource:
         previous = self.index
         self.index = index  # the swap: one reference, atomic for readers
         self._current = candidate
+        self._retired = previous
         log.info(
             "snapshot loaded",
             extra={
@@ -220,6 +238,24 @@ class SnapshotSource:
         )
         return True
 
+    def retire(self, grace_seconds: float = 1.0) -> None:
+        """Free the index replaced by the last swap, gently (see :meth:`FlagIndex.release`).
+
+        Waits ``grace_seconds`` first: a request that read the old index just before the
+        swap finishes its lookup within microseconds, long before that.
+
+        Parameters
+        ----------
+        grace_seconds : float
+            Seconds to wait before freeing.
+        """
+        retired, self._retired = self._retired, None
+        if retired is None:
+            return
+        self._stop.wait(grace_seconds)
+        with _responsive_gil():
+            retired.release()
+
     def start(self) -> None:
         """Load now and keep polling on a daemon thread until :meth:`stop`."""
         if self._thread is not None:
@@ -231,7 +267,8 @@ class SnapshotSource:
     def _run(self) -> None:
         while not self._stop.is_set():
             try:
-                self.refresh()
+                if self.refresh():
+                    self.retire()
             except Exception:
                 log.exception("snapshot poll failed")
             self._stop.wait(self.poll_seconds)

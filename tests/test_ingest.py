@@ -21,6 +21,7 @@ from linkguard.errors import InputError, SchemaError
 from linkguard.io import REASONS, pseudonymise, read_market
 from linkguard.io._sha256 import hmac_sha256_hex
 from linkguard.io.sources import _read_with_csv_module, read_csv_bytes
+from linkguard.market import Market
 from linkguard.schema import MAX_FIELD_CHARS, TABLES
 
 PEPPER = b"test-pepper"
@@ -40,11 +41,11 @@ def orders_dir(tmp_path: Path, *rows: str | bytes, header: str = ORDERS_HEADER) 
     return tmp_path
 
 
-def assert_counts_add_up(market: object) -> None:
-    for table, report in market.reports.items():  # type: ignore[attr-defined]
+def assert_counts_add_up(market: Market) -> None:
+    for table, report in market.reports.items():
         assert report.rows_in == report.rows_loaded + report.rows_quarantined
         assert sum(report.by_reason.values()) == report.rows_quarantined
-        assert len(market.quarantine[table]) == report.rows_quarantined  # type: ignore[attr-defined]
+        assert len(market.quarantine[table]) == report.rows_quarantined
 
 
 # --- one test per rejection reason ------------------------------------------------------------
@@ -238,15 +239,39 @@ def test_values_are_normalised(tmp_path: Path) -> None:
     assert o["buyer"].dtype == np.int32
 
 
+@pytest.mark.parametrize("first", ["2026-01-01T09:00:00Z", "2026-01-01 09:00", "yesterday"])
+def test_timestamps_in_mixed_styles(tmp_path: Path, first: str) -> None:
+    stamps = [
+        first,
+        "2026-01-01T10:00:00Z",
+        "2026-01-01T12:00:00+02:00",
+        "2026-01-01T10:00:00.250Z",
+        "2026-01-01 10:00:00",
+        "2026-01-01T10:00",
+        "2026-01-01",
+        "2026-02-30T10:00:00Z",  # well formed, but no such day
+        "2026-01-01T25:00:00Z",
+        "01/02/2026 10:00",
+    ]
+    rows = [f"o{i},b,s,1,{ts},,," for i, ts in enumerate(stamps)]
+    market = read_market(orders_dir(tmp_path, *rows), pepper=PEPPER)
+    loaded = dict(zip(market.orders["order_id"], market.orders["created_at"], strict=True))
+    ten = pd.Timestamp("2026-01-01T10:00:00Z")
+    assert [loaded[f"o{i}"] for i in range(1, 6)] == [ten, ten, ten + pd.Timedelta("250ms"),
+                                                      ten, ten]
+    assert loaded["o6"] == pd.Timestamp("2026-01-01T00:00:00Z")
+    bad = market.quarantine["orders"]
+    assert set(bad["order_id"]) == {"o7", "o8", "o9"} | ({"o0"} if first == "yesterday" else set())
+    assert set(bad["reason"]) == {"bad_timestamp"}
+
+
 def test_loan_flags_parse_to_one_zero_or_nan(tmp_path: Path) -> None:
     orders_dir(tmp_path, GOOD)
     write(tmp_path, "loans.csv", "loan_id,account_id,applied_at,amount,first_overdue,defaulted\n"
                                  "l1,a,2026-01-01,5,1,0\nl2,a,2026-01-01,5,,\n"
                                  "l3,a,2026-01-01,5,TRUE,no\nl4,a,2026-01-01,5,maybe,1.0\n")
     loans = read_market(tmp_path, pepper=PEPPER).loans
-    assert loans["first_overdue"].tolist()[:1] + loans["first_overdue"].tolist()[2:3] == [1.0, 1.0]
-    assert np.isnan(loans["first_overdue"].tolist()[1])
-    assert np.isnan(loans["first_overdue"].tolist()[3])
+    assert loans["first_overdue"].fillna(-1).tolist() == [1.0, -1.0, 1.0, -1.0]
     assert loans["defaulted"].fillna(-1).tolist() == [0.0, -1.0, 0.0, 1.0]
 
 
@@ -344,7 +369,7 @@ def write_sample(directory: Path, fmt: str) -> Path:
     return directory
 
 
-def market_frames(market: object) -> dict[str, pd.DataFrame]:
+def market_frames(market: Market) -> dict[str, pd.DataFrame]:
     return {
         name: getattr(market, name) for name in ("accounts", "orders", "identifiers", "loans")
     }

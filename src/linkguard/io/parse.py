@@ -100,14 +100,17 @@ def parse_timestamps(values: ArrowStrings) -> tuple[np.ndarray, np.ndarray]:
     present = np.flatnonzero(~empty)
     if present.size == 0:
         return np.full(len(empty), _NAT), np.zeros(len(empty), dtype=bool)
-    # Guess the column's style from its first value: a cast to the other style fails slowly.
-    zoned = re.search(_ZONE, str(nullable[int(present[0])].as_py())) is not None
-    try:
-        whole = pc.cast(nullable, _UTC_US if zoned else pa.timestamp("us"))
-        return _datetime64(whole), np.zeros(len(empty), dtype=bool)
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        pass
-    out = _polars_timestamps(nullable)
+    # The column's style is guessed from its first well-formed values: a cast to the other
+    # style (with or without a zone) would fail slowly, value by value.
+    first = nullable.take(pa.array(present[:_STYLE_SAMPLE])).to_pylist()
+    style = next((f for f in map(_style_of, first) if f is not None), None)
+    if style is not None:
+        target = _UTC_US if style.endswith("%#z") else pa.timestamp("us")
+        try:
+            return _datetime64(pc.cast(nullable, target)), np.zeros(len(empty), dtype=bool)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            pass
+    out = _polars_timestamps(nullable, style)
     rest = np.flatnonzero(np.isnat(out) & ~empty)
     if rest.size:
         out[rest] = _pandas_timestamps(nullable.take(pa.array(rest)))
@@ -115,14 +118,39 @@ def parse_timestamps(values: ArrowStrings) -> tuple[np.ndarray, np.ndarray]:
 
 
 _NAT = np.datetime64("NaT", "us")
-_ZONE = r"(Z|[+-][0-9]{2}:?[0-9]{2})$"
+#: How many leading values may be looked at to find the column's style.
+_STYLE_SAMPLE = 100
+_ISO = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}(?:([T ])[0-9]{2}:[0-9]{2}(:[0-9]{2}(?:\.[0-9]+)?)?"
+    r"(Z|[+-][0-9]{2}:?[0-9]{2})?)?"
+)
 
 
-def _polars_timestamps(values: pa.Array) -> np.ndarray:
-    """Values in the style of the first one parsed (UTC), NaT for the others."""
+def _style_of(value: str | None) -> str | None:
+    """The polars format of an ISO-8601 value (``None`` when it is no ISO-8601 value).
+
+    >>> _style_of("2026-01-01T10:00:00.5Z"), _style_of("2026-01-01 10:00")
+    ('%Y-%m-%dT%H:%M:%S%.f%#z', '%Y-%m-%d %H:%M')
+    """
+    match = _ISO.fullmatch(value or "")
+    if match is None:
+        return None
+    separator, seconds, zone = match.groups()
+    if separator is None:
+        return "%Y-%m-%d"
+    return (
+        f"%Y-%m-%d{separator}%H:%M" + (":%S%.f" if seconds else "") + ("%#z" if zone else "")
+    )
+
+
+def _polars_timestamps(values: pa.Array, style: str | None) -> np.ndarray:
+    """Values written in ``style`` parsed (UTC), NaT for the others.
+
+    With no style, polars guesses one from the first value, which is ten times slower.
+    """
     series = pl.Series(values=values, dtype=pl.String)
     try:
-        parsed = series.str.to_datetime(strict=False, time_unit="us")
+        parsed = series.str.to_datetime(format=style, strict=False, time_unit="us")
     except pl.exceptions.PolarsError:
         return np.full(len(series), _NAT)
     if isinstance(parsed.dtype, pl.Datetime) and parsed.dtype.time_zone is not None:

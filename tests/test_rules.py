@@ -23,7 +23,7 @@ def test_tiers_pick_severity_and_score_is_clamped():
     rule = load_ruleset().flags["SELF_DEALING"]
     assert rule.severity(0.5) == "decline"
     assert rule.severity(0.01) == "review"
-    assert rule.score(5.0) == 1.0
+    assert rule.score(5.0) == rule.cap == 0.95
 
 
 def test_custom_ruleset_changes_the_outcome(tmp_path):

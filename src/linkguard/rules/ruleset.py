@@ -38,6 +38,8 @@ class FlagRule(_Strict):
     tiers: list[tuple[float, Severity]] = Field(min_length=1)
     base: float = Field(ge=0, le=1)
     slope: float
+    #: No single flag is certainty: scores stop here, so the strongest evidence still ranks.
+    cap: float = Field(0.95, ge=0, le=1)
     reason: str
 
     @field_validator("tiers")
@@ -56,7 +58,7 @@ class FlagRule(_Strict):
         return None
 
     def score(self, value: float) -> float:
-        return float(min(1.0, max(0.0, self.base + self.slope * value)))
+        return float(min(self.cap, max(0.0, self.base + self.slope * value)))
 
 
 class ConcentrationSettings(_Strict):

@@ -15,6 +15,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from linkguard.io.arrow import empty_strings
 from linkguard.io.validate import CheckedTable
 from linkguard.market import Market, TableReport
 from linkguard.schema import TABLES
@@ -72,12 +73,14 @@ def build_market(
         )
         for name in ("kind", "region", "status"):
             acc[name] = _strings(
-                pa.chunked_array([*accounts.text(name).chunks, _blank(implicit)], pa.string())
+                pa.chunked_array(
+                    [*accounts.text(name).chunks, *empty_strings(implicit).chunks], pa.string()
+                )
             )
     else:
         acc["created_at"] = _utc(_nat(n_accounts))
         for name in ("kind", "region", "status"):
-            acc[name] = _strings(pa.chunked_array([_blank(n_accounts)]))
+            acc[name] = _strings(empty_strings(n_accounts))
 
     order_frame = pd.DataFrame(
         {
@@ -164,10 +167,6 @@ def _utc(values: np.ndarray) -> pd.Series:
 
 def _nat(n: int) -> np.ndarray:
     return np.full(n, np.datetime64("NaT"), dtype="datetime64[us]")
-
-
-def _blank(n: int) -> pa.Array:
-    return pc.fill_null(pa.nulls(n, pa.string()), "")
 
 
 def _empty_identifiers() -> pd.DataFrame:

@@ -27,13 +27,20 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 
 import numpy as np
-import polars as pl
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from linkguard.config import pepper_bytes
 from linkguard.io._sha256 import hmac_sha256_hex
-from linkguard.io.arrow import ArrowStrings, as_chunked, map_unique, mask_of, to_text
+from linkguard.io.arrow import (
+    ArrowStrings,
+    as_chunked,
+    map_unique,
+    mask_of,
+    strip,
+    to_polars,
+    to_text,
+)
 from linkguard.schema import IDENTIFIER_KIND_ALIASES
 
 __all__ = [
@@ -77,7 +84,7 @@ def normalise_values(values: ArrowStrings, kinds: ArrowStrings) -> pa.ChunkedArr
 
     ``kinds`` must already be normalised (:func:`normalise_kinds`); nulls become empty strings.
     """
-    vals = as_chunked(pc.fill_null(pc.utf8_trim_whitespace(to_text(values)), ""))
+    vals = strip(values)
     kinds = as_chunked(kinds)
     digits = mask_of(pc.is_in(kinds, value_set=pa.array(sorted(_DIGIT_KINDS))))
     folded = mask_of(pc.is_in(kinds, value_set=pa.array(sorted(_CASEFOLD_KINDS))))
@@ -98,8 +105,7 @@ def _replace_where(
 
 
 def _digits_only(values: pa.Array) -> pa.Array:
-    series = pl.Series(values=values, dtype=pl.String)
-    return series.str.replace_all("[^0-9]+", "").to_arrow().cast(pa.string())
+    return to_polars(values).str.replace_all("[^0-9]+", "").to_arrow().cast(pa.string())
 
 
 def _casefold(values: pa.Array) -> pa.Array:

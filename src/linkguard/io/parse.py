@@ -23,7 +23,7 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from linkguard.io.arrow import ArrowStrings, as_chunked, map_unique, mask_of, numpy_of
+from linkguard.io.arrow import ArrowStrings, as_chunked, map_unique, mask_of, numpy_of, to_polars
 
 __all__ = ["parse_amounts", "parse_flags", "parse_ratings", "parse_timestamps"]
 
@@ -46,7 +46,7 @@ def parse_amounts(values: ArrowStrings) -> tuple[np.ndarray, np.ndarray, np.ndar
         float64 amounts (NaN where bad), the mask of unparseable entries and the mask of
         amounts below zero (``-0.001`` is negative even though it rounds to zero cents).
     """
-    text = _series(values)
+    text = to_polars(values)
     parsed = text.cast(pl.Float64, strict=False)
     x = parsed.fill_null(np.nan).to_numpy().astype(np.float64, copy=True)
     bad = ~np.isfinite(x)
@@ -148,7 +148,7 @@ def _polars_timestamps(values: pa.Array, style: str | None) -> np.ndarray:
 
     With no style, polars guesses one from the first value, which is ten times slower.
     """
-    series = pl.Series(values=values, dtype=pl.String)
+    series = to_polars(values)
     try:
         parsed = series.str.to_datetime(format=style, strict=False, time_unit="us")
     except pl.exceptions.PolarsError:
@@ -174,7 +174,7 @@ def _datetime64(stamps: pa.ChunkedArray) -> np.ndarray:
 
 def parse_ratings(values: ArrowStrings) -> tuple[np.ndarray, np.ndarray]:
     """Ratings as float64 (NaN where empty) and a mask of present ratings outside 1 to 5."""
-    text = _series(values)
+    text = to_polars(values)
     x = text.cast(pl.Float64, strict=False).fill_null(np.nan).to_numpy().astype(np.float64)
     present = (text.str.len_bytes() > 0).to_numpy()
     with np.errstate(invalid="ignore"):
@@ -189,18 +189,9 @@ def parse_flags(values: ArrowStrings) -> np.ndarray:
     ``true``/``yes`` and ``false``/``no`` are read as 1 and 0, whatever their case.
     """
     words = map_unique(values, _flag_word)
-    return _series(words).cast(pl.Float64, strict=False).fill_null(np.nan).to_numpy()
+    return to_polars(words).cast(pl.Float64, strict=False).fill_null(np.nan).to_numpy()
 
 
 def _flag_word(word: str) -> str:
     word = word.strip().lower()
     return "1" if word in _TRUE_WORDS else "0" if word in _FALSE_WORDS else ""
-
-
-def _series(values: ArrowStrings) -> pl.Series:
-    values = as_chunked(values)
-    if values.num_chunks == 0:
-        return pl.Series(values=[], dtype=pl.String)
-    series = pl.from_arrow(values)
-    assert isinstance(series, pl.Series)
-    return series

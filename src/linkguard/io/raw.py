@@ -62,13 +62,6 @@ class RawTable:
         """Every data row the file holds."""
         return len(self.lines) + len(self.malformed)
 
-    def column(self, name: str) -> pa.ChunkedArray | None:
-        """The column called ``name``, or ``None`` when the file lacks it."""
-        try:
-            return self.data[self.columns.index(name)]
-        except ValueError:
-            return None
-
 
 def normalise_header(names: list[str], spec: TableSpec, file: str) -> tuple[str, ...]:
     """Column names as matched against the contract: stripped and lowercased.

@@ -31,15 +31,14 @@ are over distinct values of low-cardinality columns and over rows already found 
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-import polars as pl
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from linkguard.io.arrow import empty_strings, mask_of, strip
+from linkguard.io.arrow import empty_strings, mask_of, strip, to_polars
 from linkguard.io.hashing import hash_normalised, normalise_kinds, normalise_values
 from linkguard.io.parse import parse_amounts, parse_flags, parse_ratings, parse_timestamps
 from linkguard.io.raw import RawTable
@@ -96,7 +95,7 @@ class CheckedTable:
     broken: dict[int, np.ndarray]
     reason: np.ndarray
     column: np.ndarray
-    values: dict[str, Any] = field(default_factory=dict)
+    values: dict[str, Any]
 
     @property
     def loaded(self) -> np.ndarray:
@@ -213,8 +212,7 @@ def _repeats(ids: pa.ChunkedArray, candidates: np.ndarray) -> np.ndarray:
     rows = np.flatnonzero(candidates)
     if rows.size == 0:
         return repeats
-    kept = pl.from_arrow(ids.filter(pa.array(candidates)))
-    assert isinstance(kept, pl.Series)
+    kept = to_polars(ids.filter(pa.array(candidates)))
     if kept.is_sorted():
         # Exports are often ordered by id; then repeats sit next to each other and one
         # comparison with the neighbour replaces hashing every id.

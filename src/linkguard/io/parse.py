@@ -69,6 +69,7 @@ def parse_amounts(values: ArrowStrings) -> tuple[np.ndarray, np.ndarray, np.ndar
 
 
 def _cents_half_up(text: pl.Series) -> np.ndarray:
+    """Cents of plain decimals, rounded half away from zero on the third written decimal."""
     frame = pl.DataFrame({"s": text}).with_columns(dot=pl.col("s").str.find(".", literal=True))
     frame = frame.with_columns(
         head=pl.col("s").str.slice(0, pl.col("dot") + 3).cast(pl.Float64),

@@ -1,10 +1,10 @@
 """Flag API speed and memory: ``linkguard serve`` against a bare Starlette app.
 
-``http`` (the default) starts ``linkguard serve`` on a synthetic snapshot in a subprocess,
-drives it over loopback, stops it, then does the same with a bare Starlette app (another
-subprocess, same uvicorn settings) that answers the same path with the same precomputed
-bytes from the same :class:`~linkguard.lookup.FlagIndex` - no auth, no validation, no
-request id, no access log. The difference is what linkguard's layers cost.
+``http`` (the default) starts ``linkguard serve`` on a synthetic snapshot in a subprocess and
+a bare Starlette app in another (same uvicorn, same precomputed bytes for the same path from
+the same :class:`~linkguard.lookup.FlagIndex`; no auth, validation, request id or access log),
+then drives both over loopback. ``--with-route`` adds a third subprocess: linkguard's app with
+its fast path off, so lookups go through FastAPI's routing - what the fast path saves.
 
 Two loads, both bounded in count and time and aimed at 127.0.0.1 only:
 
@@ -15,18 +15,23 @@ Two loads, both bounded in count and time and aimed at 127.0.0.1 only:
   throughput) over the same connections; latency counts from the scheduled time, so a
   stalled server cannot hide its queue (no coordinated omission).
 
-The load generator is plain asyncio on raw sockets (cheaper per request than an HTTP
-client library), in this process. On a 2-core machine it competes with the server for
-CPU, so absolute figures are lower than on separate hosts; the ratio is the fair part.
+Each load runs ``--rounds`` times per server, alternating which server goes first, and each
+server's median round is reported, so that other work on the machine weighs on all alike.
+The load generator is plain asyncio on raw sockets (cheaper per request than an HTTP client
+library), in this process: on a 2-core machine it competes with the server for CPU, so
+absolute figures are lower than on separate hosts; the ratio is the fair part. uvicorn uses
+httptools and uvloop when they are importable (``uvicorn[standard]``), h11 and asyncio
+otherwise; the output says which.
 
-``rss`` starts ``linkguard serve --snapshot-root`` on a synthetic snapshot of
-``--accounts`` flagged accounts (1M by default), reads the server's resident memory once
-it is ready, then drops a second snapshot into the root and reads it again after the swap.
+``rss`` starts ``linkguard serve --snapshot-root`` on a synthetic snapshot of ``--accounts``
+flagged accounts (1M by default), reads the server's resident memory once it is ready, then
+drops a second snapshot into the root and, while the server builds and swaps to it, sends
+paced lookups (200/s) and reports their errors and latency, and the memory after the swap.
 
 Usage::
 
     .venv/bin/python bench/api.py                      # 100k accounts, 20k requests
-    .venv/bin/python bench/api.py --requests 50000 --concurrency 64
+    .venv/bin/python bench/api.py --requests 50000 --rounds 5 --with-route
     .venv/bin/python bench/api.py rss --accounts 1000000
 """
 

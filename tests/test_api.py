@@ -6,6 +6,7 @@ import asyncio
 import io
 import logging
 import threading
+import time
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
@@ -244,7 +245,7 @@ def test_no_tokens_no_app(source: SnapshotSource) -> None:
 
 
 @pytest.mark.parametrize(
-    "raw", ["a%20b", "a+b", "x" * 129, "%C3%A9t%C3%A9", "a%2Fb", "a;b", "%2E", "a$"]
+    "raw", ["a%20b", "a+b", "x" * 129, "%C3%A9t%C3%A9", "a%2Fb", "a;b", "%2E", "a$", "abc%0A"]
 )
 def test_bad_ids_are_422_before_lookup(client: TestClient, raw: str) -> None:
     resp = client.get(f"/v1/accounts/{raw}/flags", headers=AUTH)
@@ -698,13 +699,29 @@ def test_retired_index_is_freed_after_the_swap(tmp_path: Path) -> None:
     _write(tmp_path, "a", "snap-a", "2026-01-01T00:00:00Z")
     src = SnapshotSource(root=tmp_path)
     assert src.refresh()
+    held: list[int] = []
+    reading = threading.Event()
+
+    def slow_request(index: FlagIndex) -> None:
+        # A request that read the old index just before the swap and is slow to let go.
+        reading.set()
+        threading.Event().wait(0.3)
+        held.append(len(index))
+
     old = src.index
-    assert old is not None and len(old) == 6
+    assert old is not None
+    thread = threading.Thread(target=slow_request, args=(old,))
+    thread.start()
+    reading.wait()
+    del old
     _write(tmp_path, "b", "snap-b", "2026-01-02T00:00:00Z")
     assert src.refresh()
-    assert len(old) == 6  # still whole: a request may have read it just before the swap
-    src.retire(grace_seconds=0)
-    assert len(old) == 0
+    started = time.monotonic()
+    src.retire(grace_seconds=0, max_wait=5)  # waits for the request to let go
+    waited = time.monotonic() - started
+    thread.join()
+    assert held == [6]  # whole while it was being read
+    assert 0.2 < waited < 5
     assert src.index is not None and len(src.index) == 6
     src.retire()  # nothing left to retire
     index = FlagIndex.from_snapshot(make_snapshot())

@@ -8,7 +8,9 @@ one dictionary access and one concatenation. The same index serves ``linkguard s
 
 Memory: a million flagged accounts take roughly the size of their JSON answers plus a
 dictionary entry each; the snapshot-wide fields (snapshot id, ruleset version, time) are
-stored once and appended per answer instead of being repeated in every payload.
+stored once and appended per answer instead of being repeated in every payload. Measured
+with ``bench/api.py rss``: a million accounts with about 830 bytes of answer each serve from
+1.4 GiB resident, 1.9 GiB at the peak of loading.
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ __all__ = [
     "FlagIndex",
     "SnapshotMeta",
     "is_valid_account_id",
+    "parse_created_at",
 ]
 
 #: Flag severities, least severe first (contract section 2).
@@ -84,7 +87,8 @@ def is_valid_account_id(account_id: str) -> bool:
     bool
         True when the id may be looked up.
     """
-    return _ACCOUNT_ID_RE.match(account_id) is not None
+    # fullmatch, not match: "$" alone would accept a trailing newline.
+    return _ACCOUNT_ID_RE.fullmatch(account_id) is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,8 +180,9 @@ def parse_created_at(value: Any) -> datetime | None:
 class FlagIndex:
     """Precomputed flag-API answers for one snapshot, plus the investigator's details.
 
-    Build it with :meth:`load` or :meth:`from_snapshot`; it is immutable afterwards, so
-    one instance may be shared by any number of threads and replaced by assigning a new one.
+    Build it with :meth:`load` or :meth:`from_snapshot`; it does not change afterwards
+    (until :meth:`release` empties a retired one), so one instance may be shared by any
+    number of threads and replaced by assigning a new one.
 
     Parameters
     ----------
@@ -225,7 +230,8 @@ class FlagIndex:
 
         The flag texts (reasons and evidence, most of a snapshot's bytes) are streamed from
         ``flags.parquet`` in batches instead of being held whole, which keeps the peak
-        memory of indexing a million accounts near that of the finished index.
+        memory of indexing about a third above that of the finished index (three times
+        that when the tables are first read into pandas).
 
         Parameters
         ----------

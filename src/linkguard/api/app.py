@@ -32,7 +32,7 @@ from linkguard.api.snapshots import SnapshotSource
 from linkguard.config import Settings
 from linkguard.lookup import ACCOUNT_ID_MAX_LENGTH, ACCOUNT_ID_PATTERN
 
-__all__ = ["ServeSettings", "app_from_env", "create_app"]
+__all__ = ["FlagAPI", "ServeSettings", "app_from_env", "create_app"]
 
 FLAGS_ROUTE = "/v1/accounts/{account_id}/flags"
 _SECURITY: dict[str, Any] = {"security": [{"bearerAuth": []}]}
@@ -86,7 +86,7 @@ def create_app(
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
     watch: bool = True,
     fast_path: bool = True,
-) -> FastAPI:
+) -> FlagAPI:
     """Build the flag API.
 
     Parameters
@@ -107,7 +107,8 @@ def create_app(
 
     Returns
     -------
-    FastAPI
+    FlagAPI
+        A FastAPI application.
 
     Raises
     ------
@@ -247,7 +248,7 @@ def _document_security(app: FastAPI) -> None:
     app.openapi = openapi  # type: ignore[method-assign]
 
 
-def app_from_env() -> FastAPI:
+def app_from_env() -> FlagAPI:
     """The app a ``linkguard serve`` worker runs (a uvicorn factory).
 
     Reads ``LINKGUARD_API_TOKENS`` and ``LINKGUARD_SERVE_*``, so that every worker process
@@ -255,7 +256,7 @@ def app_from_env() -> FastAPI:
 
     Returns
     -------
-    FastAPI
+    FlagAPI
     """
     lighten_log_records()
     settings = ServeSettings()

@@ -35,7 +35,7 @@ def _request_id(scope: Scope) -> str:
     """
     for name, value in scope["headers"]:
         if name == b"x-request-id":
-            if _REQUEST_ID.match(value):
+            if _REQUEST_ID.fullmatch(value):
                 return str(value.decode())
             break
     return uuid.uuid4().hex

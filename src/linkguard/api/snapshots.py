@@ -174,7 +174,7 @@ class SnapshotSource:
         self.root = root
         self.poll_seconds = poll_seconds
         self.loader = loader
-        #: The served index; replaced whole, never modified.
+        #: The served index; replaced whole (the replaced one is emptied by :meth:`retire`).
         self.index: FlagIndex | None = None
         self._current: Candidate | None = None
         self._refused: set[tuple[str, int, int]] = set()
@@ -249,21 +249,29 @@ class SnapshotSource:
         )
         return True
 
-    def retire(self, grace_seconds: float = 1.0) -> None:
+    def retire(self, grace_seconds: float = 1.0, max_wait: float = 10.0) -> None:
         """Free the index replaced by the last swap, gently (see :meth:`FlagIndex.release`).
 
-        Waits ``grace_seconds`` first: a request that read the old index just before the
-        swap finishes its lookup within microseconds, long before that.
+        A request reads the index once and finishes its lookup within microseconds, so
+        after ``grace_seconds`` nothing should still use the old one. To be sure, this also
+        waits (up to ``max_wait`` seconds) until no one else holds a reference to it; a
+        request that still does by then is only sending bytes it already has.
 
         Parameters
         ----------
         grace_seconds : float
             Seconds to wait before freeing.
+        max_wait : float
+            Seconds to wait, after the grace period, for other references to go.
         """
         retired, self._retired = self._retired, None
         if retired is None:
             return
         self._stop.wait(grace_seconds)
+        deadline = time.monotonic() + max_wait
+        # Two references are ours: the local name and getrefcount's own argument.
+        while sys.getrefcount(retired) > 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
         with _responsive_gil():
             retired.release()
 

@@ -20,6 +20,7 @@ from linkguard import config
 from linkguard.errors import InputError, SchemaError
 from linkguard.io import REASONS, pseudonymise, read_market
 from linkguard.io._sha256 import hmac_sha256_hex
+from linkguard.io.parse import _parse_general, parse_timestamps
 from linkguard.io.sources import _read_with_csv_module, read_csv_bytes
 from linkguard.market import Market
 from linkguard.schema import MAX_FIELD_CHARS, TABLES
@@ -263,6 +264,23 @@ def test_timestamps_in_mixed_styles(tmp_path: Path, first: str) -> None:
     bad = market.quarantine["orders"]
     assert set(bad["order_id"]) == {"o7", "o8", "o9"} | ({"o0"} if first == "yesterday" else set())
     assert set(bad["reason"]) == {"bad_timestamp"}
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(
+    st.tuples(st.integers(1890, 2210), *(st.integers(0, n) for n in (19, 39, 29, 69, 69))),
+    max_size=40,
+))
+def test_exact_utc_stamps_parse_as_the_general_parsers_do(
+    parts: list[tuple[int, int, int, int, int, int]],
+) -> None:
+    # Impossible dates and times (month 13, February 30th, hour 25) included.
+    stamps = [f"{y:04d}-{mo:02d}-{d:02d}T{h:02d}:{mi:02d}:{s:02d}Z" for y, mo, d, h, mi, s in parts]
+    text = pa.chunked_array([pa.array([*stamps, "", "2026-01-01"], pa.string())])
+    fast, fast_bad = parse_timestamps(text)
+    general, general_bad = _parse_general(text)
+    assert fast.tolist() == general.tolist()
+    assert fast_bad.tolist() == general_bad.tolist()
 
 
 def test_loan_flags_parse_to_one_zero_or_nan(tmp_path: Path) -> None:

@@ -17,6 +17,7 @@ __all__ = [
     "map_unique",
     "mask_of",
     "numpy_of",
+    "string_buffers",
     "strip",
     "to_polars",
     "to_text",
@@ -64,6 +65,22 @@ def numpy_of(values: Any) -> np.ndarray:
             return np.zeros(0, dtype=values.type.to_pandas_dtype())
         values = values.combine_chunks()
     return np.asarray(values.to_numpy(zero_copy_only=False))
+
+
+def string_buffers(chunk: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """The ``offsets`` (``n + 1`` integers) and ``data`` (uint8) of a string or binary array.
+
+    Value ``i`` is ``data[offsets[i]:offsets[i + 1]]``; nulls are not marked (callers check
+    ``null_count``). Nothing is copied.
+    """
+    n = len(chunk)
+    if n == 0:
+        return np.zeros(1, dtype=np.int32), np.zeros(0, dtype=np.uint8)
+    _, offsets_buf, data_buf = chunk.buffers()[:3]
+    large = pa.types.is_large_string(chunk.type) or pa.types.is_large_binary(chunk.type)
+    offsets = np.frombuffer(offsets_buf, dtype=np.int64 if large else np.int32)
+    data = np.zeros(0, np.uint8) if data_buf is None else np.frombuffer(data_buf, np.uint8)
+    return offsets[chunk.offset : chunk.offset + n + 1], data
 
 
 def mask_of(condition: Any) -> np.ndarray:

@@ -23,7 +23,16 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from linkguard.io.arrow import ArrowStrings, as_chunked, map_unique, mask_of, numpy_of, to_polars
+from linkguard.io._kernels import ISO_OTHER, iso_utc_micros
+from linkguard.io.arrow import (
+    ArrowStrings,
+    as_chunked,
+    map_unique,
+    mask_of,
+    numpy_of,
+    string_buffers,
+    to_polars,
+)
 
 __all__ = ["parse_amounts", "parse_flags", "parse_ratings", "parse_timestamps"]
 
@@ -85,9 +94,9 @@ def parse_timestamps(values: ArrowStrings) -> tuple[np.ndarray, np.ndarray]:
     """ISO-8601 timestamps as UTC ``datetime64[us]`` (NaT where empty) and a bad mask.
 
     Strings with a zone (``Z``, ``+02:00``) are converted to UTC; strings without one are UTC
-    already. Arrow parses a column written in one style at once, but fails the whole column on
-    one bad value. Then polars parses value by value in the column's style (nulls where it
-    cannot) and pandas' ISO-8601 parser takes what is left: other styles and broken values.
+    already. Values written exactly as ``YYYY-MM-DDTHH:MM:SSZ``, the usual export style, are
+    parsed by one compiled pass; the others (other styles, broken values) go to
+    :func:`_parse_general`.
 
     Returns
     -------
@@ -96,6 +105,49 @@ def parse_timestamps(values: ArrowStrings) -> tuple[np.ndarray, np.ndarray]:
         that are no timestamp.
     """
     text = as_chunked(values)
+    micros, state, others = _parse_iso_utc(text)
+    out = micros.view("datetime64[us]")
+    bad = np.zeros(len(text), dtype=bool)
+    if others == 0:
+        return out, bad
+    if others == len(text):
+        return _parse_general(text)
+    rest = np.flatnonzero(state == ISO_OTHER)
+    out[rest], bad[rest] = _parse_general(text.take(pa.array(rest)))
+    return out, bad
+
+
+def _parse_iso_utc(text: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray, int]:
+    """:func:`~linkguard.io._kernels.iso_utc_micros` over the chunks of ``text``.
+
+    Nulls count as other values, for the general parsers to judge.
+    """
+    parts: list[tuple[np.ndarray, np.ndarray, int]] = []
+    for chunk in text.chunks:
+        micros, state, others = iso_utc_micros(*string_buffers(chunk))
+        if chunk.null_count:
+            nulls = mask_of(chunk.is_null())
+            others += int((state[nulls] != ISO_OTHER).sum())
+            micros[nulls], state[nulls] = _NAT_INT, ISO_OTHER
+        parts.append((micros, state, others))
+    if len(parts) == 1:
+        return parts[0]
+    if not parts:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int8), 0
+    return (
+        np.concatenate([p[0] for p in parts]),
+        np.concatenate([p[1] for p in parts]),
+        sum(p[2] for p in parts),
+    )
+
+
+def _parse_general(text: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`parse_timestamps` for values in any ISO-8601 style.
+
+    Arrow parses a column written in one style at once, but fails the whole column on one bad
+    value. Then polars parses value by value in the column's style (nulls where it cannot) and
+    pandas' ISO-8601 parser takes what is left: other styles and broken values.
+    """
     empty = mask_of(pc.equal(pc.utf8_length(text), 0))
     nullable = pc.if_else(pa.array(empty), pa.scalar(None, pa.string()), text.combine_chunks())
     present = np.flatnonzero(~empty)
@@ -119,6 +171,7 @@ def parse_timestamps(values: ArrowStrings) -> tuple[np.ndarray, np.ndarray]:
 
 
 _NAT = np.datetime64("NaT", "us")
+_NAT_INT = np.iinfo(np.int64).min
 #: How many leading values may be looked at to find the column's style.
 _STYLE_SAMPLE = 100
 _ISO = re.compile(

@@ -1,4 +1,4 @@
-"""Tables to graphs: the buyer-to-seller trade graph and the account-identifier graph.
+"""Tables to graph arrays: buyer-to-seller trade pairs and account-identifier memberships.
 
 Everything is built from arrays (no Python loop over rows): pairs are aggregated with a
 sort on a combined int64 key and ``np.add.reduceat``.
@@ -16,13 +16,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import igraph as ig
 import numpy as np
 import numpy.typing as npt
 
 from linkguard._arrays import unique_ints
 
-__all__ = ["IdentifierValues", "TradePairs", "identifier_values", "trade_graph", "trade_pairs"]
+__all__ = ["IdentifierValues", "TradePairs", "identifier_values", "trade_pairs"]
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
@@ -107,16 +106,6 @@ def trade_pairs(
         five_star=np.add.reduceat((r[order] >= 5).astype(np.int64), starts),
         order_pair=order_pair,
     )
-
-
-def trade_graph(pairs: TradePairs, n_accounts: int) -> ig.Graph:
-    """The directed buyer-to-seller graph, one edge per pair with its aggregates as attributes."""
-    g = ig.Graph(n=n_accounts, edges=np.column_stack([pairs.buyer, pairs.seller]), directed=True)
-    g.es["orders"] = pairs.orders
-    g.es["amount"] = pairs.amount
-    g.es["first_ts"] = pairs.first_ts
-    g.es["last_ts"] = pairs.last_ts
-    return g
 
 
 @dataclass(frozen=True)

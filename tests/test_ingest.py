@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import hmac
+import itertools
 import warnings
 from pathlib import Path
 
@@ -18,8 +19,8 @@ from hypothesis import strategies as st
 
 from linkguard import config
 from linkguard.errors import InputError, SchemaError
-from linkguard.io import REASONS, pseudonymise, read_market
-from linkguard.io._sha256 import hmac_sha256_hex
+from linkguard.io import REASONS, _sha256, pseudonymise, read_market
+from linkguard.io._sha256 import hmac_sha256_hex, hmac_sha256_strings
 from linkguard.io.parse import _parse_general, parse_timestamps
 from linkguard.io.sources import _read_with_csv_module, read_csv_bytes
 from linkguard.market import Market
@@ -584,7 +585,12 @@ def test_pseudonymise_matches_ingest(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("key", [b"", b"k", b"x" * 64, b"y" * 65, bytes(range(200))])
-def test_compiled_hmac_matches_the_standard_library(key: bytes) -> None:
+@pytest.mark.parametrize("block_function", ["openssl", "compiled"])
+def test_compiled_hmac_matches_the_standard_library(
+    key: bytes, block_function: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if block_function == "compiled":
+        monkeypatch.setattr(_sha256, "_openssl_transform", lambda: 0)
     rng = np.random.default_rng(7)
     messages = [rng.bytes(int(n)) for n in [*range(0, 140), 200, 1000]]
     offsets = np.cumsum([0, *map(len, messages)])
@@ -592,6 +598,21 @@ def test_compiled_hmac_matches_the_standard_library(key: bytes) -> None:
     out = hmac_sha256_hex(offsets, data, key).tobytes().decode()
     expected = "".join(hmac.new(key, m, "sha256").hexdigest() for m in messages)
     assert out == expected
+
+
+def test_openssl_block_function_is_found() -> None:
+    # Where Python has OpenSSL (it has here), its SHA-256 block function is used.
+    assert _sha256._openssl_transform() != 0
+
+
+def test_hmac_strings_leave_empty_messages_empty() -> None:
+    messages = [b"", b"a", b"", b"", b"bc" * 40, b""]
+    offsets = np.cumsum([0, *map(len, messages)])
+    data = np.frombuffer(b"".join(messages), dtype=np.uint8)
+    out_offsets, chars = hmac_sha256_strings(offsets, data, b"k", 32)
+    text = chars.tobytes().decode()
+    got = [text[a:b] for a, b in itertools.pairwise(out_offsets.tolist())]
+    assert got == [hmac.new(b"k", m, "sha256").hexdigest()[:32] if m else "" for m in messages]
 
 
 def test_dev_key_warning_without_pepper(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -31,12 +31,13 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from linkguard.config import pepper_bytes
-from linkguard.io._sha256 import hmac_sha256_hex
+from linkguard.io._sha256 import hmac_sha256_strings
 from linkguard.io.arrow import (
     ArrowStrings,
     as_chunked,
     map_unique,
     mask_of,
+    string_buffers,
     strip,
     to_polars,
     to_text,
@@ -55,6 +56,9 @@ __all__ = [
 
 #: Length of a value hash in hex characters (128 bits: collisions stay out of reach).
 HASH_HEX_CHARS = 32
+
+#: Most values hashed into one Arrow array (their hex digits must stay below 2 GiB).
+_MAX_HASHES_PER_ARRAY = 1 << 25
 
 #: Kinds whose values are compared on their digits only.
 _DIGIT_KINDS = frozenset({"phone", "card"})
@@ -122,14 +126,20 @@ def _casefold(values: pa.Array) -> pa.Array:
 def hash_normalised(values: ArrowStrings, pepper: bytes) -> pa.ChunkedArray:
     """Keyed hashes of already-normalised values; the empty string maps to the empty string.
 
-    Each distinct value is hashed once, by the compiled kernel of :mod:`linkguard.io._sha256`.
+    Every value is hashed by the compiled kernel of :mod:`linkguard.io._sha256`, repeats
+    included: finding the repeats (a hash table over the values) costs about as much as hashing
+    them again.
     """
     values = as_chunked(values)
-    if len(values) == 0:
-        return pa.chunked_array([], pa.string())
-    encoded = pc.dictionary_encode(values).combine_chunks()
-    hashed = _hash_array(encoded.dictionary, pepper)
-    return pa.chunked_array([hashed.take(encoded.indices)])
+    step = _MAX_HASHES_PER_ARRAY
+    return pa.chunked_array(
+        [
+            _hash_array(chunk.slice(start, step), pepper)
+            for chunk in values.chunks
+            for start in range(0, len(chunk), step)
+        ],
+        pa.string(),
+    )
 
 
 def hash_bytes(raw: Iterable[bytes], pepper: bytes) -> list[str]:
@@ -139,18 +149,16 @@ def hash_bytes(raw: Iterable[bytes], pepper: bytes) -> list[str]:
 
 
 def _hash_array(values: pa.Array, pepper: bytes) -> pa.Array:
-    """Hex hashes of a string or binary array without nulls, ``""`` for empty values."""
-    n = len(values)
-    values = values.cast(pa.large_binary())  # int64 offsets, whatever the input type
-    _, offsets_buf, data_buf = values.buffers()
-    offsets = np.frombuffer(offsets_buf, dtype=np.int64)[values.offset : values.offset + n + 1]
-    data = np.zeros(0, np.uint8) if data_buf is None else np.frombuffer(data_buf, np.uint8)
-    digits = hmac_sha256_hex(offsets, data, pepper, HASH_HEX_CHARS)
-    hex_offsets = np.arange(0, (n + 1) * HASH_HEX_CHARS, HASH_HEX_CHARS, dtype=np.int32)
-    hashed = pa.Array.from_buffers(
-        pa.string(), n, [None, pa.py_buffer(hex_offsets), pa.py_buffer(digits)]
+    """Hex hashes of a string or binary array without nulls, ``""`` for empty values.
+
+    At most :data:`_MAX_HASHES_PER_ARRAY` values, so that the offsets fit in int32.
+    """
+    offsets, chars = hmac_sha256_strings(*string_buffers(values), pepper, HASH_HEX_CHARS)
+    return pa.Array.from_buffers(
+        pa.string(),
+        len(values),
+        [None, pa.py_buffer(offsets.astype(np.int32)), pa.py_buffer(chars)],
     )
-    return pc.if_else(pc.equal(pc.binary_length(values), 0), "", hashed)
 
 
 def pseudonymise(

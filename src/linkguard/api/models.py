@@ -105,4 +105,6 @@ class Ready(BaseModel):
     snapshot_id: str
     ruleset_version: str
     computed_at: datetime
-    accounts: int = Field(ge=0, description="Accounts with findings in the snapshot.")
+    accounts: int = Field(
+        ge=0, description="Accounts the snapshot answers for: with findings or seller figures."
+    )

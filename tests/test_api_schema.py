@@ -7,6 +7,8 @@ content type, headers, body - is one the description documents.
 
 from __future__ import annotations
 
+import atexit
+import shutil
 import tempfile
 import warnings
 from pathlib import Path
@@ -22,7 +24,9 @@ from linkguard.snapshot import write_snapshot
 TOKEN = "schema-test-token-0123456789"
 
 # Built at import: schemathesis reads the schema while collecting the tests.
-_snapshot_dir = Path(tempfile.mkdtemp(prefix="linkguard-schema-")) / "snap"
+_tmp = Path(tempfile.mkdtemp(prefix="linkguard-schema-"))
+atexit.register(shutil.rmtree, _tmp, ignore_errors=True)
+_snapshot_dir = _tmp / "snap"
 write_snapshot(sample_snapshot("snap-schema", "2026-01-01T00:00:00Z"), _snapshot_dir)
 _source = SnapshotSource(snapshot=_snapshot_dir)
 _source.refresh()

@@ -11,7 +11,13 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-__all__ = ["ISO_EMPTY", "ISO_OTHER", "ISO_PARSED", "iso_utc_micros"]
+__all__ = [
+    "ISO_EMPTY",
+    "ISO_OTHER",
+    "ISO_PARSED",
+    "iso_utc_micros",
+    "may_need_trim",
+]
 
 _ZERO, _NINE = 48, 57
 #: ``iso_utc_micros`` states: parsed, empty, or left to the general parsers.
@@ -115,3 +121,30 @@ def iso_utc_micros(offsets: np.ndarray, data: np.ndarray) -> tuple[np.ndarray, n
     state = np.empty(n, dtype=np.int8)
     others = _iso_utc_micros(offsets, data, out, state)
     return out, state, int(others)
+
+
+@numba.njit(cache=True, nogil=True)
+def _may_need_trim(offsets: np.ndarray, data: np.ndarray) -> bool:
+    for i in range(offsets.size - 1):
+        start, stop = offsets[i], offsets[i + 1]
+        if stop > start:
+            first, last = data[start], data[stop - 1]
+            if first <= 32 or first >= 127 or last <= 32 or last >= 127:
+                return True
+    return False
+
+
+def may_need_trim(offsets: np.ndarray, data: np.ndarray) -> bool:
+    """Whether a value might start or end with whitespace.
+
+    ``False`` means no value does, so trimming changes nothing. Any first or last byte that is
+    not a printable ASCII character (space and controls, DEL, bytes of non-ASCII characters,
+    some of which are spaces) answers ``True``.
+
+    >>> offsets = np.array([0, 2, 4])
+    >>> may_need_trim(offsets, np.frombuffer(b"abcd", np.uint8))
+    False
+    >>> may_need_trim(offsets, np.frombuffer(b"ab c", np.uint8))
+    True
+    """
+    return bool(_may_need_trim(offsets, data))

@@ -10,10 +10,13 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from linkguard.io._kernels import may_need_trim
+
 __all__ = [
     "ArrowStrings",
     "as_chunked",
     "empty_strings",
+    "is_empty",
     "map_unique",
     "mask_of",
     "numpy_of",
@@ -44,8 +47,32 @@ def to_text(values: ArrowStrings) -> pa.ChunkedArray:
 
 
 def strip(values: ArrowStrings) -> pa.ChunkedArray:
-    """Surrounding whitespace removed, nulls turned into empty strings."""
-    return as_chunked(pc.fill_null(pc.utf8_trim_whitespace(to_text(values)), ""))
+    """Surrounding whitespace removed, nulls turned into empty strings.
+
+    Chunks where no value starts or ends with whitespace (a compiled look at each value's
+    first and last byte) are kept as they are, without a copy.
+    """
+    return pa.chunked_array(
+        [
+            chunk
+            if not chunk.null_count and not may_need_trim(*string_buffers(chunk))
+            else pc.fill_null(pc.utf8_trim_whitespace(chunk), "")
+            for chunk in to_text(values).chunks
+        ],
+        pa.string(),
+    )
+
+
+def is_empty(values: ArrowStrings) -> np.ndarray:
+    """Mask of the values without a byte (read off the offsets); nulls are not empty."""
+    parts = []
+    for chunk in as_chunked(values).chunks:
+        offsets, _ = string_buffers(chunk)
+        empty = offsets[1:] == offsets[:-1]
+        if chunk.null_count:
+            empty &= mask_of(chunk.is_valid())
+        parts.append(empty)
+    return np.concatenate(parts) if parts else np.zeros(0, dtype=bool)
 
 
 def to_polars(values: ArrowStrings) -> pl.Series:

@@ -38,7 +38,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from linkguard.io.arrow import empty_strings, mask_of, strip, to_polars
+from linkguard.io.arrow import empty_strings, is_empty, strip, to_polars
 from linkguard.io.hashing import hash_normalised, normalise_kinds, normalise_values
 from linkguard.io.parse import parse_amounts, parse_flags, parse_ratings, parse_timestamps
 from linkguard.io.raw import RawTable
@@ -168,7 +168,7 @@ def validate(raw: RawTable, spec: TableSpec, pepper: bytes) -> CheckedTable:
         values["value_hash"] = hash_normalised(values["value"], pepper)
         id_columns = ("account_id", "kind", "value")
     for name in id_columns:
-        verdict.reject(_is_empty(values[name]), "missing_id", index[name])
+        verdict.reject(is_empty(values[name]), "missing_id", index[name])
 
     negative: dict[str, np.ndarray] = {}
     for name in spec.amount_columns:
@@ -200,10 +200,6 @@ def validate(raw: RawTable, spec: TableSpec, pepper: bytes) -> CheckedTable:
         verdict.reject(_repeats(values[column], verdict.passing), "duplicate_id", index[column])
 
     return CheckedTable(raw, tuple(text), broken, verdict.reason, verdict.column, values)
-
-
-def _is_empty(values: pa.ChunkedArray) -> np.ndarray:
-    return mask_of(pc.equal(pc.utf8_length(values), 0))
 
 
 def _repeats(ids: pa.ChunkedArray, candidates: np.ndarray) -> np.ndarray:

@@ -316,6 +316,20 @@ def test_alias_kinds_are_normalised_not_rejected(tmp_path: Path) -> None:
     assert all(len(h) == 32 and int(h, 16) >= 0 for h in hashes)
 
 
+def test_non_ascii_addresses_are_case_folded(tmp_path: Path) -> None:
+    orders_dir(tmp_path, GOOD)
+    write(tmp_path, "identifiers.csv", "account_id,kind,value\n"
+                                       "b1,email, STRASSE@Example.de\n"
+                                       "s1,email,straße@example.DE\n"
+                                       "b1,email,Éva@X.com\n"
+                                       "s1,email,éva@x.com \n"
+                                       "b1,device,Éva@X.com\n")
+    hashes = read_market(tmp_path, pepper=PEPPER).identifiers["value_hash"].tolist()
+    assert hashes[0] == hashes[1] == pseudonymise(["strasse@example.de"], "email", PEPPER)[0]
+    assert hashes[2] == hashes[3] == pseudonymise(["éva@x.com"], "email", PEPPER)[0]
+    assert hashes[4] != hashes[2]  # device ids keep their case
+
+
 def test_phone_without_digits_is_a_missing_value(tmp_path: Path) -> None:
     orders_dir(tmp_path, GOOD)
     write(tmp_path, "identifiers.csv", "account_id,kind,value\nb1,phone,n/a\nb1,device,n/a\n")

@@ -15,8 +15,12 @@ __all__ = [
     "ISO_EMPTY",
     "ISO_OTHER",
     "ISO_PARSED",
+    "KEEP",
+    "LOWER",
+    "ONLY_DIGITS",
     "iso_utc_micros",
     "may_need_trim",
+    "rewrite_values",
 ]
 
 _ZERO, _NINE = 48, 57
@@ -148,3 +152,72 @@ def may_need_trim(offsets: np.ndarray, data: np.ndarray) -> bool:
     True
     """
     return bool(_may_need_trim(offsets, data))
+
+
+#: ``rewrite_values`` modes: keep a value, keep only its ASCII digits, lowercase it.
+KEEP, ONLY_DIGITS, LOWER = 0, 1, 2
+_UPPER_A, _UPPER_Z, _TO_LOWER = 65, 90, 32
+
+
+@numba.njit(cache=True, nogil=True)
+def _rewrite_values(
+    offsets: np.ndarray, data: np.ndarray, mode: np.ndarray,
+    out_offsets: np.ndarray, out: np.ndarray, not_ascii: np.ndarray,
+) -> int:
+    pos = 0
+    out_offsets[0] = 0
+    for i in range(offsets.size - 1):
+        start, stop = offsets[i], offsets[i + 1]
+        if mode[i] == ONLY_DIGITS:
+            for j in range(start, stop):
+                c = data[j]
+                if _ZERO <= c <= _NINE:
+                    out[pos] = c
+                    pos += 1
+        else:
+            lower = mode[i] == LOWER
+            if lower:
+                for j in range(start, stop):
+                    if data[j] >= 128:
+                        not_ascii[i] = True
+                        lower = False
+                        break
+            for j in range(start, stop):
+                c = data[j]
+                out[pos] = c + _TO_LOWER if lower and _UPPER_A <= c <= _UPPER_Z else c
+                pos += 1
+        out_offsets[i + 1] = pos
+    return pos
+
+
+def rewrite_values(
+    offsets: np.ndarray, data: np.ndarray, mode: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Rewrite each value as its ``mode`` says: ``KEEP``, ``ONLY_DIGITS`` or ``LOWER``.
+
+    ``ONLY_DIGITS`` keeps the bytes ``0``-``9`` (no byte of a multi-byte UTF-8 character is
+    one); ``LOWER`` lowercases ASCII text and keeps other text as it is, for the caller to
+    fold (Unicode case folding is no byte-wise rule).
+
+    Returns
+    -------
+    offsets, data, not_ascii
+        The rewritten values (int32 offsets starting at 0) and the mask of ``LOWER`` values
+        kept unchanged because they are not ASCII.
+
+    Examples
+    --------
+    >>> values = [v.encode() for v in ["+1 (555) 010", "Bob@X.com", "Éva@X.com", "Dev-1"]]
+    >>> offsets = np.cumsum([0, *map(len, values)])
+    >>> mode = np.array([ONLY_DIGITS, LOWER, LOWER, KEEP], dtype=np.int8)
+    >>> out_offsets, out, not_ascii = rewrite_values(
+    ...     offsets, np.frombuffer(b"".join(values), np.uint8), mode)
+    >>> out.tobytes().decode(), out_offsets.tolist(), not_ascii.tolist()
+    ('1555010bob@x.comÉva@X.comDev-1', [0, 7, 16, 26, 31], [False, False, True, False])
+    """
+    n = len(offsets) - 1
+    out_offsets = np.empty(n + 1, dtype=np.int32)
+    out = np.empty(int(offsets[-1] - offsets[0]), dtype=np.uint8)
+    not_ascii = np.zeros(n, dtype=bool)
+    size = _rewrite_values(offsets, data, mode, out_offsets, out, not_ascii)
+    return out_offsets, out[:size], not_ascii

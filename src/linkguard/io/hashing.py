@@ -31,6 +31,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from linkguard.config import pepper_bytes
+from linkguard.io._kernels import LOWER, ONLY_DIGITS, rewrite_values
 from linkguard.io._sha256 import hmac_sha256_strings
 from linkguard.io.arrow import (
     ArrowStrings,
@@ -39,7 +40,6 @@ from linkguard.io.arrow import (
     mask_of,
     string_buffers,
     strip,
-    to_polars,
     to_text,
 )
 from linkguard.schema import IDENTIFIER_KIND_ALIASES
@@ -87,16 +87,34 @@ def normalise_values(values: ArrowStrings, kinds: ArrowStrings) -> pa.ChunkedArr
     """Apply the per-kind normalisation (see the module notes) to ``values``.
 
     ``kinds`` must already be normalised (:func:`normalise_kinds`); nulls become empty strings.
+    Digits are kept and ASCII text lowercased by one compiled pass; e-mail addresses that are
+    not ASCII are case-folded by Python, so that "STRASSE" and "straße" fold alike.
     """
     vals = strip(values)
     kinds = as_chunked(kinds)
-    digits = mask_of(pc.is_in(kinds, value_set=pa.array(sorted(_DIGIT_KINDS))))
-    folded = mask_of(pc.is_in(kinds, value_set=pa.array(sorted(_CASEFOLD_KINDS))))
-    if digits.any():
-        vals = _replace_where(vals, digits, _digits_only)
-    if folded.any():
-        vals = _replace_where(vals, folded, _casefold)
-    return vals
+    mode = np.zeros(len(kinds), dtype=np.int8)
+    mode[mask_of(pc.is_in(kinds, value_set=pa.array(sorted(_DIGIT_KINDS))))] = ONLY_DIGITS
+    mode[mask_of(pc.is_in(kinds, value_set=pa.array(sorted(_CASEFOLD_KINDS))))] = LOWER
+    if not mode.any():
+        return vals
+    chunks: list[pa.Array] = []
+    not_ascii: list[np.ndarray] = []
+    start = 0
+    for chunk in vals.chunks:
+        stop = start + len(chunk)
+        offsets, data, unfolded = rewrite_values(*string_buffers(chunk), mode[start:stop])
+        chunks.append(
+            pa.Array.from_buffers(
+                pa.string(), len(chunk), [None, pa.py_buffer(offsets), pa.py_buffer(data)]
+            )
+        )
+        not_ascii.append(unfolded)
+        start = stop
+    out = pa.chunked_array(chunks, pa.string())
+    unfolded = np.concatenate(not_ascii)
+    if unfolded.any():
+        out = _replace_where(out, unfolded, _casefold)
+    return out
 
 
 def _replace_where(
@@ -108,19 +126,8 @@ def _replace_where(
     return as_chunked(pc.replace_with_mask(values.combine_chunks(), chosen, changed))
 
 
-def _digits_only(values: pa.Array) -> pa.Array:
-    return to_polars(values).str.replace_all("[^0-9]+", "").to_arrow().cast(pa.string())
-
-
 def _casefold(values: pa.Array) -> pa.Array:
-    # utf8_lower equals str.casefold on ASCII text; only non-ASCII addresses go through
-    # Python, so that "STRASSE" and "straße" fold alike.
-    lowered = pc.utf8_lower(values)
-    if pc.all(pc.string_is_ascii(values)).as_py():
-        return lowered
-    return pc.if_else(
-        pc.string_is_ascii(values), lowered, map_unique(values, str.casefold).combine_chunks()
-    )
+    return map_unique(values, str.casefold).combine_chunks()
 
 
 def hash_normalised(values: ArrowStrings, pepper: bytes) -> pa.ChunkedArray:

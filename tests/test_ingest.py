@@ -21,6 +21,7 @@ from linkguard import config
 from linkguard.errors import InputError, SchemaError
 from linkguard.io import REASONS, _sha256, pseudonymise, read_market
 from linkguard.io._sha256 import hmac_sha256_hex, hmac_sha256_strings
+from linkguard.io.csvlayout import one_record_per_line
 from linkguard.io.parse import _parse_general, parse_timestamps
 from linkguard.io.sources import _read_with_csv_module, read_csv_bytes
 from linkguard.market import Market
@@ -472,6 +473,21 @@ def test_irregular_quotes_fall_back_to_the_exact_reader(tmp_path: Path) -> None:
         (3, "negative_amount"), (4, "malformed_row"), (5, "bad_timestamp"),
     ]
     assert market.account_ids[market.orders["buyer"].iloc[0]] == 'b"x'
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from([b"a", b"b,c", b"\n", b"\r\n", b"\r", b"\x0e", b"x" * 9]),
+                min_size=1, max_size=60))
+def test_one_record_per_line_agrees_with_splitting_lines(pieces: list[bytes]) -> None:
+    data = b"".join(pieces)
+    lines = data.split(b"\n")
+    if data.endswith(b"\n"):
+        lines.pop()
+    regular = all(line not in (b"", b"\r") for line in lines) and (
+        b"\r" not in data.replace(b"\r\n", b"")
+    )
+    for n in (len(lines) - 1, len(lines), len(lines) + 1):
+        assert one_record_per_line(data, n) == (regular and n == len(lines))
 
 
 def test_header_only_file_loads_nothing(tmp_path: Path) -> None:

@@ -90,18 +90,51 @@ def one_record_per_line(data: bytes, n_records: int) -> bool:
     Then record ``i`` (0 = header) is line ``i + 1`` and no scan is needed. Every line holds
     part of a record when none is blank, so as many records as lines means none spans two.
     """
-    if b"\r" in data and data.count(b"\r") != data.count(b"\r\n"):
-        return False  # a bare carriage return: line ends are ambiguous
     buf = np.frombuffer(data, dtype=np.uint8)
-    newlines = np.flatnonzero(buf == _NL)
-    n_lines = newlines.size + (0 if data.endswith(b"\n") else 1)
-    if n_lines != n_records:
-        return False
-    # A blank line is a newline right after the previous one (or after it and a \r).
-    starts = np.zeros_like(newlines)
-    starts[1:] = newlines[:-1] + 1
-    gap = newlines - starts
-    return not bool(((gap == 0) | ((gap == 1) & (buf[starts] == _CR))).any())
+    words = buf[: buf.size - buf.size % 8].view(np.uint64)
+    n_lines, blank, bare_cr = _line_stats(buf, words)
+    # A bare carriage return makes line ends ambiguous.
+    return n_lines == n_records and not blank and not bare_cr
+
+
+_ONES = np.uint64(0x0101010101010101)
+_HIGH_BITS = np.uint64(0x8080808080808080)
+
+
+@numba.njit(cache=True, nogil=True)
+def _line_stats(buf: np.ndarray, words: np.ndarray) -> tuple[int, bool, bool]:
+    """Lines (a last one without a newline counted, as is an empty file), whether one is blank
+    (empty or only a ``\\r``), and whether some ``\\r`` is not followed by ``\\n``.
+
+    ``words`` is ``buf`` read eight bytes at a time: a word without a byte below 14 (most of
+    them: the test is a few integer operations) holds no line end and is skipped whole.
+    """
+    size = buf.size
+    n_lines = 0
+    line_start = 0
+    blank = False
+    bare_cr = False
+    below = _ONES * np.uint64(_CR + 1)
+    for w in range(words.size + 1):
+        if w < words.size:
+            x = words[w]
+            if ((x - below) & ~x & _HIGH_BITS) == 0:
+                continue
+            lo, hi = 8 * w, 8 * w + 8
+        else:
+            lo, hi = 8 * words.size, size  # the bytes after the last whole word
+        for i in range(lo, hi):
+            c = buf[i]
+            if c == _NL:
+                if i == line_start or (i == line_start + 1 and buf[line_start] == _CR):
+                    blank = True
+                n_lines += 1
+                line_start = i + 1
+            elif c == _CR and (i + 1 == size or buf[i + 1] != _NL):
+                bare_cr = True
+    if size == 0 or buf[size - 1] != _NL:
+        n_lines += 1
+    return n_lines, blank, bare_cr
 
 
 @numba.njit(cache=True, nogil=True)

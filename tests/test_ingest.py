@@ -21,7 +21,7 @@ from linkguard import config
 from linkguard.errors import InputError, SchemaError
 from linkguard.io import REASONS, _sha256, pseudonymise, read_market
 from linkguard.io._sha256 import hmac_sha256_hex, hmac_sha256_strings
-from linkguard.io.csvlayout import one_record_per_line
+from linkguard.io.csvlayout import one_record_per_line, quotes_span_lines, scan_records
 from linkguard.io.parse import _parse_general, parse_timestamps
 from linkguard.io.sources import _read_with_csv_module, read_csv_bytes
 from linkguard.market import Market
@@ -488,6 +488,17 @@ def test_one_record_per_line_agrees_with_splitting_lines(pieces: list[bytes]) ->
     )
     for n in (len(lines) - 1, len(lines), len(lines) + 1):
         assert one_record_per_line(data, n) == (regular and n == len(lines))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from([b"a", b",", b'"', b'""', b"\n", b"\r\n", b"x" * 7]),
+                max_size=40))
+def test_quotes_span_lines_agrees_with_the_record_scan(pieces: list[bytes]) -> None:
+    # Quote tracking is left on exactly when the scan finds irregular quotes or a value
+    # spanning lines.
+    data = b"".join(pieces)
+    layout = scan_records(data)
+    assert quotes_span_lines(data) == (layout is None or layout.quoted_newlines)
 
 
 def test_header_only_file_loads_nothing(tmp_path: Path) -> None:

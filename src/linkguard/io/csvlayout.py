@@ -30,7 +30,7 @@ from dataclasses import dataclass
 import numba
 import numpy as np
 
-__all__ = ["RecordLayout", "one_record_per_line", "scan_records"]
+__all__ = ["RecordLayout", "one_record_per_line", "quotes_span_lines", "scan_records"]
 
 _NL, _CR, _QUOTE, _COMMA = 10, 13, 34, 44
 
@@ -135,6 +135,62 @@ def _line_stats(buf: np.ndarray, words: np.ndarray) -> tuple[int, bool, bool]:
     if size == 0 or buf[size - 1] != _NL:
         n_lines += 1
     return n_lines, blank, bare_cr
+
+
+def quotes_span_lines(data: bytes) -> bool:
+    """Whether a quoted value may hold a line end, so that a reader must track quotes.
+
+    ``False`` when no quoted value holds a ``\\n`` or ``\\r`` and every quote sits where
+    RFC 4180 allows it (opening a field, closing one, or doubled inside one); then every line
+    end ends a record, whatever the quotes. Irregular quotes answer ``True``: readers differ on
+    them, and the careful settings are kept.
+
+    >>> quotes_span_lines(b'a,"b, c"\\n"d",e\\n'), quotes_span_lines(b'a,"b\\nc"\\n')
+    (False, True)
+    """
+    if b'"' not in data:
+        return False
+    buf = np.frombuffer(data, dtype=np.uint8)
+    return bool(_quotes_span_lines(buf, buf[: buf.size - buf.size % 8].view(np.uint64)))
+
+
+@numba.njit(cache=True, nogil=True)
+def _quotes_span_lines(buf: np.ndarray, words: np.ndarray) -> bool:
+    """See :func:`quotes_span_lines`; 8-byte words are skipped when they cannot matter."""
+    size = buf.size
+    in_quotes = False
+    quotes = _ONES * np.uint64(_QUOTE)
+    below = _ONES * np.uint64(_CR + 1)
+    for w in range(words.size + 1):
+        if w < words.size:
+            # Outside quotes only a quote matters; inside, a line end does too.
+            x = words[w]
+            q = x ^ quotes
+            skip = ((q - _ONES) & ~q & _HIGH_BITS) == 0
+            if skip and in_quotes:
+                skip = ((x - below) & ~x & _HIGH_BITS) == 0
+            if skip:
+                continue
+            lo, hi = 8 * w, 8 * w + 8
+        else:
+            lo, hi = 8 * words.size, size
+        for i in range(lo, hi):
+            c = buf[i]
+            if c == _QUOTE:
+                if in_quotes:
+                    after = buf[i + 1] if i + 1 < size else _NL
+                    if after != _COMMA and after != _NL and after != _CR and after != _QUOTE:
+                        return True  # text after a closing quote
+                    in_quotes = False
+                else:
+                    # A quote right after a closing one is a doubled quote: the value goes on.
+                    before = buf[i - 1] if i > 0 else _NL
+                    if before != _COMMA and before != _NL and before != _QUOTE:
+                        return True  # a quote inside an unquoted value
+                    in_quotes = True
+            elif in_quotes and c in (_NL, _CR):
+                return True
+    return in_quotes  # a quoted value left open
 
 
 @numba.njit(cache=True, nogil=True)

@@ -23,7 +23,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from linkguard.errors import InputError
-from linkguard.io.csvlayout import one_record_per_line, scan_records
+from linkguard.io.csvlayout import one_record_per_line, quotes_span_lines, scan_records
 from linkguard.io.raw import MalformedRow, RawTable, normalise_header
 from linkguard.schema import TableSpec
 
@@ -108,8 +108,9 @@ def _read_with_arrow(
             pa.BufferReader(data),
             read_options=pacsv.ReadOptions(block_size=_BLOCK_SIZE),
             parse_options=pacsv.ParseOptions(
-                # Quote tracking across lines slows parallel parsing; only quotes need it.
-                newlines_in_values=b'"' in data,
+                # Quote tracking across lines slows parallel parsing; only values spanning
+                # lines need it.
+                newlines_in_values=quotes_span_lines(data),
                 invalid_row_handler=skip_invalid,
             ),
             convert_options=pacsv.ConvertOptions(

@@ -48,7 +48,11 @@ def join(*parts: pa.Array | str) -> pa.Array:
 
 
 def _from_bytes(fixed: npt.NDArray[np.bytes_]) -> pa.Array:
-    return pc.cast(pa.array(fixed), pa.string())
+    arr = pa.array(fixed)
+    # Past a size limit pyarrow returns a ChunkedArray; callers concatenate plain Arrays.
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    return pc.cast(arr, pa.string())
 
 
 def hex_digits(data: npt.NDArray[np.uint8], upper: bool = False) -> pa.Array:

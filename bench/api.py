@@ -211,6 +211,8 @@ class Result:
     errors: int
     seconds: float
     latencies_ms: list[float]
+    #: Server CPU time (user + system) per answered request, in microseconds.
+    cpu_us: float | None = None
 
     @property
     def rps(self) -> float:
@@ -229,6 +231,7 @@ class Result:
             "p99_ms": round(self.pct(0.99), 3),
             "p999_ms": round(self.pct(0.999), 3),
             "max_ms": round(max(self.latencies_ms), 3),
+            "server_cpu_us_per_request": None if self.cpu_us is None else round(self.cpu_us, 1),
         }
 
 
@@ -306,8 +309,22 @@ def alternate(
     runs: dict[str, list[Result]] = {s.name: [] for s in servers}
     for r in range(rounds):
         for server in servers if r % 2 == 0 else list(reversed(servers)):
-            runs[server.name].append(load(server))
+            before = _cpu_seconds(server.proc.pid)
+            result = load(server)
+            result.cpu_us = (_cpu_seconds(server.proc.pid) - before) / result.requests * 1e6
+            runs[server.name].append(result)
     return {name: _median(results) for name, results in runs.items()}
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds a process has used (from /proc: Linux only).
+
+    CPU time per request is the steadier measure on a shared machine: other processes
+    delay a server (fewer requests per second of wall time) but do not make it spend
+    more of its own CPU per request.
+    """
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 # -- commands -------------------------------------------------------------------------------------
@@ -358,6 +375,9 @@ def cmd_http(opts: argparse.Namespace) -> dict[str, Any]:
     results["throughput"] = {name: r.row() for name, r in closed.items()}
     results["paced"] = {"rate": rate, **{name: r.row() for name, r in paced.items()}}
     results["ratio"] = round(closed["linkguard"].rps / closed["bare"].rps, 3)
+    lg_cpu, bare_cpu = closed["linkguard"].cpu_us, closed["bare"].cpu_us
+    if lg_cpu and bare_cpu:
+        results["cpu_ratio"] = round(bare_cpu / lg_cpu, 3)
     if "fastapi-route" in closed:
         results["ratio_fastapi_route"] = round(closed["fastapi-route"].rps / closed["bare"].rps, 3)
     results["load_average_after"] = round(os.getloadavg()[0], 2)
@@ -372,7 +392,8 @@ def _print_http(r: dict[str, Any]) -> None:
         f"{r['concurrency']} connections, loopback"
     )
     header = (
-        f"{'load':<26}{'server':<15}{'RPS':>8}{'p50 ms':>9}{'p99 ms':>9}{'p99.9':>9}{'errors':>8}"
+        f"{'load':<26}{'server':<15}{'RPS':>8}{'p50 ms':>9}{'p99 ms':>9}{'p99.9':>9}"
+        f"{'errors':>8}{'CPU us/req':>12}"
     )
     print(header)
     for load, key in (
@@ -384,11 +405,17 @@ def _print_http(r: dict[str, Any]) -> None:
             print(
                 f"{load:<26}{server:<15}{row['rps']:>8}{row['p50_ms']:>9.2f}"
                 f"{row['p99_ms']:>9.2f}{row['p999_ms']:>9.2f}{row['errors']:>8}"
+                f"{row['server_cpu_us_per_request'] or 0:>12.1f}"
             )
     print(
         f"throughput ratio linkguard / bare: {r['ratio']:.2f} (median of {r['rounds']} "
         f"alternating rounds each; load average after: {r['load_average_after']})"
     )
+    if "cpu_ratio" in r:
+        print(
+            f"server CPU per request, bare / linkguard: {r['cpu_ratio']:.2f} (the throughput "
+            "ratio a saturated server on its own core would show)"
+        )
     if "ratio_fastapi_route" in r:
         print(f"with the fast path off (FastAPI route): {r['ratio_fastapi_route']:.2f}")
     print(f"requests without a token rejected: {r['unauthenticated_rejected']}")

@@ -17,7 +17,7 @@ import orjson
 import pytest
 
 from linkguard.api import SnapshotSource, create_app
-from linkguard.api.logs import JsonLineHandler, configure_logging
+from linkguard.api.logs import JsonFormatter, JsonLineHandler, configure_logging
 from linkguard.api.models import AccountFlags
 from linkguard.api.sample import sample_snapshot as make_snapshot
 from linkguard.api.snapshots import find_snapshots
@@ -374,7 +374,6 @@ def test_access_log_is_structured_and_token_free(
     assert ok["status"] == 200
     assert ok["latency_ms"] >= 0
     assert records[1].fields["status"] == 401  # type: ignore[attr-defined]
-    from linkguard.api.logs import JsonFormatter
 
     lines = [JsonFormatter().format(r) for r in caplog.records]
     assert all(orjson.loads(line)["level"] for line in lines)
@@ -682,6 +681,7 @@ def test_served_access_log_lines_are_json(client: TestClient, json_logging: io.S
     client.get("/v1/accounts/S1/flags", headers={**AUTH, "X-Request-ID": "line-1"})
     client.post("/v1/flags:batch", json={"account_ids": ["S1", "B1"]}, headers=AUTH)
     client.get("/v1/accounts/S1/flags", headers={"Authorization": "Bearer nope"})
+    logging.getLogger("linkguard").handlers[0].flush()  # access lines are written in bulk
     lines = [orjson.loads(line) for line in json_logging.getvalue().splitlines()]
     access = [line for line in lines if line["logger"] == "linkguard.api.access"]
     assert len(access) == 3
@@ -727,3 +727,41 @@ def test_retired_index_is_freed_after_the_swap(tmp_path: Path) -> None:
     index = FlagIndex.from_snapshot(make_snapshot())
     index.release(batch=4)
     assert len(index) == 0 and index.lookup("S1")["risk_level"] == "none"
+
+
+class _Recorder(io.StringIO):
+    def __init__(self) -> None:
+        super().__init__()
+        self.writes: list[int] = []
+
+    def write(self, text: str) -> int:
+        self.writes.append(len(text))
+        return super().write(text)
+
+
+def test_access_lines_are_written_in_bulk_and_in_order() -> None:
+    stream = _Recorder()
+    handler = JsonLineHandler(stream)
+    handler.setFormatter(JsonFormatter())
+    handler.write_line("a\n")  # no event loop to come back later: written at once
+    assert stream.getvalue() == "a\n"
+
+    async def on_a_loop() -> None:
+        handler.write_line("b\n")
+        handler.write_line("c\n")
+        assert stream.getvalue() == "a\n"  # waiting for the loop to come back
+        await asyncio.sleep(handler.delay * 4)
+        assert stream.getvalue() == "a\nb\nc\n"
+        stream.writes.clear()
+        for _ in range(handler.max_pending):
+            handler.write_line("x" * 99 + "\n")
+        assert stream.getvalue().count("x" * 99) == handler.max_pending  # written when full
+        assert max(stream.writes) <= handler.atomic_write  # never a line split by a writer
+        assert len(stream.writes) < handler.max_pending / 10
+        handler.write_line("d\n")
+        handler.emit(logging.makeLogRecord({"msg": "later", "levelname": "INFO", "name": "t"}))
+        await asyncio.sleep(handler.delay * 2)
+
+    asyncio.run(on_a_loop())
+    tail = stream.getvalue().splitlines()[-2:]
+    assert tail[0] == "d" and orjson.loads(tail[1])["message"] == "later"

@@ -6,6 +6,7 @@ logs headers or bodies, so tokens and request payloads never reach a log line.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import logging.config
 import time
@@ -60,14 +61,31 @@ _second: list[Any] = [None, ""]
 
 
 class JsonLineHandler(logging.StreamHandler):  # type: ignore[type-arg]
-    """The stderr handler of :func:`log_config`; it also takes ready-made lines.
+    """The stderr handler of :func:`log_config`; it also takes ready-made access lines.
 
     :class:`AccessLog` hands it access lines already encoded, skipping the building of a
-    ``LogRecord`` (about two thirds of the cost of a line on the request path).
+    ``LogRecord``. Those lines are written in bulk: one ``write`` per request costs a
+    server as much CPU as a fifth of the request itself when stderr is a file or a pipe.
+    A line waits at most :attr:`delay` seconds (on the event loop that logged it) or until
+    :attr:`max_pending` lines wait; other records, :meth:`flush` and shutdown write the
+    waiting lines first, so the order of lines is kept.
     """
 
+    #: Longest wait, in seconds, before an access line is written.
+    delay = 0.05
+    #: Write at once when this many access lines wait.
+    max_pending = 256
+    #: Writes up to this size are not split by other writers on a pipe (POSIX PIPE_BUF),
+    #: so the lines of several worker processes never interleave mid-line.
+    atomic_write = 4096
+
+    def __init__(self, stream: Any = None) -> None:
+        super().__init__(stream)
+        self._pending: list[str] = []
+        self._scheduled = False
+
     def write_line(self, line: str) -> None:
-        """Write one finished line (with its newline) under the handler's lock.
+        """Queue one finished line (with its newline) for writing.
 
         Parameters
         ----------
@@ -75,8 +93,58 @@ class JsonLineHandler(logging.StreamHandler):  # type: ignore[type-arg]
             The line.
         """
         with self.lock:  # type: ignore[union-attr]
-            self.stream.write(line)
+            self._pending.append(line)
+            if len(self._pending) >= self.max_pending:
+                self._write_pending()
+                return
+            if self._scheduled:
+                return
+            try:
+                loop = asyncio.get_running_loop()
+            except RuntimeError:  # no event loop to come back later: write now
+                self._write_pending()
+                return
+            self._scheduled = True
+            loop.call_later(self.delay, self._write_scheduled)
+
+    def _write_scheduled(self) -> None:
+        with self.lock:  # type: ignore[union-attr]
+            self._scheduled = False
+            self._write_pending()
+
+    def _write_pending(self) -> None:
+        pending, self._pending = self._pending, []
+        chunk: list[str] = []
+        size = 0
+        for line in pending:
+            if chunk and size + len(line) > self.atomic_write:
+                self.stream.write("".join(chunk))
+                chunk, size = [], 0
+            chunk.append(line)
+            size += len(line)
+        if chunk:
+            self.stream.write("".join(chunk))
+        super().flush()
+
+    def flush(self) -> None:
+        """Write the waiting access lines, then flush the stream."""
+        with self.lock:  # type: ignore[union-attr]
+            if self._pending:
+                self._write_pending()
+            else:
+                super().flush()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        """Write ``record`` after the access lines waiting before it.
+
+        Parameters
+        ----------
+        record : logging.LogRecord
+            The record.
+        """
+        if self._pending:
             self.flush()
+        super().emit(record)
 
 
 class AccessLog:

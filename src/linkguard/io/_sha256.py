@@ -58,7 +58,8 @@ _IV = np.array(
     ],
     dtype=np.uint64,
 )
-_HEX = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
+#: The two hex digits of each byte value, byte after byte.
+_HEX_PAIRS = np.frombuffer("".join(f"{b:02x}" for b in range(256)).encode(), dtype=np.uint8)
 
 
 @numba.njit(cache=True, nogil=True, inline="always")
@@ -132,6 +133,15 @@ def _transform(
         _compress(ctx, block, w)
 
 
+@numba.njit(cache=True, nogil=True, inline="always")
+def _put_word(block: np.ndarray, at: int, word: int) -> None:
+    """Store a 32-bit word big-endian at ``block[at:at + 4]``."""
+    block[at] = (word >> 24) & 0xFF
+    block[at + 1] = (word >> 16) & 0xFF
+    block[at + 2] = (word >> 8) & 0xFF
+    block[at + 3] = word & 0xFF
+
+
 @numba.njit(cache=True, nogil=True)
 def _hmac_range(
     function: int, offsets: np.ndarray, data: np.ndarray, inner: np.ndarray,
@@ -145,37 +155,43 @@ def _hmac_range(
     for i in range(lo, hi):
         if at[i] < 0:
             continue
-        ctx[:8] = inner
+        for j in range(8):
+            ctx[j] = inner[j]
         start, stop = offsets[i], offsets[i + 1]
         pos = start
         while stop - pos >= 64:
-            block[:] = data[pos : pos + 64]
+            for j in range(64):
+                block[j] = data[pos + j]
             _transform(function, ctx, block, w)
             pos += 64
         rest = stop - pos
-        block[:] = 0
-        block[:rest] = data[pos:stop]
+        for j in range(rest):
+            block[j] = data[pos + j]
         block[rest] = 0x80
+        for j in range(rest + 1, 64):
+            block[j] = 0
         if rest >= 56:
             _transform(function, ctx, block, w)
-            block[:] = 0
+            for j in range(56):
+                block[j] = 0
         bits = (64 + stop - start) * 8  # the inner pad block came first
-        for j in range(8):
-            block[63 - j] = (bits >> (8 * j)) & 0xFF
+        _put_word(block, 56, bits >> 32)
+        _put_word(block, 60, bits & 0xFFFFFFFF)
         _transform(function, ctx, block, w)
         # The outer message is the pad block (done) and the 32-byte inner digest.
-        for j in range(32):
-            block[j] = (ctx[j // 4] >> np.uint32(24 - 8 * (j % 4))) & np.uint32(0xFF)
+        for j in range(8):
+            _put_word(block, 4 * j, ctx[j])
+            ctx[j] = outer[j]
         block[32] = 0x80
-        block[33:] = 0
-        block[62] = ((64 + 32) * 8) >> 8
-        ctx[:8] = outer
+        for j in range(33, 60):
+            block[j] = 0
+        _put_word(block, 60, (64 + 32) * 8)
         _transform(function, ctx, block, w)
         base = at[i]
         for j in range(hex_chars // 2):
             byte = (ctx[j // 4] >> np.uint32(24 - 8 * (j % 4))) & np.uint32(0xFF)
-            out[base + 2 * j] = _HEX[byte >> np.uint32(4)]
-            out[base + 2 * j + 1] = _HEX[byte & np.uint32(0xF)]
+            out[base + 2 * j] = _HEX_PAIRS[2 * byte]
+            out[base + 2 * j + 1] = _HEX_PAIRS[2 * byte + 1]
 
 
 @numba.njit(cache=True, nogil=True, parallel=True)

@@ -135,16 +135,13 @@ def hash_normalised(values: ArrowStrings, pepper: bytes) -> pa.ChunkedArray:
 
     Every value is hashed by the compiled kernel of :mod:`linkguard.io._sha256`, repeats
     included: finding the repeats (a hash table over the values) costs about as much as hashing
-    them again.
+    them again. The chunks are joined first, so that the kernel's threads start once.
     """
     values = as_chunked(values)
+    whole = values.combine_chunks() if values.num_chunks else pa.array([], values.type)
     step = _MAX_HASHES_PER_ARRAY
     return pa.chunked_array(
-        [
-            _hash_array(chunk.slice(start, step), pepper)
-            for chunk in values.chunks
-            for start in range(0, len(chunk), step)
-        ],
+        [_hash_array(whole.slice(start, step), pepper) for start in range(0, len(whole), step)],
         pa.string(),
     )
 

@@ -98,7 +98,7 @@ def detect(market: Market, ruleset: Ruleset, timer: StageTimer | None = None) ->
         pairs = trade_pairs(buyer, seller, amount, ts, o["rating"].to_numpy(dtype=np.float64))
         ids = market.identifiers
         values = identifier_values(
-            ids["account"].to_numpy(), ids["kind"].to_numpy(), ids["value_hash"].to_numpy()
+            ids["account"].to_numpy(), ids["kind"], ids["value_hash"]
         )
     with timer.stage("linked"):
         linked = linked_accounts(values, n, ruleset.linked)

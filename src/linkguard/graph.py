@@ -82,7 +82,7 @@ def trade_pairs(
         f = np.zeros(0, dtype=np.float64)
         return TradePairs(e, e, e, f, e, e, f, e, e)
     key = b * (int(max(b.max(), s.max())) + 1) + s
-    order = np.argsort(key, kind="stable")
+    order = np.argsort(key)  # order within a pair does not matter: sums, minima, maxima
     sk = key[order]
     starts = np.flatnonzero(np.r_[True, sk[1:] != sk[:-1]])
     pair_of_sorted = np.cumsum(np.r_[False, sk[1:] != sk[:-1]])
@@ -131,19 +131,67 @@ def identifier_values(
     account: npt.ArrayLike, kind: npt.ArrayLike, value_hash: npt.ArrayLike
 ) -> IdentifierValues:
     """Number identifier values by (kind, hash) and drop repeated (account, value) rows."""
-    import pandas as pd
-
     acc = np.asarray(account, dtype=np.int64)
-    kind_codes, kinds = pd.factorize(pd.Series(kind), sort=True)
-    hash_codes, _ = pd.factorize(pd.Series(value_hash))
-    n_hashes = int(hash_codes.max(initial=0)) + 1
-    pair = kind_codes.astype(np.int64) * n_hashes + hash_codes
-    uniq_pair, value = np.unique(pair, return_inverse=True)
-    n_values = len(uniq_pair)
+    kind_codes, kinds = _factorize(kind)
+    if len(kinds) > 15:
+        raise ValueError("more than 15 identifier kinds")
+    # The kind goes into the top 4 bits of a 64-bit value key (the hash keeps its low 60):
+    # one integer sort numbers the (kind, hash) values; a second the (value, account) pairs.
+    low60 = np.uint64((1 << 60) - 1)
+    key = (_hash_codes(value_hash).view(np.uint64) & low60) | (
+        kind_codes.astype(np.uint64) << np.uint64(60))
+    uniq, value = np.unique(key, return_inverse=True)
     stride = int(acc.max(initial=0)) + 1
-    key = unique_ints(value.astype(np.int64) * stride + acc)
-    value_u = key // stride
-    account_u = key % stride
-    kind_of_value = np.asarray(kinds, dtype=object)[uniq_pair // n_hashes]
-    sharers = np.bincount(value_u, minlength=n_values).astype(np.int64)
+    pairs = unique_ints(value.astype(np.int64) * stride + acc)
+    value_u, account_u = pairs // stride, pairs % stride
+    kind_of_value = np.asarray(kinds, dtype=object)[(uniq >> np.uint64(60)).astype(np.int64)]
+    sharers = np.bincount(value_u, minlength=len(uniq)).astype(np.int64)
     return IdentifierValues(account_u, value_u, kind_of_value, sharers)
+
+
+_HEX_NIBBLE = np.full(256, 255, dtype=np.uint8)
+_HEX_NIBBLE[np.frombuffer(b"0123456789abcdef", dtype=np.uint8)] = np.arange(16, dtype=np.uint8)
+_HEX_NIBBLE[np.frombuffer(b"ABCDEF", dtype=np.uint8)] = np.arange(10, 16, dtype=np.uint8)
+
+
+def _factorize(values: npt.ArrayLike) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.object_]]:
+    """Codes and distinct values; Arrow's dictionary encoding when the data is Arrow text."""
+    import pandas as pd
+    import pyarrow as pa
+
+    series = pd.Series(values)
+    if isinstance(series.array, pd.arrays.ArrowStringArray):
+        encoded = pa.chunked_array(pa.array(series.array)).combine_chunks().dictionary_encode()
+        return (np.asarray(encoded.indices, dtype=np.int64),
+                np.asarray(encoded.dictionary.to_pylist(), dtype=object))
+    codes, uniques = pd.factorize(series)
+    return codes.astype(np.int64), np.asarray(uniques, dtype=object)
+
+
+def _hash_codes(value_hash: npt.ArrayLike) -> npt.NDArray[np.int64]:
+    """An int64 per value that is equal exactly when the hashes are equal.
+
+    Ingest's hashes are 32 hex digits; their first 16 read as a number are as good as the
+    whole (a collision among 10^8 values has odds of about 1 in 3,600), and reading them
+    straight from the Arrow buffer avoids touching millions of Python strings. Other values
+    are factorised.
+    """
+    import pyarrow as pa
+
+    series = value_hash
+    try:
+        arr = pa.chunked_array(pa.array(getattr(series, "array", series), type=pa.string()))
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        arr = None
+    if arr is not None and len(arr) and arr.null_count == 0:
+        flat = arr.combine_chunks()
+        start = flat.offset
+        offsets = np.frombuffer(flat.buffers()[1], dtype=np.int32)[start:start + len(flat) + 1]
+        if np.all(np.diff(offsets) == 32):
+            data = np.frombuffer(flat.buffers()[2], dtype=np.uint8)
+            nibbles = _HEX_NIBBLE[data[offsets[0]:offsets[-1]].reshape(-1, 32)[:, :16]]
+            if not (nibbles == 255).any():
+                octets = (nibbles[:, 0::2] << 4) | nibbles[:, 1::2]
+                big_endian = np.ascontiguousarray(octets).view(">u8").ravel()
+                return big_endian.astype(np.uint64).view(np.int64)
+    return _factorize(value_hash)[0]

@@ -31,7 +31,7 @@ import igraph as ig
 import numpy as np
 import numpy.typing as npt
 
-from linkguard.detect.lockstep import time_cells
+from linkguard.detect.lockstep import prune_memberships, time_cells
 from linkguard.detect.rings import Ring, RingParams, peel_blocks
 
 __all__ = ["burst_rings"]
@@ -67,18 +67,18 @@ def burst_rings(
     if len(b) == 0:
         return []
     cell, who, cell_seller = time_cells(b, s, t, params.burst_window_seconds, 0)
-    # A cell with a single buyer cannot add an edge beyond a spanning tree: drop it.
-    _, inv, size = np.unique(cell, return_inverse=True, return_counts=True)
-    keep = size[inv] >= 2
-    cell, who, cell_seller = cell[keep], who[keep], cell_seller[keep]
-    if len(cell) == 0:
+    # A cell with one buyer adds no edge beyond a spanning tree, and a buyer in one cell can
+    # join no ring (members need two edges into it): only what survives pruning both to a
+    # fixed point is peeled, while every membership still counts for the background.
+    peelable = prune_memberships(cell, who, 2)
+    if not peelable.any():
         return []
     cells, col = np.unique(cell, return_inverse=True)
     seller_of_col = np.zeros(len(cells), dtype=np.int64)
     seller_of_col[col] = cell_seller
     buyers, row = np.unique(who, return_inverse=True)
     blocks = peel_blocks(row.astype(np.int64), col.astype(np.int64), len(buyers), len(cells),
-                         None, None, params)
+                         None, None, params, peelable)
     rings = []
     for r, c, stats in blocks:
         for part_rows, part_cols in _split_by_repeat_sellers(r, c, row, col, seller_of_col,

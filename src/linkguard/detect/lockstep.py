@@ -31,7 +31,14 @@ import pandas as pd
 
 from linkguard._arrays import unique_ints
 
-__all__ = ["LockstepGroup", "LockstepParams", "LockstepResult", "lockstep_groups", "time_cells"]
+__all__ = [
+    "LockstepGroup",
+    "LockstepParams",
+    "LockstepResult",
+    "lockstep_groups",
+    "prune_memberships",
+    "time_cells",
+]
 
 IntArray = npt.NDArray[np.int64]
 
@@ -75,16 +82,23 @@ def time_cells(buyer: IntArray, seller: IntArray, ts: IntArray, window: int, off
     return cell, who, cell // n_buckets
 
 
-def _prune(cell: IntArray, who: IntArray, min_windows: int) -> npt.NDArray[np.bool_]:
-    """Keep memberships whose cell has 2+ kept buyers and whose buyer has enough kept cells."""
+def prune_memberships(cell: IntArray, who: IntArray, min_windows: int) -> npt.NDArray[np.bool_]:
+    """Keep memberships whose cell has 2+ kept buyers and whose buyer has enough kept cells.
+
+    ``cell`` is sorted (as :func:`time_cells` returns it), so dense cell numbers come from
+    one pass; each round is then two bincounts.
+    """
+    dense_cell = np.cumsum(np.r_[True, cell[1:] != cell[:-1]]) - 1 if len(cell) else cell
+    n_cells = int(dense_cell[-1]) + 1 if len(cell) else 0
+    n_buyers = int(who.max(initial=-1)) + 1
     keep = np.ones(len(cell), dtype=np.bool_)
     while True:
-        _, cinv, ccount = np.unique(cell[keep], return_inverse=True, return_counts=True)
-        _, binv, bcount = np.unique(who[keep], return_inverse=True, return_counts=True)
-        ok = (ccount[cinv] >= 2) & (bcount[binv] >= min_windows)
+        idx = np.flatnonzero(keep)
+        c, b = dense_cell[idx], who[idx]
+        ok = (np.bincount(c, minlength=n_cells)[c] >= 2) & (
+            np.bincount(b, minlength=n_buyers)[b] >= min_windows)
         if ok.all():
             return keep
-        idx = np.flatnonzero(keep)
         keep[idx[~ok]] = False
 
 
@@ -140,7 +154,7 @@ def lockstep_groups(
     memberships = []
     for offset in (0, w // 2):
         cell, who, cell_seller = time_cells(b, s, t, w, offset)
-        keep = _prune(cell, who, params.min_shared_windows)
+        keep = prune_memberships(cell, who, params.min_shared_windows)
         cell, who, cell_seller = cell[keep], who[keep], cell_seller[keep]
         keys, counts = _pair_counts(cell, who, stride)
         pair_keys.append(keys)

@@ -121,11 +121,14 @@ def peel_blocks(
     pair_weight: FloatArray | None,
     prior: FloatArray | None,
     params: RingParams,
+    peelable: npt.NDArray[np.bool_] | None = None,
 ) -> list[tuple[IntArray, IntArray, dict[str, float | int]]]:
     """Repeatedly peel the bipartite graph ``row x col`` (local indices) for dense blocks.
 
     Returns the accepted blocks as (rows, cols, statistics). Every node of a peeled block
-    leaves the graph before the next peel, so blocks are disjoint.
+    leaves the graph before the next peel, so blocks are disjoint. With ``peelable``, only
+    those edges are peeled; all edges still set the degrees that weigh edges and that the
+    background test expects from.
     """
     row_deg = np.bincount(row, minlength=nr).astype(np.float64)
     col_deg = np.bincount(col, minlength=nc).astype(np.float64)
@@ -134,8 +137,11 @@ def peel_blocks(
         weight = weight * pair_weight
     node_prior = np.zeros(nr + nc) if prior is None else prior
     u, v = row.astype(np.int64), (col + nr).astype(np.int64)
-    indptr, nbrs, wts = build_csr(nr + nc, u, v, weight.astype(np.float64))
+    sel = np.ones(len(u), dtype=np.bool_) if peelable is None else peelable
+    indptr, nbrs, wts = build_csr(nr + nc, u[sel], v[sel], weight[sel].astype(np.float64))
     alive = np.ones(nr + nc, dtype=np.bool_)
+    if peelable is not None:  # nodes without a peelable edge take no part
+        alive = np.diff(indptr) > 0
     total_edges = float(len(row))
     blocks: list[tuple[IntArray, IntArray, dict[str, float | int]]] = []
     idle = 0

@@ -54,50 +54,56 @@ def seller_concentration(
         ring_buyer_share, adjusted_gmv`` indexed by seller code.
     """
     s = np.asarray(seller, dtype=np.int64)
-    n = len(s)
-    none = np.zeros(n, dtype=np.bool_)
+    b = np.asarray(buyer, dtype=np.int64)
     amt = np.asarray(amount, dtype=np.float64)
-    frame = pd.DataFrame(
-        {
-            "seller": s,
-            "buyer": np.asarray(buyer, dtype=np.int64),
-            "amount": amt,
-            "linked_amt": np.where(linked if linked is not None else none, amt, 0.0),
-            "ring_amt": np.where(in_ring if in_ring is not None else none, amt, 0.0),
-            "removed_amt": np.where(removed if removed is not None else none, amt, 0.0),
-        }
-    )
-    per_pair = frame.groupby(["seller", "buyer"], sort=False)["amount"].sum().reset_index()
-    by_seller = frame.groupby("seller")
+    none = np.zeros(len(s), dtype=np.bool_)
+    columns = ["orders", "buyers", "gmv", "hhi", "top1_share", "top5_share",
+               "linked_buyer_share", "ring_buyer_share", "adjusted_gmv"]
+    if len(s) == 0:
+        return pd.DataFrame({c: pd.Series(dtype="float64") for c in columns}).rename_axis(
+            "seller")
+    # Buyer totals per seller: one sort of the (seller, buyer) key, sums per run.
+    key = s * (int(b.max()) + 1) + b
+    order = np.argsort(key)
+    sk = key[order]
+    starts = np.flatnonzero(np.r_[True, sk[1:] != sk[:-1]])
+    pair_amount = np.add.reduceat(amt[order], starts)
+    pair_seller = s[order][starts]
+    sellers, seller_idx = np.unique(pair_seller, return_inverse=True)
+    n = len(sellers)
+    local = np.searchsorted(sellers, s)
+
+    def per_seller(weights: npt.NDArray[np.float64] | None, at: npt.NDArray[np.int64] = local
+                   ) -> npt.NDArray[np.float64]:
+        return np.bincount(at, weights=weights, minlength=n).astype(np.float64)
+
+    gmv = per_seller(amt)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = np.where(gmv[seller_idx] > 0, pair_amount / gmv[seller_idx], 0.0)
+    # Rank buyers within each seller by share, largest first (pairs are grouped by seller).
+    rank_order = np.lexsort((-share, seller_idx))
+    first = np.searchsorted(seller_idx[rank_order], np.arange(n))
+    rank = np.arange(len(share)) - first[seller_idx[rank_order]]
+    top = rank_order[rank < 5]
+    safe = np.where(gmv > 0, gmv, 1.0)
+
+    def share_of(mask: BoolArray | None) -> npt.NDArray[np.float64]:
+        m = none if mask is None else mask
+        return np.where(gmv > 0, per_seller(np.where(m, amt, 0.0)) / safe, 0.0)
+
+    removed_amt = per_seller(np.where(none if removed is None else removed, amt, 0.0))
     out = pd.DataFrame(
         {
-            "orders": by_seller.size(),
-            "gmv": by_seller["amount"].sum(),
-            "linked_amt": by_seller["linked_amt"].sum(),
-            "ring_amt": by_seller["ring_amt"].sum(),
-            "removed_amt": by_seller["removed_amt"].sum(),
-        }
+            "orders": per_seller(None).astype(np.int64),
+            "buyers": np.bincount(seller_idx, minlength=n).astype(np.int64),
+            "gmv": np.round(gmv, 2),
+            "hhi": per_seller((share * 100.0) ** 2, seller_idx),
+            "top1_share": share[rank_order[rank == 0]],
+            "top5_share": per_seller(share[top], seller_idx[top]),
+            "linked_buyer_share": share_of(linked),
+            "ring_buyer_share": share_of(in_ring),
+            "adjusted_gmv": np.round(np.clip(gmv - removed_amt, 0.0, None), 2),
+        },
+        index=pd.Index(sellers, name="seller"),
     )
-    gmv_of_pair = out["gmv"].reindex(per_pair["seller"]).to_numpy()
-    with np.errstate(invalid="ignore", divide="ignore"):
-        share = np.where(gmv_of_pair > 0, per_pair["amount"].to_numpy() / gmv_of_pair, 0.0)
-    per_pair["share"] = share
-    per_pair["share_sq"] = (share * 100.0) ** 2
-    per_pair = per_pair.sort_values(["seller", "share"], ascending=[True, False])
-    per_pair["rank"] = per_pair.groupby("seller").cumcount()
-    grouped = per_pair.groupby("seller")
-    out["buyers"] = grouped.size()
-    out["hhi"] = grouped["share_sq"].sum()
-    out["top1_share"] = grouped["share"].max()
-    out["top5_share"] = per_pair[per_pair["rank"] < 5].groupby("seller")["share"].sum()
-    gmv = out["gmv"].to_numpy()
-    safe = np.where(gmv > 0, gmv, 1.0)
-    out["linked_buyer_share"] = np.where(gmv > 0, out["linked_amt"] / safe, 0.0)
-    out["ring_buyer_share"] = np.where(gmv > 0, out["ring_amt"] / safe, 0.0)
-    out["adjusted_gmv"] = (out["gmv"] - out["removed_amt"]).clip(lower=0.0).round(2)
-    out["gmv"] = out["gmv"].round(2)
-    out.index.name = "seller"
-    return out[
-        ["orders", "buyers", "gmv", "hhi", "top1_share", "top5_share", "linked_buyer_share",
-         "ring_buyer_share", "adjusted_gmv"]
-    ]
+    return out[columns]

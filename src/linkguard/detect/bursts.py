@@ -80,8 +80,10 @@ def burst_rings(
     blocks = peel_blocks(row.astype(np.int64), col.astype(np.int64), len(buyers), len(cells),
                          None, None, params, peelable)
     rings = []
+    # Block members all come from the peeled (pruned) memberships: search only those.
+    p_row, p_col = row[peelable].astype(np.int64), col[peelable].astype(np.int64)
     for r, c, stats in blocks:
-        for part_rows, part_cols in _split_by_repeat_sellers(r, c, row, col, seller_of_col,
+        for part_rows, part_cols in _split_by_repeat_sellers(r, c, p_row, p_col, seller_of_col,
                                                              params.min_buyers):
             rings.append(Ring(buyers=np.sort(buyers[part_rows]),
                               sellers=np.unique(seller_of_col[part_cols]), **stats))  # type: ignore[arg-type]

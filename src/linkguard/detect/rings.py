@@ -137,19 +137,28 @@ def peel_blocks(
         weight = weight * pair_weight
     node_prior = np.zeros(nr + nc) if prior is None else prior
     u, v = row.astype(np.int64), (col + nr).astype(np.int64)
-    sel = np.ones(len(u), dtype=np.bool_) if peelable is None else peelable
-    indptr, nbrs, wts = build_csr(nr + nc, u[sel], v[sel], weight[sel].astype(np.float64))
-    alive = np.ones(nr + nc, dtype=np.bool_)
-    if peelable is not None:  # nodes without a peelable edge take no part
-        alive = np.diff(indptr) > 0
+    if peelable is None:
+        nodes = np.arange(nr + nc, dtype=np.int64)
+        pu, pv, pw = u, v, weight
+    else:
+        # Peel only the nodes that have a peelable edge, renumbered densely, so that every
+        # peel's work scales with the pruned graph rather than with all nodes.
+        nodes, local = np.unique(np.r_[u[peelable], v[peelable]], return_inverse=True)
+        pu, pv = local[: peelable.sum()], local[peelable.sum():]
+        pw = weight[peelable]
+    indptr, nbrs, wts = build_csr(len(nodes), pu, pv, np.asarray(pw, dtype=np.float64))
+    local_prior = node_prior[nodes]
+    local_alive = np.ones(len(nodes), dtype=np.bool_)
+    alive = np.zeros(nr + nc, dtype=np.bool_)
+    alive[nodes] = True
     total_edges = float(len(row))
     blocks: list[tuple[IntArray, IntArray, dict[str, float | int]]] = []
     idle = 0
     for _ in range(params.max_peels):
-        if alive.sum() < params.min_buyers + params.min_sellers:
+        if local_alive.sum() < params.min_buyers + params.min_sellers:
             break
-        order, best_removed, best_g = peel(indptr, nbrs, wts, node_prior, alive)
-        block = order[best_removed:]
+        order, best_removed, best_g = peel(indptr, nbrs, wts, local_prior, local_alive)
+        block = nodes[order[best_removed:]]
         if len(block) == 0:
             break
         found = _accept_parts(block, u, v, nr, alive, row_deg, col_deg, total_edges, best_g,
@@ -159,6 +168,7 @@ def peel_blocks(
         for rows, cols, _ in found:  # members the ring grew to take leave too
             alive[rows] = False
             alive[cols + nr] = False
+        local_alive &= alive[nodes]
         idle = 0 if found else idle + 1
         if idle >= params.patience:
             break

@@ -148,6 +148,17 @@ def test_first_applicable_reason_wins(tmp_path: Path) -> None:
     ]
 
 
+def test_field_length_counts_characters_not_bytes(tmp_path: Path) -> None:
+    fits = "é" * MAX_FIELD_CHARS  # twice as many bytes as the limit
+    over = "é" * (MAX_FIELD_CHARS + 1)
+    market = read_market(
+        orders_dir(tmp_path, f"o1,b1,s1,1,2026-01-01,{fits},,", f"o2,b1,s1,1,2026-01-01,{over},,"),
+        pepper=PEPPER,
+    )
+    assert market.orders["order_id"].tolist() == ["o1"]
+    assert market.quarantine["orders"]["reason"].tolist() == ["field_too_long"]
+
+
 def test_reasons_vocabulary_is_the_documented_order() -> None:
     assert REASONS == (
         "malformed_row", "bad_utf8", "field_too_long", "missing_id", "bad_amount",

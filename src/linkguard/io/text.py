@@ -6,7 +6,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from linkguard.io.arrow import as_chunked, mask_of
+from linkguard.io.arrow import as_chunked, mask_of, string_buffers
 
 __all__ = ["decode_utf8", "longer_than"]
 
@@ -71,12 +71,21 @@ def _is_utf8(value: bytes) -> bool:
 def longer_than(text: pa.ChunkedArray, limit: int) -> np.ndarray | None:
     """Mask of values with more than ``limit`` characters, or ``None`` when there is none.
 
-    A value has at least as many bytes as characters, so a column whose longest value fits in
-    ``limit`` bytes (read off the offsets, no decoding) needs no character count at all.
+    A value has at least as many bytes as characters, so only values longer than ``limit``
+    bytes (read off the offsets, no decoding) need their characters counted.
     """
     if len(text) == 0:
         return None
-    longest = pc.max(pc.binary_length(text)).as_py()
-    if longest is None or longest <= limit:
+    parts = []
+    for chunk in text.chunks:
+        offsets, _ = string_buffers(chunk)
+        parts.append(np.diff(offsets) > limit)
+    candidates = np.flatnonzero(np.concatenate(parts))
+    if candidates.size == 0:
         return None
-    return mask_of(pc.greater(pc.utf8_length(text), limit))
+    long = mask_of(pc.greater(pc.utf8_length(text.take(pa.array(candidates))), limit))
+    if not long.any():
+        return None
+    mask = np.zeros(len(text), dtype=bool)
+    mask[candidates[long]] = True
+    return mask

@@ -31,8 +31,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from linkguard.errors import SnapshotInvalid, SnapshotNotFound
-from linkguard.snapshot import SNAPSHOT_COLUMNS, SUMMARY_FILE, Snapshot
+from linkguard.errors import SnapshotInvalid
+from linkguard.snapshot import SNAPSHOT_COLUMNS, Snapshot, open_table, read_summary
 
 __all__ = [
     "ACCOUNT_ID_MAX_LENGTH",
@@ -254,7 +254,7 @@ class FlagIndex:
             When the snapshot is incomplete or its rows break the contract.
         """
         root = Path(path)
-        meta = SnapshotMeta.from_summary(_read_summary(root), root)
+        meta = SnapshotMeta.from_summary(read_summary(root), root)
         wanted = None if only is None else pa.array(sorted(set(only)), pa.string())
         tables = {
             name: _read_table(root, name, wanted)
@@ -434,37 +434,6 @@ class FlagIndex:
 # -- reading --------------------------------------------------------------------------------------
 
 
-def _read_summary(root: Path) -> dict[str, Any]:
-    # The same completeness rules as linkguard.snapshot.read_snapshot, which this module
-    # does not call because it materialises every table as pandas (2-3x the memory).
-    if not root.is_dir():
-        raise SnapshotNotFound(f"no snapshot at {root}")
-    summary_file = root / SUMMARY_FILE
-    if not summary_file.is_file():
-        raise SnapshotInvalid(f"{root} is not a complete snapshot: {SUMMARY_FILE} is missing")
-    try:
-        summary = orjson.loads(summary_file.read_bytes())
-    except (OSError, orjson.JSONDecodeError) as exc:
-        raise SnapshotInvalid(f"{summary_file}: unreadable ({exc})") from exc
-    if not isinstance(summary, dict):
-        raise SnapshotInvalid(f"{summary_file}: not a JSON object")
-    return summary
-
-
-def _open_parquet(root: Path, name: str) -> pq.ParquetFile:
-    file = root / f"{name}.parquet"
-    try:
-        # Buffered reads without pre-buffering: streaming a row group then costs a few MiB,
-        # not the whole decoded row group (hundreds of MiB for a million accounts' flags).
-        handle = pq.ParquetFile(file, pre_buffer=False, buffer_size=1 << 20)
-    except (OSError, pa.ArrowException) as exc:
-        raise SnapshotInvalid(f"{file}: unreadable ({exc})") from exc
-    missing = [c for c in SNAPSHOT_COLUMNS[name] if c not in handle.schema_arrow.names]
-    if missing:
-        raise SnapshotInvalid(f"{file}: missing columns {missing}")
-    return handle
-
-
 def _read_table(
     root: Path,
     name: str,
@@ -475,7 +444,7 @@ def _read_table(
 
     ``wanted`` keeps just the rows of those accounts (read with a pushed-down filter).
     """
-    handle = _open_parquet(root, name)
+    handle = open_table(root, name)
     types = SNAPSHOT_COLUMNS[name]
     names = list(columns or types)
     key = "seller_id" if name == "concentration" else "account_id"
@@ -537,7 +506,7 @@ class _FlagRows:
         if wanted is not None:
             # A handful of accounts: their rows are small, so read them whole.
             return cls.from_table(_read_table(root, name, wanted))
-        handle = _open_parquet(root, name)
+        handle = open_table(root, name)
         keys = _read_table(root, name, columns=_KEY_COLUMNS)
 
         def batches() -> Iterator[pa.RecordBatch]:

@@ -24,7 +24,9 @@ __all__ = [
     "SNAPSHOT_COLUMNS",
     "Snapshot",
     "empty_table",
+    "open_table",
     "read_snapshot",
+    "read_summary",
     "write_snapshot",
 ]
 
@@ -165,8 +167,8 @@ def _replace_dir(new: Path, target: Path) -> None:
     shutil.rmtree(old, ignore_errors=True)
 
 
-def read_snapshot(path: str | os.PathLike[str]) -> Snapshot:
-    """Load a complete snapshot, checking that every contract file and column is there."""
+def read_summary(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """The summary of a complete snapshot; raises when the snapshot is missing or partial."""
     root = Path(path)
     if not root.is_dir():
         raise SnapshotNotFound(f"no snapshot at {root}")
@@ -174,20 +176,40 @@ def read_snapshot(path: str | os.PathLike[str]) -> Snapshot:
     if not summary_file.is_file():
         raise SnapshotInvalid(f"{root} is not a complete snapshot: {SUMMARY_FILE} is missing")
     try:
-        summary = json.loads(summary_file.read_text(encoding="utf-8"))
+        summary = json.loads(summary_file.read_bytes())
     except (OSError, ValueError) as exc:
         raise SnapshotInvalid(f"{summary_file}: unreadable ({exc})") from exc
+    if not isinstance(summary, dict):
+        raise SnapshotInvalid(f"{summary_file}: not a JSON object")
+    return summary
+
+
+def open_table(path: str | os.PathLike[str], name: str) -> pq.ParquetFile:
+    """One contract file of a snapshot, opened for streaming, its columns checked."""
+    file = Path(path) / f"{name}.parquet"
+    try:
+        # Buffered reads without pre-buffering: streaming a row group then costs a few MiB,
+        # not the whole decoded row group (hundreds of MiB for a million accounts' flags).
+        handle = pq.ParquetFile(file, pre_buffer=False, buffer_size=1 << 20)
+    except (OSError, pa.ArrowException) as exc:
+        raise SnapshotInvalid(f"{file}: unreadable ({exc})") from exc
+    missing = [c for c in SNAPSHOT_COLUMNS[name] if c not in handle.schema_arrow.names]
+    if missing:
+        raise SnapshotInvalid(f"{file}: missing columns {missing}")
+    return handle
+
+
+def read_snapshot(path: str | os.PathLike[str]) -> Snapshot:
+    """Load a complete snapshot, checking that every contract file and column is there."""
+    root = Path(path)
+    summary = read_summary(root)
     tables: dict[str, pd.DataFrame] = {}
-    for name, columns in SNAPSHOT_COLUMNS.items():
-        file = root / f"{name}.parquet"
+    for name in SNAPSHOT_COLUMNS:
+        handle = open_table(root, name)
         try:
-            table = pq.read_table(file)
+            tables[name] = handle.read().to_pandas()
         except (OSError, pa.ArrowException) as exc:
-            raise SnapshotInvalid(f"{file}: unreadable ({exc})") from exc
-        missing = [c for c in columns if c not in table.column_names]
-        if missing:
-            raise SnapshotInvalid(f"{file}: missing columns {missing}")
-        tables[name] = table.to_pandas()
+            raise SnapshotInvalid(f"{root / (name + '.parquet')}: unreadable ({exc})") from exc
     extra = {}
     for file in sorted(root.glob("*.parquet")):
         if file.stem not in SNAPSHOT_COLUMNS:

@@ -13,20 +13,11 @@ import numpy as np
 import orjson
 import pandas as pd
 
+from linkguard.schema import FLAG_CODES
 from linkguard.snapshot import Snapshot, empty_table
 
 __all__ = ["FLAG_CODES", "sample_snapshot", "synthetic_snapshot"]
 
-#: The stable flag vocabulary (contract section 3).
-FLAG_CODES = (
-    "SELF_DEALING",
-    "LINKED_ACCOUNTS",
-    "LINKED_TO_BAD",
-    "BRUSHING_RING",
-    "LOCKSTEP",
-    "CIRCULAR_TRADE",
-    "HIGH_CONCENTRATION",
-)
 
 
 def _summary(snapshot_id: str, created_at: str) -> dict[str, Any]:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import polars as pl
 import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
@@ -24,6 +25,7 @@ from linkguard.io._sha256 import hmac_sha256_hex, hmac_sha256_strings
 from linkguard.io.csvlayout import one_record_per_line, quotes_span_lines, scan_records
 from linkguard.io.parse import _parse_general, parse_timestamps
 from linkguard.io.sources import _read_with_csv_module, read_csv_bytes
+from linkguard.io.validate import _first_distinct
 from linkguard.market import Market
 from linkguard.schema import MAX_FIELD_CHARS, TABLES
 
@@ -222,6 +224,13 @@ def test_duplicates_found_in_unsorted_ids(tmp_path: Path) -> None:
     market = read_market(orders_dir(tmp_path, *rows), pepper=PEPPER)
     assert market.orders["order_id"].tolist() == ["o5", "o3", "o9", "o1"]
     assert market.quarantine["orders"]["line"].tolist() == [5, 7]
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.text(alphabet="ab", max_size=3), max_size=50))
+def test_first_distinct_by_hashes_matches_polars(ids: list[str]) -> None:
+    series = pl.Series(ids, dtype=pl.String)
+    assert _first_distinct(series).tolist() == series.is_first_distinct().to_list()
 
 
 def test_self_dealing_orders_are_kept(tmp_path: Path) -> None:

@@ -35,6 +35,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import polars as pl
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -215,6 +216,25 @@ def _repeats(ids: pa.ChunkedArray, candidates: np.ndarray) -> np.ndarray:
         first = np.ones(len(kept), dtype=bool)
         first[1:] = (kept.slice(1) != kept.slice(0, len(kept) - 1)).to_numpy()
     else:
-        first = kept.is_first_distinct().to_numpy()
+        first = _first_distinct(kept)
     repeats[rows[~first]] = True
     return repeats
+
+
+def _first_distinct(values: pl.Series) -> np.ndarray:
+    """``values.is_first_distinct()``, cheaply when few values repeat.
+
+    Equal values have equal 64-bit hashes, so only the values whose hash occurs more than once
+    (the repeats, and the rare collision) are compared as strings; finding them takes a sort
+    of the hashes instead of a hash table over the strings.
+    """
+    hashes = values.hash().to_numpy()
+    ordered = np.sort(hashes)
+    repeated = np.unique(ordered[1:][ordered[1:] == ordered[:-1]])
+    first = np.ones(len(values), dtype=bool)
+    if repeated.size == 0:
+        return first
+    at = np.minimum(np.searchsorted(repeated, hashes), repeated.size - 1)
+    suspects = np.flatnonzero(repeated[at] == hashes)
+    first[suspects] = values.gather(suspects).is_first_distinct().to_numpy()
+    return first

@@ -228,13 +228,12 @@ def _first_distinct(values: pl.Series) -> np.ndarray:
     (the repeats, and the rare collision) are compared as strings; finding them takes a sort
     of the hashes instead of a hash table over the strings.
     """
-    hashes = values.hash().to_numpy()
-    ordered = np.sort(hashes)
+    hashes = values.hash()
+    ordered = np.sort(hashes.to_numpy())
     repeated = np.unique(ordered[1:][ordered[1:] == ordered[:-1]])
     first = np.ones(len(values), dtype=bool)
     if repeated.size == 0:
         return first
-    at = np.minimum(np.searchsorted(repeated, hashes), repeated.size - 1)
-    suspects = np.flatnonzero(repeated[at] == hashes)
+    suspects = np.flatnonzero(hashes.is_in(pl.Series(repeated).implode()).to_numpy())
     first[suspects] = values.gather(suspects).is_first_distinct().to_numpy()
     return first

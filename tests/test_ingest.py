@@ -22,6 +22,7 @@ from linkguard import config
 from linkguard.errors import InputError, SchemaError
 from linkguard.io import REASONS, _sha256, pseudonymise, read_market
 from linkguard.io._sha256 import hmac_sha256_hex, hmac_sha256_strings
+from linkguard.io.arrow import take_rows
 from linkguard.io.csvlayout import one_record_per_line, quotes_span_lines, scan_records
 from linkguard.io.parse import _parse_general, parse_timestamps
 from linkguard.io.sources import _read_with_csv_module, read_csv_bytes
@@ -231,6 +232,17 @@ def test_duplicates_found_in_unsorted_ids(tmp_path: Path) -> None:
 def test_first_distinct_by_hashes_matches_polars(ids: list[str]) -> None:
     series = pl.Series(ids, dtype=pl.String)
     assert _first_distinct(series).tolist() == series.is_first_distinct().to_list()
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.lists(st.text(max_size=3), max_size=5), max_size=5), st.data())
+def test_take_rows_matches_arrow_take(chunks: list[list[str]], data: st.DataObject) -> None:
+    values = pa.chunked_array([pa.array(c, pa.string()) for c in chunks], pa.string())
+    rows = data.draw(st.lists(st.integers(0, max(len(values) - 1, 0)), max_size=8))
+    rows = rows if len(values) else []
+    for order in (sorted(rows), rows):
+        picked = np.asarray(order, dtype=np.int64)
+        assert take_rows(values, picked).to_pylist() == values.take(pa.array(picked)).to_pylist()
 
 
 def test_self_dealing_orders_are_kept(tmp_path: Path) -> None:

@@ -22,6 +22,7 @@ __all__ = [
     "numpy_of",
     "string_buffers",
     "strip",
+    "take_rows",
     "to_polars",
     "to_text",
 ]
@@ -113,6 +114,28 @@ def string_buffers(chunk: pa.Array) -> tuple[np.ndarray, np.ndarray]:
 def mask_of(condition: Any) -> np.ndarray:
     """An Arrow boolean (chunked or not) as a numpy bool array; nulls count as False."""
     return numpy_of(pc.fill_null(condition, False)).astype(bool, copy=False)
+
+
+def take_rows(values: ArrowStrings, rows: np.ndarray) -> pa.ChunkedArray:
+    """``values.take(rows)``, chunk by chunk when ``rows`` ascend.
+
+    Arrow's take on a chunked string array first joins all chunks into one (a copy of the
+    whole column); taking a few rows chunk by chunk touches only those rows.
+    """
+    values = as_chunked(values)
+    rows = np.asarray(rows, dtype=np.int64)
+    if rows.size > 1 and bool((rows[1:] < rows[:-1]).any()):
+        return as_chunked(values.take(pa.array(rows)))
+    bounds = np.cumsum([0, *(len(chunk) for chunk in values.chunks)])
+    cuts = np.searchsorted(rows, bounds)
+    parts = [
+        chunk.take(pa.array(rows[lo:hi] - start))
+        for chunk, start, lo, hi in zip(
+            values.chunks, bounds[:-1], cuts[:-1], cuts[1:], strict=True
+        )
+        if hi > lo
+    ]
+    return pa.chunked_array(parts, values.type)
 
 
 def map_unique(values: ArrowStrings, fn: Callable[[str], str]) -> pa.ChunkedArray:

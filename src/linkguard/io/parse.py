@@ -31,6 +31,7 @@ from linkguard.io.arrow import (
     mask_of,
     numpy_of,
     string_buffers,
+    take_rows,
     to_polars,
 )
 
@@ -113,7 +114,7 @@ def parse_timestamps(values: ArrowStrings) -> tuple[np.ndarray, np.ndarray]:
     if others == len(text):
         return _parse_general(text)
     rest = np.flatnonzero(state == ISO_OTHER)
-    out[rest], bad[rest] = _parse_general(text.take(pa.array(rest)))
+    out[rest], bad[rest] = _parse_general(take_rows(text, rest))
     return out, bad
 
 

@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 import pyarrow.compute as pc
 
+from linkguard.io.arrow import take_rows
 from linkguard.io.hashing import hash_bytes
 from linkguard.io.validate import REASONS, CheckedTable
 
@@ -31,7 +31,6 @@ def quarantine_frame(checked: CheckedTable, pepper: bytes) -> pd.DataFrame:
     raw = checked.raw
     names = _output_names(raw.columns)
     rows = np.flatnonzero(checked.reason > 0)
-    take = pa.array(rows, pa.int64())
     frame: dict[str, list[str] | np.ndarray] = {
         "file": [raw.file] * len(rows),
         "line": raw.lines[rows],
@@ -44,10 +43,10 @@ def quarantine_frame(checked: CheckedTable, pepper: bytes) -> pd.DataFrame:
             frame[name] = _hidden_values(checked, i, rows, pepper)
             continue
         # Parquet nulls show as empty fields, like empty CSV fields.
-        shown = pc.fill_null(checked.text[i].take(take), "").to_pylist()
+        shown = pc.fill_null(take_rows(checked.text[i], rows), "").to_pylist()
         broken = checked.broken.get(i)
         if broken is not None:
-            original = raw.data[i].take(take).to_pylist()
+            original = take_rows(raw.data[i], rows).to_pylist()
             for j in np.flatnonzero(broken[rows]).tolist():
                 shown[j] = original[j].decode("utf-8", errors="replace")
         frame[name] = shown
@@ -85,9 +84,8 @@ def _hidden_values(
     The hash a loaded row would get; for a value that is not UTF-8, or that normalises to
     nothing (a phone number without digits), the hash of its raw bytes; blank stays blank.
     """
-    take = pa.array(rows, pa.int64())
-    hashes = checked.values["value_hash"].take(take).to_pylist()
-    original = checked.raw.data[col].take(take).to_pylist()
+    hashes = take_rows(checked.values["value_hash"], rows).to_pylist()
+    original = take_rows(checked.raw.data[col], rows).to_pylist()
     redo = [j for j, h in enumerate(hashes) if not h and original[j] and original[j].strip()]
     for j, digest in zip(redo, hash_bytes([original[j] for j in redo], pepper), strict=True):
         hashes[j] = digest

@@ -6,7 +6,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from linkguard.io.arrow import as_chunked, mask_of, string_buffers
+from linkguard.io.arrow import as_chunked, mask_of, string_buffers, take_rows
 
 __all__ = ["decode_utf8", "longer_than"]
 
@@ -83,7 +83,7 @@ def longer_than(text: pa.ChunkedArray, limit: int) -> np.ndarray | None:
     candidates = np.flatnonzero(np.concatenate(parts))
     if candidates.size == 0:
         return None
-    long = mask_of(pc.greater(pc.utf8_length(text.take(pa.array(candidates))), limit))
+    long = mask_of(pc.greater(pc.utf8_length(take_rows(text, candidates)), limit))
     if not long.any():
         return None
     mask = np.zeros(len(text), dtype=bool)

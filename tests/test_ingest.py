@@ -24,7 +24,14 @@ from linkguard.io import REASONS, _sha256, pseudonymise, read_market
 from linkguard.io._sha256 import hmac_sha256_hex, hmac_sha256_strings
 from linkguard.io.arrow import take_rows
 from linkguard.io.csvlayout import one_record_per_line, quotes_span_lines, scan_records
-from linkguard.io.parse import _parse_general, parse_timestamps
+from linkguard.io.parse import (
+    _parse_amounts_general,
+    _parse_general,
+    _parse_ratings_general,
+    parse_amounts,
+    parse_ratings,
+    parse_timestamps,
+)
 from linkguard.io.sources import _read_with_csv_module, read_csv_bytes
 from linkguard.io.validate import _first_distinct
 from linkguard.market import Market
@@ -315,6 +322,27 @@ def test_exact_utc_stamps_parse_as_the_general_parsers_do(
     general, general_bad = _parse_general(text)
     assert fast.tolist() == general.tolist()
     assert fast_bad.tolist() == general_bad.tolist()
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.text(alphabet="-+.0123456789e ", max_size=14), max_size=30))
+def test_plain_amounts_parse_as_the_general_parser_does(amounts: list[str]) -> None:
+    text = pa.chunked_array([pa.array([*amounts, "12345678901.5", "0.125"], pa.string())])
+    fast = parse_amounts(text)
+    general = _parse_amounts_general(text)
+    np.testing.assert_array_equal(fast[0], general[0])
+    assert fast[1].tolist() == general[1].tolist()
+    assert fast[2].tolist() == general[2].tolist()
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.text(alphabet="-.0123456789x", max_size=3), max_size=30))
+def test_single_digit_ratings_parse_as_the_general_parser_does(ratings: list[str]) -> None:
+    text = pa.chunked_array([pa.array(ratings, pa.string())])
+    fast = parse_ratings(text)
+    general = _parse_ratings_general(text)
+    np.testing.assert_array_equal(fast[0], general[0])
+    assert fast[1].tolist() == general[1].tolist()
 
 
 def test_loan_flags_parse_to_one_zero_or_nan(tmp_path: Path) -> None:

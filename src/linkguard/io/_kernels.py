@@ -12,67 +12,50 @@ import numba
 import numpy as np
 
 __all__ = [
-    "ISO_EMPTY",
-    "ISO_OTHER",
-    "ISO_PARSED",
     "KEEP",
     "LOWER",
     "ONLY_DIGITS",
     "iso_utc_micros",
     "may_need_trim",
+    "plain_cents",
     "rewrite_values",
+    "single_digits",
 ]
 
 _ZERO, _NINE = 48, 57
-#: ``iso_utc_micros`` states: parsed, empty, or left to the general parsers.
-ISO_PARSED, ISO_EMPTY, ISO_OTHER = 0, 1, 2
+_MINUS, _DOT = 45, 46
 #: Years the fast path accepts; every parser agrees on them (others take the general path).
 _MIN_YEAR, _MAX_YEAR = 1900, 2199
+#: Days since 1970-01-01 of the first of each month from January ``_MIN_YEAR`` on, and of the
+#: month after the last: month ``k`` has ``_MONTH_STARTS[k + 1] - _MONTH_STARTS[k]`` days.
+_MONTH_STARTS = (
+    np.arange(
+        np.datetime64(f"{_MIN_YEAR}-01"), np.datetime64(f"{_MAX_YEAR + 1}-02"), dtype="M8[M]"
+    )
+    .astype("M8[D]")
+    .astype(np.int64)
+)
 _MICROS_PER_SECOND = 1_000_000
 _NAT = np.iinfo(np.int64).min
 
 
 @numba.njit(cache=True, nogil=True, inline="always")
 def _two_digits(data: np.ndarray, pos: int) -> int:
-    hi, lo = data[pos], data[pos + 1]
-    if hi < _ZERO or hi > _NINE or lo < _ZERO or lo > _NINE:
-        return -1
-    return (int(hi) - _ZERO) * 10 + int(lo) - _ZERO
-
-
-@numba.njit(cache=True, nogil=True, inline="always")
-def _days_in_month(year: int, month: int) -> int:
-    if month == 2:
-        leap = year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
-        return 29 if leap else 28
-    return 30 if month in (4, 6, 9, 11) else 31
-
-
-@numba.njit(cache=True, nogil=True, inline="always")
-def _days_from_civil(year: int, month: int, day: int) -> int:
-    """Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm)."""
-    y = year - 1 if month <= 2 else year
-    era = y // 400
-    yoe = y - era * 400
-    mp = month - 3 if month > 2 else month + 9
-    doy = (153 * mp + 2) // 5 + day - 1
-    doe = yoe * 365 + yoe // 4 - yoe // 100 + doy
-    return era * 146097 + doe - 719468
+    hi, lo = int(data[pos]) - _ZERO, int(data[pos + 1]) - _ZERO
+    if hi < 0 or hi > 9 or lo < 0 or lo > 9:
+        return -100_000  # keeps any sum it is part of negative
+    return hi * 10 + lo
 
 
 @numba.njit(cache=True, nogil=True)
 def _iso_utc_micros(
-    offsets: np.ndarray, data: np.ndarray, out: np.ndarray, state: np.ndarray
-) -> int:
-    """Fill ``out``/``state`` (see :func:`iso_utc_micros`); return how many are ``ISO_OTHER``."""
-    others = 0
+    offsets: np.ndarray, data: np.ndarray, month_starts: np.ndarray,
+    out: np.ndarray, other: np.ndarray,
+) -> None:
     for i in range(offsets.size - 1):
         start, stop = offsets[i], offsets[i + 1]
         out[i] = _NAT
-        if stop == start:
-            state[i] = ISO_EMPTY
-            continue
-        state[i] = ISO_OTHER
+        other[i] = stop != start
         if (
             stop - start != 20
             or data[start + 4] != 45  # '-'
@@ -82,49 +65,159 @@ def _iso_utc_micros(
             or data[start + 16] != 58
             or data[start + 19] != 90  # 'Z'
         ):
-            others += 1
             continue
-        century, year2 = _two_digits(data, start), _two_digits(data, start + 2)
-        month, day = _two_digits(data, start + 5), _two_digits(data, start + 8)
-        hour, minute = _two_digits(data, start + 11), _two_digits(data, start + 14)
+        year = _two_digits(data, start) * 100 + _two_digits(data, start + 2)
+        month = _two_digits(data, start + 5)
+        day = _two_digits(data, start + 8)
+        hour = _two_digits(data, start + 11)
+        minute = _two_digits(data, start + 14)
         second = _two_digits(data, start + 17)
-        year = century * 100 + year2
-        if (
-            century < 0 or year2 < 0 or day < 1 or hour < 0 or minute < 0 or second < 0
-            or year < _MIN_YEAR or year > _MAX_YEAR or month < 1 or month > 12
-            or day > _days_in_month(year, month) or hour > 23 or minute > 59 or second > 59
-        ):
-            others += 1
+        if year < _MIN_YEAR or year > _MAX_YEAR or month < 1 or month > 12 or day < 1:
             continue
-        seconds = ((_days_from_civil(year, month, day) * 24 + hour) * 60 + minute) * 60 + second
+        k = (year - _MIN_YEAR) * 12 + month - 1
+        first = month_starts[k]
+        if (
+            day > month_starts[k + 1] - first or hour < 0 or hour > 23
+            or minute < 0 or minute > 59 or second < 0 or second > 59
+        ):
+            continue
+        seconds = ((first + day - 1) * 24 + hour) * 3600 + minute * 60 + second
         out[i] = seconds * _MICROS_PER_SECOND
-        state[i] = ISO_PARSED
-    return others
+        other[i] = False
 
 
-def iso_utc_micros(offsets: np.ndarray, data: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
+def iso_utc_micros(offsets: np.ndarray, data: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Parse values written exactly as ``YYYY-MM-DDTHH:MM:SSZ`` (a valid UTC time).
 
     Returns
     -------
-    micros, state, others
-        int64 microseconds since the epoch (``NaT``'s integer where not parsed); per value
-        ``ISO_PARSED``, ``ISO_EMPTY`` (no bytes) or ``ISO_OTHER`` (any other text, including a
-        date that does not exist: the general parsers decide); and the number of ``ISO_OTHER``.
+    micros, other
+        int64 microseconds since the epoch (``NaT``'s integer where not parsed or empty), and
+        the mask of values left to the general parsers: any other text, including a date that
+        does not exist. Empty values are neither parsed nor other.
 
     Examples
     --------
     >>> values = [b"2026-01-01T10:00:00Z", b"", b"2026-02-30T10:00:00Z", b"2026-01-01"]
     >>> offsets = np.cumsum([0, *map(len, values)])
-    >>> micros, state, others = iso_utc_micros(offsets, np.frombuffer(b"".join(values), np.uint8))
-    >>> micros[:1].view("datetime64[us]"), state.tolist(), others
-    (array(['2026-01-01T10:00:00.000000'], dtype='datetime64[us]'), [0, 1, 2, 2], 2)
+    >>> micros, other = iso_utc_micros(offsets, np.frombuffer(b"".join(values), np.uint8))
+    >>> micros[:1].view("datetime64[us]"), other.tolist()
+    (array(['2026-01-01T10:00:00.000000'], dtype='datetime64[us]'), [False, False, True, True])
     """
     n = len(offsets) - 1
     out = np.empty(n, dtype=np.int64)
-    state = np.empty(n, dtype=np.int8)
-    others = _iso_utc_micros(offsets, data, out, state)
-    return out, state, int(others)
+    other = np.empty(n, dtype=np.bool_)
+    _iso_utc_micros(offsets, data, _MONTH_STARTS, out, other)
+    return out, other
+
+
+#: Most integer digits of a plain amount: its cents stay exact in float64 arithmetic.
+_MAX_INTEGER_DIGITS = 10
+
+
+@numba.njit(cache=True, nogil=True)
+def _plain_cents(
+    offsets: np.ndarray, data: np.ndarray, cents: np.ndarray, other: np.ndarray
+) -> None:
+    for i in range(offsets.size - 1):
+        start, stop = offsets[i], offsets[i + 1]
+        cents[i] = 0
+        other[i] = True
+        pos = start
+        negative = pos < stop and data[pos] == _MINUS
+        if negative:
+            pos += 1
+        value = 0
+        digits_from = pos
+        while pos < stop and _ZERO <= data[pos] <= _NINE:
+            value = value * 10 + int(data[pos]) - _ZERO
+            pos += 1
+        if pos == digits_from or pos - digits_from > _MAX_INTEGER_DIGITS:
+            continue
+        decimals = 0
+        if pos < stop:
+            if data[pos] != _DOT:
+                continue
+            pos += 1
+            while pos < stop and decimals < 3 and _ZERO <= data[pos] <= _NINE:
+                value = value * 10 + int(data[pos]) - _ZERO
+                decimals += 1
+                pos += 1
+            if pos != stop or decimals == 0 or decimals > 2:
+                continue
+        for _ in range(decimals, 2):
+            value *= 10
+        cents[i] = -value if negative else value
+        other[i] = False
+
+
+def plain_cents(offsets: np.ndarray, data: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Amounts written plainly (``-?digits``, then ``.`` and one or two digits) in cents.
+
+    Up to ten integer digits, so that ``cents / 100`` is what rounding the parsed float to the
+    cent gives. Everything else (empty, exponents, a third decimal, signs other than a leading
+    ``-``, separators) is left to the general parser.
+
+    Returns
+    -------
+    cents, other
+        int64 cents (0 where not parsed) and the mask of values left to the general parser.
+
+    Examples
+    --------
+    >>> values = [b"19.99", b"-0.5", b"7", b"1.005", b"", b"1e2"]
+    >>> offsets = np.cumsum([0, *map(len, values)])
+    >>> cents, other = plain_cents(offsets, np.frombuffer(b"".join(values), np.uint8))
+    >>> cents.tolist(), other.tolist()
+    ([1999, -50, 700, 0, 0, 0], [False, False, False, True, True, True])
+    """
+    n = len(offsets) - 1
+    cents = np.empty(n, dtype=np.int64)
+    other = np.empty(n, dtype=np.bool_)
+    _plain_cents(offsets, data, cents, other)
+    return cents, other
+
+
+@numba.njit(cache=True, nogil=True)
+def _single_digits(
+    offsets: np.ndarray, data: np.ndarray, low: int, high: int,
+    out: np.ndarray, other: np.ndarray,
+) -> None:
+    for i in range(offsets.size - 1):
+        start, stop = offsets[i], offsets[i + 1]
+        out[i] = np.nan
+        other[i] = stop != start
+        if stop - start == 1:
+            digit = int(data[start]) - _ZERO
+            if low <= digit <= high:
+                out[i] = digit
+                other[i] = False
+
+
+def single_digits(
+    offsets: np.ndarray, data: np.ndarray, low: int, high: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Values that are one digit from ``low`` to ``high``, as float64.
+
+    Returns
+    -------
+    values, other
+        The digits (NaN elsewhere) and the mask of non-empty values that are no such digit,
+        left to the general parser.
+
+    Examples
+    --------
+    >>> values = [b"5", b"", b"6", b"4.5"]
+    >>> offsets = np.cumsum([0, *map(len, values)])
+    >>> digits, other = single_digits(offsets, np.frombuffer(b"".join(values), np.uint8), 1, 5)
+    >>> digits.tolist(), other.tolist()
+    ([5.0, nan, nan, nan], [False, False, True, True])
+    """
+    n = len(offsets) - 1
+    out = np.empty(n, dtype=np.float64)
+    other = np.empty(n, dtype=np.bool_)
+    _single_digits(offsets, data, low, high, out, other)
+    return out, other
 
 
 @numba.njit(cache=True, nogil=True)

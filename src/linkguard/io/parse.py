@@ -16,6 +16,7 @@ Examples
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
@@ -23,7 +24,7 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from linkguard.io._kernels import ISO_OTHER, iso_utc_micros
+from linkguard.io._kernels import iso_utc_micros, plain_cents, single_digits
 from linkguard.io.arrow import (
     ArrowStrings,
     as_chunked,
@@ -48,7 +49,9 @@ def parse_amounts(values: ArrowStrings) -> tuple[np.ndarray, np.ndarray, np.ndar
     An amount is a plain or scientific decimal number; empty, ``inf``, ``nan`` and anything
     with separators or symbols (``1,000``, ``$5``) is unparseable. Rounding is half away from
     zero on the written digits (``1.005`` is 1.01), so a value never depends on how binary
-    floating point happens to represent its third decimal.
+    floating point happens to represent its third decimal. Plain amounts with at most two
+    decimals (``19.99``, ``-5``) are read by one compiled pass, the rest by
+    :func:`_parse_amounts_general`.
 
     Returns
     -------
@@ -56,6 +59,21 @@ def parse_amounts(values: ArrowStrings) -> tuple[np.ndarray, np.ndarray, np.ndar
         float64 amounts (NaN where bad), the mask of unparseable entries and the mask of
         amounts below zero (``-0.001`` is negative even though it rounds to zero cents).
     """
+    text = as_chunked(values)
+    cents, other = _fast_path(text, plain_cents, np.int64)
+    out = cents / 100.0 + 0.0  # + 0.0 turns -0.0 into 0.0
+    bad = np.zeros(len(text), dtype=bool)
+    negative = cents < 0
+    rest = np.flatnonzero(other)
+    if rest.size == len(text):
+        return _parse_amounts_general(text)
+    if rest.size:
+        out[rest], bad[rest], negative[rest] = _parse_amounts_general(take_rows(text, rest))
+    return out, bad, negative
+
+
+def _parse_amounts_general(values: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`parse_amounts` for any written form (polars parses, then rounds to the cent)."""
     text = to_polars(values)
     parsed = text.cast(pl.Float64, strict=False)
     x = parsed.fill_null(np.nan).to_numpy().astype(np.float64, copy=True)
@@ -106,40 +124,38 @@ def parse_timestamps(values: ArrowStrings) -> tuple[np.ndarray, np.ndarray]:
         that are no timestamp.
     """
     text = as_chunked(values)
-    micros, state, others = _parse_iso_utc(text)
+    micros, other = _fast_path(text, iso_utc_micros, np.int64)
     out = micros.view("datetime64[us]")
     bad = np.zeros(len(text), dtype=bool)
-    if others == 0:
-        return out, bad
-    if others == len(text):
+    rest = np.flatnonzero(other)
+    if rest.size == len(text):
         return _parse_general(text)
-    rest = np.flatnonzero(state == ISO_OTHER)
-    out[rest], bad[rest] = _parse_general(take_rows(text, rest))
+    if rest.size:
+        out[rest], bad[rest] = _parse_general(take_rows(text, rest))
     return out, bad
 
 
-def _parse_iso_utc(text: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray, int]:
-    """:func:`~linkguard.io._kernels.iso_utc_micros` over the chunks of ``text``.
+def _fast_path(
+    text: pa.ChunkedArray,
+    kernel: Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]],
+    dtype: type[np.generic],
+) -> tuple[np.ndarray, np.ndarray]:
+    """A compiled fast path of :mod:`linkguard.io._kernels` over the chunks of ``text``.
 
-    Nulls count as other values, for the general parsers to judge.
+    Returns the kernel's values and its mask of values left to the general code, to which
+    nulls are left too.
     """
-    parts: list[tuple[np.ndarray, np.ndarray, int]] = []
+    values: list[np.ndarray] = []
+    others: list[np.ndarray] = []
     for chunk in text.chunks:
-        micros, state, others = iso_utc_micros(*string_buffers(chunk))
+        parsed, other = kernel(*string_buffers(chunk))
         if chunk.null_count:
-            nulls = mask_of(chunk.is_null())
-            others += int((state[nulls] != ISO_OTHER).sum())
-            micros[nulls], state[nulls] = _NAT_INT, ISO_OTHER
-        parts.append((micros, state, others))
-    if len(parts) == 1:
-        return parts[0]
-    if not parts:
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int8), 0
-    return (
-        np.concatenate([p[0] for p in parts]),
-        np.concatenate([p[1] for p in parts]),
-        sum(p[2] for p in parts),
-    )
+            other |= mask_of(chunk.is_null())
+        values.append(parsed)
+        others.append(other)
+    if not values:
+        return np.zeros(0, dtype=dtype), np.zeros(0, dtype=bool)
+    return np.concatenate(values), np.concatenate(others)
 
 
 def _parse_general(text: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
@@ -172,7 +188,6 @@ def _parse_general(text: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
 
 
 _NAT = np.datetime64("NaT", "us")
-_NAT_INT = np.iinfo(np.int64).min
 #: How many leading values may be looked at to find the column's style.
 _STYLE_SAMPLE = 100
 _ISO = re.compile(
@@ -228,7 +243,25 @@ def _datetime64(stamps: pa.ChunkedArray) -> np.ndarray:
 
 
 def parse_ratings(values: ArrowStrings) -> tuple[np.ndarray, np.ndarray]:
-    """Ratings as float64 (NaN where empty) and a mask of present ratings outside 1 to 5."""
+    """Ratings as float64 (NaN where empty) and a mask of present ratings outside 1 to 5.
+
+    Empty ratings and the single digits 1 to 5 are read by one compiled pass, the rest
+    (``4.5``, ``6``, ``good``) by polars.
+    """
+    text = as_chunked(values)
+    x, other = _fast_path(text, _rating_digits, np.float64)
+    bad = np.zeros(len(text), dtype=bool)
+    rest = np.flatnonzero(other)
+    if rest.size:
+        x[rest], bad[rest] = _parse_ratings_general(take_rows(text, rest))
+    return x, bad
+
+
+def _rating_digits(offsets: np.ndarray, data: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    return single_digits(offsets, data, 1, 5)
+
+
+def _parse_ratings_general(values: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
     text = to_polars(values)
     x = text.cast(pl.Float64, strict=False).fill_null(np.nan).to_numpy().astype(np.float64)
     present = (text.str.len_bytes() > 0).to_numpy()

@@ -7,7 +7,6 @@ CLI and the Neo4j engine are doors onto :func:`analyze_market` and :func:`run_an
 from __future__ import annotations
 
 import hashlib
-from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -119,9 +118,9 @@ def run_analysis(
 ) -> Snapshot:
     """Read ``data_dir`` (unless ``market`` is given), analyse it and write ``out_dir``.
 
-    With ``engine="neo4j"`` the validated tables are loaded into Neo4j (idempotently) and the
-    graph is read back from the database for detection, so the snapshot shows what the
-    database holds; quarantine and input counts still come from ingest.
+    With ``engine="neo4j"`` the validated tables replace linkguard's graph in the database at
+    ``NEO4J_URI`` and detection runs on the graph read back from it; quarantine and input
+    counts still come from ingest.
     """
     from linkguard.io import read_market
 
@@ -133,14 +132,11 @@ def run_analysis(
         with timer.stage("ingest"):
             market = read_market(data_dir)
     if engine == "neo4j":
-        from linkguard.neo4j.engine import read_market as read_graph
-        from linkguard.neo4j.loader import load_market
+        from linkguard.neo4j.engine import analyze_with_neo4j
 
-        with timer.stage("neo4j_load"):
-            load_market(market)
-        with timer.stage("neo4j_read"):
-            market = replace(read_graph(), reports=market.reports, quarantine=market.quarantine)
-    snapshot = analyze_market(market, ruleset, timer, engine=engine)
+        snapshot = analyze_with_neo4j(market, ruleset, timer)
+    else:
+        snapshot = analyze_market(market, ruleset, timer, engine=engine)
     with timer.stage("write"):
         write_snapshot(snapshot, out_dir)
     snapshot.summary["stage_seconds"] = timer.seconds

@@ -21,8 +21,8 @@ STAGE_TEXT = {
     "cycles": "searching money cycles",
     "concentration": "measuring concentration",
     "flags": "scoring flags",
-    "neo4j_load": "loading the graph into Neo4j",
-    "neo4j_read": "reading the graph back from Neo4j",
+    "neo4j load": "loading the graph into Neo4j",
+    "neo4j read": "reading the graph back from Neo4j",
     "write": "writing snapshot",
 }
 

@@ -150,8 +150,15 @@ def _hmac_range(
     """Hash messages ``lo … hi-1`` into ``out[at[i]:]`` (none where ``at[i] < 0``)."""
     # An OpenSSL SHA256_CTX: h[8], Nl, Nh, data[16], num, md_len; only h is used.
     ctx = np.zeros(28, dtype=np.uint32)
-    block = np.zeros(64, dtype=np.uint8)
     w = np.zeros(64, dtype=np.uint64)
+    block = np.zeros(64, dtype=np.uint8)
+    # Bytes [0, dirty) of block may hold the previous message; the rest up to 56 are zero.
+    dirty = 64
+    # The outer message is the pad block (already in ``outer``) and the 32-byte inner digest:
+    # its padding and length never change.
+    outer_block = np.zeros(64, dtype=np.uint8)
+    outer_block[32] = 0x80
+    _put_word(outer_block, 60, (64 + 32) * 8)
     for i in range(lo, hi):
         if at[i] < 0:
             continue
@@ -164,29 +171,28 @@ def _hmac_range(
                 block[j] = data[pos + j]
             _transform(function, ctx, block, w)
             pos += 64
+            dirty = 64
         rest = stop - pos
         for j in range(rest):
             block[j] = data[pos + j]
         block[rest] = 0x80
-        for j in range(rest + 1, 64):
-            block[j] = 0
-        if rest >= 56:
-            _transform(function, ctx, block, w)
-            for j in range(56):
+        if rest >= 56:  # no room for the length: one more block
+            for j in range(rest + 1, 64):
                 block[j] = 0
+            _transform(function, ctx, block, w)
+            dirty = 64
+            rest = -1
+        for j in range(rest + 1, min(dirty, 56)):
+            block[j] = 0
+        dirty = rest + 1
         bits = (64 + stop - start) * 8  # the inner pad block came first
         _put_word(block, 56, bits >> 32)
         _put_word(block, 60, bits & 0xFFFFFFFF)
         _transform(function, ctx, block, w)
-        # The outer message is the pad block (done) and the 32-byte inner digest.
         for j in range(8):
-            _put_word(block, 4 * j, ctx[j])
+            _put_word(outer_block, 4 * j, ctx[j])
             ctx[j] = outer[j]
-        block[32] = 0x80
-        for j in range(33, 60):
-            block[j] = 0
-        _put_word(block, 60, (64 + 32) * 8)
-        _transform(function, ctx, block, w)
+        _transform(function, ctx, outer_block, w)
         base = at[i]
         for j in range(hex_chars // 2):
             byte = (ctx[j // 4] >> np.uint32(24 - 8 * (j % 4))) & np.uint32(0xFF)

@@ -101,11 +101,13 @@ def string_buffers(chunk: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     Value ``i`` is ``data[offsets[i]:offsets[i + 1]]``; nulls are not marked (callers check
     ``null_count``). Nothing is copied.
     """
+    large = pa.types.is_large_string(chunk.type) or pa.types.is_large_binary(chunk.type)
+    if not (large or pa.types.is_string(chunk.type) or pa.types.is_binary(chunk.type)):
+        raise TypeError(f"expected a string or binary array, got {chunk.type}")
     n = len(chunk)
     if n == 0:
         return np.zeros(1, dtype=np.int32), np.zeros(0, dtype=np.uint8)
     _, offsets_buf, data_buf = chunk.buffers()[:3]
-    large = pa.types.is_large_string(chunk.type) or pa.types.is_large_binary(chunk.type)
     offsets = np.frombuffer(offsets_buf, dtype=np.int64 if large else np.int32)
     data = np.zeros(0, np.uint8) if data_buf is None else np.frombuffer(data_buf, np.uint8)
     return offsets[chunk.offset : chunk.offset + n + 1], data

@@ -30,7 +30,14 @@ from dataclasses import dataclass
 import numba
 import numpy as np
 
-__all__ = ["RecordLayout", "one_record_per_line", "quotes_span_lines", "scan_records"]
+__all__ = [
+    "LineStats",
+    "RecordLayout",
+    "line_stats",
+    "one_record_per_line",
+    "quotes_span_lines",
+    "scan_records",
+]
 
 _NL, _CR, _QUOTE, _COMMA = 10, 13, 34, 44
 
@@ -84,17 +91,60 @@ def scan_records(data: bytes) -> RecordLayout | None:
     return RecordLayout(starts[:n], ends[:n], lines[:n], fields[:n], bool(quoted_newlines))
 
 
-def one_record_per_line(data: bytes, n_records: int) -> bool:
-    """Whether ``data`` (header included) holds ``n_records`` records, one per line, no blank line.
+@dataclass(frozen=True)
+class LineStats:
+    """What one pass over a CSV buffer tells about its lines.
 
-    Then record ``i`` (0 = header) is line ``i + 1`` and no scan is needed. Every line holds
-    part of a record when none is blank, so as many records as lines means none spans two.
+    Attributes
+    ----------
+    lines
+        Physical lines (a last one without a newline counted, as is an empty file).
+    blank
+        Whether some line is empty or only a ``\\r``.
+    bare_cr
+        Whether some ``\\r`` is not followed by ``\\n`` (line ends are then ambiguous).
+    quotes_span_lines
+        Whether a quoted value holds a ``\\n`` or ``\\r``, or a quote sits where RFC 4180
+        does not allow one (readers differ on those; the careful settings are kept). When
+        ``False``, every line end ends a record, whatever the quotes.
+    """
+
+    lines: int
+    blank: bool
+    bare_cr: bool
+    quotes_span_lines: bool
+
+    def one_record_per_line(self, n_records: int) -> bool:
+        """Whether the buffer holds ``n_records`` records (header included), one per line.
+
+        Then record ``i`` (0 = header) is line ``i + 1`` and no scan is needed. Every line
+        holds part of a record when none is blank, so as many records as lines means none
+        spans two.
+        """
+        return self.lines == n_records and not self.blank and not self.bare_cr
+
+
+def line_stats(data: bytes) -> LineStats:
+    """:class:`LineStats` of a whole CSV file, in one compiled pass.
+
+    >>> line_stats(b'a,"b, c"\\n\\n"d",e\\n')
+    LineStats(lines=3, blank=True, bare_cr=False, quotes_span_lines=False)
+    >>> line_stats(b'a,"b\\nc"\\r\\n').quotes_span_lines
+    True
     """
     buf = np.frombuffer(data, dtype=np.uint8)
-    words = buf[: buf.size - buf.size % 8].view(np.uint64)
-    n_lines, blank, bare_cr = _line_stats(buf, words)
-    # A bare carriage return makes line ends ambiguous.
-    return n_lines == n_records and not blank and not bare_cr
+    lines, blank, bare_cr, spans = _line_stats(buf, buf[: buf.size - buf.size % 8].view(np.uint64))
+    return LineStats(int(lines), bool(blank), bool(bare_cr), bool(spans))
+
+
+def one_record_per_line(data: bytes, n_records: int) -> bool:
+    """:meth:`LineStats.one_record_per_line` of ``data``."""
+    return line_stats(data).one_record_per_line(n_records)
+
+
+def quotes_span_lines(data: bytes) -> bool:
+    """:attr:`LineStats.quotes_span_lines` of ``data``."""
+    return line_stats(data).quotes_span_lines
 
 
 _ONES = np.uint64(0x0101010101010101)
@@ -102,23 +152,24 @@ _HIGH_BITS = np.uint64(0x8080808080808080)
 
 
 @numba.njit(cache=True, nogil=True)
-def _line_stats(buf: np.ndarray, words: np.ndarray) -> tuple[int, bool, bool]:
-    """Lines (a last one without a newline counted, as is an empty file), whether one is blank
-    (empty or only a ``\\r``), and whether some ``\\r`` is not followed by ``\\n``.
-
-    ``words`` is ``buf`` read eight bytes at a time: a word without a byte below 14 (most of
-    them: the test is a few integer operations) holds no line end and is skipped whole.
-    """
+def _line_stats(buf: np.ndarray, words: np.ndarray) -> tuple[int, bool, bool, bool]:
+    """See :func:`line_stats`. ``words`` is ``buf`` read eight bytes at a time: a word with no
+    byte below 14 and no quote (most of them: the test is a few integer operations) holds
+    nothing of interest and is skipped whole."""
     size = buf.size
     n_lines = 0
     line_start = 0
     blank = False
     bare_cr = False
+    spans = False
+    in_quotes = False
     below = _ONES * np.uint64(_CR + 1)
+    quotes = _ONES * np.uint64(_QUOTE)
     for w in range(words.size + 1):
         if w < words.size:
             x = words[w]
-            if ((x - below) & ~x & _HIGH_BITS) == 0:
+            q = x ^ quotes
+            if ((x - below) & ~x & _HIGH_BITS) == 0 and ((q - _ONES) & ~q & _HIGH_BITS) == 0:
                 continue
             lo, hi = 8 * w, 8 * w + 8
         else:
@@ -126,71 +177,30 @@ def _line_stats(buf: np.ndarray, words: np.ndarray) -> tuple[int, bool, bool]:
         for i in range(lo, hi):
             c = buf[i]
             if c == _NL:
+                spans |= in_quotes
                 if i == line_start or (i == line_start + 1 and buf[line_start] == _CR):
                     blank = True
                 n_lines += 1
                 line_start = i + 1
-            elif c == _CR and (i + 1 == size or buf[i + 1] != _NL):
-                bare_cr = True
-    if size == 0 or buf[size - 1] != _NL:
-        n_lines += 1
-    return n_lines, blank, bare_cr
-
-
-def quotes_span_lines(data: bytes) -> bool:
-    """Whether a quoted value may hold a line end, so that a reader must track quotes.
-
-    ``False`` when no quoted value holds a ``\\n`` or ``\\r`` and every quote sits where
-    RFC 4180 allows it (opening a field, closing one, or doubled inside one); then every line
-    end ends a record, whatever the quotes. Irregular quotes answer ``True``: readers differ on
-    them, and the careful settings are kept.
-
-    >>> quotes_span_lines(b'a,"b, c"\\n"d",e\\n'), quotes_span_lines(b'a,"b\\nc"\\n')
-    (False, True)
-    """
-    if b'"' not in data:
-        return False
-    buf = np.frombuffer(data, dtype=np.uint8)
-    return bool(_quotes_span_lines(buf, buf[: buf.size - buf.size % 8].view(np.uint64)))
-
-
-@numba.njit(cache=True, nogil=True)
-def _quotes_span_lines(buf: np.ndarray, words: np.ndarray) -> bool:
-    """See :func:`quotes_span_lines`; 8-byte words are skipped when they cannot matter."""
-    size = buf.size
-    in_quotes = False
-    quotes = _ONES * np.uint64(_QUOTE)
-    below = _ONES * np.uint64(_CR + 1)
-    for w in range(words.size + 1):
-        if w < words.size:
-            # Outside quotes only a quote matters; inside, a line end does too.
-            x = words[w]
-            q = x ^ quotes
-            skip = ((q - _ONES) & ~q & _HIGH_BITS) == 0
-            if skip and in_quotes:
-                skip = ((x - below) & ~x & _HIGH_BITS) == 0
-            if skip:
-                continue
-            lo, hi = 8 * w, 8 * w + 8
-        else:
-            lo, hi = 8 * words.size, size
-        for i in range(lo, hi):
-            c = buf[i]
-            if c == _QUOTE:
+            elif c == _CR:
+                spans |= in_quotes
+                if i + 1 == size or buf[i + 1] != _NL:
+                    bare_cr = True
+            elif c == _QUOTE and not spans:
                 if in_quotes:
                     after = buf[i + 1] if i + 1 < size else _NL
-                    if after != _COMMA and after != _NL and after != _CR and after != _QUOTE:
-                        return True  # text after a closing quote
+                    # Text after a closing quote is irregular.
+                    spans = after not in (_COMMA, _NL, _CR, _QUOTE)
                     in_quotes = False
                 else:
-                    # A quote right after a closing one is a doubled quote: the value goes on.
+                    # A quote right after a closing one is a doubled quote: the value goes
+                    # on. A quote inside an unquoted value is irregular.
                     before = buf[i - 1] if i > 0 else _NL
-                    if before != _COMMA and before != _NL and before != _QUOTE:
-                        return True  # a quote inside an unquoted value
+                    spans = before not in (_COMMA, _NL, _QUOTE)
                     in_quotes = True
-            elif in_quotes and c in (_NL, _CR):
-                return True
-    return in_quotes  # a quoted value left open
+    if size == 0 or buf[size - 1] != _NL:
+        n_lines += 1
+    return n_lines, blank, bare_cr, spans or in_quotes  # in quotes: a value left open
 
 
 @numba.njit(cache=True, nogil=True)

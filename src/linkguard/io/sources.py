@@ -23,7 +23,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from linkguard.errors import InputError
-from linkguard.io.csvlayout import one_record_per_line, quotes_span_lines, scan_records
+from linkguard.io.csvlayout import line_stats, scan_records
 from linkguard.io.raw import MalformedRow, RawTable, normalise_header
 from linkguard.schema import TableSpec
 
@@ -103,6 +103,7 @@ def _read_with_arrow(
         invalid.append(1)  # list.append is atomic: the reader may call from several threads
         return "skip"
 
+    stats = line_stats(data)
     try:
         arrow = pacsv.read_csv(
             pa.BufferReader(data),
@@ -110,7 +111,7 @@ def _read_with_arrow(
             parse_options=pacsv.ParseOptions(
                 # Quote tracking across lines slows parallel parsing; only values spanning
                 # lines need it.
-                newlines_in_values=quotes_span_lines(data),
+                newlines_in_values=stats.quotes_span_lines,
                 invalid_row_handler=skip_invalid,
             ),
             convert_options=pacsv.ConvertOptions(
@@ -126,7 +127,7 @@ def _read_with_arrow(
     ):
         return None
     data_columns = tuple(arrow.columns)
-    if not invalid and one_record_per_line(data, arrow.num_rows + 1):
+    if not invalid and stats.one_record_per_line(arrow.num_rows + 1):
         lines = np.arange(2, arrow.num_rows + 2, dtype=np.int64)
         return RawTable(table, file, columns, data_columns, lines)
     layout = scan_records(data)

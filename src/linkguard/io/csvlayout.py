@@ -26,6 +26,7 @@ Examples
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any, TypeAlias
 
 import numba
 import numpy as np
@@ -40,6 +41,9 @@ __all__ = [
 ]
 
 _NL, _CR, _QUOTE, _COMMA = 10, 13, 34, 44
+
+#: ``bytes`` or any object exposing its bytes as a buffer (a ``pyarrow.Buffer``).
+BytesLike: TypeAlias = Any
 
 
 @dataclass(frozen=True)
@@ -65,7 +69,7 @@ class RecordLayout:
     quoted_newlines: bool
 
 
-def scan_records(data: bytes) -> RecordLayout | None:
+def scan_records(data: BytesLike) -> RecordLayout | None:
     """Records of ``data`` with their lines and field counts, or ``None`` if quoting is irregular.
 
     Parameters
@@ -80,7 +84,7 @@ def scan_records(data: bytes) -> RecordLayout | None:
         open, or a bare ``\\r`` ends a line: readers disagree on such files.
     """
     buf = np.frombuffer(data, dtype=np.uint8)
-    capacity = data.count(b"\n") + 1
+    capacity = int(np.count_nonzero(buf == _NL)) + 1
     starts = np.empty(capacity, dtype=np.int64)
     ends = np.empty(capacity, dtype=np.int64)
     lines = np.empty(capacity, dtype=np.int64)
@@ -124,7 +128,7 @@ class LineStats:
         return self.lines == n_records and not self.blank and not self.bare_cr
 
 
-def line_stats(data: bytes) -> LineStats:
+def line_stats(data: BytesLike) -> LineStats:
     """:class:`LineStats` of a whole CSV file, in one compiled pass.
 
     >>> line_stats(b'a,"b, c"\\n\\n"d",e\\n')
@@ -137,12 +141,12 @@ def line_stats(data: bytes) -> LineStats:
     return LineStats(int(lines), bool(blank), bool(bare_cr), bool(spans))
 
 
-def one_record_per_line(data: bytes, n_records: int) -> bool:
+def one_record_per_line(data: BytesLike, n_records: int) -> bool:
     """:meth:`LineStats.one_record_per_line` of ``data``."""
     return line_stats(data).one_record_per_line(n_records)
 
 
-def quotes_span_lines(data: bytes) -> bool:
+def quotes_span_lines(data: BytesLike) -> bool:
     """:attr:`LineStats.quotes_span_lines` of ``data``."""
     return line_stats(data).quotes_span_lines
 

@@ -82,47 +82,58 @@ def burst_rings(
     rings = []
     # Block members all come from the peeled (pruned) memberships: search only those.
     p_row, p_col = row[peelable].astype(np.int64), col[peelable].astype(np.int64)
+    by_row = np.argsort(p_row, kind="stable")
+    ptr = np.zeros(len(buyers) + 1, dtype=np.int64)
+    np.cumsum(np.bincount(p_row, minlength=len(buyers)), out=ptr[1:])
     for r, c, stats in blocks:
-        for part_rows, part_cols in _split_by_repeat_sellers(r, c, p_row, p_col, seller_of_col,
+        for part_rows, part_cols in _split_by_repeat_sellers(r, c, p_row, p_col, by_row, ptr,
+                                                             seller_of_col,
                                                              params.min_buyers):
             rings.append(Ring(buyers=np.sort(buyers[part_rows]),
                               sellers=np.unique(seller_of_col[part_cols]), **stats))  # type: ignore[arg-type]
     return rings
 
 
+def _edges_of_rows(rows: npt.NDArray[np.int64], by_row: npt.NDArray[np.int64],
+                   ptr: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+    """Positions (into arrays sorted by row) of every membership of ``rows``."""
+    starts, lengths = ptr[rows], ptr[rows + 1] - ptr[rows]
+    total = int(lengths.sum())
+    offsets = np.repeat(starts - np.r_[0, np.cumsum(lengths)[:-1]], lengths)
+    return by_row[offsets + np.arange(total)]
+
+
 def _split_by_repeat_sellers(
     rows: npt.NDArray[np.int64], cols: npt.NDArray[np.int64], row: npt.NDArray[np.int64],
-    col: npt.NDArray[np.int64], seller_of_col: npt.NDArray[np.int64], min_buyers: int,
+    col: npt.NDArray[np.int64], by_row: npt.NDArray[np.int64], ptr: npt.NDArray[np.int64],
+    seller_of_col: npt.NDArray[np.int64], min_buyers: int,
 ) -> list[tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]]:
     """Keep the block's cells at sellers it hit in two or more windows, then split it apart.
 
     Ring accounts also buy at popular shops (camouflage), sometimes inside the same hour as a
     burst; such a shop appears in one cell of the block, a ring's own shop in many. Without
-    those stray cells, two rings that only touched through them fall apart again.
+    those stray cells, two rings that only touched through them fall apart again. Work is in
+    proportion to the block: its rows' memberships come from an index sorted by row.
     """
-    per_seller = np.bincount(seller_of_col[cols])
-    cols = cols[per_seller[seller_of_col[cols]] >= 2]
-    row_in = np.zeros(int(row.max()) + 1, dtype=np.bool_)
-    row_in[rows] = True
-    col_in = np.zeros(len(seller_of_col), dtype=np.bool_)
-    col_in[cols] = True
-    sel = row_in[row] & col_in[col]
-    eu, ev = row[sel], col[sel]
+    sellers, per_seller = np.unique(seller_of_col[cols], return_counts=True)
+    cols = cols[np.isin(seller_of_col[cols], sellers[per_seller >= 2])]
+    idx = _edges_of_rows(rows, by_row, ptr)
+    idx = idx[np.isin(col[idx], cols)]
+    eu, ev = row[idx], col[idx]
     if len(eu) == 0:
         return []
     # connect cells through buyers, and the cells of one seller with each other
-    n_rows = int(row.max()) + 1
+    n_rows = int(ptr.shape[0])
     seller_node = seller_of_col[ev] + n_rows + len(seller_of_col)
     ends = np.r_[eu, ev + n_rows, ev + n_rows, seller_node]
     nodes, local = np.unique(ends, return_inverse=True)
     graph = ig.Graph(n=len(nodes), edges=local.reshape(2, -1).T, directed=False)
     node_part = np.asarray(graph.connected_components().membership)
-    membership = np.zeros(int(nodes.max()) + 1, dtype=np.int64)
-    membership[nodes] = node_part
+    part_of_edge = node_part[local[: len(eu)]]
     out = []
-    for part in np.unique(membership[eu]):
-        part_rows = np.unique(eu[membership[eu] == part])
-        part_cols = np.unique(ev[membership[eu] == part])
+    for part in np.unique(part_of_edge):
+        part_rows = np.unique(eu[part_of_edge == part])
+        part_cols = np.unique(ev[part_of_edge == part])
         if len(part_rows) >= min_buyers:
             out.append((part_rows, part_cols))
     return out

@@ -50,9 +50,9 @@ class RingParams:
     #: The ``c`` in FRAUDAR's column weight ``1 / log(d + c)``.
     column_c: float = 5.0
     #: How many times to peel (each peel may yield several rings).
-    max_peels: int = 12
+    max_peels: int = 30
     #: Stop after this many peels in a row that yield no ring.
-    patience: int = 3
+    patience: int = 4
     min_buyers: int = 3
     min_sellers: int = 1
     min_density: float = 0.02
@@ -113,6 +113,45 @@ def _poisson_log10_tail(k: float, lam: float) -> float:
     return nats / math.log(10)
 
 
+class _LiveGraph:
+    """The part of the graph still being peeled, renumbered densely.
+
+    Peeling costs time in proportion to the nodes and edges it is given, live or not; once
+    half of them have left (as rings or as peeled-away background), the graph is rebuilt
+    from the live ones, so later peels work on what is left rather than on everything.
+    """
+
+    def __init__(self, u: IntArray, v: IntArray, weight: FloatArray, prior: FloatArray,
+                 alive: npt.NDArray[np.bool_]) -> None:
+        self._u, self._v, self._w, self._prior = u, v, weight, prior
+        self._build(alive)
+
+    def _build(self, alive: npt.NDArray[np.bool_]) -> None:
+        keep = alive[self._u] & alive[self._v]
+        self._u, self._v, self._w = self._u[keep], self._v[keep], self._w[keep]
+        self.nodes, local = np.unique(np.r_[self._u, self._v], return_inverse=True)
+        m = len(self._u)
+        self._csr = build_csr(len(self.nodes), local[:m], local[m:],
+                              np.asarray(self._w, dtype=np.float64))
+        self._local_prior = self._prior[self.nodes]
+        self._live = np.ones(len(self.nodes), dtype=np.bool_)
+
+    @property
+    def n_alive(self) -> int:
+        return int(self._live.sum())
+
+    def peel(self) -> tuple[IntArray, float]:
+        """The densest block left (global node ids) and its average weight."""
+        order, best_removed, best_g = peel(*self._csr, self._local_prior, self._live)
+        return self.nodes[order[best_removed:]], float(best_g)
+
+    def retire(self, alive: npt.NDArray[np.bool_]) -> None:
+        """Follow ``alive``; rebuild once fewer than half the nodes are live."""
+        self._live &= alive[self.nodes]
+        if self.n_alive < len(self.nodes) // 2:
+            self._build(alive)
+
+
 def peel_blocks(
     row: IntArray,
     col: IntArray,
@@ -137,28 +176,21 @@ def peel_blocks(
         weight = weight * pair_weight
     node_prior = np.zeros(nr + nc) if prior is None else prior
     u, v = row.astype(np.int64), (col + nr).astype(np.int64)
-    if peelable is None:
-        nodes = np.arange(nr + nc, dtype=np.int64)
-        pu, pv, pw = u, v, weight
-    else:
-        # Peel only the nodes that have a peelable edge, renumbered densely, so that every
-        # peel's work scales with the pruned graph rather than with all nodes.
-        nodes, local = np.unique(np.r_[u[peelable], v[peelable]], return_inverse=True)
-        pu, pv = local[: peelable.sum()], local[peelable.sum():]
-        pw = weight[peelable]
-    indptr, nbrs, wts = build_csr(len(nodes), pu, pv, np.asarray(pw, dtype=np.float64))
-    local_prior = node_prior[nodes]
-    local_alive = np.ones(len(nodes), dtype=np.bool_)
+    # Only peelable edges can lie inside a block, or give a buyer two hits on one: the block
+    # tests and the peeling both work on them alone.
+    if peelable is not None:
+        u, v, weight = u[peelable], v[peelable], weight[peelable]
     alive = np.zeros(nr + nc, dtype=np.bool_)
-    alive[nodes] = True
+    alive[u] = True
+    alive[v] = True
     total_edges = float(len(row))
     blocks: list[tuple[IntArray, IntArray, dict[str, float | int]]] = []
+    graph = _LiveGraph(u, v, weight, node_prior, alive)
     idle = 0
     for _ in range(params.max_peels):
-        if local_alive.sum() < params.min_buyers + params.min_sellers:
+        if graph.n_alive < params.min_buyers + params.min_sellers:
             break
-        order, best_removed, best_g = peel(indptr, nbrs, wts, local_prior, local_alive)
-        block = nodes[order[best_removed:]]
+        block, best_g = graph.peel()
         if len(block) == 0:
             break
         found = _accept_parts(block, u, v, nr, alive, row_deg, col_deg, total_edges, best_g,
@@ -168,7 +200,7 @@ def peel_blocks(
         for rows, cols, _ in found:  # members the ring grew to take leave too
             alive[rows] = False
             alive[cols + nr] = False
-        local_alive &= alive[nodes]
+        graph.retire(alive)
         idle = 0 if found else idle + 1
         if idle >= params.patience:
             break

@@ -28,6 +28,7 @@ from typing import Any
 
 import numba
 import numpy as np
+import pyarrow as pa
 from llvmlite import ir
 from numba import types
 from numba.extending import intrinsic
@@ -203,15 +204,13 @@ def _hmac_range(
 @numba.njit(cache=True, nogil=True, parallel=True)
 def _hmac_many(
     function: int, offsets: np.ndarray, data: np.ndarray, inner: np.ndarray,
-    outer: np.ndarray, hex_chars: int, at: np.ndarray, size: int, slices: int,
-) -> np.ndarray:
+    outer: np.ndarray, hex_chars: int, at: np.ndarray, out: np.ndarray, slices: int,
+) -> None:
     n = offsets.size - 1
-    out = np.empty(size, dtype=np.uint8)
     # Slices, not messages, are spread over the threads: scratch is allocated per slice.
     for s in numba.prange(slices):
         lo, hi = n * s // slices, n * (s + 1) // slices
         _hmac_range(function, offsets, data, inner, outer, hex_chars, at, lo, hi, out)
-    return out
 
 
 def _key_state(key: bytes, pad: int) -> np.ndarray:
@@ -266,20 +265,21 @@ def _run(
         raise ValueError("hex_chars must be an even number from 2 to 64")
     # Many more slices than threads, so that a thread slowed by other work holds up little.
     slices = max(1, min(64 * numba.get_num_threads(), (len(offsets) - 1) // 1024))
+    # Arrow's allocator hands out large pages: tens of MB of digests fault in a few steps.
+    out = np.frombuffer(pa.allocate_buffer(size), dtype=np.uint8)
     with numba.parallel_chunksize(1):
-        return np.asarray(
-            _hmac_many(
-                function,
-                offsets,
-                np.ascontiguousarray(data, dtype=np.uint8),
-                _key_state(key, 0x36),
-                _key_state(key, 0x5C),
-                hex_chars,
-                np.asarray(at, dtype=np.int64),
-                size,
-                slices,
-            )
+        _hmac_many(
+            function,
+            offsets,
+            np.ascontiguousarray(data, dtype=np.uint8),
+            _key_state(key, 0x36),
+            _key_state(key, 0x5C),
+            hex_chars,
+            np.asarray(at, dtype=np.int64),
+            out,
+            slices,
         )
+    return out
 
 
 def hmac_sha256_hex(

@@ -5,7 +5,9 @@ and timestamps, pseudonymises identifier values and builds the market; ``pandas.
 (default settings) only parses the files. Both run in the same process, alternately, on the
 same data directory; the best of ``--repeat`` rounds is compared. A second peer reads every
 column as text (``dtype=str, keep_default_na=False``), which is what validation needs and so
-the like-for-like read.
+the like-for-like read. The machine's load average is printed with the results, and CPU
+seconds next to wall seconds: on a shared machine the wall times of the readers move with
+whatever else runs.
 
 The data directory is a synthetic market of ``--orders`` orders (about one account per five
 orders, three identifier rows per account, one loan per four accounts), made by
@@ -21,6 +23,7 @@ Usage::
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import time
@@ -59,16 +62,25 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  {p.name:16s} {count_lines(p):>10,d} lines {p.stat().st_size / 2**20:8.1f} MiB")
 
     warm_up(files)
+    load_before = os.getloadavg()
     ours: list[float] = []
     peer: list[float] = []
     peer_text: list[float] = []
+    cpu: dict[str, list[float]] = {"ours": [], "peer": [], "peer_text": []}
     stages: dict[str, float] = {}
     for _ in range(args.repeat):
-        peer.append(timed(lambda: [pd.read_csv(p) for p in files]))
-        stages, seconds = time_read_market(data_dir)
+        peer.append(timed(lambda: [pd.read_csv(p) for p in files], cpu["peer"]))
+        start = time.process_time()
+        round_stages, seconds = time_read_market(data_dir)
+        cpu["ours"].append(time.process_time() - start)
         ours.append(seconds)
+        for step, took in round_stages.items():
+            stages[step] = min(stages.get(step, took), took)
         peer_text.append(
-            timed(lambda: [pd.read_csv(p, dtype=str, keep_default_na=False) for p in files])
+            timed(
+                lambda: [pd.read_csv(p, dtype=str, keep_default_na=False) for p in files],
+                cpu["peer_text"],
+            )
         )
 
     market = read_market(data_dir, pepper=PEPPER)
@@ -78,22 +90,30 @@ def main(argv: list[str] | None = None) -> int:
             f"  {name:12s} in {report.rows_in:>10,d} loaded {report.rows_loaded:>10,d} "
             f"quarantined {report.rows_quarantined:>6,d} {report.by_reason}"
         )
-    print("read_market stages (last round): "
+    print("read_market stages (best of the rounds): "
           + ", ".join(f"{k} {v:.2f}s" for k, v in stages.items()))
     print(f"rounds (s): read_market {fmt(ours)} | pandas.read_csv {fmt(peer)} | "
           f"pandas.read_csv(dtype=str) {fmt(peer_text)}")
+    print(f"load average (1, 5, 15 min) on {os.cpu_count()} CPUs: before "
+          + " ".join(f"{x:.2f}" for x in load_before) + ", after "
+          + " ".join(f"{x:.2f}" for x in os.getloadavg()))
     best, best_peer, best_text = min(ours), min(peer), min(peer_text)
-    print(f"pandas.read_csv (default)        {best_peer:7.3f} s")
-    print(f"pandas.read_csv (dtype=str)      {best_text:7.3f} s")
-    print(f"linkguard read_market            {best:7.3f} s  (median {statistics.median(ours):.3f})")
+    print(f"pandas.read_csv (default)        {best_peer:7.3f} s  (CPU {min(cpu['peer']):.3f} s)")
+    print(f"pandas.read_csv (dtype=str)      {best_text:7.3f} s  "
+          f"(CPU {min(cpu['peer_text']):.3f} s)")
+    print(f"linkguard read_market            {best:7.3f} s  (median {statistics.median(ours):.3f}, "
+          f"CPU {min(cpu['ours']):.3f} s)")
     print(f"speed-up vs pandas default:   {best_peer / best:5.2f}x  (goal: >= 2x)")
     print(f"speed-up vs pandas dtype=str: {best_text / best:5.2f}x")
     return 0
 
 
-def timed(fn: Callable[[], object]) -> float:
-    start = time.perf_counter()
+def timed(fn: Callable[[], object], cpu: list[float] | None = None) -> float:
+    """Wall seconds of ``fn()``; its CPU seconds (all threads) are appended to ``cpu``."""
+    start, start_cpu = time.perf_counter(), time.process_time()
     fn()
+    if cpu is not None:
+        cpu.append(time.process_time() - start_cpu)
     return time.perf_counter() - start
 
 

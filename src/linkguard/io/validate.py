@@ -24,8 +24,9 @@ reason                   the row …
 
 An order whose buyer is its seller is kept: it is evidence of self-dealing, not noise.
 
-Every check is an Arrow, polars or numpy operation over whole columns; the only Python loops
-are over distinct values of low-cardinality columns and over rows already found bad.
+Every check is an Arrow, polars, numpy or compiled (:mod:`linkguard.io._kernels`) operation
+over whole columns; the only Python loops are over distinct values of low-cardinality columns
+and over rows already found bad.
 """
 
 from __future__ import annotations

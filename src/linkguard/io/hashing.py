@@ -31,13 +31,13 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from linkguard.config import pepper_bytes
-from linkguard.io._kernels import LOWER, ONLY_DIGITS, rewrite_values
+from linkguard.io._kernels import KEEP, LOWER, ONLY_DIGITS, rewrite_values
 from linkguard.io._sha256 import hmac_sha256_strings
 from linkguard.io.arrow import (
     ArrowStrings,
     as_chunked,
     map_unique,
-    mask_of,
+    numpy_of,
     string_buffers,
     strip,
     to_text,
@@ -92,9 +92,13 @@ def normalise_values(values: ArrowStrings, kinds: ArrowStrings) -> pa.ChunkedArr
     """
     vals = strip(values)
     kinds = as_chunked(kinds)
-    mode = np.zeros(len(kinds), dtype=np.int8)
-    mode[mask_of(pc.is_in(kinds, value_set=pa.array(sorted(_DIGIT_KINDS))))] = ONLY_DIGITS
-    mode[mask_of(pc.is_in(kinds, value_set=pa.array(sorted(_CASEFOLD_KINDS))))] = LOWER
+    # One lookup of each kind among the rewritten ones; -1 (not among them) keeps its value.
+    rewritten = sorted(_DIGIT_KINDS | _CASEFOLD_KINDS)
+    modes = np.array(
+        [ONLY_DIGITS if k in _DIGIT_KINDS else LOWER for k in rewritten] + [KEEP], dtype=np.int8
+    )
+    where = numpy_of(pc.fill_null(pc.index_in(kinds, value_set=pa.array(rewritten)), -1))
+    mode = modes[where]
     if not mode.any():
         return vals
     chunks: list[pa.Array] = []

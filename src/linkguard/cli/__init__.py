@@ -7,6 +7,8 @@ logs to stderr; exit codes are 0 success, 1 runtime failure, 2 bad usage or bad 
 
 from __future__ import annotations
 
+import warnings
+
 import typer
 from typer._click.core import Context
 from typer.core import TyperGroup
@@ -16,10 +18,19 @@ from linkguard.errors import LinkguardError
 
 __all__ = ["app", "main", "neo4j_app"]
 
+def _show_warning(message: Warning | str, category: type[Warning], filename: str,
+                  lineno: int, file: object = None, line: str | None = None) -> None:
+    """Warnings (the development-pepper one above all) as one loud line on stderr."""
+    from linkguard.cli._common import err_console
+
+    err_console.print(f"[bold yellow]warning:[/] {message}", highlight=False)
+
+
 class _Group(TyperGroup):
     """Turns linkguard errors into a one-line message and their exit code (2: bad input)."""
 
     def invoke(self, ctx: Context) -> object:
+        warnings.showwarning = _show_warning
         try:
             return super().invoke(ctx)
         except LinkguardError as exc:

@@ -19,6 +19,7 @@ from linkguard.neo4j.driver import GraphRunner
 from linkguard.neo4j.engine import analyze_with_neo4j, read_market
 from linkguard.neo4j.loader import load_market
 from linkguard.rules.ruleset import load_ruleset
+from linkguard.schema import FLAG_CODES
 from linkguard.snapshot import Snapshot
 
 pytest_plugins = ["conftest_graph"]
@@ -88,15 +89,7 @@ def test_snapshot_tables_are_identical(
 
 
 def test_every_flag_code_is_compared(reference: Snapshot) -> None:
-    assert set(reference.flags["code"]) == {
-        "SELF_DEALING",
-        "LINKED_ACCOUNTS",
-        "LINKED_TO_BAD",
-        "BRUSHING_RING",
-        "LOCKSTEP",
-        "CIRCULAR_TRADE",
-        "HIGH_CONCENTRATION",
-    }
+    assert set(reference.flags["code"]) == set(FLAG_CODES)
 
 
 def test_summary_keeps_ingest_counts(reference: Snapshot, via_neo4j: Snapshot) -> None:

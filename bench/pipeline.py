@@ -54,6 +54,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _plain import PlainResult, run_plain
 from linkguard.analysis import run_analysis
+from linkguard.detect.rings import RingParams
 from linkguard.detection import StageTimer
 
 DATA_ROOT = Path(__file__).resolve().parent / "data"
@@ -296,7 +297,8 @@ def compare(args: argparse.Namespace) -> None:
     print(f"  plain cycle search: {c['cycles_progress']}")
     check_hashes(plain)
     print("\nnotes: plain lockstep uses one hour grid (linkguard two, half an hour apart); plain "
-          "rings run one peel on buyer x seller (linkguard up to 12 peels with pruning and "
+          f"rings run one peel on buyer x seller (linkguard up to {RingParams().max_peels} peels "
+          "per view with pruning and "
           "background tests, plus the buyer x (seller, hour) view); plain linking uses strong "
           "values shared by <= 30 accounts only (linkguard weighs every kind by sharers); plain "
           "flags carry codes only (no scores, reasons or evidence).")

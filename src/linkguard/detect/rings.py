@@ -53,7 +53,7 @@ class RingParams:
     max_peels: int = 30
     #: Stop after this many peels in a row that yield no ring.
     patience: int = 4
-    min_buyers: int = 3
+    min_buyers: int = 5
     min_sellers: int = 1
     min_density: float = 0.02
     #: A ring's edges beyond a spanning tree over the configuration-model expectation.

@@ -5,7 +5,9 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["unique_ints"]
+__all__ = ["pairs_within_groups", "unique_ints"]
+
+IntArray = npt.NDArray[np.int64]
 
 
 def unique_ints(values: npt.ArrayLike) -> npt.NDArray[np.int64]:
@@ -22,3 +24,30 @@ def unique_ints(values: npt.ArrayLike) -> npt.NDArray[np.int64]:
     if len(a) == 0:
         return a
     return a[np.r_[True, a[1:] != a[:-1]]]
+
+
+def pairs_within_groups(
+    members_by_group: IntArray, starts: IntArray, sizes: IntArray
+) -> tuple[IntArray, IntArray, IntArray]:
+    """All unordered member pairs within each group, vectorised per distinct group size.
+
+    Groups are runs of ``members_by_group`` (``starts``, ``sizes``); returns the first and
+    second member of every pair, in run order, and the pair's group number.
+
+    >>> a, b, g = pairs_within_groups(np.array([1, 2, 3, 7, 8]), np.array([0, 3]),
+    ...                               np.array([3, 2]))
+    >>> list(zip(a.tolist(), b.tolist(), g.tolist()))
+    [(7, 8, 1), (1, 2, 0), (1, 3, 0), (2, 3, 0)]
+    """
+    out_a, out_b, out_g = [], [], []
+    for k in np.unique(sizes):
+        groups = np.flatnonzero(sizes == k)
+        block = members_by_group[starts[groups][:, None] + np.arange(k)[None, :]]
+        i, j = np.triu_indices(int(k), 1)
+        out_a.append(block[:, i].ravel())
+        out_b.append(block[:, j].ravel())
+        out_g.append(np.repeat(groups, len(i)))
+    if not out_a:
+        e = np.zeros(0, dtype=np.int64)
+        return e, e, e
+    return np.concatenate(out_a), np.concatenate(out_b), np.concatenate(out_g)

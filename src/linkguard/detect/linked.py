@@ -28,6 +28,7 @@ import igraph as ig
 import numpy as np
 import numpy.typing as npt
 
+from linkguard._arrays import pairs_within_groups
 from linkguard.graph import IdentifierValues
 from linkguard.schema import STRONG_IDENTIFIER_KINDS, WEAK_IDENTIFIER_KINDS
 
@@ -97,23 +98,6 @@ def identifier_weights(values: IdentifierValues, params: LinkParams) -> npt.NDAr
     return np.asarray(w, dtype=np.float64)
 
 
-def _pairs_within_groups(members_by_group: IntArray, starts: IntArray, sizes: IntArray
-                         ) -> tuple[IntArray, IntArray, IntArray]:
-    """All unordered member pairs within each group, vectorised per distinct group size."""
-    out_a, out_b, out_g = [], [], []
-    for k in np.unique(sizes):
-        groups = np.flatnonzero(sizes == k)
-        block = members_by_group[starts[groups][:, None] + np.arange(k)[None, :]]
-        i, j = np.triu_indices(int(k), 1)
-        out_a.append(block[:, i].ravel())
-        out_b.append(block[:, j].ravel())
-        out_g.append(np.repeat(groups, len(i)))
-    if not out_a:
-        e = np.zeros(0, dtype=np.int64)
-        return e, e, e
-    return np.concatenate(out_a), np.concatenate(out_b), np.concatenate(out_g)
-
-
 def linked_accounts(
     values: IdentifierValues, n_accounts: int, params: LinkParams | None = None
 ) -> LinkedResult:
@@ -144,7 +128,7 @@ def linked_accounts(
     boundaries = np.flatnonzero(np.r_[True, val[1:] != val[:-1]]) if len(val) else val
     sizes = np.diff(np.r_[boundaries, len(val)])
     group_values = val[boundaries]
-    a, b, g = _pairs_within_groups(acc, boundaries, sizes)
+    a, b, g = pairs_within_groups(acc, boundaries, sizes)
     pair_w = w[group_values[g]]
     lo, hi = np.minimum(a, b).astype(np.int64), np.maximum(a, b).astype(np.int64)
     key = lo * n_accounts + hi

@@ -29,7 +29,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from linkguard._arrays import unique_ints
+from linkguard._arrays import pairs_within_groups, unique_ints
 
 __all__ = [
     "LockstepGroup",
@@ -108,16 +108,10 @@ def _pair_counts(cell: IntArray, who: IntArray, stride: int) -> tuple[IntArray, 
     cell, who = cell[order], who[order]
     starts = np.flatnonzero(np.r_[True, cell[1:] != cell[:-1]])
     sizes = np.diff(np.r_[starts, len(cell)])
-    keys = []
-    for k in np.unique(sizes):
-        groups = starts[sizes == k]
-        block = who[groups[:, None] + np.arange(k)[None, :]]
-        i, j = np.triu_indices(int(k), 1)
-        keys.append((block[:, i] * stride + block[:, j]).ravel())
-    if not keys:
-        e = np.zeros(0, dtype=np.int64)
-        return e, e
-    uniq, counts = np.unique(np.concatenate(keys), return_counts=True)
+    lo, hi, _ = pairs_within_groups(who, starts, sizes)  # sorted within a cell: lo < hi
+    if len(lo) == 0:
+        return lo, lo
+    uniq, counts = np.unique(lo * stride + hi, return_counts=True)
     return uniq, counts.astype(np.int64)
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import typer
 
+from linkguard.cli._common import fail
 from linkguard.neo4j import devserver
 
 __all__ = ["devserver_app"]
@@ -37,11 +38,6 @@ _FORMAT = typer.Option("text", "--format", "-f", help="Output format: text or js
 def _check_format(fmt: str) -> None:
     if fmt not in ("text", "json"):
         raise typer.BadParameter("use text or json", param_hint="--format")
-
-
-def _fail(exc: devserver.DevServerError) -> typer.Exit:
-    typer.secho(f"error: {exc}", fg=typer.colors.RED, err=True)
-    return typer.Exit(exc.exit_code)
 
 
 @devserver_app.command("start")
@@ -105,7 +101,7 @@ def start_command(
             password=password,
         )
     except devserver.DevServerError as exc:
-        raise _fail(exc) from exc
+        raise fail(exc) from exc
     if fmt == "json":
         typer.echo(json.dumps(info.to_dict(), indent=2))
         return
@@ -135,7 +131,7 @@ def stop_command(
     try:
         result = devserver.stop(data_dir, timeout=timeout)
     except devserver.DevServerError as exc:
-        raise _fail(exc) from exc
+        raise fail(exc) from exc
     if fmt == "json":
         typer.echo(json.dumps(result.to_dict(), indent=2))
     elif not result.was_running:

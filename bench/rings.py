@@ -5,7 +5,9 @@ marketplace), a 200 x 200 block injected at density 0.05 or 0.1, with as many ca
 edges as fraud edges, random or biased towards popular shops. linkguard's ring detector and
 ``rgmining-fraudar`` (``logWeightedAveDegree``, the reference implementation; a bench-only
 peer, never a runtime dependency) run on the same graph in the same process; the script
-prints each one's F-measure over the block's nodes and the speed ratio.
+prints each one's F-measure over the block's nodes and the speed ratio. Each detector's input
+structure is built before its clock starts (the reference's sparse matrix, linkguard's trade
+pairs); everything else each one does is timed.
 
 Run:  pip install -e '.[bench]' && python bench/rings.py [--edges 1000000] [--seeds 1]
 """
@@ -68,10 +70,14 @@ def f_measure(pred_rows: set[int], pred_cols: set[int], rows: np.ndarray, cols: 
 
 
 def run_linkguard(b: np.ndarray, s: np.ndarray, n_buyers: int) -> tuple[set[int], set[int], float]:
-    start = time.perf_counter()
+    # Each detector gets its input structure built outside the clock: the reference a sparse
+    # matrix, linkguard its trade pairs (the pair table the pipeline builds once for all
+    # detectors). Everything dense_rings does - renumbering, weights, adjacency, every peel
+    # and the background tests - is timed.
     sellers = s + n_buyers
     pairs = trade_pairs(b, sellers, np.ones(len(b)), np.zeros(len(b), dtype=np.int64),
                         np.full(len(b), np.nan))
+    start = time.perf_counter()
     res = dense_rings(pairs, int(sellers.max()) + 1)
     elapsed = time.perf_counter() - start
     rows = {int(x) for r in res.rings for x in r.buyers}

@@ -7,10 +7,11 @@ peeling (:mod:`linkguard.detect._peel`) finds the densest block; its connected p
 as rings only when they are far denser than an honest background would make them; the block
 is then taken out and the peeling repeated to find the next.
 
-The background test: a block's edges beyond the ones that merely connect it (a spanning
-tree: every star, i.e. one shop and its customers, has none) are compared with what a
-configuration model predicts from the members' degrees. A ring passes when that excess is
-both large (``lift``) and improbable (Poisson tail, ``log10_p``).
+The background test (:mod:`linkguard.detect._background`): a block's edges beyond the ones
+that merely connect it (a spanning tree: every star, i.e. one shop and its customers, has
+none) are compared with what a configuration model predicts from the members' degrees. A
+ring passes when that excess is both large (``lift``) and improbable (Poisson tail,
+``log10_p``).
 
 Examples
 --------
@@ -27,14 +28,13 @@ Examples
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 
-import igraph as ig
 import numpy as np
 import numpy.typing as npt
 
-from linkguard.detect._peel import build_csr, peel
+from linkguard.detect._background import Block, accept_parts
+from linkguard.detect._live import LiveGraph
 from linkguard.graph import TradePairs
 
 __all__ = ["Ring", "RingParams", "RingResult", "dense_rings"]
@@ -104,54 +104,6 @@ def _compact(codes: IntArray, n: int) -> tuple[IntArray, IntArray]:
     return np.flatnonzero(present), position[codes]
 
 
-def _poisson_log10_tail(k: float, lam: float) -> float:
-    """-log10 of the Chernoff bound on P(X >= k) for X ~ Poisson(lam), k > lam."""
-    if k <= lam:
-        return 0.0
-    lam = max(lam, 1e-12)
-    nats = lam - k + k * math.log(k / lam)
-    return nats / math.log(10)
-
-
-class _LiveGraph:
-    """The part of the graph still being peeled, renumbered densely.
-
-    Peeling costs time in proportion to the nodes and edges it is given, live or not; once
-    half of them have left (as rings or as peeled-away background), the graph is rebuilt
-    from the live ones, so later peels work on what is left rather than on everything.
-    """
-
-    def __init__(self, u: IntArray, v: IntArray, weight: FloatArray, prior: FloatArray,
-                 alive: npt.NDArray[np.bool_]) -> None:
-        self._u, self._v, self._w, self._prior = u, v, weight, prior
-        self._build(alive)
-
-    def _build(self, alive: npt.NDArray[np.bool_]) -> None:
-        keep = alive[self._u] & alive[self._v]
-        self._u, self._v, self._w = self._u[keep], self._v[keep], self._w[keep]
-        self.nodes, local = np.unique(np.r_[self._u, self._v], return_inverse=True)
-        m = len(self._u)
-        self._csr = build_csr(len(self.nodes), local[:m], local[m:],
-                              np.asarray(self._w, dtype=np.float64))
-        self._local_prior = self._prior[self.nodes]
-        self._live = np.ones(len(self.nodes), dtype=np.bool_)
-
-    @property
-    def n_alive(self) -> int:
-        return int(self._live.sum())
-
-    def peel(self) -> tuple[IntArray, float]:
-        """The densest block left (global node ids) and its average weight."""
-        order, best_removed, best_g = peel(*self._csr, self._local_prior, self._live)
-        return self.nodes[order[best_removed:]], float(best_g)
-
-    def retire(self, alive: npt.NDArray[np.bool_]) -> None:
-        """Follow ``alive``; rebuild once fewer than half the nodes are live."""
-        self._live &= alive[self.nodes]
-        if self.n_alive < len(self.nodes) // 2:
-            self._build(alive)
-
-
 def peel_blocks(
     row: IntArray,
     col: IntArray,
@@ -161,7 +113,7 @@ def peel_blocks(
     prior: FloatArray | None,
     params: RingParams,
     peelable: npt.NDArray[np.bool_] | None = None,
-) -> list[tuple[IntArray, IntArray, dict[str, float | int]]]:
+) -> list[Block]:
     """Repeatedly peel the bipartite graph ``row x col`` (local indices) for dense blocks.
 
     Returns the accepted blocks as (rows, cols, statistics). Every node of a peeled block
@@ -171,7 +123,7 @@ def peel_blocks(
     """
     row_deg = np.bincount(row, minlength=nr).astype(np.float64)
     col_deg = np.bincount(col, minlength=nc).astype(np.float64)
-    weight = 1.0 / np.log(col_deg[col] + params.column_c)
+    weight = (1.0 / np.log(col_deg + params.column_c))[col]
     if pair_weight is not None:
         weight = weight * pair_weight
     node_prior = np.zeros(nr + nc) if prior is None else prior
@@ -184,8 +136,8 @@ def peel_blocks(
     alive[u] = True
     alive[v] = True
     total_edges = float(len(row))
-    blocks: list[tuple[IntArray, IntArray, dict[str, float | int]]] = []
-    graph = _LiveGraph(u, v, weight, node_prior, alive)
+    blocks: list[Block] = []
+    graph = LiveGraph(u, v, weight, node_prior, alive)
     idle = 0
     for _ in range(params.max_peels):
         if graph.n_alive < params.min_buyers + params.min_sellers:
@@ -193,13 +145,15 @@ def peel_blocks(
         block, best_g = graph.peel()
         if len(block) == 0:
             break
-        found = _accept_parts(block, u, v, nr, alive, row_deg, col_deg, total_edges, best_g,
-                              params)
+        cols = block[block >= nr]
+        sellers, buyers = graph.incident(cols)
+        found = accept_parts(block[block < nr], cols - nr, buyers, sellers - nr, row_deg,
+                             col_deg, total_edges, best_g, params)
         blocks.extend(found)
         alive[block] = False
-        for rows, cols, _ in found:  # members the ring grew to take leave too
+        for rows, ring_cols, _ in found:  # members the ring grew to take leave too
             alive[rows] = False
-            alive[cols + nr] = False
+            alive[ring_cols + nr] = False
         graph.retire(alive)
         idle = 0 if found else idle + 1
         if idle >= params.patience:
@@ -294,8 +248,9 @@ def merge_rings(ring_lists: list[list[Ring]], pairs: TradePairs, n_accounts: int
         as_buyer[buyers] = len(merged_parts)
         as_seller[sellers] = len(merged_parts)
         merged_parts.append((parts, buyers, sellers))
-    rb, rs = as_buyer[pairs.buyer], as_seller[pairs.seller]
-    inside = (rb >= 0) & (rb == rs)
+    rb = as_buyer[pairs.buyer]
+    inside = (rb >= 0) & (rb == as_seller[pairs.seller])
+    pair_ring[inside] = rb[inside]
     edges = np.bincount(rb[inside], minlength=len(merged_parts))
     merged = []
     for i, (parts, buyers, sellers) in enumerate(merged_parts):
@@ -305,140 +260,9 @@ def merge_rings(ring_lists: list[list[Ring]], pairs: TradePairs, n_accounts: int
             density=float(edges[i] / (len(buyers) * len(sellers))),
             score=max(p.score for p in parts), lift=best.lift, log10_p=best.log10_p,
         ))
-    merged.sort(key=lambda r: (-r.score, int(r.sellers[0])))
-    result = RingResult(merged, pair_ring)
-    as_buyer, as_seller = result.ring_of(n_accounts)
-    rb, rs = as_buyer[pairs.buyer], as_seller[pairs.seller]
-    same = (rb >= 0) & (rb == rs)
-    pair_ring[same] = rb[same]
-    return result
-
-
-def _prune_members(
-    rows: IntArray, cols: IntArray, eu: IntArray, ev: IntArray, nr: int,
-    row_deg: FloatArray, col_deg: FloatArray, total_edges: float, params: RingParams,
-) -> tuple[IntArray, IntArray]:
-    """Drop members whose edges into the rest of the block are no more than chance.
-
-    Camouflage pulls popular shops into a ring's block: a shop with 5,000 buyers that sold
-    to ten ring accounts is expected to (its configuration-model expectation is high), a ring
-    shop that sold to thirty of them is not. Alternates over sellers and buyers until stable.
-    """
-    row_in = np.zeros(len(row_deg), dtype=np.bool_)
-    col_in = np.zeros(len(col_deg), dtype=np.bool_)
-    for _ in range(10):
-        row_in[:] = False
-        row_in[rows] = True
-        col_in[:] = False
-        col_in[cols] = True
-        in_r = row_in[eu]
-        both = in_r & col_in[ev - nr]
-        e_col = np.bincount(ev[both] - nr, minlength=len(col_deg))[cols]
-        lam_col = col_deg[cols] * row_deg[rows].sum() / total_edges
-        keep_c = cols[(e_col >= 2) & (e_col >= params.min_member_lift * lam_col)]
-        col_in[:] = False
-        col_in[keep_c] = True
-        both = in_r & col_in[ev - nr]
-        e_row = np.bincount(eu[both], minlength=len(row_deg))[rows]
-        lam_row = row_deg[rows] * col_deg[keep_c].sum() / total_edges
-        keep_r = rows[(e_row >= 2) & (e_row >= params.min_member_lift * lam_row)]
-        if len(keep_r) == len(rows) and len(keep_c) == len(cols):
-            break
-        rows, cols = keep_r, keep_c
-    return rows, cols
-
-
-def _grow_rows(
-    rows: IntArray, cols: IntArray, u: IntArray, v: IntArray, nr: int,
-    alive: npt.NDArray[np.bool_], row_deg: FloatArray, col_deg: FloatArray,
-    total_edges: float, params: RingParams,
-) -> IntArray:
-    """Add the buyers outside the block that hit its sellers far beyond their expectation.
-
-    The densest block is a ring's core: greedy peeling drops members with fewer ring orders,
-    since they lower the average. A still-unassigned buyer joins when its edges into the
-    block's sellers (two or more) are ``min_member_lift`` times what its degree predicts and
-    improbable under the background even after correcting for every buyer tried.
-    """
-    if len(cols) == 0:
-        return rows
-    col_in = np.zeros(len(col_deg), dtype=np.bool_)
-    col_in[cols] = True
-    sel = col_in[v - nr] & alive[u]
-    hits = np.bincount(u[sel], minlength=nr).astype(np.float64)
-    candidates = np.flatnonzero(hits >= 2)
-    if len(candidates) == 0:
-        return rows
-    k = hits[candidates]
-    lam = np.maximum(row_deg[candidates] * col_deg[cols].sum() / total_edges, 1e-12)
-    log10_p = np.where(k > lam, (lam - k + k * np.log(k / lam)) / np.log(10), 0.0)
-    # Many buyers are tried: demand improbability beyond a Bonferroni bound for all of them.
-    bar = math.log10(len(candidates)) + 0.5
-    grown = candidates[(k >= params.min_member_lift * lam) & (log10_p >= bar)]
-    return np.union1d(rows, grown)
-
-
-def _accept_parts(
-    block: IntArray,
-    u: IntArray,
-    v: IntArray,
-    nr: int,
-    alive: npt.NDArray[np.bool_],
-    row_deg: FloatArray,
-    col_deg: FloatArray,
-    total_edges: float,
-    best_g: float,
-    params: RingParams,
-) -> list[tuple[IntArray, IntArray, dict[str, float | int]]]:
-    """Prune a peeled block to its significant members, grow it by the buyers it left out,
-    split it into connected parts and keep those that pass the background test."""
-    in_block = np.zeros(len(row_deg) + len(col_deg), dtype=np.bool_)
-    in_block[block] = True
-    e_sel = in_block[u] & in_block[v]
-    eu, ev = u[e_sel], v[e_sel]
-    rows, cols = block[block < nr], block[block >= nr] - nr
-    rows, cols = _prune_members(rows, cols, eu, ev, nr, row_deg, col_deg, total_edges, params)
-    rows = _grow_rows(rows, cols, u, v, nr, alive, row_deg, col_deg, total_edges, params)
-    row_in = np.zeros(nr, dtype=np.bool_)
-    row_in[rows] = True
-    col_in = np.zeros(len(col_deg), dtype=np.bool_)
-    col_in[cols] = True
-    keep = row_in[u] & col_in[v - nr]
-    eu, ev = u[keep], v[keep]
-    nodes, inv = np.unique(np.r_[eu, ev], return_inverse=True)
-    if len(nodes) == 0:
-        return []
-    g = ig.Graph(n=len(nodes), edges=inv.reshape(2, -1).T, directed=False)
-    membership = np.asarray(g.connected_components().membership)
-    edge_part = membership[inv[: len(eu)]]
-    is_row = nodes < nr
-    n_parts = int(membership.max()) + 1
-    n_rows = np.bincount(membership[is_row], minlength=n_parts)
-    n_cols = np.bincount(membership[~is_row], minlength=n_parts)
-    n_edges = np.bincount(edge_part, minlength=n_parts)
-    node_deg = np.where(is_row, row_deg[np.minimum(nodes, nr - 1)],
-                        col_deg[np.maximum(nodes - nr, 0)])
-    sum_row_deg = np.bincount(membership[is_row], weights=node_deg[is_row], minlength=n_parts)
-    sum_col_deg = np.bincount(membership[~is_row], weights=node_deg[~is_row], minlength=n_parts)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        density = n_edges / (n_rows * n_cols)
-    # Edges beyond a spanning tree: a star (one shop and its customers) has none.
-    excess = n_edges - (n_rows + n_cols - 1)
-    expected = sum_row_deg * sum_col_deg / total_edges
-    lift = excess / np.maximum(expected, 1e-9)
-    candidates = np.flatnonzero(
-        (n_rows >= params.min_buyers) & (n_cols >= params.min_sellers)
-        & (density >= params.min_density) & (lift >= params.min_lift)
-    )
-    accepted = []
-    for part in candidates:
-        log10_p = _poisson_log10_tail(float(excess[part]), float(expected[part]))
-        if log10_p < params.min_log10_p:
-            continue
-        members = nodes[membership == part]
-        accepted.append(
-            (members[members < nr], members[members >= nr] - nr,
-             {"edges": int(n_edges[part]), "density": float(density[part]),
-              "score": float(best_g), "lift": float(lift[part]), "log10_p": float(log10_p)})
-        )
-    return accepted
+    # Densest first; pair_ring follows the new order.
+    rank = sorted(range(len(merged)), key=lambda i: (-merged[i].score, int(merged[i].sellers[0])))
+    new_index = np.empty(len(merged), dtype=np.int64)
+    new_index[rank] = np.arange(len(merged))
+    pair_ring[inside] = new_index[pair_ring[inside]]
+    return RingResult([merged[i] for i in rank], pair_ring)

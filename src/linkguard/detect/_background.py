@@ -15,9 +15,10 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
-import igraph as ig
 import numpy as np
 import numpy.typing as npt
+
+from linkguard._arrays import components
 
 if TYPE_CHECKING:
     from linkguard.detect.rings import RingParams
@@ -149,8 +150,7 @@ def accept_parts(
     nodes, inv = np.unique(np.r_[eb, ec + nr], return_inverse=True)
     if len(nodes) == 0:
         return []
-    g = ig.Graph(n=len(nodes), edges=inv.reshape(2, -1).T, directed=False)
-    membership = np.asarray(g.connected_components().membership)
+    membership = components(len(nodes), inv[: len(eb)], inv[len(eb):])
     edge_part = membership[inv[: len(eb)]]
     is_row = nodes < nr
     n_parts = int(membership.max()) + 1

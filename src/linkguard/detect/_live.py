@@ -43,7 +43,8 @@ class LiveGraph:
 
     def _build(self, alive: BoolArray) -> None:
         keep = alive[self._u] & alive[self._v]
-        self._u, self._v, self._w = self._u[keep], self._v[keep], self._w[keep]
+        if not keep.all():
+            self._u, self._v, self._w = self._u[keep], self._v[keep], self._w[keep]
         present = np.zeros(len(alive), dtype=np.bool_)
         present[self._u] = True
         present[self._v] = True

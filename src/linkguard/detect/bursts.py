@@ -27,10 +27,10 @@ Examples
 
 from __future__ import annotations
 
-import igraph as ig
 import numpy as np
 import numpy.typing as npt
 
+from linkguard._arrays import components
 from linkguard.detect.lockstep import prune_memberships, time_cells
 from linkguard.detect.rings import Ring, RingParams, peel_blocks
 
@@ -127,8 +127,8 @@ def _split_by_repeat_sellers(
     seller_node = seller_of_col[ev] + n_rows + len(seller_of_col)
     ends = np.r_[eu, ev + n_rows, ev + n_rows, seller_node]
     nodes, local = np.unique(ends, return_inverse=True)
-    graph = ig.Graph(n=len(nodes), edges=local.reshape(2, -1).T, directed=False)
-    node_part = np.asarray(graph.connected_components().membership)
+    half = len(local) // 2
+    node_part = components(len(nodes), local[:half], local[half:])
     part_of_edge = node_part[local[: len(eu)]]
     out = []
     for part in np.unique(part_of_edge):

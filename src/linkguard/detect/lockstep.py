@@ -24,12 +24,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import igraph as ig
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from linkguard._arrays import pairs_within_groups, unique_ints
+from linkguard._arrays import components, pairs_within_groups, unique_ints
 
 __all__ = [
     "LockstepGroup",
@@ -167,8 +166,7 @@ def lockstep_groups(
         return LockstepResult([])
     lo, hi = keys[strong] // stride, keys[strong] % stride
     nodes, inv = np.unique(np.r_[lo, hi], return_inverse=True)
-    g = ig.Graph(n=len(nodes), edges=inv.reshape(2, -1).T, directed=False)
-    membership = np.asarray(g.connected_components().membership, dtype=np.int64)
+    membership = components(len(nodes), inv[: len(lo)], inv[len(lo):])
     comp_sizes = np.bincount(membership)
     big = np.flatnonzero(comp_sizes >= params.min_group)
     renumber = np.full(len(comp_sizes), -1, dtype=np.int64)

@@ -10,7 +10,7 @@ back gives exactly what it gives on the market that was loaded.
 Examples
 --------
 >>> from linkguard.neo4j.engine import analyze_with_neo4j        # doctest: +SKIP
->>> snapshot = analyze_with_neo4j(read_market("samples/market"), load_ruleset(None))
+>>> snapshot = analyze_with_neo4j(read_market("samples/market"), load_ruleset(None))  # doctest: +SKIP
 """
 
 from __future__ import annotations

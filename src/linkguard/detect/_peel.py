@@ -102,6 +102,17 @@ def _bucket(scratch: npt.NDArray[np.float64], bits: npt.NDArray[np.int64], value
     return int(k)
 
 
+@numba.njit(cache=True, nogil=True, inline="always")
+def _file(x: int, k: int, state: npt.NDArray[np.int32], head: npt.NDArray[np.int64],
+          entry_node: npt.NDArray[np.int32], entry_next: npt.NDArray[np.int64], used: int) -> int:
+    """File node ``x`` in bucket ``k`` as entry ``used``; returns the next free entry."""
+    state[x] = k
+    entry_node[used] = x
+    entry_next[used] = head[k]
+    head[k] = used
+    return used + 1
+
+
 #: ``state`` of a node that has left (or never was alive) and of one waiting on the stack.
 _GONE = -2
 _STACKED = -1
@@ -166,11 +177,7 @@ def peel(
             sp += 1
         else:
             k = _bucket(scratch, bits, deg[x], base, n_buckets)
-            state[x] = k
-            entry_node[used] = x
-            entry_next[used] = head[k]
-            head[k] = used
-            used += 1
+            used = _file(x, k, state, head, entry_node, entry_next, used)
             low = min(low, k)
     removed = 0
     best_g = -1.0
@@ -184,7 +191,8 @@ def peel(
             sp -= 1
             x = stack[sp]
         else:
-            # No node waits below the average: take the lightest, to within a bucket's width.
+            # No node waits below the best score: take the lightest, to within a bucket's
+            # width.
             while True:
                 while head[low] < 0:
                     low += 1
@@ -215,10 +223,6 @@ def peel(
                 continue
             new = _bucket(scratch, bits, deg[y], base, n_buckets)
             if new != k:
-                state[y] = new
-                entry_node[used] = y
-                entry_next[used] = head[new]
-                head[new] = used
-                used += 1
+                used = _file(y, new, state, head, entry_node, entry_next, used)
                 low = min(low, new)
     return order, best_removed, best_g

@@ -2,15 +2,23 @@
 
 :class:`FlagIndex` is built once from an analysis snapshot. For every account with a finding
 (a flag, a row in ``accounts.parquet`` or a seller row in ``concentration.parquet``) it keeps
-the answer of the flag API (contract section 5) already encoded as JSON bytes, so a lookup is
-one dictionary access and one concatenation. The same index serves ``linkguard serve`` and
-``linkguard account``, so the HTTP answer and the investigator's view never disagree.
+the answer of the flag API (contract section 5) already encoded as JSON bytes, compressed, so
+a lookup is a few array reads, one decompression of a couple of hundred bytes and one
+concatenation. The same index serves ``linkguard serve`` and ``linkguard account``, so the
+HTTP answer and the investigator's view never disagree.
 
-Memory: a million flagged accounts take roughly the size of their JSON answers plus a
-dictionary entry each; the snapshot-wide fields (snapshot id, ruleset version, time) are
-stored once and appended per answer instead of being repeated in every payload. Measured
-with ``bench/api.py rss``: a million accounts with about 830 bytes of answer each serve from
-1.4 GiB resident, 1.9 GiB at the peak of loading.
+Memory: the answers are kept by :class:`~linkguard._answers.AnswerStore`, each compressed on
+its own against a dictionary of sample answers and packed in blocks of 10,000, with no object
+per account; the snapshot-wide fields (snapshot id, ruleset version, time) are stored once and
+appended per answer. Building holds one chunk of answers uncompressed at a time, and streams
+``flags.parquet``: in account order, as ``linkguard analyze`` writes it, each flag's JSON lives
+only from its batch being read to its answer being built
+(:class:`~linkguard._flag_json.FlagPieces`). Measured with ``bench/api.py rss`` on a million
+accounts with 873 bytes of answer each on average: the answers take 199 MiB (176 MiB
+compressed, 4.7 times smaller, plus 23 MiB of arrays that find them); the server holds 504 MiB
+resident once loaded, 914 MiB at the peak of loading and 1,123 MiB at the peak of swapping to a
+new snapshot while serving the old one. Looking up a flagged account costs about 2.5
+microseconds in place of 0.3 (``bench/lookup.py``).
 """
 
 from __future__ import annotations
@@ -18,7 +26,6 @@ from __future__ import annotations
 import math
 import os
 import re
-import time
 from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -31,6 +38,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from linkguard._answers import AnswerStore
+from linkguard._flag_json import FlagPieces, unit_score
 from linkguard.errors import SnapshotInvalid
 from linkguard.snapshot import SNAPSHOT_COLUMNS, Snapshot, open_table, read_summary
 
@@ -186,8 +195,8 @@ class FlagIndex:
 
     Parameters
     ----------
-    answers : dict of str to tuple of bytes
-        Per account, the pieces of its JSON answer (see :func:`_encode_answers`).
+    answers : AnswerStore
+        Per account, its JSON answer up to ``adjusted_gmv`` (see :func:`_encode_answers`).
     meta : SnapshotMeta
         The snapshot's run-wide facts.
     details : dict of str to pyarrow.Table, optional
@@ -199,7 +208,7 @@ class FlagIndex:
 
     def __init__(
         self,
-        answers: dict[str, tuple[bytes, ...]],
+        answers: AnswerStore,
         meta: SnapshotMeta,
         details: dict[str, pa.Table] | None = None,
     ) -> None:
@@ -229,9 +238,11 @@ class FlagIndex:
         """Read the snapshot at ``path`` and index it.
 
         The flag texts (reasons and evidence, most of a snapshot's bytes) are streamed from
-        ``flags.parquet`` in batches instead of being held whole, which keeps the peak
-        memory of indexing about a third above that of the finished index (three times
-        that when the tables are first read into pandas).
+        ``flags.parquet`` in batches instead of being held whole, and each answer is
+        compressed as soon as it is built, so the peak memory of indexing is that of the
+        snapshot's key columns and sort, not that of all answers uncompressed (see the
+        module docstring for figures). With ``details=False`` the ``clusters`` and ``rings``
+        tables are not read at all.
 
         Parameters
         ----------
@@ -256,10 +267,8 @@ class FlagIndex:
         root = Path(path)
         meta = SnapshotMeta.from_summary(read_summary(root), root)
         wanted = None if only is None else pa.array(sorted(set(only)), pa.string())
-        tables = {
-            name: _read_table(root, name, wanted)
-            for name in ("accounts", "clusters", "rings", "concentration")
-        }
+        names = ("accounts", "concentration", *(("clusters", "rings") if details else ()))
+        tables = {name: _read_table(root, name, wanted) for name in names}
         index = cls._build(
             _FlagRows.from_file(root / "flags.parquet", wanted), tables, meta, details=details
         )
@@ -305,7 +314,9 @@ class FlagIndex:
     def _build(
         cls, flags: _FlagRows, tables: dict[str, pa.Table], meta: SnapshotMeta, *, details: bool
     ) -> FlagIndex:
-        answers = _encode_answers(flags, tables["accounts"], tables["concentration"])
+        answers = AnswerStore.pack(
+            _encode_answers(flags, tables["accounts"], tables["concentration"]), _answer_prefix
+        )
         kept = (
             {name: tables[name] for name in ("clusters", "rings", "concentration")}
             if details
@@ -324,7 +335,7 @@ class FlagIndex:
         return len(self._answers)
 
     def __contains__(self, account_id: object) -> bool:
-        return account_id in self._answers
+        return isinstance(account_id, str) and self._answers.get(account_id) is not None
 
     def payload(self, account_id: str) -> bytes:
         """The flag-API answer for ``account_id`` as JSON bytes.
@@ -342,10 +353,10 @@ class FlagIndex:
         bytes
             One JSON object (contract section 5).
         """
-        parts = self._answers.get(account_id)
-        if parts is None:
+        answer = self._answers.get(account_id)
+        if answer is None:
             return _none_head(account_id) + _NO_FLAGS_END + self._tail
-        return b"".join((parts[0], b",".join(parts[1:-1]), parts[-1], self._tail))
+        return answer + self._tail
 
     def batch_payload(self, account_ids: Iterable[str]) -> bytes:
         """The answers for several accounts as one JSON array, in the order asked.
@@ -363,25 +374,20 @@ class FlagIndex:
         payload = self.payload
         return b"[" + b",".join([payload(a) for a in account_ids]) + b"]"
 
-    def release(self, batch: int = 2_000) -> None:
-        """Free the answers a few at a time; the index answers "none" for everyone after.
+    def release(self, batch: int = 8) -> None:
+        """Free the answers a few blocks at a time; the index answers "none" for everyone after.
 
-        Dropping the last reference to a million-account index frees it in one C call that
-        holds the GIL for about half a second, stalling every request of a server meanwhile.
-        Popping entries from Python code instead lets other threads run between batches.
-        Call it only on an index that no request can still be reading.
+        The answers sit in blocks of 10,000 (see :class:`~linkguard._answers.AnswerStore`),
+        so even a million-account index is freed in about a hundred quick steps, with the
+        GIL handed to other threads between batches. Call it only on an index that no
+        request can still be reading.
 
         Parameters
         ----------
         batch : int
-            Entries freed between two chances for other threads to run.
+            Blocks freed between two chances for other threads to run.
         """
-        answers = self._answers
-        while answers:
-            for _ in range(min(batch, len(answers))):
-                answers.popitem()
-            time.sleep(0)  # let the event loop thread take the GIL
-        self._answers = {}
+        self._answers.release(batch)
 
     def lookup(self, account_id: str) -> dict[str, Any]:
         """The flag-API answer for ``account_id`` as a dictionary.
@@ -524,12 +530,16 @@ class _FlagRows:
 _NO_FLAGS_END = b'],"adjusted_gmv":null'
 
 
+def _answer_prefix(account_id: str) -> bytes:
+    """How every answer about ``account_id`` begins (the store checks it on each lookup)."""
+    return b'{"account_id":' + orjson.dumps(account_id) + b","
+
+
 def _none_head(account_id: str) -> bytes:
     # Key order matters: it must match _encode_chunk so every answer reads the same.
     return (
-        b'{"account_id":'
-        + orjson.dumps(account_id)
-        + b',"risk_level":"none","risk_score":0.0,"reason_codes":[],"flags":['
+        _answer_prefix(account_id)
+        + b'"risk_level":"none","risk_score":0.0,"reason_codes":[],"flags":['
     )
 
 
@@ -544,91 +554,40 @@ def _check_vocabulary(column: pa.ChunkedArray, allowed: tuple[str, ...], where: 
         )
 
 
-def _unit(value: float | None) -> float:
-    """A score in [0, 1]; null and NaN read as 0 and float round-off is clamped."""
-    if value is None or math.isnan(value):
-        return 0.0
-    return min(1.0, max(0.0, float(value)))
-
-
 def _finite(value: float | None) -> float | None:
     if value is None or not math.isfinite(value):
         return None
     return float(value)
 
 
-def _evidence(text: str | None, code: str, account_id: str) -> dict[str, Any]:
-    if text is None or not text.strip():
-        return {}
-    try:
-        parsed = orjson.loads(text)
-    except orjson.JSONDecodeError:
-        parsed = None
-    if not isinstance(parsed, dict):
-        raise SnapshotInvalid(
-            f"flags.parquet: the evidence of flag {code} on account {account_id} "
-            "is not a JSON object"
-        )
-    return parsed
-
-
-def _encode_flags(batches: Iterator[pa.RecordBatch], n_rows: int) -> list[bytes]:
-    """Every flag as its JSON object, indexed by row; the texts are read batch by batch."""
-    encoded: list[bytes] = []
-    dumps = orjson.dumps
-    for batch in batches:
-        ids = batch.column("account_id").to_pylist()
-        codes = batch.column("code").to_pylist()
-        severities = batch.column("severity").to_pylist()
-        scores = batch.column("score").to_pylist()
-        reasons = batch.column("reason").to_pylist()
-        evidence = batch.column("evidence").to_pylist()
-        # orjson hands back bytes objects that keep their whole (4 KiB) output buffer
-        # allocated; copying each one to an exact-size object cuts a million-account index
-        # from about 10 GiB to about 1 GiB.
-        encoded.extend(
-            bytes(
-                memoryview(
-                    dumps(
-                        {
-                            "code": codes[j],
-                            "severity": severities[j],
-                            "score": _unit(scores[j]),
-                            "reason": reasons[j] or "",
-                            "evidence": _evidence(evidence[j], codes[j], ids[j]),
-                        }
-                    )
-                )
-            )
-            for j in range(len(ids))
-        )
-    if len(encoded) != n_rows:
-        raise SnapshotInvalid("flags.parquet changed while it was read")
-    return encoded
+def _valid(table: pa.Table, column: str) -> pa.Table:
+    """``table`` without the rows where ``column`` is null (not copied when there are none)."""
+    if table[column].null_count == 0:
+        return table
+    return table.filter(pc.is_valid(table[column]))
 
 
 def _encode_answers(
     flags: _FlagRows, accounts: pa.Table, concentration: pa.Table
-) -> dict[str, tuple[bytes, ...]]:
-    """Encode the answer of every account with a finding, keyed by account id.
+) -> Iterator[tuple[list[str], list[bytes]]]:
+    """Encode the answer of every account with a finding, :data:`_CHUNK` accounts at a time.
 
-    An answer is stored as ``(head, flag, flag, ..., end)``: ``head`` runs from the opening
-    brace to ``"flags":[``, each flag is its JSON object, ``end`` closes the list and adds
-    ``adjusted_gmv``. The flag objects are shared with nothing and copied nowhere, so the
-    index holds each flag's bytes once (joining them per request costs well under a
-    microsecond).
+    Yields the account ids of a chunk (in id order) and their answers, each from the opening
+    brace to ``adjusted_gmv``: the run-wide fields are appended per request. Only one chunk
+    of whole answers exists at once, and each flag's JSON only from its batch of
+    ``flags.parquet`` being read to its answer being built (see :class:`FlagPieces`).
     """
     keys = flags.keys
     _check_vocabulary(keys["severity"], SEVERITIES, "flags.parquet severity")
-    accounts = accounts.filter(pc.is_valid(accounts["account_id"]))
+    accounts = _valid(accounts, "account_id")
     _check_vocabulary(accounts["risk_level"], RISK_LEVELS, "accounts.parquet risk_level")
-    concentration = concentration.filter(pc.is_valid(concentration["seller_id"]))
+    concentration = _valid(concentration, "seller_id")
 
     # Answer order: by account, then most severe, highest-scoring flag first.
     sortable = keys.append_column(
         "rank", pc.index_in(keys["severity"], value_set=pa.array(SEVERITIES))
     ).append_column("row", pa.array(np.arange(keys.num_rows, dtype=np.int64)))
-    sortable = sortable.filter(pc.is_valid(sortable["account_id"]))
+    sortable = _valid(sortable, "account_id")
     by_answer = pc.sort_indices(
         sortable,
         sort_keys=[
@@ -657,38 +616,39 @@ def _encode_answers(
     counts = np.asarray(pc.fill_null(per_id, 0).to_numpy(zero_copy_only=False), dtype=np.int64)
     starts = np.concatenate([[0], np.cumsum(counts)])
     del sortable, by_answer, counted, per_id
-
-    encoded = _encode_flags(flags.batches(), keys.num_rows)
+    # Arrow keeps freed buffers in its own pool; hand the sort's back before building.
     pa.default_memory_pool().release_unused()
+
+    pieces = FlagPieces(flags.batches(), keys.num_rows)
     account_rows = pc.index_in(ids, value_set=accounts["account_id"])
     seller_rows = pc.index_in(ids, value_set=concentration["seller_id"])
     account_cols = accounts.select(list(_ACCOUNT_COLUMNS))
     seller_gmv = concentration.select(["adjusted_gmv"])
-    answers: dict[str, tuple[bytes, ...]] = {}
+    flag_keys = keys.select(["code", "severity", "score"])
     for start in range(0, len(ids), _CHUNK):
         stop = min(start + _CHUNK, len(ids))
         rows = order[starts[start] : starts[stop]]
-        _encode_chunk(
-            answers,
-            ids[start:stop].to_pylist(),
+        chunk_ids = ids[start:stop].to_pylist()
+        answers = _encode_chunk(
+            chunk_ids,
             counts[start:stop].tolist(),
-            [encoded[r] for r in rows.tolist()],
-            keys.select(["code", "severity", "score"]).take(rows),
+            pieces.take(rows.tolist()),
+            flag_keys.take(rows),
             account_cols.take(account_rows[start:stop]),
             seller_gmv.take(seller_rows[start:stop]),
         )
-    return answers
+        yield chunk_ids, answers
+    pieces.finish()
 
 
 def _encode_chunk(
-    out: dict[str, tuple[bytes, ...]],
     ids: list[str],
     counts: list[int],
     flag_json: list[bytes],
     flag_keys: pa.Table,
     accounts: pa.Table,
     sellers: pa.Table,
-) -> None:
+) -> list[bytes]:
     codes = flag_keys["code"].to_pylist()
     severities = flag_keys["severity"].to_pylist()
     scores = flag_keys["score"].to_pylist()
@@ -698,22 +658,23 @@ def _encode_chunk(
     reason_codes = accounts["reason_codes"].to_pylist()
     gmv = sellers["adjusted_gmv"].to_pylist()
     dumps = orjson.dumps
+    answers = []
     row = 0
     for i, account_id in enumerate(ids):
         n = counts[i]
         if present[i]:
             level = levels[i]
             score = (
-                _unit(risk_scores[i])
+                unit_score(risk_scores[i])
                 if risk_scores[i] is not None
-                else max((_unit(s) for s in scores[row : row + n]), default=0.0)
+                else max((unit_score(s) for s in scores[row : row + n]), default=0.0)
             )
             principal = [c for c in reason_codes[i] or () if c is not None][:MAX_REASON_CODES]
         elif n:
             # No accounts.parquet row despite flags: derive the level from the flags rather
             # than answer "none" for an account we hold evidence against.
             level = severities[row]
-            score = max(_unit(s) for s in scores[row : row + n])
+            score = max(unit_score(s) for s in scores[row : row + n])
             principal = list(dict.fromkeys(codes[row : row + n]))[:MAX_REASON_CODES]
         else:
             level, score, principal = "none", 0.0, []
@@ -727,8 +688,10 @@ def _encode_chunk(
         )
         value = _finite(gmv[i])
         end = _NO_FLAGS_END if value is None else b'],"adjusted_gmv":' + dumps(value)
-        out[account_id] = (head[:-1] + b',"flags":[', *flag_json[row : row + n], end)
+        flag_list = b",".join(flag_json[row : row + n])
+        answers.append(b"".join((head[:-1], b',"flags":[', flag_list, end)))
         row += n
+    return answers
 
 
 # -- the investigator's details -------------------------------------------------------------------

@@ -10,6 +10,7 @@ skipped; the index already served stays.
 
 from __future__ import annotations
 
+import ctypes
 import gc
 import logging
 import sys
@@ -20,6 +21,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import orjson
 
@@ -129,6 +131,30 @@ def _responsive_gil(interval: float = 0.0005) -> Iterator[None]:
         sys.setswitchinterval(previous)
 
 
+def _find_malloc_trim() -> Callable[[int], Any] | None:
+    try:
+        trim: Callable[[int], Any] = ctypes.CDLL(None).malloc_trim
+    except (OSError, AttributeError):  # not glibc
+        return None
+    return trim
+
+
+_MALLOC_TRIM = _find_malloc_trim()
+
+
+def _return_freed_memory() -> None:
+    """Hand the memory the C heap kept from a build or a release back to the system.
+
+    glibc keeps freed memory for reuse instead of returning it: with a million accounts,
+    resident memory stays about 70 MiB higher after building an index and about 200 MiB
+    higher after releasing one (measured in process: 590 MiB before, 391 MiB after releasing
+    the replaced index). The call takes a few milliseconds, without the GIL. Where the C
+    library is not glibc it does nothing.
+    """
+    if _MALLOC_TRIM is not None:
+        _MALLOC_TRIM(0)
+
+
 def load_for_api(path: Path) -> FlagIndex:
     """Build the index the API needs (no investigator details, to save memory).
 
@@ -235,6 +261,7 @@ class SnapshotSource:
         self.index = index  # the swap: one reference, atomic for readers
         self._current = candidate
         self._retired = previous
+        _return_freed_memory()  # what the build used and dropped
         log.info(
             "snapshot loaded",
             extra={
@@ -274,6 +301,8 @@ class SnapshotSource:
             time.sleep(0.05)
         with _responsive_gil():
             retired.release()
+        del retired
+        _return_freed_memory()
 
     def start(self) -> None:
         """Load now and keep polling on a daemon thread until :meth:`stop`."""

@@ -10,7 +10,8 @@ back gives exactly what it gives on the market that was loaded.
 Examples
 --------
 >>> from linkguard.neo4j.engine import analyze_with_neo4j        # doctest: +SKIP
->>> snapshot = analyze_with_neo4j(read_market("samples/market"), load_ruleset(None))  # doctest: +SKIP
+>>> market = read_market("samples/market")                      # doctest: +SKIP
+>>> snapshot = analyze_with_neo4j(market, load_ruleset(None))   # doctest: +SKIP
 """
 
 from __future__ import annotations

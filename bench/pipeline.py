@@ -258,6 +258,9 @@ def compare(args: argparse.Namespace) -> None:
         print(f"{lg_name:<14} {lg_txt:>16} {p_txt:>18} {ratio:>10} {cratio:>9}  "
               f"{' + '.join(plain_names) or '(inside each plain stage)'}")
     print(f"{'(between)':<14} {lg_total - lg_sum:>16.2f}")
+    print("  (linkguard's rings run on a second thread beside linked, lockstep and cycles: their "
+          "seconds\n   overlap, so '(between)' can be negative, and the CPU of that thread counts "
+          "under the stage\n   the main thread was in)")
     lg_txt = f"{lg_total:.2f} ({lg_cpu_total:.1f})"
     if plain is None:
         print(f"{'total':<14} {lg_txt:>16}")

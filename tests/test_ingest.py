@@ -744,9 +744,9 @@ def test_progress_reports_every_step(tmp_path: Path) -> None:
     write_sample(tmp_path / "d", "csv")
     calls: list[tuple[str, int, int]] = []
     read_market(tmp_path / "d", pepper=PEPPER, progress=lambda *a: calls.append(a))
-    assert [done for _, done, _ in calls] == list(range(1, 10))
-    assert {total for _, _, total in calls} == {9}
-    assert calls[0][0] == "read orders.csv" and calls[-1][0] == "build market"
+    assert [done for _, done, _ in calls] == list(range(1, 6))
+    assert {total for _, _, total in calls} == {5}
+    assert calls[0][0] == "read and validate orders.csv" and calls[-1][0] == "build market"
 
 
 # --- property: counts add up and lines point at the right input line ----------------------------

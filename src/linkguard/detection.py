@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
@@ -44,8 +45,13 @@ class StageTimer:
     progress: Progress | None = None
 
     @contextmanager
-    def stage(self, name: str) -> Iterator[None]:
-        if self.progress is not None:
+    def stage(self, name: str, announce: bool = True) -> Iterator[None]:
+        """Time the block as stage ``name``; ``announce`` it through ``progress`` first.
+
+        A stage run on a helper thread beside others is timed but not announced (its caller
+        announces it when it starts waiting for it), so progress shows one stage at a time.
+        """
+        if announce and self.progress is not None:
             self.progress(name)
         start = time.perf_counter()
         try:
@@ -100,18 +106,29 @@ def detect(market: Market, ruleset: Ruleset, timer: StageTimer | None = None) ->
         values = identifier_values(
             ids["account"].to_numpy(), ids["kind"], ids["value_hash"]
         )
-    with timer.stage("linked"):
-        linked = linked_accounts(values, n, ruleset.linked)
-        bad = bad_accounts(market)
-        dealing = self_dealing(pairs, linked.cluster_of, values)
-    with timer.stage("rings"):
-        structural = dense_rings(pairs, n, params=ruleset.rings)
-        temporal = burst_rings(buyer, seller, ts, n, ruleset.rings)
-        rings = merge_rings([structural.rings, temporal], pairs, n)
-    with timer.stage("lockstep"):
-        lockstep = lockstep_groups(buyer, seller, ts, ruleset.lockstep)
-    with timer.stage("cycles"):
-        cycles = circular_trades(buyer, seller, amount, ts, ruleset.cycles)
+
+    def find_rings() -> RingResult:
+        with timer.stage("rings", announce=False):
+            structural = dense_rings(pairs, n, params=ruleset.rings)
+            temporal = burst_rings(buyer, seller, ts, n, ruleset.rings)
+            return merge_rings([structural.rings, temporal], pairs, n)
+
+    # Rings, the longest stage, run on a second thread beside linked accounts, lockstep and
+    # cycles: the detectors share nothing but read-only arrays, and most of their time is in
+    # numpy, scipy and compiled peeling, which let go of the interpreter lock.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="linkguard-rings") as pool:
+        ring_search = pool.submit(find_rings)
+        with timer.stage("linked"):
+            linked = linked_accounts(values, n, ruleset.linked)
+            bad = bad_accounts(market)
+            dealing = self_dealing(pairs, linked.cluster_of, values)
+        with timer.stage("lockstep"):
+            lockstep = lockstep_groups(buyer, seller, ts, ruleset.lockstep)
+        with timer.stage("cycles"):
+            cycles = circular_trades(buyer, seller, amount, ts, ruleset.cycles)
+        if timer.progress is not None:
+            timer.progress("rings")
+        rings = ring_search.result()
     with timer.stage("concentration"):
         op = pairs.order_pair
         removed = (

@@ -24,6 +24,7 @@ import ctypes.util
 import functools
 import hashlib
 import hmac
+import threading
 from typing import Any
 
 import numba
@@ -60,6 +61,7 @@ _IV = np.array(
     dtype=np.uint64,
 )
 #: The two hex digits of each byte value, byte after byte.
+_PARALLEL_REGION = threading.Lock()
 _HEX_PAIRS = np.frombuffer("".join(f"{b:02x}" for b in range(256)).encode(), dtype=np.uint8)
 
 
@@ -267,7 +269,9 @@ def _run(
     slices = max(1, min(64 * numba.get_num_threads(), (len(offsets) - 1) // 1024))
     # Arrow's allocator hands out large pages: tens of MB of digests fault in a few steps.
     out = np.frombuffer(pa.allocate_buffer(size), dtype=np.uint8)
-    with numba.parallel_chunksize(1):
+    # numba's fallback threading layer (workqueue) cannot run two parallel regions at once;
+    # tables are validated on two threads, so their hashing takes turns.
+    with _PARALLEL_REGION, numba.parallel_chunksize(1):
         _hmac_many(
             function,
             offsets,

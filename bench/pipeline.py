@@ -465,6 +465,9 @@ def big(args: argparse.Namespace) -> None:
         rss_txt = f"{rss / GiB:.2f}" if rss else "-"
         print(f"  {name:<15} {sec_txt:>9} {walls[name]:>7.1f} {walls[name] / wall:>6.0%} "
               f"{stage_cpu.get(name, 0.0):>7.1f} {rss_txt:>13}")
+    print("  (rings run on a second thread beside linked, lockstep and cycles: its summary "
+          "seconds are its\n   own, its wall is the wait after them, and its CPU falls under "
+          "theirs)")
     if summary:
         inputs = summary.get("inputs", {})
         print("inputs: " + ", ".join(f"{k} {v['rows_in']:,} in / {v['rows_quarantined']:,} "

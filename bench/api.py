@@ -17,9 +17,11 @@ Two loads, both bounded in count and time and aimed at 127.0.0.1 only:
 
 Each load runs ``--rounds`` times per server, alternating which server goes first, and each
 server's median round is reported, so that other work on the machine weighs on all alike.
-The load generator is plain asyncio on raw sockets (cheaper per request than an HTTP client
-library), in this process: on a 2-core machine it competes with the server for CPU, so
-absolute figures are lower than on separate hosts; the ratio is the fair part. uvicorn uses
+The load generator is ``bench/loadgen`` (Go, standard library only, built into bench/data on
+first use) when ``go`` is on PATH, else plain asyncio on raw sockets in this process
+(``--loadgen`` chooses). Either way it runs on the same 2 cores as the servers and competes
+with them for CPU, so absolute figures are lower than on separate hosts; the compiled one
+takes less of it. The ratio is the fair part. uvicorn uses
 httptools and uvloop when they are importable (``uvicorn[standard]``), h11 and asyncio
 otherwise; the output says which.
 
@@ -302,6 +304,47 @@ async def drive(
     return Result(len(latencies), errors, loop.time() - started, latencies)
 
 
+LOADGEN_SOURCE = Path(__file__).resolve().parent / "loadgen"
+
+
+def build_go_loadgen() -> Path | None:
+    """Build ``bench/loadgen`` (Go, standard library only) into bench/data; None without Go."""
+    go = shutil.which("go")
+    if go is None:
+        return None
+    binary = DATA_ROOT / "loadgen"
+    sources = [*LOADGEN_SOURCE.glob("*.go"), LOADGEN_SOURCE / "go.mod"]
+    newest = max(f.stat().st_mtime for f in sources)
+    if not binary.is_file() or binary.stat().st_mtime < newest:
+        subprocess.run([go, "build", "-o", str(binary), "."], cwd=LOADGEN_SOURCE, check=True)
+    return binary
+
+
+def drive_go(
+    binary: Path,
+    port: int,
+    ids: Sequence[str],
+    concurrency: int,
+    rate: float | None = None,
+    auth: bool = True,
+    timeout: float = 120.0,
+) -> Result:
+    """:func:`drive`, by the compiled generator: same requests, same scheduling rules."""
+    paths = DATA_ROOT / "loadgen-paths.txt"
+    paths.write_text("\n".join(ROUTE.format(a) for a in ids))
+    lat_file = DATA_ROOT / "loadgen-latencies.txt"
+    cmd = [
+        str(binary), "-addr", f"127.0.0.1:{port}", "-paths", str(paths),
+        "-conns", str(concurrency), "-rate", str(rate or 0), "-timeout", f"{timeout}s",
+        "-latencies", str(lat_file),
+    ]
+    if auth:
+        cmd += ["-token", TOKEN]
+    out = json.loads(subprocess.run(cmd, check=True, capture_output=True).stdout)
+    latencies = [float(x) for x in lat_file.read_text().split()]
+    return Result(out["requests"], out["errors"], out["seconds"], latencies)
+
+
 def _median(results: list[Result]) -> Result:
     return sorted(results, key=lambda r: r.rps)[len(results) // 2]
 
@@ -352,6 +395,18 @@ def cmd_http(opts: argparse.Namespace) -> dict[str, Any]:
         f"uvicorn http: {results['uvicorn_http']}; event loop: {results['event_loop']}; "
         f"load average {results['load_average_before']}"
     )
+    binary = build_go_loadgen() if opts.loadgen in ("auto", "go") else None
+    if opts.loadgen == "go" and binary is None:
+        raise SystemExit("--loadgen go: the go command was not found")
+    results["load_generator"] = "go (bench/loadgen)" if binary else "python asyncio"
+    print(f"load generator: {results['load_generator']}")
+
+    def load(port: int, ids: Sequence[str], conns: int, rate: float | None = None,
+             auth: bool = True) -> Result:
+        if binary is not None:
+            return drive_go(binary, port, ids, conns, rate, auth)
+        return asyncio.run(drive(port, ids, conns, rate, auth))
+
     serve = start_linkguard(
         ["--snapshot", str(snapshot), "--log-level", "info"], DATA_ROOT / "serve.log"
     )
@@ -362,18 +417,14 @@ def cmd_http(opts: argparse.Namespace) -> dict[str, Any]:
     try:
         for server in servers:
             wait_ready(server, 300)
-            asyncio.run(drive(server.port, ids[:2000], opts.concurrency))  # warm up
-        closed = alternate(
-            servers, opts.rounds, lambda s: asyncio.run(drive(s.port, ids, opts.concurrency))
-        )
+            load(server.port, ids[:2000], opts.concurrency)  # warm up
+        closed = alternate(servers, opts.rounds, lambda s: load(s.port, ids, opts.concurrency))
         rate = opts.rate or round(closed["bare"].rps * 0.25)
         paced_ids = ids[: max(2000, int(rate * 8))]
         paced = alternate(
-            servers,
-            opts.rounds,
-            lambda s: asyncio.run(drive(s.port, paced_ids, opts.concurrency, rate=rate)),
+            servers, opts.rounds, lambda s: load(s.port, paced_ids, opts.concurrency, rate=rate)
         )
-        rejected = asyncio.run(drive(serve.port, ids[:200], 4, auth=False))
+        rejected = load(serve.port, ids[:200], 4, auth=False)
     finally:
         for server in servers:
             server.stop()
@@ -599,6 +650,13 @@ def main() -> None:
         type=float,
         default=None,
         help="paced load in requests/s (default: 25%% of the bare app's RPS)",
+    )
+    parser.add_argument(
+        "--loadgen",
+        choices=["auto", "go", "python"],
+        default="auto",
+        help="the load generator: bench/loadgen built with Go (auto: when go is on PATH), "
+        "or asyncio in this process",
     )
     parser.add_argument("--snapshot", type=Path)
     parser.add_argument("--port", type=int)

@@ -1,0 +1,3 @@
+module linkguard.local/bench/loadgen
+
+go 1.21

@@ -9,14 +9,18 @@ from linkguard.synth import generate_market, write_market
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture(scope="module", params=[11, 23])
+@pytest.fixture(
+    scope="module",
+    params=[(11, "standard"), (23, "standard"), (11, "hard"), (23, "hard")],
+    ids=lambda p: f"{p[0]}-{p[1]}",
+)
 def scored(request, tmp_path_factory):
-    seed = request.param
-    root = tmp_path_factory.mktemp(f"market-{seed}")
-    write_market(generate_market(accounts=8000, seed=seed), root / "data")
+    seed, difficulty = request.param
+    root = tmp_path_factory.mktemp(f"market-{seed}-{difficulty}")
+    write_market(generate_market(accounts=8000, seed=seed, difficulty=difficulty), root / "data")
     snapshot = run_analysis(root / "data", root / "snapshot")
     evaluation = evaluate_snapshot(snapshot, root / "data")
-    print(f"\n--- synth seed {seed}, 8,000 accounts ---")
+    print(f"\n--- synth seed {seed}, {difficulty} rings, 8,000 accounts ---")
     print("\n".join(evaluation.lines()))
     return evaluation
 

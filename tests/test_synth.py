@@ -606,6 +606,44 @@ def test_bad_arguments_are_refused() -> None:
         generate_market(100, 1)
     with pytest.raises(ValueError):
         generate_market(600, 1, dirty_fraction=0.5)
+    with pytest.raises(ValueError, match="difficulty"):
+        generate_market(600, 1, difficulty="impossible")
+
+
+def _ring_shape(market) -> tuple[float, float, float]:
+    """Mean share of a ring's buyers per (seller, hour) burst cell, mean burst spread in
+    minutes, camouflage orders per device-farm buyer."""
+    orders = market.tables["orders"].to_pandas()
+    labels = market.truth["orders"].to_pandas()
+    o = orders.merge(labels, on="order_id")
+    t = pd.to_datetime(o["created_at"], utc=True)
+    rings = market.truth["rings"].to_pandas()
+    size = rings[rings["role"] == "buyer"].groupby("ring_id").size()
+    ring_of = rings.set_index("account_id")["ring_id"]
+    brushing = o[o["label"] == "brushing"].assign(t=t, ring=lambda d: d["buyer_id"].map(ring_of))
+    # Bursts are told apart by gaps of more than three hours between a ring's orders.
+    brushing = brushing.sort_values(["ring", "t"])
+    gap = brushing.groupby("ring")["t"].diff() > pd.Timedelta(hours=3)
+    brushing["burst"] = gap.groupby(brushing["ring"]).cumsum()
+    per_burst = brushing.groupby(["ring", "burst"]).agg(
+        buyers=("buyer_id", "nunique"), first=("t", "min"), last=("t", "max"))
+    share = (per_burst["buyers"] / size.reindex(per_burst.index.get_level_values(0)).to_numpy())
+    spread = (per_burst["last"] - per_burst["first"]).dt.total_seconds() / 60
+    farms = rings[(rings["kind"] == "device_farm") & (rings["role"] == "buyer")]["account_id"]
+    camo = (o["label"] == "camouflage") & o["buyer_id"].isin(set(farms))
+    return float(share.mean()), float(spread.mean()), camo.sum() / len(farms)
+
+
+def test_hard_rings_disguise_themselves_more() -> None:
+    standard = generate_market(4000, 5)
+    hard = generate_market(4000, 5, difficulty="hard")
+    assert standard.manifest["difficulty"] == "standard"
+    assert hard.manifest["difficulty"] == "hard"
+    share_s, spread_s, camo_s = _ring_shape(standard)
+    share_h, spread_h, camo_h = _ring_shape(hard)
+    assert share_h < share_s, "fewer of a ring's buyers join each burst"
+    assert spread_h > spread_s, "bursts drag on longer"
+    assert camo_h > 2 * camo_s, "more camouflage per farm account"
 
 
 runner = CliRunner()
@@ -627,7 +665,9 @@ def test_cli_writes_and_prints_a_json_summary(tmp_path: Path) -> None:
     assert summary["planted"]["cycles"] >= 1
 
 
-@pytest.mark.parametrize("args", [["--accounts", "10"], ["--file-format", "xml"]])
+@pytest.mark.parametrize(
+    "args", [["--accounts", "10"], ["--file-format", "xml"], ["--difficulty", "easy"]]
+)
 def test_cli_bad_usage_exits_2(tmp_path: Path, args: list[str]) -> None:
     result = runner.invoke(app, ["synth", str(tmp_path / "m"), *args])
     assert result.exit_code == 2

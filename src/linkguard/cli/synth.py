@@ -20,6 +20,8 @@ from linkguard.errors import InputError, LinkguardError
         "Examples:\n\n"
         "  linkguard synth samples/market --accounts 2000 --seed 7\n\n"
         "  linkguard synth /tmp/big --accounts 200000 --seed 1 --file-format parquet --format json"
+        "\n\n"
+        "  linkguard synth /tmp/hard --accounts 8000 --seed 11 --difficulty hard"
     )
 )
 def synth(
@@ -35,6 +37,10 @@ def synth(
     ),
     file_format: str = typer.Option(
         "csv", "--file-format", help="Format of the four tables: csv or parquet."
+    ),
+    difficulty: str = typer.Option(
+        "standard", "--difficulty", help="How well rings disguise themselves: standard, or hard "
+        "(thinner, longer bursts, more camouflage, more phones per farm)."
     ),
     fmt: str = FORMAT_OPTION,
 ) -> None:
@@ -57,7 +63,8 @@ def synth(
 
         try:
             market = generate_market(accounts, seed, orders, days=days,
-                                     dirty_fraction=dirty_fraction, progress=on_stage)
+                                     dirty_fraction=dirty_fraction, difficulty=difficulty,
+                                     progress=on_stage)
         except ValueError as exc:
             raise fail(InputError(str(exc))) from exc
         progress.update(task, description="writing", completed=len(STAGES))

@@ -81,6 +81,7 @@ def generate_market(
     days: int = 90,
     end: str = "2026-02-01T00:00:00Z",
     dirty_fraction: float = 0.001,
+    difficulty: str = "standard",
     progress: Callable[[str], None] | None = None,
 ) -> SynthMarket:
     """Generate a marketplace with planted fraud and its ground truth.
@@ -99,6 +100,9 @@ def generate_market(
         End of the history, ISO-8601 UTC.
     dirty_fraction
         Share of extra bad rows per table (0 for none).
+    difficulty
+        How well the rings disguise themselves: ``standard`` or ``hard``
+        (:data:`linkguard.synth.plan.DIFFICULTIES`).
     progress
         Called with each name in :data:`STAGES` as the step starts.
 
@@ -111,7 +115,7 @@ def generate_market(
     ValueError
         When an argument is out of range.
     """
-    cfg = SynthConfig(accounts, seed, orders, days, end, dirty_fraction)
+    cfg = SynthConfig(accounts, seed, orders, days, end, dirty_fraction, difficulty)
     report = progress or (lambda _stage: None)
     rng = np.random.default_rng(seed)
 
@@ -166,6 +170,7 @@ def generate_market(
         "start": _iso(cfg.start_s),
         "end": _iso(cfg.end_s),
         "dirty_fraction": dirty_fraction,
+        "difficulty": difficulty,
         "rows": {name: t.num_rows for name, t in tables.items()},
         "dirty_rows": {name: sum(d["file"] == name for d in dirty_rows) for name in tables},
         "kind_spellings": clean.respelled,

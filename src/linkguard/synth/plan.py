@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["DAY", "HOUR", "MIN_ACCOUNTS", "Plan", "SynthConfig"]
+__all__ = ["DAY", "DIFFICULTIES", "HOUR", "MIN_ACCOUNTS", "Disguise", "Plan", "SynthConfig"]
 
 DAY = 86_400
 HOUR = 3_600
@@ -28,6 +28,38 @@ MIN_ACCOUNTS = 500
 #: Orders per account when ``orders`` is not given.
 ORDERS_PER_ACCOUNT = 5
 IntArray = npt.NDArray[np.int64]
+
+
+@dataclass(frozen=True)
+class Disguise:
+    """How hard the planted rings work to look ordinary.
+
+    ``standard`` rings are textbook: most of a farm joins each short burst, a few camouflage
+    orders each. ``hard`` rings spread thin: a third to a half of the farm joins a burst that
+    drags on for up to two and a half hours (past the edges of the hour grids that lockstep
+    and the time view use), each account hides behind many more camouflage orders at popular
+    shops, a farm runs on more phones, and hijackers strike in fewer bursts.
+    """
+
+    #: Range of the share of a ring's buyers that join each burst.
+    burst_share: tuple[float, float]
+    #: Range of a burst's length, minutes.
+    burst_minutes: tuple[int, int]
+    #: Range (high end excluded) of camouflage orders per device-farm account.
+    camouflage_orders: tuple[int, int]
+    #: A farm of ``n`` accounts runs on ``clip(n // phones_divisor, *phones_clip)`` phones.
+    phones_divisor: int
+    phones_clip: tuple[int, int]
+    #: Range (high end excluded) of a hijacked ring's bursts.
+    hijacked_bursts: tuple[int, int]
+    #: Range of the share of a hijacked ring's buyers that join each burst.
+    hijacked_share: tuple[float, float]
+
+
+DIFFICULTIES: dict[str, Disguise] = {
+    "standard": Disguise((0.5, 0.9), (15, 30), (1, 5), 5, (2, 8), (4, 7), (0.6, 0.95)),
+    "hard": Disguise((0.3, 0.55), (30, 150), (4, 13), 3, (3, 12), (3, 5), (0.35, 0.6)),
+}
 
 
 @dataclass(frozen=True)
@@ -48,6 +80,8 @@ class SynthConfig:
         End of the history (ISO-8601, UTC).
     dirty_fraction
         Share of extra, deliberately bad rows per table; 0 disables them.
+    difficulty
+        How well the rings disguise themselves: a key of :data:`DIFFICULTIES`.
     """
 
     accounts: int
@@ -56,8 +90,13 @@ class SynthConfig:
     days: int = 90
     end: str = "2026-02-01T00:00:00Z"
     dirty_fraction: float = 0.001
+    difficulty: str = "standard"
 
     def __post_init__(self) -> None:
+        if self.difficulty not in DIFFICULTIES:
+            raise ValueError(
+                f"difficulty must be one of {', '.join(DIFFICULTIES)}, got {self.difficulty!r}"
+            )
         if self.accounts < MIN_ACCOUNTS:
             raise ValueError(f"accounts must be at least {MIN_ACCOUNTS}, got {self.accounts}")
         if self.orders < self.accounts:
@@ -66,6 +105,10 @@ class SynthConfig:
             raise ValueError("dirty_fraction must lie between 0 and 0.05")
         if not 30 <= self.days <= 3650:
             raise ValueError("days must lie between 30 and 3650")
+
+    @property
+    def disguise(self) -> Disguise:
+        return DIFFICULTIES[self.difficulty]
 
     @property
     def orders(self) -> int:

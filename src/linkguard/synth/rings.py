@@ -45,13 +45,15 @@ def _ring_sellers(b: MarketBuilder, count: int, opened_before: int) -> IntArray:
 def _bursts(
     b: MarketBuilder, buyers: IntArray, sellers: IntArray, n_bursts: int,
     window: tuple[int, int], share: tuple[float, float], repeat: float,
+    minutes: tuple[int, int] = (15, 30),
 ) -> None:
     """Ring orders: in each burst a share of ``buyers`` buys from that burst's ring seller.
 
     Sellers take turns burst by burst (each gets two bursts at least); a second order in the
     same burst goes to the next seller. Every buyer joins at least three bursts (what makes a
-    group lockstep rather than a coincidence), and a burst lasts 15-30 minutes: half an hour
-    always fits inside one bucket of two hour-long grids laid half an hour apart.
+    group lockstep rather than a coincidence), and a burst lasts ``minutes`` (15-30 by default:
+    half an hour always fits inside one bucket of two hour-long grids laid half an hour apart;
+    a longer one spills over).
     """
     rng = b.rng
     n_bursts = max(n_bursts, 2 * len(sellers))
@@ -64,7 +66,7 @@ def _bursts(
     turn = (burst + int(rng.integers(len(sellers)))) % len(sellers)
     seller = np.r_[sellers[turn], sellers[(turn[twice] + 1) % len(sellers)]]
     burst, member = np.r_[burst, burst[twice]], np.r_[member, member[twice]]
-    length = rng.integers(15 * 60, 30 * 60, n_bursts)
+    length = rng.integers(minutes[0] * 60, minutes[1] * 60, n_bursts)
     t = starts[burst] + (rng.random(len(burst)) * length[burst]).astype(np.int64)
     cents = b.price[seller].astype(np.int64) * np.where(rng.random(len(seller)) < 0.8, 1, 2)
     b.add_orders(buyers[member], seller, t, cents, label="brushing", style=Style.PRAISE)
@@ -97,7 +99,8 @@ def plant_device_farms(b: MarketBuilder, popular: IntArray) -> None:
         ids.point("email", buyers, ids.new_values("email", nb, style="disposable_email"))
         # A few phones, chained so that the farm is one connected owner: buyer i uses phone
         # i mod k, and the first k-1 buyers also use the next phone.
-        k = int(np.clip(nb // 5, 2, 8))
+        disguise = b.cfg.disguise
+        k = int(np.clip(nb // disguise.phones_divisor, *disguise.phones_clip))
         pool = ids.new_values("device", k)
         ids.add_rows("device", buyers, pool[np.arange(nb) % k])
         ids.add_rows("device", buyers[: k - 1], pool[np.arange(1, k)])
@@ -109,8 +112,9 @@ def plant_device_farms(b: MarketBuilder, popular: IntArray) -> None:
         drops = ids.new_values("address", n_drops, region=np.repeat(b.region[buyers[:1]], n_drops))
         ids.point("address", buyers, drops[np.arange(nb) % len(drops)])
 
-        _bursts(b, buyers, sellers, int(rng.integers(4, 11)), (t0, b.end - DAY), (0.5, 0.9), 0.3)
-        camo = np.repeat(buyers, rng.integers(1, 5, nb))
+        _bursts(b, buyers, sellers, int(rng.integers(4, 11)), (t0, b.end - DAY),
+                disguise.burst_share, 0.3, disguise.burst_minutes)
+        camo = np.repeat(buyers, rng.integers(*disguise.camouflage_orders, nb))
         weight = b.popularity[popular] / b.popularity[popular].sum()
         shops = rng.choice(popular, len(camo), p=weight)
         b.add_orders(camo, shops, b.times(b.created[camo], b.end, camo), b.prices(shops),
@@ -142,6 +146,7 @@ def plant_hijacked_rings(b: MarketBuilder, candidates: IntArray, shops: IntArray
         b.add_orders(hist, at, b.times(b.start, t_h, hist), b.prices(at))
         proxies = b.ids.new_values("ip", int(rng.integers(1, 3)))
         b.ids.add_rows("ip", buyers, proxies[np.arange(nb) % len(proxies)], seen_from=t_h)
-        _bursts(b, buyers, sellers, int(rng.integers(4, 7)), (t_h, b.end - 12 * HOUR),
-                (0.6, 0.95), 0.0)
+        disguise = b.cfg.disguise
+        _bursts(b, buyers, sellers, int(rng.integers(*disguise.hijacked_bursts)),
+                (t_h, b.end - 12 * HOUR), disguise.hijacked_share, 0.0, disguise.burst_minutes)
         _record(b, "hijacked", buyers, sellers)

@@ -42,3 +42,42 @@ def test_loyal_regulars_spread_in_time_are_not_lockstep():
     t = rng.integers(0, 90 * 24 * HOUR, len(regulars))
     res = lockstep_groups(regulars, np.full(len(regulars), 7), t)
     assert res.groups == []
+
+
+def test_a_busy_shop_where_ring_buyers_meet_by_chance_is_not_a_ring_shop():
+    rng = np.random.default_rng(3)
+    ring = np.arange(12)
+    b, s, t = [], [], []
+    for burst in range(5):  # the ring's own shop, 700, in five bursts
+        b.append(ring)
+        s.append(np.full(12, 700))
+        t.append(burst * 40 * HOUR + rng.integers(0, 1500, 12))
+    # A busy shop, 800: 20,000 orders over 2,000 hours, and the ring buyers' camouflage there:
+    # 10 orders each, two of them in the same hour three times.
+    b.append(rng.integers(1000, 21_000, 20_000))
+    s.append(np.full(20_000, 800))
+    t.append(rng.integers(0, 2000 * HOUR, 20_000))
+    b.append(np.repeat(ring, 10))
+    s.append(np.full(120, 800))
+    t.append(rng.integers(0, 2000 * HOUR, 120))
+    b.append(np.array([0, 1, 0, 1, 0, 1]))
+    s.append(np.full(6, 800))
+    t.append(np.repeat([3, 70, 150], 2) * HOUR + 60)
+    res = lockstep_groups(np.concatenate(b), np.concatenate(s), np.concatenate(t))
+    assert len(res.groups) == 1
+    assert res.groups[0].buyers.tolist() == ring.tolist()
+    assert res.groups[0].sellers.tolist() == [700]
+
+
+def test_active_buyers_who_only_ever_meet_at_a_busy_shop_are_no_group():
+    rng = np.random.default_rng(4)
+    # A busy shop (30,000 orders) among twenty others (3,500 each); three active buyers shop
+    # around (ten orders each elsewhere) and happen to meet at the busy one in four hours.
+    crowd = rng.integers(1000, 60_000, 100_000)
+    shops = np.r_[np.full(30_000, 800), rng.integers(801, 821, 70_000)]
+    around = np.repeat([0, 1, 2], 10)
+    b = np.r_[crowd, np.tile([0, 1, 2], 4), around]
+    s = np.r_[shops, np.full(12, 800), rng.integers(801, 821, 30)]
+    t = np.r_[rng.integers(0, 300 * HOUR, 100_000), np.repeat([5, 60, 120, 250], 3) * HOUR,
+              rng.integers(0, 300 * HOUR, 30)]
+    assert lockstep_groups(b, s, t).groups == []

@@ -5,7 +5,10 @@ cells ``(seller, time bucket)``; two buyers are in lockstep when they share at l
 ``min_shared_windows`` cells; groups are the connected components of such pairs. A flash
 sale puts hundreds of buyers into one cell once, which never adds up to repeated
 co-occurrence; a ring's bursts do. Buckets are laid on two grids half a window apart so a
-burst that straddles a bucket edge is still seen whole on one of them.
+burst that straddles a bucket edge is still seen whole on one of them. A group's sellers are
+the shops where its members met in two or more windows and bought far more than the shop's
+share of all orders predicts: ring accounts meet by chance at the popular shops they use as
+camouflage, and a group that only ever met at such shops is dropped.
 
 Examples
 --------
@@ -49,8 +52,13 @@ class LockstepParams:
     window_seconds: int = 3600
     min_shared_windows: int = 3
     min_group: int = 3
-    #: A seller belongs to a group when group buyers met there in this many windows.
+    #: A seller belongs to a group when group buyers met there in this many windows ...
     min_seller_windows: int = 2
+    #: ... and the group's orders there are this many times what the seller's share of all
+    #: orders predicts from the group's orders ...
+    min_seller_lift: float = 3.0
+    #: ... and that excess is this improbable by chance (-log10 of a Poisson tail).
+    min_seller_log10_p: float = 3.0
 
 
 @dataclass(frozen=True)
@@ -177,15 +185,51 @@ def lockstep_groups(
     max_shared = np.zeros(len(big), dtype=np.int64)
     np.maximum.at(max_shared, pair_group[pair_group >= 0], counts[strong][pair_group >= 0])
     sellers, windows = _group_sellers(memberships, group_of, len(big), params)
+    sellers = _beyond_chance(sellers, group_of, b, s, params)
+    # A group whose members only ever met at shops busy enough to explain it is no lockstep.
     out = [
         LockstepGroup(
             buyers=np.flatnonzero(group_of == gi), sellers=sellers[gi],
             windows=int(windows[gi]), max_shared_windows=int(max_shared[gi]),
         )
         for gi in range(len(big))
+        if len(sellers[gi])
     ]
     out.sort(key=lambda grp: (-len(grp.buyers), int(grp.buyers[0])))
     return LockstepResult(out)
+
+
+def _beyond_chance(
+    sellers: list[IntArray], group_of: IntArray, buyer: IntArray, seller: IntArray,
+    params: LockstepParams,
+) -> list[IntArray]:
+    """Keep the group sellers whose orders from the group are far beyond chance.
+
+    Ring accounts also buy at popular shops (camouflage); at a shop busy enough, two of them
+    land in the same hour now and then. Under a configuration model the group's orders at a
+    shop are Poisson with mean (the group's orders) x (the shop's share of all orders): a
+    ring's own shop gets many times that, a popular shop about that.
+    """
+    in_group = group_of[buyer]
+    mine = in_group >= 0
+    if not mine.any():
+        return sellers
+    stride = len(group_of)
+    key, hits = np.unique(in_group[mine] * stride + seller[mine], return_counts=True)
+    group_orders = np.bincount(in_group[mine], minlength=len(sellers)).astype(np.float64)
+    shop_share = np.bincount(seller, minlength=stride) / len(seller)
+    out = []
+    for gi, candidates in enumerate(sellers):
+        if len(candidates) == 0:
+            out.append(candidates)
+            continue
+        at = np.searchsorted(key, gi * stride + candidates)
+        k = hits[at].astype(np.float64)
+        lam = np.maximum(group_orders[gi] * shop_share[candidates], 1e-12)
+        log10_p = np.where(k > lam, (lam - k + k * np.log(k / lam)) / np.log(10), 0.0)
+        keep = (k >= params.min_seller_lift * lam) & (log10_p >= params.min_seller_log10_p)
+        out.append(candidates[keep])
+    return out
 
 
 def _group_sellers(

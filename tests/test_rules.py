@@ -7,8 +7,9 @@ import orjson
 import pytest
 
 from linkguard.errors import InputError
-from linkguard.rules.flags import MAX_REASON_CODES, Finding, apply_rules
+from linkguard.rules.flags import Finding, apply_rules
 from linkguard.rules.ruleset import FLAG_CODES, load_ruleset
+from linkguard.schema import MAX_REASON_CODES
 
 DEFAULT = Path(__file__).parents[1] / "src" / "linkguard" / "rules" / "default.toml"
 

@@ -1,7 +1,7 @@
 """The rows of ``flags.parquet`` as the JSON objects of the flag API, streamed.
 
 :class:`FlagPieces` reads the file batch by batch and holds each flag's JSON only until the
-answer of its account takes it (see :mod:`linkguard.lookup`, which builds the answers).
+answer of its account takes it (see :mod:`linkguard._answer_build`, which builds the answers).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import pyarrow as pa
 
 from linkguard.errors import SnapshotInvalid
 
-__all__ = ["FlagPieces", "encode_flags", "unit_score"]
+__all__ = ["FlagPieces", "encode_flags", "finite_or_none", "unit_score"]
 
 
 def unit_score(value: float | None) -> float:
@@ -23,6 +23,13 @@ def unit_score(value: float | None) -> float:
     if value is None or math.isnan(value):
         return 0.0
     return min(1.0, max(0.0, float(value)))
+
+
+def finite_or_none(value: float | None) -> float | None:
+    """A finite float, or None for null, NaN and infinities (JSON has no such numbers)."""
+    if value is None or not math.isfinite(value):
+        return None
+    return float(value)
 
 
 def _evidence(text: str | None, code: str, account_id: str) -> dict[str, Any]:

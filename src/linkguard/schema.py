@@ -10,7 +10,10 @@ __all__ = [
     "FLAG_CODES",
     "IDENTIFIER_KIND_ALIASES",
     "MAX_FIELD_CHARS",
+    "MAX_REASON_CODES",
     "ORDER_STATUSES",
+    "RISK_LEVELS",
+    "SEVERITIES",
     "STRONG_IDENTIFIER_KINDS",
     "TABLES",
     "WEAK_IDENTIFIER_KINDS",
@@ -89,6 +92,13 @@ FLAG_CODES: tuple[str, ...] = (
     "CIRCULAR_TRADE",
     "HIGH_CONCENTRATION",
 )
+
+#: Flag severities, least serious first (contract section 2).
+SEVERITIES: tuple[str, ...] = ("info", "review", "decline")
+#: An account's risk level: its most serious flag's severity, ``none`` without flags.
+RISK_LEVELS: tuple[str, ...] = ("none", *SEVERITIES)
+#: Adverse-action practice: at most four principal reasons per account.
+MAX_REASON_CODES = 4
 
 ORDER_STATUSES = ("paid", "shipped", "confirmed", "refunded", "cancelled")
 ACCOUNT_STATUSES = ("active", "frozen", "defaulted", "blacklisted")

@@ -25,12 +25,13 @@ import numpy as np
 import orjson
 import pandas as pd
 
-from linkguard.rules.ruleset import SEVERITIES, Ruleset
+from linkguard.rules.ruleset import Ruleset
+from linkguard.schema import MAX_REASON_CODES, RISK_LEVELS
 
-__all__ = ["MAX_REASON_CODES", "Finding", "apply_rules"]
+__all__ = ["Finding", "apply_rules"]
 
-MAX_REASON_CODES = 4
-_RANK = {s: i for i, s in enumerate(SEVERITIES)}
+#: A flag's rank is its severity's place among the risk levels (``none`` is 0).
+_RANK = {s: i for i, s in enumerate(RISK_LEVELS)}
 
 
 @dataclass(frozen=True)
@@ -94,7 +95,7 @@ def apply_rules(findings: list[Finding], ruleset: Ruleset) -> tuple[pd.DataFrame
                     for a, b in zip(starts.tolist(), ends.tolist(), strict=True)]
     accounts = pd.DataFrame({
         "account_id": account[starts],
-        "risk_level": np.asarray(SEVERITIES, dtype=object)[rank_max],
+        "risk_level": np.asarray(RISK_LEVELS, dtype=object)[rank_max],
         "risk_score": np.round(risk, 4),
         "reason_codes": reason_codes,
     })

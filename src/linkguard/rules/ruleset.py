@@ -20,11 +20,9 @@ from linkguard.detect.rings import RingParams
 from linkguard.errors import InputError
 from linkguard.schema import FLAG_CODES
 
-__all__ = ["FLAG_CODES", "SEVERITIES", "FlagRule", "Ruleset", "load_ruleset"]
+__all__ = ["FLAG_CODES", "FlagRule", "Ruleset", "load_ruleset"]
 
 Severity = Literal["info", "review", "decline"]
-#: Severities from least to most serious (``none`` means no finding at all).
-SEVERITIES: tuple[str, ...] = ("none", "info", "review", "decline")
 
 
 class _Strict(BaseModel):

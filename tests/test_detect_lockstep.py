@@ -81,3 +81,29 @@ def test_active_buyers_who_only_ever_meet_at_a_busy_shop_are_no_group():
     t = np.r_[rng.integers(0, 300 * HOUR, 100_000), np.repeat([5, 60, 120, 250], 3) * HOUR,
               rng.integers(0, 300 * HOUR, 30)]
     assert lockstep_groups(b, s, t).groups == []
+
+
+def test_a_ring_is_still_named_when_chance_meetings_at_a_crowded_shop_join_its_group():
+    rng = np.random.default_rng(3)
+    ring = np.arange(12)
+    b, s, t = [], [], []
+    for burst in range(5):  # the ring's own shop, 700, in five bursts
+        b.append(ring)
+        s.append(np.full(12, 700))
+        t.append(burst * 40 * HOUR + rng.integers(0, 1500, 12))
+    # A crowded shop, 800: 100 orders an hour from 5,000 regulars, ten from each ring buyer.
+    # Over 200 hours some regulars share three hours with a ring buyer, or with each other,
+    # and chance pairs link most of them into the ring's group.
+    b.append(rng.integers(1000, 6000, 20_000))
+    s.append(np.full(20_000, 800))
+    t.append(rng.integers(0, 200 * HOUR, 20_000))
+    b.append(np.repeat(ring, 10))
+    s.append(np.full(120, 800))
+    t.append(rng.integers(0, 200 * HOUR, 120))
+    res = lockstep_groups(np.concatenate(b), np.concatenate(s), np.concatenate(t))
+    # The ring's shop is tested on the orders of the buyers who bought there (the ring), not
+    # on the whole swept-up group, so it is still named; groups of regulars who only met at
+    # the crowded shop are dropped.
+    assert len(res.groups) == 1
+    assert set(ring.tolist()) <= set(res.groups[0].buyers.tolist())
+    assert res.groups[0].sellers.tolist() == [700]

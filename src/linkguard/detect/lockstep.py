@@ -150,6 +150,14 @@ def lockstep_groups(
     if len(b) == 0:
         return LockstepResult([])
     stride = int(max(b.max(), s.max())) + 1
+    groups = _groups(b, s, t, stride, params)
+    groups.sort(key=lambda grp: (-len(grp.buyers), int(grp.buyers[0])))
+    return LockstepResult(groups)
+
+
+def _groups(
+    b: IntArray, s: IntArray, t: IntArray, stride: int, params: LockstepParams
+) -> list[LockstepGroup]:
     w = params.window_seconds
     pair_keys, pair_counts = [], []
     memberships = []
@@ -164,14 +172,14 @@ def lockstep_groups(
     keys = np.concatenate(pair_keys)
     counts = np.concatenate(pair_counts)
     if len(keys) == 0:
-        return LockstepResult([])
+        return []
     order = np.lexsort((-counts, keys))
     keys, counts = keys[order], counts[order]
     first = np.r_[True, keys[1:] != keys[:-1]]
     keys, counts = keys[first], counts[first]  # the better of the two grids per pair
     strong = counts >= params.min_shared_windows
     if not strong.any():
-        return LockstepResult([])
+        return []
     lo, hi = keys[strong] // stride, keys[strong] % stride
     nodes, inv = np.unique(np.r_[lo, hi], return_inverse=True)
     membership = components(len(nodes), inv[: len(lo)], inv[len(lo):])
@@ -187,7 +195,7 @@ def lockstep_groups(
     sellers, windows = _group_sellers(memberships, group_of, len(big), params)
     sellers = _beyond_chance(sellers, group_of, b, s, params)
     # A group whose members only ever met at shops busy enough to explain it is no lockstep.
-    out = [
+    return [
         LockstepGroup(
             buyers=np.flatnonzero(group_of == gi), sellers=sellers[gi],
             windows=int(windows[gi]), max_shared_windows=int(max_shared[gi]),
@@ -195,8 +203,6 @@ def lockstep_groups(
         for gi in range(len(big))
         if len(sellers[gi])
     ]
-    out.sort(key=lambda grp: (-len(grp.buyers), int(grp.buyers[0])))
-    return LockstepResult(out)
 
 
 def _beyond_chance(
@@ -206,26 +212,35 @@ def _beyond_chance(
     """Keep the group sellers whose orders from the group are far beyond chance.
 
     Ring accounts also buy at popular shops (camouflage); at a shop busy enough, two of them
-    land in the same hour now and then. Under a configuration model the group's orders at a
-    shop are Poisson with mean (the group's orders) x (the shop's share of all orders): a
-    ring's own shop gets many times that, a popular shop about that.
+    land in the same hour now and then. Under a configuration model the orders that the
+    group's buyers at a shop place there are Poisson with mean (all the orders of those
+    buyers) x (the shop's share of all orders): a ring's own shop gets many times that, a
+    popular shop about that. Counting only the buyers who bought at the shop keeps the test
+    sharp when chance meetings have swept outsiders into the group.
     """
     in_group = group_of[buyer]
     mine = in_group >= 0
     if not mine.any():
         return sellers
     stride = len(group_of)
-    key, hits = np.unique(in_group[mine] * stride + seller[mine], return_counts=True)
-    group_orders = np.bincount(in_group[mine], minlength=len(sellers)).astype(np.float64)
+    key = in_group[mine] * stride + seller[mine]
+    who = buyer[mine]
+    by_key = np.lexsort((who, key))
+    key, who = key[by_key], who[by_key]
+    keys, first, hits = np.unique(key, return_index=True, return_counts=True)
+    # Each (group, shop)'s buyers, once each, and all the orders they placed anywhere.
+    distinct = np.r_[True, (key[1:] != key[:-1]) | (who[1:] != who[:-1])]
+    orders_of = np.bincount(buyer, minlength=stride).astype(np.float64)
+    spread = np.add.reduceat(np.where(distinct, orders_of[who], 0.0), first)
     shop_share = np.bincount(seller, minlength=stride) / len(seller)
     out = []
     for gi, candidates in enumerate(sellers):
         if len(candidates) == 0:
             out.append(candidates)
             continue
-        at = np.searchsorted(key, gi * stride + candidates)
+        at = np.searchsorted(keys, gi * stride + candidates)
         k = hits[at].astype(np.float64)
-        lam = np.maximum(group_orders[gi] * shop_share[candidates], 1e-12)
+        lam = np.maximum(spread[at] * shop_share[candidates], 1e-12)
         log10_p = np.where(k > lam, (lam - k + k * np.log(k / lam)) / np.log(10), 0.0)
         keep = (k >= params.min_seller_lift * lam) & (log10_p >= params.min_seller_log10_p)
         out.append(candidates[keep])

@@ -44,28 +44,38 @@ def test_loyal_regulars_spread_in_time_are_not_lockstep():
     assert res.groups == []
 
 
-def test_a_busy_shop_where_ring_buyers_meet_by_chance_is_not_a_ring_shop():
+RING = np.arange(12)
+
+
+def ring_beside_a_busy_shop(regulars: int, hours: int, extra=()):
+    """Orders (buyer, seller, time): a ring of 12 buying at its shop 700 in five bursts, and a
+    busy shop 800 with 20,000 orders from ``regulars`` buyers over ``hours`` hours, where each
+    ring buyer also places ten camouflage orders; ``extra`` adds (buyers, hours) at 800."""
     rng = np.random.default_rng(3)
-    ring = np.arange(12)
     b, s, t = [], [], []
-    for burst in range(5):  # the ring's own shop, 700, in five bursts
-        b.append(ring)
+    for burst in range(5):
+        b.append(RING)
         s.append(np.full(12, 700))
         t.append(burst * 40 * HOUR + rng.integers(0, 1500, 12))
-    # A busy shop, 800: 20,000 orders over 2,000 hours, and the ring buyers' camouflage there:
-    # 10 orders each, two of them in the same hour three times.
-    b.append(rng.integers(1000, 21_000, 20_000))
+    b.append(rng.integers(1000, 1000 + regulars, 20_000))
     s.append(np.full(20_000, 800))
-    t.append(rng.integers(0, 2000 * HOUR, 20_000))
-    b.append(np.repeat(ring, 10))
+    t.append(rng.integers(0, hours * HOUR, 20_000))
+    b.append(np.repeat(RING, 10))
     s.append(np.full(120, 800))
-    t.append(rng.integers(0, 2000 * HOUR, 120))
-    b.append(np.array([0, 1, 0, 1, 0, 1]))
-    s.append(np.full(6, 800))
-    t.append(np.repeat([3, 70, 150], 2) * HOUR + 60)
-    res = lockstep_groups(np.concatenate(b), np.concatenate(s), np.concatenate(t))
+    t.append(rng.integers(0, hours * HOUR, 120))
+    for buyers, at in extra:
+        b.append(np.asarray(buyers))
+        s.append(np.full(len(buyers), 800))
+        t.append(np.asarray(at) * HOUR + 60)
+    return np.concatenate(b), np.concatenate(s), np.concatenate(t)
+
+
+def test_a_busy_shop_where_ring_buyers_meet_by_chance_is_not_a_ring_shop():
+    # 10 orders an hour at 800 from 20,000 regulars; ring buyers 0 and 1 meet there three times.
+    res = lockstep_groups(*ring_beside_a_busy_shop(
+        20_000, 2000, extra=[([0, 1, 0, 1, 0, 1], [3, 3, 70, 70, 150, 150])]))
     assert len(res.groups) == 1
-    assert res.groups[0].buyers.tolist() == ring.tolist()
+    assert res.groups[0].buyers.tolist() == RING.tolist()
     assert res.groups[0].sellers.tolist() == [700]
 
 
@@ -84,26 +94,13 @@ def test_active_buyers_who_only_ever_meet_at_a_busy_shop_are_no_group():
 
 
 def test_a_ring_is_still_named_when_chance_meetings_at_a_crowded_shop_join_its_group():
-    rng = np.random.default_rng(3)
-    ring = np.arange(12)
-    b, s, t = [], [], []
-    for burst in range(5):  # the ring's own shop, 700, in five bursts
-        b.append(ring)
-        s.append(np.full(12, 700))
-        t.append(burst * 40 * HOUR + rng.integers(0, 1500, 12))
-    # A crowded shop, 800: 100 orders an hour from 5,000 regulars, ten from each ring buyer.
-    # Over 200 hours some regulars share three hours with a ring buyer, or with each other,
-    # and chance pairs link most of them into the ring's group.
-    b.append(rng.integers(1000, 6000, 20_000))
-    s.append(np.full(20_000, 800))
-    t.append(rng.integers(0, 200 * HOUR, 20_000))
-    b.append(np.repeat(ring, 10))
-    s.append(np.full(120, 800))
-    t.append(rng.integers(0, 200 * HOUR, 120))
-    res = lockstep_groups(np.concatenate(b), np.concatenate(s), np.concatenate(t))
+    # 100 orders an hour at 800 from 5,000 regulars: over 200 hours some regulars share three
+    # hours with a ring buyer, or with each other, and chance pairs link most of them into the
+    # ring's group.
+    res = lockstep_groups(*ring_beside_a_busy_shop(5000, 200))
     # The ring's shop is tested on the orders of the buyers who bought there (the ring), not
     # on the whole swept-up group, so it is still named; groups of regulars who only met at
     # the crowded shop are dropped.
     assert len(res.groups) == 1
-    assert set(ring.tolist()) <= set(res.groups[0].buyers.tolist())
+    assert set(RING.tolist()) <= set(res.groups[0].buyers.tolist())
     assert res.groups[0].sellers.tolist() == [700]

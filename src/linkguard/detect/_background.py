@@ -31,13 +31,19 @@ FloatArray = npt.NDArray[np.float64]
 Block = tuple[IntArray, IntArray, dict[str, float | int]]
 
 
-def poisson_log10_tail(k: float, lam: float) -> float:
-    """-log10 of the Chernoff bound on P(X >= k) for X ~ Poisson(lam), k > lam."""
-    if k <= lam:
-        return 0.0
-    lam = max(lam, 1e-12)
-    nats = lam - k + k * math.log(k / lam)
-    return nats / math.log(10)
+def poisson_log10_tail(k: npt.ArrayLike, lam: npt.ArrayLike) -> FloatArray:
+    """-log10 of the Chernoff bound on P(X >= k) for X ~ Poisson(lam); 0 where k <= lam.
+
+    Elementwise over arrays; ``lam`` is floored at 1e-12.
+
+    >>> poisson_log10_tail([1.0, 10.0], [2.0, 1.0]).round(2).tolist()
+    [0.0, 6.09]
+    """
+    k = np.asarray(k, dtype=np.float64)
+    lam = np.maximum(np.asarray(lam, dtype=np.float64), 1e-12)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        nats = lam - k + k * np.log(k / lam)
+    return np.where(k > lam, nats / math.log(10), 0.0)
 
 
 def _mask(members: IntArray, n: int) -> npt.NDArray[np.bool_]:
@@ -100,7 +106,7 @@ def _grow_rows(
     if len(candidates) == 0:
         return rows
     lam = np.maximum(row_deg[candidates] * col_deg[cols].sum() / total_edges, 1e-12)
-    log10_p = np.where(k > lam, (lam - k + k * np.log(k / lam)) / np.log(10), 0.0)
+    log10_p = poisson_log10_tail(k, lam)
     # Many buyers are tried: demand improbability beyond a Bonferroni bound for all of them.
     bar = math.log10(len(candidates)) + 0.5
     grown = candidates[(k >= params.min_member_lift * lam) & (log10_p >= bar)]
@@ -173,7 +179,7 @@ def accept_parts(
     )
     accepted: list[Block] = []
     for part in candidates:
-        log10_p = poisson_log10_tail(float(excess[part]), float(expected[part]))
+        log10_p = float(poisson_log10_tail(excess[part], expected[part]))
         if log10_p < params.min_log10_p:
             continue
         members = nodes[membership == part]

@@ -32,6 +32,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from linkguard._arrays import components, pairs_within_groups, unique_ints
+from linkguard.detect._background import poisson_log10_tail
 
 __all__ = [
     "LockstepGroup",
@@ -241,7 +242,7 @@ def _beyond_chance(
         at = np.searchsorted(keys, gi * stride + candidates)
         k = hits[at].astype(np.float64)
         lam = np.maximum(spread[at] * shop_share[candidates], 1e-12)
-        log10_p = np.where(k > lam, (lam - k + k * np.log(k / lam)) / np.log(10), 0.0)
+        log10_p = poisson_log10_tail(k, lam)
         keep = (k >= params.min_seller_lift * lam) & (log10_p >= params.min_seller_log10_p)
         out.append(candidates[keep])
     return out

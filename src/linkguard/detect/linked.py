@@ -24,11 +24,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import igraph as ig
 import numpy as np
 import numpy.typing as npt
 
-from linkguard._arrays import pairs_within_groups
+from linkguard._arrays import components, pairs_within_groups
 from linkguard.graph import IdentifierValues
 from linkguard.schema import STRONG_IDENTIFIER_KINDS, WEAK_IDENTIFIER_KINDS
 
@@ -116,7 +115,7 @@ def linked_accounts(
     -----
     Values heavy enough to link on their own join their members directly; lighter values are
     summed per account pair, which costs O(sum k^2) over values shared by k <= hub accounts.
-    Components come from igraph in O(V + E).
+    Components come from :func:`linkguard._arrays.components` in O(V + E).
     """
     params = params or LinkParams()
     w = identifier_weights(values, params)
@@ -138,8 +137,7 @@ def linked_accounts(
     edges = np.column_stack([uniq[linked] // n_accounts, uniq[linked] % n_accounts])
     edge_weight = total[linked]
 
-    graph = ig.Graph(n=n_accounts, edges=edges, directed=False)
-    membership = np.asarray(graph.connected_components().membership, dtype=np.int64)
+    membership = components(n_accounts, edges[:, 0], edges[:, 1])
     comp_size = np.bincount(membership)
     in_cluster = comp_size[membership] >= 2
     # Renumber the components of 2+ accounts 0..C-1 in order of their smallest member.

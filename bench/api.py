@@ -138,29 +138,29 @@ def wait_ready(server: Server, timeout: float) -> float:
     raise RuntimeError(f"{server.name} not ready after {timeout} s: see {server.log}")
 
 
-def start_linkguard(args: Sequence[str], log: Path) -> Server:
+def _spawn(name: str, args: Sequence[str], log: Path, env: dict[str, str] | None = None
+           ) -> Server:
+    """Start ``python ARGS --port PORT`` on a free port, its stderr to ``log``."""
     port = free_port()
-    env = {**os.environ, "LINKGUARD_API_TOKENS": TOKEN}
-    cmd = [sys.executable, "-m", "linkguard", "serve", *args, "--port", str(port)]
     with open(log, "wb") as fh:
-        proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=fh)
-    return Server("linkguard", proc, port, log)
+        proc = subprocess.Popen(
+            [sys.executable, *args, "--port", str(port)],
+            env=env, stdout=subprocess.DEVNULL, stderr=fh,
+        )
+    return Server(name, proc, port, log)
+
+
+def start_linkguard(args: Sequence[str], log: Path) -> Server:
+    env = {**os.environ, "LINKGUARD_API_TOKENS": TOKEN}
+    return _spawn("linkguard", ["-m", "linkguard", "serve", *args], log, env)
 
 
 def start_bare(snapshot: Path, log: Path) -> Server:
-    port = free_port()
-    cmd = [sys.executable, __file__, "bare", "--snapshot", str(snapshot), "--port", str(port)]
-    with open(log, "wb") as fh:
-        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=fh)
-    return Server("bare", proc, port, log)
+    return _spawn("bare", [__file__, "bare", "--snapshot", str(snapshot)], log)
 
 
 def start_route(snapshot: Path, log: Path) -> Server:
-    port = free_port()
-    cmd = [sys.executable, __file__, "route", "--snapshot", str(snapshot), "--port", str(port)]
-    with open(log, "wb") as fh:
-        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=fh)
-    return Server("fastapi-route", proc, port, log)
+    return _spawn("fastapi-route", [__file__, "route", "--snapshot", str(snapshot)], log)
 
 
 def run_route(snapshot: Path, port: int) -> None:

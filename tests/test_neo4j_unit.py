@@ -50,6 +50,16 @@ NASTY_IDS = [
     "ünïcødé 账户",
 ]
 
+#: The named queries the Browser guide walks through.
+INVESTIGATION_QUERIES = (
+    "account_identifiers",
+    "ring_around_seller",
+    "money_cycles",
+    "shortest_path",
+    "top_concentrated_sellers",
+    "cluster_members",
+)
+
 
 class RecordingTx:
     """Stands in for ``neo4j.ManagedTransaction``: records ``(query, parameters)``."""
@@ -296,14 +306,7 @@ def test_write_findings_sends_parameters_only() -> None:
 
 def test_queries_load_by_name() -> None:
     names = list_queries()
-    for name in (
-        "account_identifiers",
-        "ring_around_seller",
-        "money_cycles",
-        "shortest_path",
-        "top_concentrated_sellers",
-        "cluster_members",
-    ):
+    for name in INVESTIGATION_QUERIES:
         assert name in names
         assert load_query(name).strip()
     assert not any(n.startswith(("load_", "writeback_", "read_")) for n in names)
@@ -370,14 +373,7 @@ def test_guide_runs_the_named_queries_verbatim() -> None:
     blocks = _guide_blocks()
     bodies = {query_spec(n).body: n for n in list_queries()}
     shown = [bodies[b] for b in blocks if b in bodies]
-    assert set(shown) >= {
-        "account_identifiers",
-        "ring_around_seller",
-        "money_cycles",
-        "shortest_path",
-        "top_concentrated_sellers",
-        "cluster_members",
-    }
+    assert set(shown) >= set(INVESTIGATION_QUERIES)
     others = [b for b in blocks if b not in bodies]
     assert all(b.startswith((":params", ":style", "MATCH (n) RETURN labels(n)")) for b in others)
     # each query follows a :params block that sets every parameter it uses

@@ -6,7 +6,6 @@ Read from the snapshot's ``clusters``, ``rings`` and ``concentration`` tables (A
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import pyarrow as pa
@@ -73,5 +72,5 @@ def concentration_view(concentration: pa.Table, account_id: str) -> dict[str, An
     row = rows[0]
     row.pop("seller_id", None)
     return {
-        k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in row.items()
+        k: finite_or_none(v) if isinstance(v, float) else v for k, v in row.items()
     }

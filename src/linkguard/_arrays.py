@@ -7,7 +7,7 @@ import numpy.typing as npt
 from scipy.sparse import coo_array
 from scipy.sparse.csgraph import connected_components
 
-__all__ = ["components", "pairs_within_groups", "unique_ints"]
+__all__ = ["components", "dense_numbering", "pairs_within_groups", "unique_ints"]
 
 IntArray = npt.NDArray[np.int64]
 
@@ -27,6 +27,20 @@ def components(n: int, a: npt.ArrayLike, b: npt.ArrayLike) -> IntArray:
     graph = coo_array((np.ones(len(a), dtype=np.int8), (a, b)), shape=(n, n)).tocsr()
     _, labels = connected_components(graph, directed=False)
     return np.asarray(labels, dtype=np.int64)
+
+
+def dense_numbering(n: int, *codes: IntArray) -> tuple[IntArray, IntArray]:
+    """The distinct values of ``codes`` (ints below ``n``), sorted, and a lookup array of
+    length ``n`` giving each such value its place among them; O(n + len), no sort.
+
+    >>> values, position = dense_numbering(6, np.array([4, 1]), np.array([4, 2]))
+    >>> values.tolist(), position[[1, 2, 4]].tolist()
+    ([1, 2, 4], [0, 1, 2])
+    """
+    present = np.zeros(n, dtype=np.bool_)
+    for c in codes:
+        present[c] = True
+    return np.flatnonzero(present), np.cumsum(present) - 1
 
 
 def unique_ints(values: npt.ArrayLike) -> npt.NDArray[np.int64]:

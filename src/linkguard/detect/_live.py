@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
+from linkguard._arrays import dense_numbering
 from linkguard.detect._peel import build_csr, incident_edges, peel
 
 __all__ = ["LiveGraph"]
@@ -45,12 +46,8 @@ class LiveGraph:
         keep = alive[self._u] & alive[self._v]
         if not keep.all():
             self._u, self._v, self._w = self._u[keep], self._v[keep], self._w[keep]
-        present = np.zeros(len(alive), dtype=np.bool_)
-        present[self._u] = True
-        present[self._v] = True
-        self._position = np.cumsum(present) - 1
-        #: Global id of each local node.
-        self.nodes = np.flatnonzero(present)
+        #: Global id of each local node; ``_position`` maps global ids back.
+        self.nodes, self._position = dense_numbering(len(alive), self._u, self._v)
         self._csr = build_csr(len(self.nodes), self._position[self._u],
                               self._position[self._v], self._w)
         self._local_prior = self._prior[self.nodes]

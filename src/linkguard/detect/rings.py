@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
+from linkguard._arrays import dense_numbering
 from linkguard.detect._background import Block, accept_parts
 from linkguard.detect._live import LiveGraph
 from linkguard.graph import TradePairs
@@ -94,14 +95,6 @@ class RingResult:
             as_buyer[ring.buyers] = i
             as_seller[ring.sellers] = i
         return as_buyer, as_seller
-
-
-def _compact(codes: IntArray, n: int) -> tuple[IntArray, IntArray]:
-    """The distinct codes (sorted) and each entry's position among them, without sorting."""
-    present = np.zeros(n, dtype=np.bool_)
-    present[codes] = True
-    position = np.cumsum(present) - 1
-    return np.flatnonzero(present), position[codes]
 
 
 def peel_blocks(
@@ -191,8 +184,9 @@ def dense_rings(
     params = params or RingParams()
     if len(pairs) == 0:
         return RingResult([], np.full(0, -1, dtype=np.int64))
-    buyers, row = _compact(pairs.buyer, n_accounts)
-    sellers, col = _compact(pairs.seller, n_accounts)
+    buyers, buyer_position = dense_numbering(n_accounts, pairs.buyer)
+    sellers, seller_position = dense_numbering(n_accounts, pairs.seller)
+    row, col = buyer_position[pairs.buyer], seller_position[pairs.seller]
     nr, nc = len(buyers), len(sellers)
     prior = None
     if buyer_prior is not None or seller_prior is not None:

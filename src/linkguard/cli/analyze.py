@@ -46,9 +46,18 @@ def analyze(
         "igraph", "--engine", help="igraph (in memory, the default) or neo4j (load the data "
         "into the database at NEO4J_URI and detect on the graph read back from it)."
     ),
+    force: bool = typer.Option(
+        False, "--force", help="Replace --out even when it is a non-empty folder that is no "
+        "linkguard snapshot (never the data directory or a folder holding it)."
+    ),
     fmt: str = FORMAT_OPTION,
 ) -> None:
-    """Ingest a data directory, detect fraud structures, and write a snapshot of risk flags."""
+    """Ingest a data directory, detect fraud structures, and write a snapshot of risk flags.
+
+    --out must be a new or empty folder or a previous snapshot (one with summary.json); any
+    other folder is refused with exit code 2 unless --force is given, and the data directory
+    is never written. A second analyze writing the same --out at the same time exits 2.
+    """
     from linkguard.analysis import run_analysis
 
     with Progress(
@@ -63,7 +72,7 @@ def analyze(
                 err_console.print(f"[dim]{STAGE_TEXT.get(name, name)}...[/]")
 
         snapshot = run_analysis(data_dir, out, ruleset_path=ruleset, engine=engine,
-                                timer=StageTimer(progress=on_stage))
+                                timer=StageTimer(progress=on_stage), force=force)
     summary = snapshot.summary
     if fmt == "json":
         print_json(summary)

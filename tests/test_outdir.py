@@ -160,6 +160,5 @@ def test_the_swap_is_one_exchange_not_two_renames(tmp_path, monkeypatch):
 
 def test_output_folder_refuses_before_locking(tmp_path):
     (tmp_path / "x").write_text("")
-    with pytest.raises(OutputRefused):
-        with output_folder(tmp_path):
-            pass
+    with pytest.raises(OutputRefused), output_folder(tmp_path):
+        pass

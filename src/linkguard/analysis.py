@@ -138,7 +138,7 @@ def run_analysis(
     with output_folder(out_dir, inputs=inputs, force=force) as target:
         if market is None:
             with timer.stage("ingest"):
-                market = read_market(data_dir)
+                market = read_market(data_dir, max_amount=ruleset.ingest.max_amount)
         if engine == "neo4j":
             from linkguard.neo4j.engine import analyze_with_neo4j
 

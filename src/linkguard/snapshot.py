@@ -15,11 +15,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from linkguard.errors import SnapshotInvalid, SnapshotNotFound
+from linkguard.errors import LinkguardError, SnapshotInvalid, SnapshotNotFound
 from linkguard.outdir import output_folder, swap_into_place, temporary_sibling
 
 __all__ = [
@@ -112,12 +113,30 @@ def _to_arrow(name: str, frame: pd.DataFrame) -> pa.Table:
     missing = [c for c in required if c not in frame.columns]
     if missing:
         raise SnapshotInvalid(f"{name}.parquet: missing columns {missing}")
+    _check_finite(name, frame)
     table = pa.Table.from_pandas(frame, preserve_index=False)
     for col, typ in required.items():
         i = table.schema.get_field_index(col)
         if table.schema.field(i).type != typ:
             table = table.set_column(i, pa.field(col, typ), table.column(i).cast(typ))
     return table
+
+
+def _check_finite(name: str, frame: pd.DataFrame) -> None:
+    """Refuse a table with NaN or infinity in a number column: no consumer can read those.
+
+    Ingest bounds every amount, so a non-finite figure is a defect, not data; stopping here
+    keeps it out of every snapshot (an API answer of ``null`` would read as "not a seller").
+    """
+    for col in frame.columns:
+        values = frame[col]
+        if values.dtype.kind in "fc" and len(values):
+            bad = int((~np.isfinite(values.to_numpy(dtype=np.float64))).sum())
+            if bad:
+                raise LinkguardError(
+                    f"{name}.parquet: column {col!r} holds {bad} non-finite value(s); "
+                    "no snapshot was written"
+                )
 
 
 def write_snapshot(

@@ -13,6 +13,9 @@ reason                   the row …
                          or a ``value`` that normalises to nothing (a phone with no digit)
 ``bad_amount``           has an ``amount`` that is no finite decimal number
 ``negative_amount``      has an ``amount`` below zero
+``amount_too_large``     has an ``amount`` above the largest accepted one (``max_amount``:
+                         :data:`~linkguard.schema.MAX_AMOUNT` unless the ruleset's
+                         ``[ingest] max_amount`` says otherwise)
 ``bad_timestamp``        has a timestamp that is no ISO-8601 date-time: a required one
                          (``created_at`` of orders, ``applied_at``) that is empty or broken,
                          or an optional one (``confirmed_at``, ``seen_at``, ``created_at`` of
@@ -45,7 +48,7 @@ from linkguard.io.hashing import hash_normalised, normalise_kinds, normalise_val
 from linkguard.io.parse import parse_amounts, parse_flags, parse_ratings, parse_timestamps
 from linkguard.io.raw import RawTable
 from linkguard.io.text import decode_utf8, longer_than
-from linkguard.schema import MAX_FIELD_CHARS, TableSpec
+from linkguard.schema import MAX_AMOUNT, MAX_FIELD_CHARS, TableSpec
 
 __all__ = ["REASONS", "CheckedTable", "validate"]
 
@@ -57,6 +60,7 @@ REASONS = (
     "missing_id",
     "bad_amount",
     "negative_amount",
+    "amount_too_large",
     "bad_timestamp",
     "rating_out_of_range",
     "duplicate_id",
@@ -128,7 +132,9 @@ class _Verdict:
         return np.asarray(self.reason == 0)
 
 
-def validate(raw: RawTable, spec: TableSpec, pepper: bytes) -> CheckedTable:
+def validate(
+    raw: RawTable, spec: TableSpec, pepper: bytes, *, max_amount: float = MAX_AMOUNT
+) -> CheckedTable:
     """Check every row of ``raw`` against ``spec`` and normalise its contract columns.
 
     Parameters
@@ -139,6 +145,8 @@ def validate(raw: RawTable, spec: TableSpec, pepper: bytes) -> CheckedTable:
         Its contract.
     pepper
         Key for pseudonymising identifier values.
+    max_amount
+        The largest accepted amount; larger ones are quarantined as ``amount_too_large``.
     """
     n = raw.n_rows
     verdict = _Verdict(n)
@@ -178,6 +186,9 @@ def validate(raw: RawTable, spec: TableSpec, pepper: bytes) -> CheckedTable:
         verdict.reject(bad, "bad_amount", index[name])
     for name in spec.amount_columns:
         verdict.reject(negative[name], "negative_amount", index[name])
+    for name in spec.amount_columns:
+        with np.errstate(invalid="ignore"):
+            verdict.reject(values[name] > max_amount, "amount_too_large", index[name])
 
     for name in spec.timestamp_columns:
         stamps, bad = parse_timestamps(values[name])

@@ -76,6 +76,6 @@ def test_a_non_finite_figure_never_reaches_a_snapshot(tmp_path, sample_snapshot)
     bad.loc[0, "hhi"] = np.nan
     from dataclasses import replace
 
-    with pytest.raises(LinkguardError, match="concentration.parquet.*'hhi'.*non-finite"):
+    with pytest.raises(LinkguardError, match=r"concentration\.parquet.*'hhi'.*non-finite"):
         write_snapshot(replace(snap, concentration=bad), tmp_path / "s")
     assert not (tmp_path / "s").exists()

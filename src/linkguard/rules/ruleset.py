@@ -67,7 +67,7 @@ class ConcentrationSettings(_Strict):
 
 class IngestSettings(_Strict):
     #: The largest amount one order (or loan) may have; larger rows are quarantined.
-    max_amount: float = Field(MAX_AMOUNT, gt=0, allow_inf_nan=False)
+    max_amount: float = Field(default=MAX_AMOUNT, gt=0, allow_inf_nan=False)
 
 
 class Ruleset(_Strict):

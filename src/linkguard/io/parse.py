@@ -51,9 +51,9 @@ def parse_amounts(values: ArrowStrings) -> tuple[np.ndarray, np.ndarray, np.ndar
     overflow a float (``1e308``) comes back as infinity, not as bad: it is a number, too
     large for any order, which the caller bounds (validation's ``amount_too_large``).
     Rounding is half away from zero on the written digits (``1.005`` is 1.01), so a value
-    never depends on how binary floating point happens to represent its third decimal. Plain amounts with at most two
-    decimals (``19.99``, ``-5``) are read by one compiled pass, the rest by
-    :func:`_parse_amounts_general`.
+    never depends on how binary floating point happens to represent its third decimal.
+    Plain amounts with at most two decimals (``19.99``, ``-5``) are read by one compiled
+    pass, the rest by :func:`_parse_amounts_general`.
 
     Returns
     -------

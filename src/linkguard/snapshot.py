@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from linkguard.errors import LinkguardError, SnapshotInvalid, SnapshotNotFound
@@ -113,28 +113,29 @@ def _to_arrow(name: str, frame: pd.DataFrame) -> pa.Table:
     missing = [c for c in required if c not in frame.columns]
     if missing:
         raise SnapshotInvalid(f"{name}.parquet: missing columns {missing}")
-    _check_finite(name, frame)
     table = pa.Table.from_pandas(frame, preserve_index=False)
     for col, typ in required.items():
         i = table.schema.get_field_index(col)
         if table.schema.field(i).type != typ:
             table = table.set_column(i, pa.field(col, typ), table.column(i).cast(typ))
+    _check_finite(name, table)
     return table
 
 
-def _check_finite(name: str, frame: pd.DataFrame) -> None:
-    """Refuse a table with NaN or infinity in a number column: no consumer can read those.
+def _check_finite(name: str, table: pa.Table) -> None:
+    """Refuse a table with NaN, infinity or null in a number column: no consumer reads those.
 
     Ingest bounds every amount, so a non-finite figure is a defect, not data; stopping here
     keeps it out of every snapshot (an API answer of ``null`` would read as "not a seller").
+    Pandas' NaN arrives here as a null, so nulls count too.
     """
-    for col in frame.columns:
-        values = frame[col]
-        if values.dtype.kind in "fc" and len(values):
-            bad = int((~np.isfinite(values.to_numpy(dtype=np.float64))).sum())
+    for field_, column in zip(table.schema, table.columns, strict=True):
+        if pa.types.is_floating(field_.type) and len(column):
+            finite = pc.sum(pc.cast(pc.is_finite(column), pa.int64())).as_py() or 0
+            bad = len(column) - finite
             if bad:
                 raise LinkguardError(
-                    f"{name}.parquet: column {col!r} holds {bad} non-finite value(s); "
+                    f"{name}.parquet: column {field_.name!r} holds {bad} non-finite value(s); "
                     "no snapshot was written"
                 )
 

@@ -14,6 +14,7 @@ from rich.text import Text
 from linkguard.cli import app
 from linkguard.cli._common import FORMAT_OPTION, print_json
 from linkguard.errors import InputError
+from linkguard.ids import ID_RULE
 from linkguard.lookup import FlagIndex, is_valid_account_id
 
 __all__ = ["account", "render_view"]
@@ -46,7 +47,7 @@ def account(
     if fmt not in ("text", "json"):
         raise InputError(f"--format must be text or json, not {fmt!r}")
     if not is_valid_account_id(account_id):
-        raise InputError("not a valid account id: 1-128 of A-Z a-z 0-9 _ . : @ - (not '.' or '..')")
+        raise InputError(f"not a valid account id: {ID_RULE}")
     view = FlagIndex.load(snapshot, only=[account_id]).view(account_id)
     if fmt == "json":
         print_json(view)

@@ -11,6 +11,10 @@ reason                   the row …
 ``missing_id``           has an empty id: ``order_id``, ``buyer_id``, ``seller_id``,
                          ``account_id``, ``loan_id``; for identifiers also an empty ``kind``
                          or a ``value`` that normalises to nothing (a phone with no digit)
+``bad_id``               has an ``order_id``, ``buyer_id``, ``seller_id``, ``account_id`` or
+                         ``loan_id`` that breaks the id rule of :mod:`linkguard.ids`: more
+                         than 128 characters, a control character (NUL, a line break …),
+                         or ``.`` / ``..``; every id ingest accepts can be looked up
 ``bad_amount``           has an ``amount`` that is no finite decimal number
 ``negative_amount``      has an ``amount`` below zero
 ``amount_too_large``     has an ``amount`` above the largest accepted one (``max_amount``:
@@ -43,6 +47,7 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from linkguard.ids import bad_ids
 from linkguard.io.arrow import empty_strings, is_empty, strip, to_polars
 from linkguard.io.hashing import hash_normalised, normalise_kinds, normalise_values
 from linkguard.io.parse import parse_amounts, parse_flags, parse_ratings, parse_timestamps
@@ -58,6 +63,7 @@ REASONS = (
     "bad_utf8",
     "field_too_long",
     "missing_id",
+    "bad_id",
     "bad_amount",
     "negative_amount",
     "amount_too_large",
@@ -179,6 +185,9 @@ def validate(
         id_columns = ("account_id", "kind", "value")
     for name in id_columns:
         verdict.reject(is_empty(values[name]), "missing_id", index[name])
+    for name in spec.id_columns:
+        if name != "value":  # identifier values are hashed, never shown: any text will do
+            verdict.reject(bad_ids(values[name]), "bad_id", index[name])
 
     negative: dict[str, np.ndarray] = {}
     for name in spec.amount_columns:

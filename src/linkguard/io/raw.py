@@ -15,13 +15,16 @@ __all__ = ["MalformedRow", "RawTable", "normalise_header"]
 
 @dataclass(frozen=True)
 class MalformedRow:
-    """A record whose number of fields differs from the header's.
+    """A record that cannot be matched to the header's columns.
 
-    ``fields`` are the record's fields in order, as bytes; they cannot be matched to columns.
+    ``fields`` are the record's fields in order, as bytes. ``reason`` is ``malformed_row``
+    (more or fewer fields than the header) or ``stray_quote`` (a line a quoted value
+    swallowed, see :mod:`linkguard.io.spans`).
     """
 
     line: int
     fields: tuple[bytes, ...]
+    reason: str = "malformed_row"
 
 
 @dataclass(frozen=True)

@@ -25,8 +25,9 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from linkguard.errors import InputError
-from linkguard.io.csvlayout import line_stats, scan_records
+from linkguard.io.csvlayout import LineStats, line_stats, scan_records
 from linkguard.io.raw import MalformedRow, RawTable, normalise_header
+from linkguard.io.spans import split_swallowed
 from linkguard.schema import TableSpec
 
 __all__ = ["read_csv_bytes", "read_raw"]
@@ -94,8 +95,15 @@ def read_csv_bytes(data: FileBytes, spec: TableSpec, file: str) -> RawTable:
         data = data[len(_BOM) :]
     header = _header(data, file)
     columns = normalise_header(header, spec, file)
-    raw = _read_with_arrow(data, header, columns, spec.name, file)
-    return raw if raw is not None else _read_with_csv_module(data, columns, spec.name, file)
+    stats = line_stats(data)
+    raw = _read_with_arrow(data, stats, header, columns, spec.name, file)
+    if raw is None:
+        raw = _read_with_csv_module(data, columns, spec.name, file)
+    # Only a quoted value can make a record span lines; most files have none. With a bare
+    # "\r" line ends are ambiguous (the exact reader counts it as one): lines are its own.
+    if stats.quotes_span_lines and not stats.bare_cr:
+        return split_swallowed(raw, data)
+    return raw
 
 
 def _header(data: pa.Buffer, file: str) -> list[str]:
@@ -116,7 +124,8 @@ def _header(data: pa.Buffer, file: str) -> list[str]:
 
 
 def _read_with_arrow(
-    data: pa.Buffer, header: list[str], columns: tuple[str, ...], table: str, file: str
+    data: pa.Buffer, stats: LineStats, header: list[str], columns: tuple[str, ...], table: str,
+    file: str,
 ) -> RawTable | None:
     """The fast path; ``None`` when the file needs the exact reader."""
     invalid: list[int] = []
@@ -125,7 +134,6 @@ def _read_with_arrow(
         invalid.append(1)  # list.append is atomic: the reader may call from several threads
         return "skip"
 
-    stats = line_stats(data)
     try:
         arrow = pacsv.read_csv(
             pa.BufferReader(data),

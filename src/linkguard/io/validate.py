@@ -6,6 +6,8 @@ The checks run in a fixed order and a row keeps the first reason that applies:
 reason                   the row …
 =======================  ================================================================
 ``malformed_row``        has more or fewer fields than the header (found while reading)
+``stray_quote``          is a line that a quoted value spanning lines swallowed (found while
+                         reading, see :mod:`linkguard.io.spans`); each such line is one row
 ``bad_utf8``             holds a field that is not valid UTF-8
 ``field_too_long``       holds a field longer than :data:`~linkguard.schema.MAX_FIELD_CHARS`
 ``missing_id``           has an empty id: ``order_id``, ``buyer_id``, ``seller_id``,
@@ -60,6 +62,7 @@ __all__ = ["REASONS", "CheckedTable", "validate"]
 #: Rejection reasons, in the order they are checked.
 REASONS = (
     "malformed_row",
+    "stray_quote",
     "bad_utf8",
     "field_too_long",
     "missing_id",
@@ -117,7 +120,8 @@ class CheckedTable:
     def by_reason(self) -> dict[str, int]:
         """How many rows each reason rejected, malformed rows included, in check order."""
         counts = Counter(self.reason[self.reason > 0].tolist())
-        counts[_CODE["malformed_row"]] += len(self.raw.malformed)
+        for row in self.raw.malformed:
+            counts[_CODE[row.reason]] += 1
         return {r: counts[_CODE[r]] for r in REASONS if counts[_CODE[r]]}
 
 

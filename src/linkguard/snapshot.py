@@ -22,6 +22,7 @@ import pyarrow.parquet as pq
 
 from linkguard.errors import LinkguardError, SnapshotInvalid, SnapshotNotFound
 from linkguard.outdir import output_folder, swap_into_place, temporary_sibling
+from linkguard.quarantine_csv import write_quarantine_csv
 
 __all__ = [
     "SNAPSHOT_COLUMNS",
@@ -180,7 +181,7 @@ def _write_locked(snapshot: Snapshot, out: Path) -> Path:
         qdir.mkdir()
         for table, rows in snapshot.quarantine.items():
             if len(rows):
-                rows.to_csv(qdir / f"{table}.csv", index=False)
+                write_quarantine_csv(rows, qdir / f"{table}.csv")
         with open(tmp / SUMMARY_FILE, "w", encoding="utf-8") as fh:
             json.dump(snapshot.summary, fh, indent=2, sort_keys=True, default=str)
             fh.flush()

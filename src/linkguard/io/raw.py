@@ -76,16 +76,21 @@ def normalise_header(names: list[str], spec: TableSpec, file: str) -> tuple[str,
         would count is anybody's guess). Other repeated names get a ``_2``, ``_3`` … suffix.
     """
     out: list[str] = []
+    taken: set[str] = set()
+    given = set(names)
+    next_suffix: dict[str, int] = {}  # where the search for a free suffix resumes: linear time
     for raw in names:
         name = raw.strip().lower()
-        if name in out:
+        if name in taken:
             if name in spec.columns:
                 raise SchemaError(f"{file}: column {name!r} appears more than once")
-            n = 2
-            while f"{name}_{n}" in out or f"{name}_{n}" in names:
+            n = next_suffix.get(name, 2)
+            while f"{name}_{n}" in taken or f"{name}_{n}" in given:
                 n += 1
+            next_suffix[name] = n + 1
             name = f"{name}_{n}"
         out.append(name)
+        taken.add(name)
     for required in spec.required:
         if required not in out:
             raise SchemaError(

@@ -11,11 +11,9 @@ the line of every record by construction.
 from __future__ import annotations
 
 import csv
-import gzip
 import io
 import os
 import sys
-import zlib
 from pathlib import Path
 from typing import Any, TypeAlias
 
@@ -26,6 +24,7 @@ import pyarrow.parquet as pq
 
 from linkguard.errors import InputError
 from linkguard.io.csvlayout import LineStats, line_stats, scan_records
+from linkguard.io.limits import MAX_HEADER_BYTES, check_columns, check_regular_file, read_gzip
 from linkguard.io.raw import MalformedRow, RawTable, normalise_header
 from linkguard.io.spans import split_swallowed
 from linkguard.schema import TableSpec
@@ -51,14 +50,14 @@ def read_raw(path: Path, spec: TableSpec) -> RawTable:
         When a required column is missing.
     """
     name = path.name
+    check_regular_file(path)
     if name.lower().endswith(".parquet"):
         return _read_parquet(path, spec)
+    if name.lower().endswith(".gz"):
+        return read_csv_bytes(read_gzip(path), spec, name)
     try:
-        if name.lower().endswith(".gz"):
-            data = pa.py_buffer(gzip.decompress(path.read_bytes()))
-        else:
-            data = _read_file(path)
-    except (OSError, EOFError, zlib.error) as exc:
+        data = _read_file(path)
+    except OSError as exc:
         raise InputError(f"{path}: cannot read the file ({_why(exc)})") from exc
     return read_csv_bytes(data, spec, name)
 
@@ -108,7 +107,7 @@ def read_csv_bytes(data: FileBytes, spec: TableSpec, file: str) -> RawTable:
 
 def _header(data: pa.Buffer, file: str) -> list[str]:
     # The header is the first non-blank record; 1 MiB is more than any header needs.
-    head = data[: 1 << 20].to_pybytes()
+    head = data[:MAX_HEADER_BYTES].to_pybytes()
     if not head or (head.isspace() and (len(data) == len(head) or _bytes(data).isspace())):
         raise InputError(f"{file}: the file is empty (a header row is expected)")
     try:
@@ -117,8 +116,14 @@ def _header(data: pa.Buffer, file: str) -> list[str]:
         if exc.start < head.find(b"\n") or b"\n" not in head:
             raise InputError(f"{file}: the header row is not UTF-8 text") from exc
         text = head[: exc.start].decode("utf-8")
+    if len(data) > len(head) and not head.lstrip().count(b"\n"):
+        raise InputError(
+            f"{file}: the header row is longer than {MAX_HEADER_BYTES:,} bytes (or the file has "
+            "no line breaks)"
+        )
     for row in csv.reader(io.StringIO(text, newline="")):
         if row:
+            check_columns(len(row), file)
             return row
     raise InputError(f"{file}: the file has no header row")
 
@@ -230,6 +235,7 @@ def _bytes(data: FileBytes) -> bytes:
 
 def _read_parquet(path: Path, spec: TableSpec) -> RawTable:
     try:
+        check_columns(len(pq.read_schema(path).names), path.name)
         arrow = pq.read_table(path)
     except (OSError, pa.ArrowException) as exc:
         raise InputError(f"{path}: cannot read the Parquet file ({_why(exc)})") from exc

@@ -173,8 +173,8 @@ def test_reasons_vocabulary_is_the_documented_order() -> None:
     assert REASONS == (
         "malformed_row", "stray_quote", "bad_utf8", "field_too_long", "missing_id", "bad_id",
         "bad_amount",
-        "negative_amount", "amount_too_large", "bad_timestamp", "rating_out_of_range",
-        "duplicate_id",
+        "negative_amount", "amount_too_large", "bad_timestamp", "timestamp_out_of_range",
+        "rating_out_of_range", "duplicate_id",
     )
 
 

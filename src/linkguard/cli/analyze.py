@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
+from rich.markup import escape
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -90,7 +91,7 @@ def _print_summary(summary: dict[str, object], out: Path) -> None:
         table.add_column(col, justify="right" if col != "table" else "left")
     assert isinstance(inputs, dict)
     for name, rep in inputs.items():
-        table.add_row(name, f"{rep['rows_in']:,}", f"{rep['rows_loaded']:,}",
+        table.add_row(escape(name), f"{rep['rows_in']:,}", f"{rep['rows_loaded']:,}",
                       f"{rep['rows_quarantined']:,}")
     console.print(table)
     flags = summary.get("flags", {})
@@ -102,6 +103,6 @@ def _print_summary(summary: dict[str, object], out: Path) -> None:
         ftable.add_row(code, f"{count:,}")
     console.print(ftable)
     console.print(
-        f"snapshot [bold]{summary['snapshot_id']}[/] written to {out} "
+        f"snapshot [bold]{escape(str(summary['snapshot_id']))}[/] written to {escape(str(out))} "
         f"({summary['flagged_accounts']:,} flagged accounts of {summary['accounts']:,})"
     )

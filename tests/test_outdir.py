@@ -162,3 +162,19 @@ def test_output_folder_refuses_before_locking(tmp_path):
     (tmp_path / "x").write_text("")
     with pytest.raises(OutputRefused), output_folder(tmp_path):
         pass
+
+
+def test_a_second_analyze_process_exits_2_while_the_folder_is_locked(data, tmp_path):
+    import subprocess
+    import sys
+
+    out = tmp_path / "snap"
+    with output_folder(out):
+        proc = subprocess.run(
+            [sys.executable, "-m", "linkguard", "analyze", str(data), "--out", str(out)],
+            capture_output=True, text=True, timeout=300,
+        )
+    assert proc.returncode == 2, proc.stderr
+    assert "another linkguard run is writing" in " ".join(proc.stderr.split())
+    assert "Traceback" not in proc.stderr
+    assert not out.exists()

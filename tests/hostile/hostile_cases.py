@@ -205,6 +205,10 @@ def _mixed(data: Path) -> None:
     write_lines(data / "orders.csv", [HEADER, *lines])
 
 
+def _many_fields(data: Path) -> None:
+    write_lines(data / "orders.csv", [HEADER, *orders(2), "x" + "," * 2_000_000])
+
+
 def _header_only(data: Path) -> None:
     write_lines(data / "orders.csv", [HEADER])
 
@@ -243,6 +247,8 @@ CASES: tuple[Case, ...] = (
     Case("duplicate_header_100k", _duplicate_header, 2, ("100,005 columns", "at most 1,000")),
     Case("columns_100k", _wide, 2, ("100,005 columns",)),
     Case("parquet_2000_columns", _wide_parquet, 2, ("2,005 columns",)),
+    Case("row_with_2m_fields", _many_fields, rows={"orders": (3, 2)},
+         reasons={"malformed_row": 1}),
     Case("header_over_1mib", _long_header, 2, ("header row is longer",)),
     Case("gzip_bomb", _gzip_bomb, 2, ("decompression bomb",)),
     Case("truncated_gzip", _truncated_gzip, 2, ("cannot read the file",)),

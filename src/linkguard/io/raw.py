@@ -10,7 +10,7 @@ import pyarrow as pa
 from linkguard.errors import SchemaError
 from linkguard.schema import TableSpec
 
-__all__ = ["MalformedRow", "RawTable", "normalise_header"]
+__all__ = ["MalformedRow", "RawTable", "fold_fields", "normalise_header"]
 
 
 @dataclass(frozen=True)
@@ -25,6 +25,17 @@ class MalformedRow:
     line: int
     fields: tuple[bytes, ...]
     reason: str = "malformed_row"
+
+
+def fold_fields(fields: list[str], width: int) -> tuple[bytes, ...]:
+    """A malformed record's fields as bytes, at most ``width`` of them.
+
+    Surplus fields join the last one with commas, as the quarantine shows them anyway; a row
+    of two million commas then costs ``width`` values, not two million.
+    """
+    if width > 0 and len(fields) > width:
+        fields = [*fields[: width - 1], ",".join(fields[width - 1 :])]
+    return tuple(f.encode("utf-8", errors="surrogateescape") for f in fields)
 
 
 @dataclass(frozen=True)

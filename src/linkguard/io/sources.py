@@ -25,7 +25,7 @@ import pyarrow.parquet as pq
 from linkguard.errors import InputError
 from linkguard.io.csvlayout import LineStats, line_stats, scan_records
 from linkguard.io.limits import MAX_HEADER_BYTES, check_columns, check_regular_file, read_gzip
-from linkguard.io.raw import MalformedRow, RawTable, normalise_header
+from linkguard.io.raw import MalformedRow, RawTable, fold_fields, normalise_header
 from linkguard.io.spans import split_swallowed
 from linkguard.schema import TableSpec
 
@@ -173,7 +173,7 @@ def _read_with_arrow(
         return None
     data_lines = layout.lines[1:]
     malformed = tuple(
-        MalformedRow(int(line), _split_record(data[start:end].to_pybytes()))
+        MalformedRow(int(line), _split_record(data[start:end].to_pybytes(), len(columns)))
         for line, start, end in zip(
             data_lines[bad].tolist(),
             layout.starts[1:][bad].tolist(),
@@ -184,11 +184,10 @@ def _read_with_arrow(
     return RawTable(table, file, columns, data_columns, data_lines[~bad], malformed)
 
 
-def _split_record(record: bytes) -> tuple[bytes, ...]:
+def _split_record(record: bytes, width: int) -> tuple[bytes, ...]:
     text = record.decode("utf-8", errors="surrogateescape")
     rows = list(csv.reader(io.StringIO(text, newline="")))
-    fields = rows[0] if rows else []
-    return tuple(f.encode("utf-8", errors="surrogateescape") for f in fields)
+    return fold_fields(rows[0] if rows else [], width)
 
 
 def _read_with_csv_module(
@@ -212,10 +211,10 @@ def _read_with_csv_module(
             if not seen_header:
                 seen_header = True
                 continue
-            fields = [f.encode("utf-8", errors="surrogateescape") for f in row]
-            if len(fields) != len(columns):
-                malformed.append(MalformedRow(line, tuple(fields)))
+            if len(row) != len(columns):
+                malformed.append(MalformedRow(line, fold_fields(row, len(columns))))
                 continue
+            fields = [f.encode("utf-8", errors="surrogateescape") for f in row]
             lines.append(line)
             for store, value in zip(values, fields, strict=True):
                 store.append(value)

@@ -36,7 +36,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from linkguard.io.raw import MalformedRow, RawTable
+from linkguard.io.raw import MalformedRow, RawTable, fold_fields
 
 __all__ = ["STRAY_QUOTE", "split_swallowed"]
 
@@ -85,7 +85,8 @@ def split_swallowed(raw: RawTable, data: Any) -> RawTable:
     for i in spanning.tolist():
         first, end = int(starts[i]), int(last[i])
         if rare or any(
-            len(_fields(line_bytes(line))) == width for line in range(first + 1, end + 1)
+            len(_fields(line_bytes(line), width + 1)) == width
+            for line in range(first + 1, end + 1)
         ):
             suspect[first] = end
     if not suspect:
@@ -99,14 +100,15 @@ def split_swallowed(raw: RawTable, data: Any) -> RawTable:
     for first, end in suspect.items():
         for line in range(first, end + 1):
             if not blank[line - 1]:
-                malformed.append(MalformedRow(line, _fields(line_bytes(line)), STRAY_QUOTE))
+                fields = _fields(line_bytes(line), width)
+                malformed.append(MalformedRow(line, fields, STRAY_QUOTE))
     malformed.sort(key=lambda m: m.line)
     return replace(raw, data=data_columns, lines=raw.lines[keep], malformed=tuple(malformed))
 
 
-def _fields(record: bytes) -> tuple[bytes, ...]:
-    """The fields of one physical line read on its own (an open quote runs to its end)."""
+def _fields(record: bytes, width: int) -> tuple[bytes, ...]:
+    """The fields of one physical line read on its own (an open quote runs to its end), at
+    most ``width`` of them."""
     text = record.decode("utf-8", errors="surrogateescape")
     rows = list(csv.reader(io.StringIO(text, newline="")))
-    fields = [f for row in rows for f in row] if rows else []
-    return tuple(f.encode("utf-8", errors="surrogateescape") for f in fields)
+    return fold_fields([f for row in rows for f in row], width)

@@ -15,7 +15,7 @@ def test_a_path_with_brackets_is_shown_whole_and_exits_2(tmp_path):
     (data / "accounts.csv").write_text("account_id\na1\n")  # no orders table: exit 2
     result = runner.invoke(app, ["analyze", str(data), "--out", str(tmp_path / "o")])
     assert result.exit_code == 2, result.output
-    assert "data[old]" in result.output
+    assert "data[old]" in "".join(result.output.split())
     assert "MarkupError" not in result.output
 
 
@@ -24,7 +24,7 @@ def test_a_closing_tag_in_a_path_does_not_crash(tmp_path):
     data.mkdir(parents=True)
     result = runner.invoke(app, ["analyze", str(data), "--out", str(tmp_path / "o")])
     assert result.exit_code == 2, result.output
-    assert "x[/b]" in result.output
+    assert "x[/b]" in "".join(result.output.split())
 
 
 def test_analyze_prints_an_out_path_with_brackets(tmp_path):

@@ -189,9 +189,8 @@ def test_batch_limits(client: TestClient, count: int, status: int) -> None:
 @pytest.mark.parametrize(
     "body",
     [
-        {"account_ids": ["ok", "not ok"]},
-        {"account_ids": ["x" * 129]},
         {"account_ids": "S1"},
+        {"account_ids": ["S1", 5]},
         {"account_ids": ["S1"], "extra": 1},
         {"ids": ["S1"]},
         [],
@@ -244,22 +243,21 @@ def test_no_tokens_no_app(source: SnapshotSource) -> None:
 # -- ids ------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    "raw", ["a%20b", "a+b", "x" * 129, "%C3%A9t%C3%A9", "a%2Fb", "a;b", "%2E", "a$", "abc%0A"]
-)
+@pytest.mark.parametrize("raw", ["x" * 129, "%2E", "abc%0A", "a%00b", "%09tab", "a%C2%85b"])
 def test_bad_ids_are_422_before_lookup(client: TestClient, raw: str) -> None:
     resp = client.get(f"/v1/accounts/{raw}/flags", headers=AUTH)
-    if "%2F" in raw:
-        # An encoded slash is a path separator to the router: no route matches.
-        _envelope(resp, 404, "not_found")
-    else:
-        err = _envelope(resp, 422, "validation_error")
-        assert "account_id" in err["message"]
+    err = _envelope(resp, 422, "validation_error")
+    assert "account_id" in err["message"]
 
 
-@pytest.mark.parametrize("account_id", ["x" * 128, "a.b:c@d-e_f", "..a", ".a", "123"])
-def test_good_ids(client: TestClient, account_id: str) -> None:
-    resp = client.get(f"/v1/accounts/{account_id}/flags", headers=AUTH)
+@pytest.mark.parametrize(
+    ("raw", "account_id"),
+    [("x" * 128, "x" * 128), ("a.b:c@d-e_f", "a.b:c@d-e_f"), ("..a", "..a"), (".a", ".a"),
+     ("123", "123"), ("a%20b", "a b"), ("a+b", "a+b"), ("%C3%A9t%C3%A9", "été"),
+     ("a%2Fb", "a/b"), ("a;b", "a;b"), ("a$", "a$"), ("100%25", "100%"), ("a%3Fb%23c", "a?b#c")],
+)
+def test_good_ids(client: TestClient, raw: str, account_id: str) -> None:
+    resp = client.get(f"/v1/accounts/{raw}/flags", headers=AUTH)
     assert resp.status_code == 200
     assert resp.json()["account_id"] == account_id
 
@@ -291,7 +289,7 @@ def test_every_error_uses_the_envelope(client: TestClient, source: SnapshotSourc
     _envelope(
         client.post("/v1/flags:batch", content=chunks(), headers=AUTH), 413, "payload_too_large"
     )
-    _envelope(client.get("/v1/accounts/a b/flags", headers=AUTH), 422, "validation_error")
+    _envelope(client.get("/v1/accounts/a%0Ab/flags", headers=AUTH), 422, "validation_error")
     _envelope(
         client.post(
             "/v1/flags:batch",
@@ -331,7 +329,8 @@ def test_every_error_uses_the_envelope(client: TestClient, source: SnapshotSourc
 
 def test_validation_messages_do_not_echo_input(client: TestClient) -> None:
     secret = "+15551234567"
-    resp = client.post("/v1/flags:batch", json={"account_ids": [secret]}, headers=AUTH)
+    resp = client.post("/v1/flags:batch", json={"account_ids": [secret, 15551234567]},
+                       headers=AUTH)
     _envelope(resp, 422, "validation_error")
     assert secret not in resp.text
 

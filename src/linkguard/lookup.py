@@ -24,7 +24,6 @@ microseconds in place of 0.3 (``bench/lookup.py``).
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -47,6 +46,7 @@ from linkguard._answer_build import (
 )
 from linkguard._answers import AnswerStore
 from linkguard.errors import SnapshotInvalid
+from linkguard.ids import ID_MAX_CHARS, ID_PATTERN, is_valid_id
 from linkguard.schema import MAX_REASON_CODES, RISK_LEVELS, SEVERITIES
 from linkguard.snapshot import Snapshot, read_summary
 
@@ -62,21 +62,13 @@ __all__ = [
     "parse_created_at",
 ]
 
-ACCOUNT_ID_MAX_LENGTH = 128
-#: An account id: 1-128 of ``A-Z a-z 0-9 _ . : @ -``, except ``.`` and ``..``. Those two are
-#: excluded because HTTP clients collapse them as dot-segments of a URL path, so
-#: ``/v1/accounts/../flags`` could never reach the account; no real id looks like that.
-ACCOUNT_ID_PATTERN = (
-    r"^(?:[A-Za-z0-9_:@-][A-Za-z0-9_.:@-]{0,127}"
-    r"|\.[A-Za-z0-9_:@-][A-Za-z0-9_.:@-]{0,126}"
-    r"|\.\.[A-Za-z0-9_.:@-]{1,126})$"
-)
-_ACCOUNT_ID_RE = re.compile(ACCOUNT_ID_PATTERN)
-
+#: Account ids follow the one id rule of :mod:`linkguard.ids`: whatever ingest accepts.
+ACCOUNT_ID_MAX_LENGTH = ID_MAX_CHARS
+ACCOUNT_ID_PATTERN = ID_PATTERN
 
 
 def is_valid_account_id(account_id: str) -> bool:
-    """Whether ``account_id`` is well formed (see :data:`ACCOUNT_ID_PATTERN`).
+    """Whether ``account_id`` is an id ingest accepts (see :mod:`linkguard.ids`).
 
     Parameters
     ----------
@@ -88,8 +80,7 @@ def is_valid_account_id(account_id: str) -> bool:
     bool
         True when the id may be looked up.
     """
-    # fullmatch, not match: "$" alone would accept a trailing newline.
-    return _ACCOUNT_ID_RE.fullmatch(account_id) is not None
+    return is_valid_id(account_id)
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,6 +20,7 @@ from starlette.responses import Response
 from starlette.types import Scope, Send
 
 from linkguard.api.models import ErrorEnvelope
+from linkguard.ids import ID_RULE
 
 __all__ = [
     "ERROR_CODES",
@@ -49,7 +50,7 @@ ERROR_CODES: dict[int, str] = {
     503: "not_ready",
 }
 
-_ID_RULE = "not a valid account id (1-128 of A-Z a-z 0-9 _ . : @ -, not '.' or '..')"
+_ID_RULE = f"not a valid account id ({ID_RULE})"
 
 _MESSAGES: dict[int, str] = {
     404: "no such route",

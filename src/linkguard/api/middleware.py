@@ -114,9 +114,9 @@ class RequestContextMiddleware:
                 {
                     "request_id": rid,
                     "method": scope["method"],
-                    # The route template, not the raw path: an unmatched path is
-                    # caller-controlled text that may hold personal data.
-                    "path": getattr(scope.get("route"), "path", None),
+                    # The route template (without convertors), not the raw path: an unmatched
+                    # path is caller-controlled text that may hold personal data.
+                    "path": getattr(scope.get("route"), "path_format", None),
                     **fields,
                     "status": status or 500,
                     "latency_ms": round((time.perf_counter() - start) * 1000, 3),

@@ -73,7 +73,9 @@ class BatchRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    account_ids: list[AccountId] = Field(min_length=1, max_length=MAX_BATCH)
+    #: Any strings: an id ingest would never accept is simply unknown (risk level none), so
+    #: one odd id never fails the whole batch.
+    account_ids: list[str] = Field(min_length=1, max_length=MAX_BATCH)
 
 
 class ErrorDetail(BaseModel):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import warnings
 
 import typer
+from rich.markup import escape
 from typer._click.core import Context
 from typer.core import TyperGroup
 
@@ -23,7 +24,7 @@ def _show_warning(message: Warning | str, category: type[Warning], filename: str
     """Warnings (the development-pepper one above all) as one loud line on stderr."""
     from linkguard.cli._common import err_console
 
-    err_console.print(f"[bold yellow]warning:[/] {message}", highlight=False)
+    err_console.print(f"[bold yellow]warning:[/] {escape(str(message))}", highlight=False)
 
 
 class _Group(TyperGroup):
@@ -36,7 +37,7 @@ class _Group(TyperGroup):
         except LinkguardError as exc:
             from linkguard.cli._common import err_console
 
-            err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
+            err_console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)
             raise typer.Exit(exc.exit_code) from exc
 
 

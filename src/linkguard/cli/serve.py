@@ -27,8 +27,8 @@ def serve(
     snapshot_root: Path | None = typer.Option(
         None,
         "--snapshot-root",
-        help="Serve the newest complete snapshot under this directory and switch to newer "
-        "ones as they appear.",
+        help="Serve the newest complete snapshot under this directory (the folder whose name "
+        "sorts last, digits compared as numbers) and switch to newer ones as they appear.",
     ),
     host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on."),
     port: int = typer.Option(8000, "--port", min=1, max=65535, help="Port to listen on."),

@@ -288,7 +288,13 @@ def test_every_error_uses_the_envelope(client: TestClient, source: SnapshotSourc
             yield b" " * 10_000
 
     _envelope(
-        client.post("/v1/flags:batch", content=chunks(), headers=AUTH), 413, "payload_too_large"
+        client.post(
+            "/v1/flags:batch",
+            content=chunks(),
+            headers={**AUTH, "content-type": "application/json"},
+        ),
+        413,
+        "payload_too_large",
     )
     _envelope(client.get("/v1/accounts/a b/flags", headers=AUTH), 422, "validation_error")
     _envelope(
@@ -315,8 +321,8 @@ def test_every_error_uses_the_envelope(client: TestClient, source: SnapshotSourc
             content=b"account_ids=S1",
             headers={**AUTH, "content-type": "text/plain"},
         ),
-        422,
-        "validation_error",
+        415,
+        "unsupported_media_type",
     )
     index = source.index
     assert index is not None

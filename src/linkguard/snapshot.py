@@ -135,7 +135,7 @@ def write_snapshot(snapshot: Snapshot, out_dir: str | os.PathLike[str]) -> Path:
         for name, frame in snapshot.extra.items():
             pq.write_table(_to_arrow(name, frame), tmp / f"{name}.parquet")
         qdir = tmp / QUARANTINE_DIR
-        qdir.mkdir()
+        qdir.mkdir(mode=0o700)  # rejected rows as read: their owner's only
         for table, rows in snapshot.quarantine.items():
             if len(rows):
                 rows.to_csv(qdir / f"{table}.csv", index=False)

@@ -8,11 +8,6 @@ from pathlib import Path
 import typer
 
 from linkguard.api.auth import parse_tokens
-from linkguard.api.connections import (
-    ConnectionLimits,
-    GuardedHTTPProtocol,
-    default_max_connections,
-)
 from linkguard.api.logs import log_config
 from linkguard.cli import app
 from linkguard.config import Settings
@@ -78,6 +73,12 @@ def serve(
     # A LinkguardError propagates: the entry point prints it and exits 2.
     _check(snapshot, snapshot_root, log_level)
     import uvicorn
+
+    from linkguard.api.connections import (
+        ConnectionLimits,
+        GuardedHTTPProtocol,
+        default_max_connections,
+    )
 
     # Worker processes rebuild the app from the environment (uvicorn's factory mode).
     if snapshot is not None:

@@ -14,6 +14,7 @@ import os
 import resource
 import selectors
 import socket
+import statistics
 import subprocess
 import sys
 import threading
@@ -125,14 +126,24 @@ class SlowClients:
     """Slow-header and slow-body connections, reopened when the server closes them."""
 
     port: int
+    headers: int = SLOW_HEADER
+    bodies: int = SLOW_BODY
+    #: How fast closed connections come back (a bound on sockets used, not a kindness);
+    #: 0: they do not come back.
+    reopen_per_second: float = 500.0
+    max_opens: int = 6000
     opened: int = 0
     closed_by_server: int = 0
+    #: Seconds from opening to being closed by the server, per closed connection.
+    lifetimes: list[float] = field(default_factory=list)
     answers: list[bytes] = field(default_factory=list)
-    max_opens: int = 2000
+    #: Open slow connections, sampled every drip (about 4 times a second).
+    held: list[int] = field(default_factory=list)
 
     def run(self, stop: threading.Event) -> None:
         sel = selectors.DefaultSelector()
         socks: dict[socket.socket, str] = {}
+        opened_at: dict[socket.socket, float] = {}
 
         def open_one(kind: str) -> None:
             if self.opened >= self.max_opens:
@@ -142,6 +153,7 @@ class SlowClients:
             s.connect_ex(("127.0.0.1", self.port))
             self.opened += 1
             socks[s] = kind
+            opened_at[s] = time.monotonic()
             sel.register(s, selectors.EVENT_READ)
             first = {
                 "header": b"GET /healthz HTTP/1.1\r\nHost: slow\r\n",
@@ -151,11 +163,13 @@ class SlowClients:
             }[kind]
             self._send(s, first)
 
-        for _ in range(SLOW_HEADER):
+        for _ in range(self.headers):
             open_one("header")
-        for _ in range(SLOW_BODY):
+        for _ in range(self.bodies):
             open_one("body")
-        next_drip = time.monotonic()
+        next_drip = last = time.monotonic()
+        waiting: list[str] = []
+        tokens = 0.0
         while not stop.is_set():
             for key, _ in sel.select(timeout=0.05):
                 s = key.fileobj
@@ -170,12 +184,21 @@ class SlowClients:
                     self.answers.append(data)
                     continue
                 kind = socks.pop(s)
+                self.lifetimes.append(time.monotonic() - opened_at.pop(s))
                 sel.unregister(s)
                 s.close()
                 self.closed_by_server += 1
-                open_one(kind)  # the attacker comes back at once
+                if self.reopen_per_second:
+                    waiting.append(kind)  # the attacker comes back
+            now = time.monotonic()
+            tokens = min(tokens + (now - last) * self.reopen_per_second, 50.0)
+            last = now
+            while waiting and tokens >= 1:
+                open_one(waiting.pop())
+                tokens -= 1
             if time.monotonic() >= next_drip:
                 next_drip += 0.25
+                self.held.append(len(socks))
                 for s, kind in list(socks.items()):
                     self._send(s, b"X-Slow: 1\r\n" if kind == "header" else b" ")
         for s in socks:
@@ -213,8 +236,7 @@ def _real_requests(server: Server, seconds: float) -> tuple[int, list[str]]:
     return done, failures
 
 
-def _attack(server: Server) -> tuple[SlowClients, int, list[str]]:
-    slow = SlowClients(server.port)
+def _attack(server: Server, slow: SlowClients) -> tuple[int, list[str]]:
     stop = threading.Event()
     thread = threading.Thread(target=slow.run, args=(stop,), daemon=True)
     thread.start()
@@ -224,26 +246,43 @@ def _attack(server: Server) -> tuple[SlowClients, int, list[str]]:
     finally:
         stop.set()
         thread.join(10)
-    return slow, done, failures
+    return done, failures
+
+
+def _logged(server: Server, message: str) -> dict[str, Any]:
+    time.sleep(0.3)  # lines are written in bulk every 50 ms
+    return next(x for x in server.lines() if x.get("message") == message)
+
+
+def test_slow_clients_are_closed_by_the_timeouts(guarded: Server) -> None:
+    """Fewer slow clients than the cap: only the header and body timeouts can end them."""
+    slow = SlowClients(guarded.port, headers=20, bodies=10, reopen_per_second=0)
+    done, failures = _attack(guarded, slow)
+    assert failures == [] and done >= 30
+    assert slow.closed_by_server == 30
+    # 1.5 s timeouts, checked every 0.5 s: closed after 1.5 s and well before 6 s.
+    assert min(slow.lifetimes) >= 1.4
+    assert max(slow.lifetimes) < 4.0
+    assert sum(b" 408 " in a and b'"code":"request_timeout"' in a for a in slow.answers) == 30
+    line = _logged(guarded, "slow clients closed")
+    assert line["header_timeout"] == 1.5 and line["body_timeout"] == 1.5
+    assert line.get("header_timeouts", 0) + line.get("body_timeouts", 0) > 0
 
 
 def test_real_requests_succeed_while_slow_clients_hold_connections(guarded: Server) -> None:
-    slow, done, failures = _attack(guarded)
+    """More slow clients than the cap, coming back when closed, on a 160-file process."""
+    slow = SlowClients(guarded.port)
+    done, failures = _attack(guarded, slow)
     assert done >= 30
     assert failures == []
-    # The slow clients were pushed out: by the cap at once, by the timeouts within seconds.
-    assert slow.closed_by_server >= SLOW_HEADER + SLOW_BODY - 48
-    assert any(b" 408 " in a for a in slow.answers)
+    # Throughout, slow clients held more connections than the server keeps open.
+    assert slow.opened < slow.max_opens
+    assert statistics.median(slow.held) > 48
+    assert slow.closed_by_server >= SLOW_HEADER + SLOW_BODY
     assert guarded.proc.poll() is None
-    time.sleep(0.3)  # the access lines are written in bulk every 50 ms
-    messages = [line.get("message") for line in guarded.lines()]
-    assert "connection cap reached" in messages
-    assert "slow clients closed" in messages
-    cap = next(x for x in guarded.lines() if x.get("message") == "connection cap reached")
+    cap = _logged(guarded, "connection cap reached")
     assert cap["max_connections"] == 48
     assert cap.get("evicted", 0) + cap.get("refused", 0) > 0
-    slow_line = next(x for x in guarded.lines() if x.get("message") == "slow clients closed")
-    assert slow_line.get("header_timeouts", 0) + slow_line.get("body_timeouts", 0) > 0
 
 
 def test_without_limits_the_same_clients_exhaust_the_server(tmp_path: Path) -> None:
@@ -260,7 +299,7 @@ def test_without_limits_the_same_clients_exhaust_the_server(tmp_path: Path) -> N
         "--body-timeout",
         "3600",
     ):
-        _, done, failures = _attack(server)
+        done, failures = _attack(server, SlowClients(server.port))
         assert done > 0
         assert len(failures) > 0
 

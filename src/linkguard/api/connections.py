@@ -38,9 +38,8 @@ import uuid
 from dataclasses import dataclass, fields
 from typing import Any
 
+import orjson
 from uvicorn.protocols.http.h11_impl import H11Protocol
-
-from linkguard.api.errors import error_body
 
 __all__ = [
     "ConnectionLimits",
@@ -135,10 +134,19 @@ class ConnectionLimits:
         return cls(**given)
 
 
-def _raw_response(status: int, reason: bytes, message: str) -> bytes:
+#: Reason phrase and envelope code of the answers given here.
+_STATUS: dict[int, tuple[bytes, str]] = {
+    400: (b"Bad Request", "bad_request"),
+    408: (b"Request Timeout", "request_timeout"),
+    503: (b"Service Unavailable", "over_capacity"),
+}
+
+
+def _raw_response(status: int, message: str) -> bytes:
     """A complete HTTP/1.1 response with the JSON envelope, closing the connection."""
     rid = uuid.uuid4().hex
-    body = error_body(status, message, rid)
+    reason, code = _STATUS[status]
+    body = orjson.dumps({"error": {"code": code, "message": message, "request_id": rid}})
     head = (
         b"HTTP/1.1 %d %s\r\ncontent-type: application/json\r\ncontent-length: %d\r\n"
         b"x-request-id: %s\r\nconnection: close\r\n\r\n" % (status, reason, len(body), rid.encode())
@@ -238,9 +246,8 @@ class _Guard:
     def _close(self, proto: Any, status: int | None, message: str = "") -> None:
         transport = proto.transport
         if status is not None:
-            reason = b"Request Timeout" if status == 408 else b"Service Unavailable"
             with contextlib.suppress(OSError, RuntimeError):
-                transport.write(_raw_response(status, reason, message))
+                transport.write(_raw_response(status, message))
         transport.close()
 
     def _count(self, kind: str, what: str) -> None:
@@ -314,7 +321,7 @@ class _GuardedMixin:
     def _lg_send_400(self) -> None:
         # uvicorn answers plain text here; the API's answers are always the envelope.
         if not self.transport.is_closing():
-            self.transport.write(_raw_response(400, b"Bad Request", _MALFORMED))
+            self.transport.write(_raw_response(400, _MALFORMED))
             self.transport.close()
 
 

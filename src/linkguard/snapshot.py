@@ -178,7 +178,7 @@ def _write_locked(snapshot: Snapshot, out: Path) -> Path:
         for name, frame in snapshot.extra.items():
             pq.write_table(_to_arrow(name, frame), tmp / f"{name}.parquet")
         qdir = tmp / QUARANTINE_DIR
-        qdir.mkdir()
+        qdir.mkdir(mode=0o700)  # rejected rows as read: their owner's only
         for table, rows in snapshot.quarantine.items():
             if len(rows):
                 write_quarantine_csv(rows, qdir / f"{table}.csv")

@@ -24,6 +24,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from linkguard import __version__
 from linkguard.api.auth import BearerAuthMiddleware, TokenSet, parse_tokens
+from linkguard.api.content_type import RequireJSONBody, json_body_paths
 from linkguard.api.errors import NotReady, install_error_handlers, openapi_errors
 from linkguard.api.fastpath import FlagFastPath
 from linkguard.api.logs import lighten_log_records
@@ -162,6 +163,7 @@ def create_app(
     if fast_path:
         route = next(r for r in app.routes if getattr(r, "path", None) == FLAGS_ROUTE)
         inner = FlagFastPath(inner, index=lambda: source.index, route=route)
+    inner = RequireJSONBody(inner, paths=json_body_paths(app.routes))
     app.front = RequestContextMiddleware(
         BearerAuthMiddleware(inner, tokens=token_set), max_body_bytes=max_body_bytes
     )
@@ -236,7 +238,7 @@ def _add_routes(app: FastAPI, source: SnapshotSource) -> None:
         "/v1/flags:batch",
         response_model=list[AccountFlags],
         tags=["flags"],
-        responses=openapi_errors(400, 401, 413, 422, 500, 503),
+        responses=openapi_errors(400, 401, 413, 415, 422, 500, 503),
         openapi_extra=_SECURITY,
     )
     async def flags_batch(body: BatchRequest, request: Request) -> Response:

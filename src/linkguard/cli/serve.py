@@ -39,6 +39,13 @@ def serve(
         2.0, "--poll-seconds", min=0.1, help="How often to look for a newer snapshot."
     ),
     log_level: str = typer.Option("info", "--log-level", help="critical|error|warning|info|debug"),
+    browser_url: str | None = typer.Option(
+        None,
+        "--browser-url",
+        envvar="LINKGUARD_BROWSER_URL",
+        help="Neo4j Browser's address for each answer's browser_link (default: "
+        "NEO4J_HTTP_URL, the running dev server, else http://localhost:7474).",
+    ),
 ) -> None:
     """Serve risk flags over HTTP for the loan approval service.
 
@@ -67,6 +74,8 @@ def serve(
         os.environ["LINKGUARD_SERVE_SNAPSHOT_ROOT"] = str(snapshot_root.resolve())
         os.environ.pop("LINKGUARD_SERVE_SNAPSHOT", None)
     os.environ["LINKGUARD_SERVE_POLL_SECONDS"] = str(poll_seconds)
+    if browser_url:
+        os.environ["LINKGUARD_BROWSER_URL"] = browser_url
     uvicorn.run(
         "linkguard.api.app:app_from_env",
         factory=True,

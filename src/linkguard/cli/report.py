@@ -1,0 +1,1 @@
+"""``linkguard report``: a self-contained HTML evidence report."""

@@ -1,10 +1,12 @@
 """Neo4j Browser deep links that open a finding's evidence graph.
 
 A link is ``BASE/browser/?cmd=edit&arg=TEXT``: Browser opens with ``TEXT`` in its editor and
-runs it when the investigator presses the play button. ``TEXT`` sets the query's parameters
-with ``:param name => value`` (the value is evaluated by Cypher, so ``25`` stays an integer,
-unlike ``:params {limit: 25}`` whose numbers Browser reads as floats) and then runs one of the
-named queries of ``cypher/`` unchanged: the query itself only ever reads ``$parameters``.
+draws the graph when the investigator presses play. ``TEXT`` is one of the named queries of
+``cypher/`` (headed by a comment naming it) with each ``$parameter`` written in as a Cypher
+literal: one statement, so Browser draws its result at once (``:param`` lines before it would
+make a multi-statement run that only lists the statements). The literals are JSON, whose
+escapes Cypher reads the same, so no value can break out of its string; linkguard itself
+never sends this text to a database (its own queries always pass parameters).
 
 The base address is, in order: an explicit value (a command's ``--browser-url``),
 ``LINKGUARD_BROWSER_URL``, ``NEO4J_HTTP_URL``, the running dev server of
@@ -13,16 +15,17 @@ The base address is, in order: an explicit value (a command's ``--browser-url``)
 Examples
 --------
 >>> link = browser_link("ring_members", {"ring_id": "R1"}, base="http://localhost:7474")
->>> link.startswith("http://localhost:7474/browser/?cmd=edit&arg=%3Aparam%20ring_id%20%3D%3E")
+>>> link.startswith("http://localhost:7474/browser/?cmd=edit&arg=%2F%2F%20ring_members")
 True
->>> print(browser_text("ring_members", {"ring_id": "R1"}).splitlines()[0])
-:param ring_id => "R1";
+>>> print(browser_text("ring_members", {"ring_id": "R1"}).splitlines()[1])
+MATCH (r:Ring {id: "R1"})<-[m:MEMBER_OF]-(a:Account)
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 from typing import Any
 from urllib.parse import quote
 
@@ -89,11 +92,14 @@ def _literal(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-def browser_text(query: str, params: dict[str, Any]) -> str:
-    """The editor text of a link: one ``:param`` line per parameter, then the named query.
+_PARAM = re.compile(r"\$([A-Za-z_]\w*)")
 
-    Parameters come in the order the query declares them; those with a default that
-    ``params`` leaves out take the default, so the text always runs as it is.
+
+def browser_text(query: str, params: dict[str, Any]) -> str:
+    """The editor text of a link: the named query with its parameters written in.
+
+    Parameters the query declares with a default and that ``params`` leaves out take the
+    default, so the text always runs as it is.
 
     Parameters
     ----------
@@ -123,8 +129,8 @@ def browser_text(query: str, params: dict[str, Any]) -> str:
             raise ValueError(f"query {query!r} needs the parameter {p.name!r}")
         else:
             values[p.name] = p.default
-    lines = [f":param {name} => {_literal(value)};" for name, value in values.items()]
-    return "\n".join([*lines, spec.body])
+    body = _PARAM.sub(lambda m: _literal(values[m.group(1)]), spec.body)
+    return f"// {query}: {spec.summary}\n{body}"
 
 
 def browser_link(query: str, params: dict[str, Any], *, base: str | None = None) -> str:
@@ -163,19 +169,19 @@ class AccountLinks:
     True
     """
 
-    __slots__ = ("_head", "_tail", "base")
+    __slots__ = ("_parts", "base")
 
     def __init__(self, base: str | None = None) -> None:
         self.base = browser_base_url(base)
         marker = "\x00"
         whole = browser_link(ACCOUNT_QUERY, {"account_id": marker}, base=self.base)
-        # json.dumps writes the marker as \\u0000, quoted as %5Cu0000.
-        self._head, self._tail = whole.split(quote(_literal(marker)[1:-1], safe=""), 1)
+        # json.dumps writes the marker as \\u0000, quoted as %5Cu0000; the query may use the
+        # id more than once.
+        self._parts = whole.split(quote(_literal(marker)[1:-1], safe=""))
 
     def link(self, account_id: str) -> str:
         """The link opening ``account_id``'s neighbourhood."""
-        inner = _literal(account_id)[1:-1]
-        return self._head + quote(inner, safe="") + self._tail
+        return quote(_literal(account_id)[1:-1], safe="").join(self._parts)
 
     def json_field(self, account_id: str) -> bytes:
         """``,"browser_link":"..."``: the link as a JSON member to splice into an answer."""

@@ -89,7 +89,7 @@ def test_report_is_self_contained_with_deep_links(report_file: Path, snap_dir: P
         assert f"{url.scheme}://{url.netloc}" == BASE and url.path == "/browser/"
         query = parse_qs(url.query)
         assert query["cmd"] == ["edit"]
-        opened.update(re.findall(r':param ring_id => "([^"]+)"', unquote(query["arg"][0])))
+        opened.update(re.findall(r'MATCH \(r:Ring {id: "([^"]+)"}\)', unquote(query["arg"][0])))
     assert opened == rings
 
 

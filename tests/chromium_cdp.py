@@ -7,6 +7,7 @@ opens pages, and keeps every event it receives for the tests to inspect.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -157,10 +158,8 @@ class Chromium:
         return result["result"].get("value")
 
     def close(self) -> None:
-        try:
+        with contextlib.suppress(RuntimeError, TimeoutError, OSError):
             self.send("Browser.close", timeout=5.0)
-        except (RuntimeError, TimeoutError, OSError):
-            pass
         try:
             self.process.wait(timeout=10)
         except subprocess.TimeoutExpired:

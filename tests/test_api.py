@@ -20,8 +20,8 @@ from linkguard.api import SnapshotSource, create_app
 from linkguard.api.logs import JsonFormatter, JsonLineHandler, configure_logging
 from linkguard.api.models import AccountFlags
 from linkguard.api.sample import sample_snapshot as make_snapshot
-from linkguard.browser_links import browser_link
 from linkguard.api.snapshots import find_snapshots
+from linkguard.browser_links import browser_link
 from linkguard.errors import SnapshotInvalid
 from linkguard.lookup import FlagIndex
 from linkguard.snapshot import Snapshot, write_snapshot

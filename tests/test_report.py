@@ -10,10 +10,10 @@ from urllib.parse import parse_qs, unquote, urlparse
 import numpy as np
 import pandas as pd
 import pytest
-from chromium_cdp import find_chromium, headless_chromium
 from typer.testing import CliRunner
 
 import linkguard.cli.report  # noqa: F401  (registers the command)
+from chromium_cdp import find_chromium, headless_chromium
 from linkguard.cli import app
 from linkguard.io.read import read_market
 from linkguard.market import Market

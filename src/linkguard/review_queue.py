@@ -15,8 +15,8 @@ Examples
 ...     "risk_score": [0.9, 0.9], "reason_codes": [["BRUSHING_RING"]] * 2})
 >>> sellers = pd.DataFrame({"seller_id": ["s1"], "gmv": [1000.0], "adjusted_gmv": [250.0]})
 >>> q = review_queue(flags, accounts, sellers)
->>> q[["account_id", "fake_share", "exposure"]].to_dict("records")
-[{'account_id': 's1', 'fake_share': 0.75, 'exposure': 1000.0}, {'account_id': 'b1', 'fake_share': nan, 'exposure': 0.0}]
+>>> q[["account_id", "fake_share", "exposure"]].values.tolist()
+[['s1', 0.75, 1000.0], ['b1', nan, 0.0]]
 """
 
 from __future__ import annotations
@@ -66,7 +66,8 @@ def _top_flags(flags: pd.DataFrame) -> pd.DataFrame:
     ranked = ranked.sort_values(
         ["account_id", "_sev", "score", "code"], ascending=[True, False, False, True]
     )
-    return ranked.drop_duplicates("account_id")[["account_id", "code", "severity", "score", "reason"]]
+    columns = ["account_id", "code", "severity", "score", "reason"]
+    return ranked.drop_duplicates("account_id")[columns]
 
 
 def review_queue(
@@ -138,7 +139,9 @@ def review_queue(
     # flag API answers it).
     orphans = tops[~tops["account_id"].isin(queue["account_id"])]
     if len(orphans):
-        codes = flags.groupby("account_id", sort=False)["code"].agg(lambda c: list(dict.fromkeys(c)))
+        codes = flags.groupby("account_id", sort=False)["code"].agg(
+            lambda c: list(dict.fromkeys(c))
+        )
         queue = pd.concat(
             [
                 queue,

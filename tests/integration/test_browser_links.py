@@ -12,9 +12,9 @@ from typing import Any
 from urllib.parse import parse_qs, unquote, urlparse
 
 import pytest
-from chromium_cdp import Chromium, find_chromium, headless_chromium
 from neo4j import Driver
 
+from chromium_cdp import Chromium, find_chromium, headless_chromium
 from linkguard.analysis import analyze_market
 from linkguard.browser_links import browser_link, browser_text
 from linkguard.market import Market

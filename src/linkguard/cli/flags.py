@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pandas as pd
 import typer
@@ -47,9 +47,10 @@ def flags(
     """List flagged accounts ranked by risk and by the money at stake (the review queue).
 
     One line per account, decline first, then review, then info, and within a level the
-    most money at stake first (--by exposure: money first). Columns: risk level and score, exposure (the larger of its GMV and the
-    loans it applied for), GMV, the share of it that is fake (ring, self-dealing and
-    circular orders), the adjusted GMV a limit should use, loans, and its top reason.
+    most money at stake first (--by exposure: money first). Columns: risk level and score,
+    exposure (the larger of its GMV and the loans it applied for), GMV, the share of it
+    that is fake (ring, self-dealing and circular orders), the adjusted GMV a limit should
+    use, loans, and its top reason.
 
     Examples:
 
@@ -78,7 +79,7 @@ def flags(
 
 def queue_records(queue: pd.DataFrame) -> list[dict[str, Any]]:
     """The queue as JSON-ready records (NaN becomes null; counts become integers)."""
-    records: list[dict[str, Any]] = queue.to_dict("records")
+    records = cast(list[dict[str, Any]], queue.to_dict("records"))
     for row in records:
         for key, value in row.items():
             if isinstance(value, float) and math.isnan(value):
@@ -89,7 +90,7 @@ def queue_records(queue: pd.DataFrame) -> list[dict[str, Any]]:
     return records
 
 
-def _money(value: float) -> str:
+def _money(value: float | None) -> str:
     return "" if value is None or math.isnan(value) else f"{value:,.0f}"
 
 
@@ -100,14 +101,15 @@ def _print_table(queue: pd.DataFrame, *, loans_known: bool) -> None:
         return
     table = Table(title=f"Review queue: {len(queue)} accounts", title_justify="left")
     rows = []
-    for row in queue.itertuples(index=False):
-        share = "" if math.isnan(row.fake_share) else f"{row.fake_share:.0%}"
+    for row in cast(list[dict[str, Any]], queue.to_dict("records")):
+        share = "" if math.isnan(row["fake_share"]) else f"{row['fake_share']:.0%}"
         rows.append(
             (
-                str(row.rank), row.account_id, row.risk_level, f"{row.risk_score:.2f}",
-                _money(row.exposure), _money(row.gmv), share, _money(row.adjusted_gmv),
-                _money(row.loan_amount) if loans_known else "?",
-                f"{row.top_code}: {row.top_reason}",
+                str(row["rank"]), str(row["account_id"]), str(row["risk_level"]),
+                f"{row['risk_score']:.2f}", _money(row["exposure"]), _money(row["gmv"]), share,
+                _money(row["adjusted_gmv"]),
+                _money(row["loan_amount"]) if loans_known else "?",
+                f"{row['top_code']}: {row['top_reason']}",
             )
         )
     headers = ("#", "account", "level", "score", "exposure", "GMV", "fake", "adj. GMV",

@@ -44,7 +44,8 @@ def report(
 
         linkguard report --snapshot out/snapshot --data samples/market --out report.html
 
-        linkguard report --snapshot out/snapshot --data samples/market --out u1.html --account u16567839
+        linkguard report --snapshot out/snapshot --data samples/market --out one.html \
+            --account u16567839
     """
     from linkguard.report import build_report
 

@@ -154,9 +154,8 @@ def gather(
         own = conc.loc[conc["seller_id"] == account, "hhi"]
         data.account_hhi = float(own.iloc[0]) if len(own) else None
     data.links = {
-        row.account_id: browser_link("account_graph", {"account_id": row.account_id},
-                                     base=data.base_url)
-        for row in sellers.itertuples(index=False)
+        str(a): browser_link("account_graph", {"account_id": str(a)}, base=data.base_url)
+        for a in sellers["account_id"].tolist()
     }
     if account is not None:
         data.links[account] = browser_link("account_graph", {"account_id": account},

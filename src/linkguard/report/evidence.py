@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -121,6 +122,10 @@ def _top_level(levels: dict[str, str], accounts: Iterable[str]) -> str:
                default="none")
 
 
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    return cast(list[dict[str, Any]], frame.to_dict("records"))
+
+
 def _codes(market: Market, ids: Iterable[str]) -> np.ndarray:
     codes = [market.code_of(a) for a in ids]
     return np.array([c for c in codes if c is not None], dtype=np.int64)
@@ -148,7 +153,7 @@ def _account(account_id: str, side: int, levels: dict[str, str], note: str = "")
     return Node(account_id, account_id, side, level, title)
 
 
-def _capped(ids: list[str], weight: dict[str, float]) -> tuple[list[str], int]:
+def _capped(ids: list[str], weight: dict[Any, Any]) -> tuple[list[str], int]:
     ranked = sorted(ids, key=lambda a: (-weight.get(a, 0.0), a))
     return ranked[:MAX_NODES_PER_SIDE], max(0, len(ranked) - MAX_NODES_PER_SIDE)
 
@@ -166,10 +171,10 @@ def _bipartite(
     nodes = [_account(b, 0, levels, f": {per_buyer.get(b, 0)} orders") for b in shown_b]
     nodes += [_account(s, 1, levels, f": {per_seller.get(s, 0)} orders") for s in shown_s]
     edges = [
-        Edge(r.buyer, r.seller, float(r.orders), f"{r.buyer} -> {r.seller}: {r.orders} orders, "
-             f"{r.amount:,.2f}")
-        for r in pairs.itertuples(index=False)
-        if r.buyer in keep_b and r.seller in keep_s
+        Edge(str(r["buyer"]), str(r["seller"]), float(r["orders"]),
+             f"{r['buyer']} -> {r['seller']}: {r['orders']} orders, {r['amount']:,.2f}")
+        for r in _records(pairs)
+        if r["buyer"] in keep_b and r["seller"] in keep_s
     ]
     return Graph(nodes, edges, hid_b + hid_s)
 
@@ -215,7 +220,8 @@ def _shared_identifiers(
     else:
         users = users[users.map(len) >= 2]
     everyone = ids.groupby(["kind", "value_hash"])["account"].nunique()
-    ranked = sorted(users.items(), key=lambda kv: (-len(kv[1]), kv[0]))
+    pairs = cast(list[tuple[tuple[str, str], list[int]]], list(users.items()))
+    ranked = sorted(pairs, key=lambda kv: (-len(kv[1]), kv[0]))
     shown = ranked[:MAX_NODES_PER_SIDE]
     hidden = len(ranked) - len(shown)
     shown_members, hid_m = _capped(members, {m: 1.0 for m in members})
@@ -263,9 +269,10 @@ def cluster_findings(
     return out
 
 
-def _evidence(flags: pd.DataFrame, code: str) -> list[tuple[str, dict[str, object]]]:
-    rows = flags.loc[flags["code"] == code, ["account_id", "evidence"]]
-    return [(a, json.loads(e) if e else {}) for a, e in rows.itertuples(index=False)]
+def _evidence(flags: pd.DataFrame, code: str) -> list[tuple[str, dict[str, Any]]]:
+    rows = _records(flags.loc[flags["code"] == code, ["account_id", "evidence"]])
+    return [(str(r["account_id"]), json.loads(r["evidence"]) if r["evidence"] else {})
+            for r in rows]
 
 
 def self_dealing_findings(
@@ -274,9 +281,9 @@ def self_dealing_findings(
     """One finding per self-dealing seller: the seller and its puppets round what they share."""
     out = []
     for seller, ev in _evidence(flags, "SELF_DEALING"):
-        puppets = sorted(str(p) for p in ev.get("puppets", []))  # type: ignore[union-attr]
+        puppets = sorted(str(p) for p in ev.get("puppets", []))
         graph = _shared_identifiers(market, [seller, *puppets], levels, centre=seller)
-        share = float(ev.get("gmv_share", 0.0))  # type: ignore[arg-type]
+        share = float(ev.get("gmv_share", 0.0))
         out.append(
             Finding(
                 kind="self_dealing",
@@ -299,8 +306,8 @@ def cycle_findings(flags: pd.DataFrame, market: Market, levels: dict[str, str]) 
     """One finding per distinct money cycle: its accounts on a circle, its distinct orders."""
     seen: dict[tuple[str, ...], set[str]] = {}
     for _, ev in _evidence(flags, "CIRCULAR_TRADE"):
-        accounts = tuple(sorted(str(a) for a in ev.get("accounts", [])))  # type: ignore[union-attr]
-        seen.setdefault(accounts, set()).update(str(o) for o in ev.get("orders", []))  # type: ignore[union-attr]
+        accounts = tuple(sorted(str(a) for a in ev.get("accounts", [])))
+        seen.setdefault(accounts, set()).update(str(o) for o in ev.get("orders", []))
     out = []
     o = market.orders
     ids = market.account_ids
@@ -310,9 +317,10 @@ def cycle_findings(flags: pd.DataFrame, market: Market, levels: dict[str, str]) 
             orders=("amount", "size"), amount=("amount", "sum")
         )
         edges = [
-            Edge(str(ids[r.buyer]), str(ids[r.seller]), float(r.orders),
-                 f"{ids[r.buyer]} pays {ids[r.seller]}: {r.orders} orders, {r.amount:,.2f}")
-            for r in pairs.itertuples(index=False)
+            Edge(str(ids[r["buyer"]]), str(ids[r["seller"]]), float(r["orders"]),
+                 f"{ids[r['buyer']]} pays {ids[r['seller']]}: {r['orders']} orders, "
+                 f"{r['amount']:,.2f}")
+            for r in _records(pairs)
         ]
         nodes = [_account(a, 0, levels) for a in accounts]
         total = float(picked["amount"].sum())
@@ -337,11 +345,11 @@ def lockstep_findings(
     flags: pd.DataFrame, market: Market, levels: dict[str, str]
 ) -> list[Finding]:
     """One finding per lockstep group: buyers facing shops, and the timeline of their orders."""
-    groups: dict[tuple[tuple[str, ...], tuple[str, ...]], dict[str, object]] = {}
+    groups: dict[tuple[tuple[str, ...], tuple[str, ...]], dict[str, Any]] = {}
     for _, ev in _evidence(flags, "LOCKSTEP"):
         key = (
-            tuple(sorted(str(b) for b in ev.get("buyers", []))),  # type: ignore[union-attr]
-            tuple(sorted(str(s) for s in ev.get("sellers", []))),  # type: ignore[union-attr]
+            tuple(sorted(str(b) for b in ev.get("buyers", []))),
+            tuple(sorted(str(s) for s in ev.get("sellers", []))),
         )
         groups.setdefault(key, ev)
     out = []

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from html import escape
+from typing import Any, cast
 
 import pandas as pd
 
@@ -84,6 +85,10 @@ def _level(level: str) -> str:
     return f'<span class="lvl" style="background:{colour}">{escape(level)}</span>'
 
 
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    return cast(list[dict[str, Any]], frame.to_dict("records"))
+
+
 def _money(value: float | None) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return ""
@@ -129,20 +134,21 @@ def _sellers(data: ReportData) -> str:
     if data.sellers.empty:
         return "<p>No flagged seller.</p>"
     rows = []
-    for r in data.sellers.itertuples(index=False):
-        share = r.fake_share
+    for r in _records(data.sellers):
+        share = r["fake_share"]
         fake = (
             f'<span class="fake">{share:.0%} of this shop\'s GMV is fake</span>'
             if isinstance(share, float) and not math.isnan(share) and share > 0
             else "no fake GMV found"
         )
+        account = str(r["account_id"])
         rows.append(
-            f"<tr><td>{escape(r.account_id)}</td><td>{_level(r.risk_level)} {r.risk_score:.2f}"
-            f'</td><td class="n">{_money(r.gmv)}</td><td>{fake}</td>'
-            f'<td class="n"><b>{_money(r.adjusted_gmv)}</b></td>'
-            f'<td class="n">{_money(r.loan_amount)}</td>'
-            f"<td>{escape(str(r.top_code))}: {escape(str(r.top_reason))}</td>"
-            f"<td>{_link(data.links[r.account_id], 'graph')}</td></tr>"
+            f"<tr><td>{escape(account)}</td><td>{_level(str(r['risk_level']))} "
+            f"{r['risk_score']:.2f}</td><td class=\"n\">{_money(r['gmv'])}</td><td>{fake}</td>"
+            f'<td class="n"><b>{_money(r["adjusted_gmv"])}</b></td>'
+            f'<td class="n">{_money(r["loan_amount"])}</td>'
+            f"<td>{escape(str(r['top_code']))}: {escape(str(r['top_reason']))}</td>"
+            f"<td>{_link(data.links[account], 'graph')}</td></tr>"
         )
     return (
         '<table id="sellers"><tr><th>seller</th><th>risk</th><th class="n">GMV</th>'
@@ -180,9 +186,9 @@ def _account_section(data: ReportData) -> str:
         return ""
     flags = data.account_flags
     rows = "".join(
-        f"<tr><td>{escape(r.code)}</td><td>{_level(r.severity)}</td>"
-        f'<td class="n">{r.score:.2f}</td><td>{escape(r.reason)}</td></tr>'
-        for r in flags.itertuples(index=False)
+        f"<tr><td>{escape(str(r['code']))}</td><td>{_level(str(r['severity']))}</td>"
+        f'<td class="n">{r["score"]:.2f}</td><td>{escape(str(r["reason"]))}</td></tr>'
+        for r in _records(flags)
     )
     table = (
         f"<table><tr><th>code</th><th>severity</th><th>score</th><th>reason</th></tr>{rows}"

@@ -181,10 +181,10 @@ def timeline_svg(timeline: Timeline) -> str:
             )
     axis_y = height - 30
     for k in range(5):
-        t = lo + span * k / 4
+        tick = lo + span * k / 4
         parts.append(
-            f'<text class="tick" x="{x(t):.1f}" y="{axis_y + 14}" text-anchor="middle">'
-            f"{_time(t)}</text>"
+            f'<text class="tick" x="{x(tick):.1f}" y="{axis_y + 14}" text-anchor="middle">'
+            f"{_time(tick)}</text>"
         )
     legend = " ".join(
         f'<tspan fill="{colour[s]}">&#9679;</tspan> {escape(s)}' for s in shops[:7]
@@ -249,7 +249,7 @@ def histogram_svg(
 
     parts = []
     for i in range(bins):
-        base = height - bottom
+        base = float(height - bottom)
         for n, cls, fill in ((plain[i], "bar", "#9ecae1"), (red[i], "bar flagged", "#d62728")):
             if n:
                 h = n * scale

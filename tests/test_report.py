@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -164,3 +165,22 @@ def test_report_opens_offline_in_chromium_and_draws_the_rings(
     assert ring_edges > ring_nodes
     assert drawn is not None and int(drawn) == all_nodes > ring_nodes
     assert width > 0  # laid out, not just present in the DOM
+
+
+def test_cycles_count_distinct_orders_and_go_round(snap_dir: Path, market: Market) -> None:
+    flags = pd.read_parquet(snap_dir / "flags.parquet")
+    evidence = flags.loc[flags["code"] == "CIRCULAR_TRADE", "evidence"].map(json.loads)
+    orders: dict[tuple[str, ...], set[str]] = {}
+    for ev in evidence:
+        orders.setdefault(tuple(sorted(ev["accounts"])), set()).update(ev["orders"])
+    amounts = market.orders.set_index("order_id")["amount"]
+    data = gather(snap_dir, market, browser_url=BASE)
+    assert {f.key for f in data.galleries["cycles"]} == {" ".join(k) for k in orders}
+    for finding in data.galleries["cycles"]:
+        ids = orders[tuple(finding.key.split())]
+        total = amounts[list(ids)].sum()
+        assert finding.caption == f"{len(ids)} distinct orders worth {total:,.2f}"
+        # drawn in the order money goes round: each node pays the next
+        ring = [n.id for n in finding.graph.nodes]
+        pays = {(e.source, e.target) for e in finding.graph.edges}
+        assert all((a, b) in pays for a, b in zip(ring, ring[1:] + ring[:1], strict=True))

@@ -322,7 +322,7 @@ def cycle_findings(flags: pd.DataFrame, market: Market, levels: dict[str, str]) 
                  f"{r['amount']:,.2f}")
             for r in _records(pairs)
         ]
-        nodes = [_account(a, 0, levels) for a in accounts]
+        nodes = [_account(a, 0, levels) for a in _cycle_order(accounts, edges)]
         total = float(picked["amount"].sum())
         out.append(
             Finding(
@@ -339,6 +339,19 @@ def cycle_findings(flags: pd.DataFrame, market: Market, levels: dict[str, str]) 
             )
         )
     return out
+
+
+def _cycle_order(accounts: tuple[str, ...], edges: list[Edge]) -> list[str]:
+    """The accounts in the order money goes round, so a circle drawing has no crossings."""
+    after: dict[str, str] = {}
+    for e in sorted(edges, key=lambda e: -e.weight):
+        after.setdefault(e.source, e.target)
+    order: list[str] = []
+    at: str | None = accounts[0] if accounts else None
+    while at is not None and at not in order:
+        order.append(at)
+        at = after.get(at)
+    return order + [a for a in accounts if a not in order]
 
 
 def lockstep_findings(

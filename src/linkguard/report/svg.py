@@ -40,17 +40,17 @@ def _positions(graph: Graph, layout: str) -> tuple[dict[str, tuple[float, float]
         right = [n for n in nodes if n.side != 0]
         rows = max(len(left), len(right), 1)
         height = rows * _ROW + 30
-        width = 560
+        width = 620
         pos = {}
-        for column, x in ((left, 170.0), (right, width - 170.0)):
+        for column, x in ((left, 150.0), (right, width - 150.0)):
             offset = (rows - len(column)) * _ROW / 2
             for i, n in enumerate(column):
                 pos[n.id] = (x, 20 + offset + i * _ROW)
         return pos, width, height
     accounts = [n for n in nodes if n.side != 2]
     inner = [n for n in nodes if n.side == 2]
-    radius = max(70.0, len(accounts) * 22 / (2 * math.pi))
-    size = int(2 * radius + 220)
+    radius = max(60.0, len(accounts) * 30 / (2 * math.pi))
+    size = int(2 * radius + 180)
     cx = cy = size / 2
     pos = {}
     for ring, r in ((accounts, radius), (inner, radius * 0.42 if len(inner) > 1 else 0.0)):
@@ -114,7 +114,8 @@ def graph_svg(graph: Graph, layout: str, highlight: str | None = None) -> str:
         x1, y1 = x1 + ux * _R, y1 + uy * _R
         x2, y2 = x2 - ux * (_R + 2), y2 - uy * (_R + 2)
         stroke = 0.8 + 2.7 * math.log1p(e.weight) / math.log1p(top)
-        head = f' marker-end="url(#{marker})"' if e.directed else ""
+        # Side by side, buyers on the left pay sellers on the right: no arrow head needed.
+        head = f' marker-end="url(#{marker})"' if e.directed and layout != "bipartite" else ""
         lines.append(
             f'<line class="edge" data-s="{_a(e.source)}" data-t="{_a(e.target)}" '
             f'x1="{x1:.1f}" y1="{y1:.1f}" x2="{x2:.1f}" y2="{y2:.1f}" '
@@ -130,7 +131,8 @@ def graph_svg(graph: Graph, layout: str, highlight: str | None = None) -> str:
     return (
         f'<svg class="graph" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
         f'role="img"><defs><marker id="{marker}" viewBox="0 0 10 10" refX="9" refY="5" '
-        'markerWidth="6" markerHeight="6" orient="auto-start-reverse">'
+        'markerUnits="userSpaceOnUse" markerWidth="9" markerHeight="9" '
+        'orient="auto-start-reverse">'
         '<path d="M0,0 L10,5 L0,10 z" fill="#777"/></marker></defs>'
         f'<g class="edges">{"".join(lines)}</g><g class="nodes">{"".join(nodes)}</g>{note}</svg>'
     )
@@ -180,10 +182,10 @@ def timeline_svg(timeline: Timeline) -> str:
                 f"<title>{escape(buyer)} at {escape(s)}, {_time(t)} UTC</title></circle>"
             )
     axis_y = height - 30
-    for k in range(5):
+    for k, anchor in enumerate(("start", "middle", "middle", "middle", "end")):
         tick = lo + span * k / 4
         parts.append(
-            f'<text class="tick" x="{x(tick):.1f}" y="{axis_y + 14}" text-anchor="middle">'
+            f'<text class="tick" x="{x(tick):.1f}" y="{axis_y + 14}" text-anchor="{anchor}">'
             f"{_time(tick)}</text>"
         )
     legend = " ".join(

@@ -242,7 +242,7 @@ def render(data: ReportData) -> str:
 {escape(data.base_url)}</div></header><main>
 <p class="legend">{legend}</p>
 {_account_section(data)}
-<section id="totals"><h2>Totals</h2>{_totals(data)}
+<section id="totals"><h2>Totals (the whole market)</h2>{_totals(data)}
 <h3>Flags by code and level</h3>{_flag_table(data.flag_counts)}</section>
 <section id="riskiest-sellers"><h2>Riskiest sellers</h2>
 <p>Ranked by risk level, then money at stake. The adjusted GMV leaves out ring,

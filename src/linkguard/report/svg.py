@@ -263,9 +263,10 @@ def histogram_svg(
                 base -= h
     for k in range(0, bins + 1, max(1, bins // 5)):
         v = lo + k * step
+        anchor = "end" if k == bins else "middle"
         parts.append(
             f'<text class="tick" x="{x(v):.1f}" y="{height - bottom + 14}" '
-            f'text-anchor="middle">{v:,.0f}</text>'
+            f'text-anchor="{anchor}">{v:,.0f}</text>'
         )
     parts.append(f'<text class="tick" x="{left - 4}" y="24" text-anchor="end">{peak}</text>')
     if threshold is not None:

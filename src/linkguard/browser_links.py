@@ -169,7 +169,7 @@ class AccountLinks:
     True
     """
 
-    __slots__ = ("_parts", "base")
+    __slots__ = ("_parts", "_raw_parts", "base")
 
     def __init__(self, base: str | None = None) -> None:
         self.base = browser_base_url(base)
@@ -178,12 +178,27 @@ class AccountLinks:
         # json.dumps writes the marker as \\u0000, quoted as %5Cu0000; the query may use the
         # id more than once.
         self._parts = whole.split(quote(_literal(marker)[1:-1], safe=""))
+        self._raw_parts = [b',"browser_link":"' + self._parts[0].encode("ascii"),
+                           *(p.encode("ascii") for p in self._parts[1:-1]),
+                           self._parts[-1].encode("ascii") + b'"']
 
     def link(self, account_id: str) -> str:
         """The link opening ``account_id``'s neighbourhood."""
         return quote(_literal(account_id)[1:-1], safe="").join(self._parts)
 
     def json_field(self, account_id: str) -> bytes:
-        """``,"browser_link":"..."``: the link as a JSON member to splice into an answer."""
+        """``,"browser_link":"..."``: the link as a JSON member to splice into an answer.
+
+        Called on every flag-API answer, so the usual id (letters, digits, ``_ . -``) is
+        spliced in as it is, with no JSON or URL quoting to do.
+        """
+        if _PLAIN_ID.fullmatch(account_id):
+            inner = account_id.encode("ascii")
+        else:
+            inner = quote(_literal(account_id)[1:-1], safe="").encode("ascii")
         # A quoted URL holds only unreserved characters and %: nothing to escape in JSON.
-        return b',"browser_link":"' + self.link(account_id).encode("ascii") + b'"'
+        return inner.join(self._raw_parts)
+
+
+#: Ids that read the same as a JSON string's content and in a URL query.
+_PLAIN_ID = re.compile(r"[A-Za-z0-9_.\-]+")

@@ -14,6 +14,7 @@ from linkguard.errors import InputError
 from linkguard.market import Market
 from linkguard.report.evidence import (
     Finding,
+    Selection,
     cluster_findings,
     cycle_findings,
     lockstep_findings,
@@ -30,7 +31,7 @@ __all__ = ["GALLERY_LIMIT", "ReportData", "build_report", "gather"]
 GALLERY_LIMIT = 12
 #: Sellers listed in the riskiest-sellers table.
 SELLER_LIMIT = 25
-_LEVEL_RANK = {"none": 0, "info": 1, "review": 2, "decline": 3}
+_GALLERY_NAMES = ("rings", "clusters", "self_dealing", "cycles", "lockstep")
 
 
 @dataclass
@@ -54,10 +55,6 @@ class ReportData:
 
     def link(self, finding: Finding) -> str:
         return browser_link(finding.query, finding.params, base=self.base_url)
-
-
-def _rank(findings: list[Finding]) -> list[Finding]:
-    return sorted(findings, key=lambda f: (-_LEVEL_RANK[f.level], -len(f.accounts), f.key))
 
 
 def gather(
@@ -96,20 +93,15 @@ def gather(
     ).any():
         raise InputError(f"account {account!r} is not in the analysed market")
     levels = dict(zip(accounts["account_id"], accounts["risk_level"], strict=True))
+    picks = {name: Selection(levels, account, GALLERY_LIMIT) for name in _GALLERY_NAMES}
     galleries = {
-        "rings": ring_findings(snap.rings, market, levels),
-        "clusters": cluster_findings(snap.clusters, market, levels),
-        "self_dealing": self_dealing_findings(flags, market, levels),
-        "cycles": cycle_findings(flags, market, levels),
-        "lockstep": lockstep_findings(flags, market, levels),
+        "rings": ring_findings(snap.rings, market, levels, picks["rings"]),
+        "clusters": cluster_findings(snap.clusters, market, levels, picks["clusters"]),
+        "self_dealing": self_dealing_findings(flags, market, levels, picks["self_dealing"]),
+        "cycles": cycle_findings(flags, market, levels, picks["cycles"]),
+        "lockstep": lockstep_findings(flags, market, levels, picks["lockstep"]),
     }
-    if account is not None:
-        galleries = {k: [f for f in v if account in f.accounts] for k, v in galleries.items()}
-    more = {}
-    for name, found in galleries.items():
-        ranked = _rank(found)
-        galleries[name] = ranked[:GALLERY_LIMIT]
-        more[name] = len(ranked) - len(galleries[name])
+    more = {name: picks[name].total - len(found) for name, found in galleries.items()}
 
     loans = market.loans.assign(account_id=market.account_ids[market.loans["account"].to_numpy()])
     queue = review_queue(flags, accounts, conc, loans[["account_id", "amount"]])

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 import numpy as np
 import pandas as pd
@@ -24,6 +24,7 @@ __all__ = [
     "Finding",
     "Graph",
     "Node",
+    "Selection",
     "Timeline",
     "cluster_findings",
     "cycle_findings",
@@ -115,11 +116,35 @@ class Finding:
 
 
 _LEVEL_RANK = {"none": 0, "info": 1, "review": 2, "decline": 3}
+K = TypeVar("K")
 
 
 def _top_level(levels: dict[str, str], accounts: Iterable[str]) -> str:
     return max((levels.get(a, "none") for a in accounts), key=_LEVEL_RANK.__getitem__,
                default="none")
+
+
+@dataclass
+class Selection:
+    """Which findings to draw: those of ``account`` (if given), riskiest and largest first.
+
+    Findings are chosen from cheap candidates before any graph is built, so a market with
+    thousands of clusters costs the drawing of ``limit`` of them only.
+    """
+
+    levels: dict[str, str]
+    account: str | None = None
+    limit: int | None = None
+    #: How many candidates qualified (set by :meth:`choose`).
+    total: int = 0
+
+    def choose(self, candidates: list[tuple[K, frozenset[str]]]) -> list[K]:
+        kept = [c for c in candidates if self.account is None or self.account in c[1]]
+        kept.sort(
+            key=lambda c: (-_LEVEL_RANK[_top_level(self.levels, c[1])], -len(c[1]), str(c[0]))
+        )
+        self.total = len(kept)
+        return [key for key, _ in kept[: self.limit]]
 
 
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
@@ -179,10 +204,21 @@ def _bipartite(
     return Graph(nodes, edges, hid_b + hid_s)
 
 
-def ring_findings(rings: pd.DataFrame, market: Market, levels: dict[str, str]) -> list[Finding]:
+def _all(levels: dict[str, str]) -> Selection:
+    return Selection(levels)
+
+
+def ring_findings(
+    rings: pd.DataFrame, market: Market, levels: dict[str, str], select: Selection | None = None
+) -> list[Finding]:
     """One finding per ring: its buyers facing its sellers, an edge per pair that traded."""
+    groups = {str(k): g for k, g in rings.groupby("ring_id", sort=True)}
+    chosen = (select or _all(levels)).choose(
+        [(k, frozenset(g["account_id"])) for k, g in groups.items()]
+    )
     out = []
-    for ring_id, members in rings.groupby("ring_id", sort=True):
+    for ring_id in chosen:
+        members = groups[ring_id]
         buyers = sorted(members.loc[members["role"] == "buyer", "account_id"])
         sellers = sorted(members.loc[members["role"] == "seller", "account_id"])
         graph = _bipartite(market, buyers, sellers, levels)
@@ -219,10 +255,12 @@ def _shared_identifiers(
         users = users[users.map(lambda u: c in u and len(u) >= 2)]
     else:
         users = users[users.map(len) >= 2]
-    everyone = ids.groupby(["kind", "value_hash"])["account"].nunique()
     pairs = cast(list[tuple[tuple[str, str], list[int]]], list(users.items()))
     ranked = sorted(pairs, key=lambda kv: (-len(kv[1]), kv[0]))
     shown = ranked[:MAX_NODES_PER_SIDE]
+    values = {value for (_, value), _ in shown}
+    used = ids[ids["value_hash"].isin(values)]
+    everyone = used.groupby(["kind", "value_hash"])["account"].nunique()
     hidden = len(ranked) - len(shown)
     shown_members, hid_m = _capped(members, {m: 1.0 for m in members})
     keep = set(shown_members)
@@ -244,11 +282,17 @@ def _shared_identifiers(
 
 
 def cluster_findings(
-    clusters: pd.DataFrame, market: Market, levels: dict[str, str]
+    clusters: pd.DataFrame, market: Market, levels: dict[str, str],
+    select: Selection | None = None,
 ) -> list[Finding]:
     """One finding per linked cluster: its members round the identifiers they share."""
+    groups = {str(k): g for k, g in clusters.groupby("cluster_id", sort=True)}
+    chosen = (select or _all(levels)).choose(
+        [(k, frozenset(g["account_id"])) for k, g in groups.items()]
+    )
     out = []
-    for cluster_id, members in clusters.groupby("cluster_id", sort=True):
+    for cluster_id in chosen:
+        members = groups[cluster_id]
         accounts = sorted(members["account_id"])
         kinds = sorted({k for ks in members["identifier_kinds"] for k in (ks if ks is not None
                                                                           else ())})
@@ -276,11 +320,17 @@ def _evidence(flags: pd.DataFrame, code: str) -> list[tuple[str, dict[str, Any]]
 
 
 def self_dealing_findings(
-    flags: pd.DataFrame, market: Market, levels: dict[str, str]
+    flags: pd.DataFrame, market: Market, levels: dict[str, str],
+    select: Selection | None = None,
 ) -> list[Finding]:
     """One finding per self-dealing seller: the seller and its puppets round what they share."""
+    found = dict(_evidence(flags, "SELF_DEALING"))
+    chosen = (select or _all(levels)).choose(
+        [(k, frozenset([k, *map(str, ev.get("puppets", []))])) for k, ev in found.items()]
+    )
     out = []
-    for seller, ev in _evidence(flags, "SELF_DEALING"):
+    for seller in chosen:
+        ev = found[seller]
         puppets = sorted(str(p) for p in ev.get("puppets", []))
         graph = _shared_identifiers(market, [seller, *puppets], levels, centre=seller)
         share = float(ev.get("gmv_share", 0.0))
@@ -302,7 +352,10 @@ def self_dealing_findings(
     return out
 
 
-def cycle_findings(flags: pd.DataFrame, market: Market, levels: dict[str, str]) -> list[Finding]:
+def cycle_findings(
+    flags: pd.DataFrame, market: Market, levels: dict[str, str],
+    select: Selection | None = None,
+) -> list[Finding]:
     """One finding per distinct money cycle: its accounts on a circle, its distinct orders."""
     seen: dict[tuple[str, ...], set[str]] = {}
     for _, ev in _evidence(flags, "CIRCULAR_TRADE"):
@@ -311,7 +364,9 @@ def cycle_findings(flags: pd.DataFrame, market: Market, levels: dict[str, str]) 
     out = []
     o = market.orders
     ids = market.account_ids
-    for accounts, orders in seen.items():
+    chosen = (select or _all(levels)).choose([(k, frozenset(k)) for k in seen])
+    for accounts in chosen:
+        orders = seen[accounts]
         picked = o[o["order_id"].isin(orders)]
         pairs = picked.groupby(["buyer", "seller"], as_index=False).agg(
             orders=("amount", "size"), amount=("amount", "sum")
@@ -355,7 +410,8 @@ def _cycle_order(accounts: tuple[str, ...], edges: list[Edge]) -> list[str]:
 
 
 def lockstep_findings(
-    flags: pd.DataFrame, market: Market, levels: dict[str, str]
+    flags: pd.DataFrame, market: Market, levels: dict[str, str],
+    select: Selection | None = None,
 ) -> list[Finding]:
     """One finding per lockstep group: buyers facing shops, and the timeline of their orders."""
     groups: dict[tuple[tuple[str, ...], tuple[str, ...]], dict[str, Any]] = {}
@@ -366,7 +422,9 @@ def lockstep_findings(
         )
         groups.setdefault(key, ev)
     out = []
-    for (buyers, sellers), ev in sorted(groups.items()):
+    chosen = (select or _all(levels)).choose([(k, frozenset(k[0] + k[1])) for k in groups])
+    for buyers, sellers in chosen:
+        ev = groups[(buyers, sellers)]
         graph = _bipartite(market, list(buyers), list(sellers), levels)
         out.append(
             Finding(

@@ -19,7 +19,7 @@ from linkguard.cli import app
 from linkguard.io.read import read_market
 from linkguard.market import Market
 from linkguard.report.build import gather
-from linkguard.report.evidence import MAX_NODES_PER_SIDE
+from linkguard.report.evidence import MAX_NODES_PER_SIDE, ring_findings
 
 runner = CliRunner()
 BASE = "http://neo4j.example:7999"
@@ -63,6 +63,7 @@ def test_ring_graphs_hold_the_ring_trades(snap_dir: Path, market: Market) -> Non
         expected = pairs.groupby(["buyer_id", "seller_id"]).size().to_dict()
         got = {(e.source, e.target): e.weight for e in finding.graph.edges}
         assert got == expected, finding.key
+        assert f"; {len(pairs):,} orders between them" in finding.caption
         assert finding.params == {"ring_id": finding.key}
 
 
@@ -184,3 +185,32 @@ def test_cycles_count_distinct_orders_and_go_round(snap_dir: Path, market: Marke
         ring = [n.id for n in finding.graph.nodes]
         pays = {(e.source, e.target) for e in finding.graph.edges}
         assert all((a, b) in pays for a, b in zip(ring, ring[1:] + ring[:1], strict=True))
+
+
+def test_hubs_are_capped_and_still_counted() -> None:
+    buyers = [f"b{i:02d}" for i in range(MAX_NODES_PER_SIDE + 10)]
+    orders = pd.DataFrame(
+        {
+            "order_id": [f"o{i}" for i in range(len(buyers) + 5)],
+            "buyer_id": [*buyers, *buyers[:5]],
+            "seller_id": "s1",
+            "amount": 10.0,
+            "created_at": "2026-01-01T10:00:00Z",
+        }
+    )
+    market = Market.from_frames(orders)
+    rings = pd.DataFrame(
+        {
+            "ring_id": "R1",
+            "account_id": [*buyers, "s1"],
+            "role": ["buyer"] * len(buyers) + ["seller"],
+            "ring_score": 1.0,
+            "density": 1.0,
+        }
+    )
+    (finding,) = ring_findings(rings, market, {})
+    drawn = [n.id for n in finding.graph.nodes if n.side == 0]
+    assert len(drawn) == MAX_NODES_PER_SIDE and finding.graph.hidden == 10
+    assert set(buyers[:5]) <= set(drawn)  # the busiest buyers (two orders each) are kept
+    assert "45 orders between them" in finding.caption
+    assert len(finding.accounts) == len(buyers) + 1

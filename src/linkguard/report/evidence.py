@@ -185,7 +185,8 @@ def _capped(ids: list[str], weight: dict[Any, Any]) -> tuple[list[str], int]:
 
 def _bipartite(
     market: Market, buyers: list[str], sellers: list[str], levels: dict[str, str]
-) -> Graph:
+) -> tuple[Graph, int]:
+    """Buyers facing sellers (capped), and the orders between all of them, drawn or not."""
     pairs = _trades(market, buyers, sellers)
     pairs = pairs[pairs["buyer"] != pairs["seller"]]
     per_buyer = pairs.groupby("buyer")["orders"].sum().to_dict()
@@ -201,7 +202,7 @@ def _bipartite(
         for r in _records(pairs)
         if r["buyer"] in keep_b and r["seller"] in keep_s
     ]
-    return Graph(nodes, edges, hid_b + hid_s)
+    return Graph(nodes, edges, hid_b + hid_s), int(pairs["orders"].sum())
 
 
 def _all(levels: dict[str, str]) -> Selection:
@@ -221,7 +222,7 @@ def ring_findings(
         members = groups[ring_id]
         buyers = sorted(members.loc[members["role"] == "buyer", "account_id"])
         sellers = sorted(members.loc[members["role"] == "seller", "account_id"])
-        graph = _bipartite(market, buyers, sellers, levels)
+        graph, orders = _bipartite(market, buyers, sellers, levels)
         density = float(members["density"].iloc[0])
         score = float(members["ring_score"].iloc[0])
         out.append(
@@ -230,7 +231,7 @@ def ring_findings(
                 key=str(ring_id),
                 title=f"Ring {ring_id}: {len(buyers)} buyers x {len(sellers)} sellers",
                 caption=f"density {density:.0%}, ring score {score:.2f}; "
-                f"{sum(e.weight for e in graph.edges):.0f} orders between them",
+                f"{orders:,} orders between them",
                 graph=graph,
                 layout="bipartite",
                 query="evidence_ring",
@@ -425,7 +426,7 @@ def lockstep_findings(
     chosen = (select or _all(levels)).choose([(k, frozenset(k[0] + k[1])) for k in groups])
     for buyers, sellers in chosen:
         ev = groups[(buyers, sellers)]
-        graph = _bipartite(market, list(buyers), list(sellers), levels)
+        graph, _ = _bipartite(market, list(buyers), list(sellers), levels)
         out.append(
             Finding(
                 kind="lockstep",

@@ -13,6 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 import linkguard.cli.flags  # noqa: F401  (registers the command)
+from linkguard.browser_links import browser_link
 from linkguard.cli import app
 from linkguard.errors import InputError
 from linkguard.review_queue import read_queue_inputs, review_queue
@@ -124,7 +125,9 @@ def test_bad_filters_are_input_errors(snap_dir: Path, kwargs: dict[str, Any]) ->
 
 def test_cli_json_is_the_queue(snap_dir: Path, sample_dir: Path) -> None:
     argv = ["flags", "--snapshot", str(snap_dir), "--data", str(sample_dir), "--level", "review"]
-    result = runner.invoke(app, [*argv, "--top", "5", "--format", "json"])
+    result = runner.invoke(
+        app, [*argv, "--top", "5", "--format", "json", "--browser-url", "http://b:1"]
+    )
     assert result.exit_code == 0, result.output
     rows = json.loads(result.stdout)
     expected = _expected(snap_dir, sample_dir)
@@ -132,6 +135,10 @@ def test_cli_json_is_the_queue(snap_dir: Path, sample_dir: Path) -> None:
     assert [r["account_id"] for r in rows] == expected["account_id"].tolist()
     assert [r["rank"] for r in rows] == [1, 2, 3, 4, 5]
     assert all(isinstance(r["loans"], int) and r["top_reason"] for r in rows)
+    assert [r["browser_link"] for r in rows] == [
+        browser_link("account_graph", {"account_id": r["account_id"]}, base="http://b:1")
+        for r in rows
+    ]
 
 
 def test_cli_csv_parses_back(snap_dir: Path) -> None:

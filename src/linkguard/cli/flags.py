@@ -12,6 +12,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from linkguard.browser_links import AccountLinks
 from linkguard.cli import app
 from linkguard.cli._common import print_json
 from linkguard.errors import InputError
@@ -36,13 +37,22 @@ def flags(
         None, "--min-exposure", help="Only accounts with at least this much money at stake."
     ),
     top: int | None = typer.Option(None, "--top", help="Only the first N accounts."),
-    by: str = typer.Option("risk", "--by", help="Rank by risk (level, score) or exposure."),
+    by: str = typer.Option(
+        "risk", "--by", help="risk: level, then money at stake, then score; exposure: money first."
+    ),
     data: Path | None = typer.Option(
         None,
         "--data",
         help="The data directory, for loan amounts (when the snapshot holds no loans.parquet).",
     ),
     fmt: str = typer.Option("table", "--format", "-f", help="table, json or csv."),
+    browser_url: str | None = typer.Option(
+        None,
+        "--browser-url",
+        envvar="LINKGUARD_BROWSER_URL",
+        help="Neo4j Browser's address for each JSON row's browser_link (default: "
+        "NEO4J_HTTP_URL, the running dev server, else http://localhost:7474).",
+    ),
 ) -> None:
     """List flagged accounts ranked by risk and by the money at stake (the review queue).
 
@@ -50,7 +60,8 @@ def flags(
     most money at stake first (--by exposure: money first). Columns: risk level and score,
     exposure (the larger of its GMV and the loans it applied for), GMV, the share of it
     that is fake (ring, self-dealing and circular orders), the adjusted GMV a limit should
-    use, loans, and its top reason.
+    use, loans, and its top reason. JSON rows also carry browser_link, the Neo4j Browser
+    address that draws the account's neighbourhood.
 
     Examples:
 
@@ -69,7 +80,10 @@ def flags(
         *tables, code=code, level=level, min_exposure=min_exposure, top=top, by=by
     )
     if fmt == "json":
-        print_json(queue_records(queue))
+        links = AccountLinks(browser_url)
+        print_json(
+            [{**row, "browser_link": links.link(row["account_id"])} for row in queue_records(queue)]
+        )
     elif fmt == "csv":
         out = queue.assign(reason_codes=queue["reason_codes"].map(";".join))
         out.to_csv(sys.stdout, index=False, float_format="%.6g")

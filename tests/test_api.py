@@ -20,6 +20,7 @@ from linkguard.api import SnapshotSource, create_app
 from linkguard.api.logs import JsonFormatter, JsonLineHandler, configure_logging
 from linkguard.api.models import AccountFlags
 from linkguard.api.sample import sample_snapshot as make_snapshot
+from linkguard.browser_links import browser_link
 from linkguard.errors import SnapshotInvalid
 from linkguard.lookup import FlagIndex
 from linkguard.snapshot import Snapshot, write_snapshot
@@ -158,6 +159,7 @@ def test_account_without_findings_is_none_not_404(
         "reason_codes": [],
         "flags": [],
         "adjusted_gmv": gmv,
+        "browser_link": browser_link("account_graph", {"account_id": account_id}),
         "snapshot_id": "snap-a",
         "ruleset_version": "2026.1",
         "computed_at": "2026-01-01T00:00:00Z",

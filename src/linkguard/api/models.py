@@ -63,6 +63,11 @@ class AccountFlags(BaseModel):
     adjusted_gmv: float | None = Field(
         description="GMV with ring, self-dealing and circular orders removed; null if not a seller."
     )
+    browser_link: str = Field(
+        description="Neo4j Browser address that opens the account's evidence graph "
+        "(/browser/?cmd=edit&arg=<Cypher>); the base is LINKGUARD_BROWSER_URL or "
+        "NEO4J_HTTP_URL, else the running dev server, else http://localhost:7474."
+    )
     snapshot_id: str
     ruleset_version: str
     computed_at: datetime = Field(description="When the snapshot was computed (UTC).")

@@ -30,6 +30,13 @@ def account(
     account_id: str = typer.Argument(..., help="The account to look up."),
     snapshot: Path = typer.Option(..., "--snapshot", help="The snapshot directory to read."),
     fmt: str = FORMAT_OPTION,
+    browser_url: str | None = typer.Option(
+        None,
+        "--browser-url",
+        envvar="LINKGUARD_BROWSER_URL",
+        help="Neo4j Browser's address for browser_link (default: NEO4J_HTTP_URL, the "
+        "running dev server, else http://localhost:7474).",
+    ),
 ) -> None:
     """Show what a snapshot says about one account (the investigator's view).
 
@@ -49,7 +56,7 @@ def account(
         raise InputError(f"--format must be text or json, not {fmt!r}")
     if not is_valid_account_id(account_id):
         raise InputError(f"not a valid account id: {ID_RULE}")
-    view = FlagIndex.load(snapshot, only=[account_id]).view(account_id)
+    view = FlagIndex.load(snapshot, only=[account_id], browser_url=browser_url).view(account_id)
     if fmt == "json":
         print_json(view)
     else:

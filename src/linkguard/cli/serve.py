@@ -53,6 +53,13 @@ def serve(
     body_timeout: float = typer.Option(
         30.0, "--body-timeout", min=0.1, help="Seconds for a request's body after its headers."
     ),
+    browser_url: str | None = typer.Option(
+        None,
+        "--browser-url",
+        envvar="LINKGUARD_BROWSER_URL",
+        help="Neo4j Browser's address for each answer's browser_link (default: "
+        "NEO4J_HTTP_URL, the running dev server, else http://localhost:7474).",
+    ),
 ) -> None:
     """Serve risk flags over HTTP for the loan approval service.
 
@@ -95,6 +102,8 @@ def serve(
         body_timeout=body_timeout,
     )
     os.environ.update(limits.to_env())
+    if browser_url:
+        os.environ["LINKGUARD_BROWSER_URL"] = browser_url
     uvicorn.run(
         "linkguard.api.app:app_from_env",
         factory=True,

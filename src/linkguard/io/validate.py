@@ -11,12 +11,15 @@ reason                   the row …
 ``missing_id``           has an empty id: ``order_id``, ``buyer_id``, ``seller_id``,
                          ``account_id``, ``loan_id``; for identifiers also an empty ``kind``
                          or a ``value`` that normalises to nothing (a phone with no digit)
-``bad_amount``           has an ``amount`` that is no finite decimal number
-``negative_amount``      has an ``amount`` below zero
+``bad_amount``           has an amount (``amount``, ``amount_due``, a present
+                         ``amount_paid``) that is no finite decimal number
+``negative_amount``      has an amount below zero
 ``bad_timestamp``        has a timestamp that is no ISO-8601 date-time: a required one
-                         (``created_at`` of orders, ``applied_at``) that is empty or broken,
-                         or an optional one (``confirmed_at``, ``seen_at``, ``created_at`` of
-                         accounts) that is present but broken
+                         (``created_at`` of orders, ``applied_at``, ``due_at`` of
+                         repayments) that is empty or broken, or an optional one
+                         (``confirmed_at``, ``seen_at``, ``created_at`` of accounts,
+                         ``disbursed_at``, ``due_at`` of loans, ``paid_at``) that is present
+                         but broken
 ``rating_out_of_range``  has a ``rating`` that is present and not a number from 1 to 5
 ``duplicate_id``         repeats the ``order_id``, ``account_id`` (accounts) or ``loan_id`` of
                          an earlier row that passed every other check; the first one is kept
@@ -174,10 +177,17 @@ def validate(raw: RawTable, spec: TableSpec, pepper: bytes) -> CheckedTable:
 
     negative: dict[str, np.ndarray] = {}
     for name in spec.amount_columns:
+        empty = is_empty(values[name])
         values[name], bad, negative[name] = parse_amounts(values[name])
+        if name not in spec.required:
+            # An optional amount may be empty (a repayment not paid yet): NaN, not an error.
+            bad = bad & ~empty
+            if name not in index:
+                continue
         verdict.reject(bad, "bad_amount", index[name])
     for name in spec.amount_columns:
-        verdict.reject(negative[name], "negative_amount", index[name])
+        if name in index:
+            verdict.reject(negative[name], "negative_amount", index[name])
 
     for name in spec.timestamp_columns:
         stamps, bad = parse_timestamps(values[name])

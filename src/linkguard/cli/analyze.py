@@ -32,7 +32,8 @@ STAGE_TEXT = {
         "Examples:\n\n"
         "  linkguard analyze samples/market --out out/snapshot\n\n"
         "  linkguard analyze data/ --out snapshots/day --ruleset rules.toml --format json\n\n"
-        "  linkguard analyze samples/market --out out/neo4j-snapshot --engine neo4j"
+        "  linkguard analyze samples/market --out out/neo4j-snapshot --engine neo4j\n\n"
+        "  linkguard analyze samples/market --out snaps/2026-01 --as-of 2026-01-01"
     )
 )
 def analyze(
@@ -46,10 +47,17 @@ def analyze(
         "igraph", "--engine", help="igraph (in memory, the default) or neo4j (load the data "
         "into the database at NEO4J_URI and detect on the graph read back from it)."
     ),
+    as_of: str | None = typer.Option(
+        None, "--as-of", help="Analyse only what was known at this ISO-8601 time: orders "
+        "created before it, no loan outcomes or account statuses (for backtests)."
+    ),
     fmt: str = FORMAT_OPTION,
 ) -> None:
     """Ingest a data directory, detect fraud structures, and write a snapshot of risk flags."""
     from linkguard.analysis import run_analysis
+    from linkguard.cli.loans import parse_time_option
+
+    cutoff = parse_time_option("--as-of", as_of)
 
     with Progress(
         SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
@@ -63,7 +71,7 @@ def analyze(
                 err_console.print(f"[dim]{STAGE_TEXT.get(name, name)}...[/]")
 
         snapshot = run_analysis(data_dir, out, ruleset_path=ruleset, engine=engine,
-                                timer=StageTimer(progress=on_stage))
+                                timer=StageTimer(progress=on_stage), as_of=cutoff)
     summary = snapshot.summary
     if fmt == "json":
         print_json(summary)

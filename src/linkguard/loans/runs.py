@@ -73,3 +73,65 @@ def run_backtest(
         raise InputError(f"--target must be one of {', '.join(TARGETS)}, got {target!r}")
     joined = applications_with_views(market, views)
     return backtest(joined, target), joined
+
+
+def _iso(ts: pd.Timestamp) -> str:
+    return ts.isoformat().replace("+00:00", "Z")
+
+
+def run_vintage(
+    market: Market, *, by: str | None = None, views: list[RiskView] | None = None,
+    max_mob: int = 12,
+) -> dict[str, Any]:
+    """Vintage curves overall, or by ``product`` or by ``risk_level`` at application."""
+    from linkguard.loans.outcomes import data_end
+    from linkguard.loans.vintage import LEVELS, vintage_curves
+
+    if by not in (None, "product", "risk_level"):
+        raise InputError(f"--by must be product or risk_level, got {by!r}")
+    end = data_end(market)
+    loans = loan_outcomes(market, observed_at=end)
+    if by == "risk_level":
+        loans = join_views(loans, views or [])
+        loans = loans[loans["view_as_of"].notna()]
+    curves = vintage_curves(loans, market.repayments, end, by=by, max_mob=max_mob)
+    return {"observed_at": _iso(end), "by": by or "all",
+            "levels": {name: days for name, days in LEVELS}, "curves": curves}
+
+
+def run_funnel(market: Market, *, period: str = "month") -> dict[str, Any]:
+    """The application funnel per ``period`` (month or day)."""
+    from linkguard.loans.funnel import funnel
+    from linkguard.loans.outcomes import data_end
+
+    end = data_end(market)
+    try:
+        report = funnel(loan_outcomes(market, observed_at=end), market.repayments, end,
+                        period=period)
+    except ValueError as exc:
+        raise InputError(f"--period: {exc}") from exc
+    return {"observed_at": _iso(end), **report}
+
+
+def run_monitor(
+    old: str | os.PathLike[str], new: str | os.PathLike[str], market: Market
+) -> dict[str, Any]:
+    """Alerts on open borrowers between snapshots ``old`` and ``new``."""
+    from linkguard.loans.monitor import alerts, flag_state, open_borrowers, summarise
+    from linkguard.loans.outcomes import data_end
+    from linkguard.loans.pointintime import parse_as_of
+    from linkguard.snapshot import read_snapshot
+
+    before, after = read_snapshot(old), read_snapshot(new)
+    stamp = after.summary.get("as_of")
+    at = parse_as_of(str(stamp)) if stamp else data_end(market)
+    loans = loan_outcomes(market, observed_at=at).assign(
+        due_at=market.loans["due_at"].reset_index(drop=True))
+    owing = open_borrowers(loans, market.repayments, at)
+    found = alerts(flag_state(before.accounts, before.flags),
+                   flag_state(after.accounts, after.flags), owing)
+    ids = (before.summary.get("snapshot_id"), after.summary.get("snapshot_id"))
+    for a in found:
+        a["old_snapshot_id"], a["new_snapshot_id"] = ids
+    return {"old_snapshot_id": ids[0], "new_snapshot_id": ids[1], "at": _iso(at),
+            "open_borrowers": len(owing), "alerts": found, "summary": summarise(found)}

@@ -44,9 +44,15 @@ def market_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
         ("L5", "t2", "2026-02-25T00:00:00Z", 1), ("L6", "t3", "2026-03-02T00:00:00Z", 0),
         ("L7", "t4", "2026-03-07T00:00:00Z", 0),
     ]
-    pd.DataFrame([(lid, acc, at, 1000, "approved", fo, 0) for lid, acc, at, fo in loans],
-                 columns=["loan_id", "account_id", "applied_at", "amount", "decision",
-                          "first_overdue", "defaulted"]).to_csv(d / "loans.csv", index=False)
+    rows_out = []
+    for lid, acc, at, fo in loans:
+        applied = pd.Timestamp(at)
+        rows_out.append((lid, acc, at, 1000, "approved", fo, 0,
+                         _iso(applied + pd.Timedelta(days=1)),
+                         _iso(applied + pd.Timedelta(days=91))))
+    pd.DataFrame(rows_out, columns=["loan_id", "account_id", "applied_at", "amount", "decision",
+                                    "first_overdue", "defaulted", "disbursed_at", "due_at"]
+                 ).to_csv(d / "loans.csv", index=False)
     return d
 
 
@@ -117,3 +123,33 @@ def test_bad_as_of_is_bad_usage(market_dir: Path, tmp_path: Path) -> None:
                             "--as-of", "yesterday-ish"])
     assert r.exit_code == 2
     assert "--as-of" in r.output
+
+
+def test_monitor_alerts_on_a_borrower_with_an_open_loan(market_dir: Path, tmp_path: Path) -> None:
+    for day in ("2026-02-21", "2026-03-01"):
+        r = runner.invoke(app, ["analyze", str(market_dir), "--out", str(tmp_path / day),
+                                "--as-of", day])
+        assert r.exit_code == 0, r.output
+    r = runner.invoke(app, ["monitor", str(tmp_path / "2026-02-21"), str(tmp_path / "2026-03-01"),
+                            "--data", str(market_dir), "--html", str(tmp_path / "m.html")])
+    assert r.exit_code == 0, r.output
+    lines = [json.loads(line) for line in r.stdout.splitlines()]
+    assert len(lines) == 1
+    alert = lines[0]
+    assert alert["account_id"] == "s"
+    assert alert["kind"] == "raised"
+    assert alert["added_codes"] == ["HIGH_CONCENTRATION"]
+    # L1 (disbursed 22 Feb, due 23 May) is open on 1 March; L2 is not disbursed yet.
+    assert alert["open_loans"] == 1
+    assert alert["outstanding"] == 1000.0
+    assert "raised" in r.stderr
+    assert "<svg" in (tmp_path / "m.html").read_text()
+
+
+def test_monitor_is_silent_when_nothing_changed(market_dir: Path, tmp_path: Path) -> None:
+    snap = tmp_path / "s"
+    assert runner.invoke(app, ["analyze", str(market_dir), "--out", str(snap), "--as-of",
+                               "2026-03-01"]).exit_code == 0
+    r = runner.invoke(app, ["monitor", str(snap), str(snap), "--data", str(market_dir)])
+    assert r.exit_code == 0, r.output
+    assert r.stdout == ""

@@ -72,7 +72,7 @@ def funnel(
     apps["applied"] = True
 
     first_out = apps.loc[apps["disbursed"]].groupby("account_id")["disbursed_at"].min()
-    first = apps["account_id"].map(first_out)
+    first = first_out.reindex(apps["account_id"].to_numpy()).set_axis(apps.index)
     apps["returning"] = first.notna() & (first < apps["applied_at"])
     apps["period"] = apps["applied_at"].dt.tz_convert("UTC").dt.strftime(_PERIODS[period])
 
@@ -105,8 +105,9 @@ def _reborrow(apps: pd.DataFrame, repayments: pd.DataFrame,
     settled = settled[settled["all_paid"]]
     owner = apps.set_index("loan_id")["account_id"]
     first_settled = settled["settled_at"].groupby(owner.reindex(settled.index)).min()
-    later = apps[apps["disbursed"]].assign(settled_at=lambda a: a["account_id"].map(
-        first_settled))
+    later = apps[apps["disbursed"]]
+    later = later.assign(settled_at=first_settled.reindex(later["account_id"].to_numpy())
+                         .set_axis(later.index))
     again = later[later["settled_at"].notna() & (later["disbursed_at"] > later["settled_at"])]
     n_settled = len(first_settled)
     n_again = int(again["account_id"].nunique())

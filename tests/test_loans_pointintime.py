@@ -153,3 +153,42 @@ def test_monitor_is_silent_when_nothing_changed(market_dir: Path, tmp_path: Path
     r = runner.invoke(app, ["monitor", str(snap), str(snap), "--data", str(market_dir)])
     assert r.exit_code == 0, r.output
     assert r.stdout == ""
+
+
+def test_the_flag_api_serves_the_same_alerts(
+    market_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from fastapi.testclient import TestClient
+
+    from linkguard.api import SnapshotSource, create_app
+
+    root = tmp_path / "root"
+    for day in ("2026-02-21", "2026-03-01"):
+        assert runner.invoke(app, ["analyze", str(market_dir), "--out", str(root / day),
+                                   "--as-of", day]).exit_code == 0
+    old_id = json.loads((root / "2026-02-21" / "summary.json").read_text())["snapshot_id"]
+    cli = runner.invoke(app, ["monitor", str(root / "2026-02-21"), str(root / "2026-03-01"),
+                              "--data", str(market_dir)])
+    expected = [json.loads(line) for line in cli.stdout.splitlines()]
+    source = SnapshotSource(root=root)
+    assert source.refresh()
+    token = "alerts-token-0123456789"
+    auth = {"Authorization": f"Bearer {token}"}
+    with TestClient(create_app(source, [token], watch=False)) as client:
+        assert client.get("/v1/alerts", params={"since": old_id}).status_code == 401
+        monkeypatch.delenv("LINKGUARD_DATA_DIR", raising=False)
+        missing = client.get("/v1/alerts", params={"since": old_id}, headers=auth)
+        assert missing.status_code == 503
+        assert "LINKGUARD_DATA_DIR" in missing.json()["error"]["message"]
+        monkeypatch.setenv("LINKGUARD_DATA_DIR", str(market_dir))
+        r = client.get("/v1/alerts", params={"since": old_id}, headers=auth)
+        assert r.status_code == 200, r.text
+        body = r.json()
+        assert body["alerts"] == expected
+        assert [a["account_id"] for a in body["alerts"]] == ["s"]
+        assert body["old_snapshot_id"] == old_id
+        unknown = client.get("/v1/alerts", params={"since": "nope"}, headers=auth)
+        assert unknown.status_code == 404
+        assert unknown.json()["error"]["code"]
+        bad = client.get("/v1/alerts", params={"since": "a b"}, headers=auth)
+        assert bad.status_code == 422

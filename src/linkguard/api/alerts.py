@@ -77,13 +77,13 @@ def add_alert_routes(app: FastAPI, source: SnapshotSource) -> None:
         index = source.index
         if index is None:
             raise NotReady()
-        data = os.environ.get(DATA_DIR_ENV)
-        if not data:
-            raise HTTPException(503, f"alerts need the loan data: set {DATA_DIR_ENV}")
         paths = _snapshot_paths(source)
         current = index.meta.snapshot_id
         if since not in paths:
             raise HTTPException(404, f"no snapshot {since!r} beside the served one")
+        data = os.environ.get(DATA_DIR_ENV)
+        if not data:
+            raise HTTPException(503, f"alerts need the loan data: set {DATA_DIR_ENV}")
         if current not in paths:
             raise NotReady()
         body: Any = _alerts(paths[since], paths[current], Path(data), _stamp(Path(data)))

@@ -24,7 +24,7 @@ def backtest_page(report: dict[str, Any]) -> str:
         if not group:
             continue
         labels = [s["value"] for s in group]
-        sections.append((f"Lift by {by} (提升度)", bars(
+        sections.append((f"Lift by {by}", bars(
             labels, {"lift": [s["lift"] for s in group]}, f"lift by {by}", "lift", hline=1.0)))
         sections.append((f"Bad rate by {by}", bars(
             labels, {"segment": [s["bad_rate"] for s in group],
@@ -50,7 +50,7 @@ def vintage_page(report: dict[str, Any]) -> str:
             xs.append(r["mob"])
             ys.append(r["share_loans"])
         sections.append((f"{key[0]}: ever {key[1]}", curves(
-            lines, f"{key[0]}: share of loans ever {key[1]}", "month on book (账龄)",
+            lines, f"{key[0]}: share of loans ever {key[1]}", "month on book",
             "share of loans")))
     sections.append(("Curves", table_html(report["curves"], (
         "segment", "cohort", "level", "mob", "loans", "share_loans", "share_amount"))))
@@ -66,7 +66,7 @@ def funnel_page(report: dict[str, Any]) -> str:
                                 "applications per step", "applications"))]
     sections.append(("By period and borrower", table_html(report["periods"], (
         "period", "borrowers", *steps, "due", "approval_rate", "on_time_rate"))))
-    sections.append(("Re-borrow (复借率)", table_html([report["reborrow"]], (
+    sections.append(("Re-borrow rate", table_html([report["reborrow"]], (
         "settled_borrowers", "borrowed_again", "reborrow_rate"))))
     return page("linkguard funnel", sections)
 

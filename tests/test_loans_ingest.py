@@ -76,7 +76,7 @@ def test_a_repayments_file_without_its_required_column_is_refused(tmp_path: Path
 
     from linkguard.errors import SchemaError
 
-    with pytest.raises(SchemaError, match="repayments.csv.*amount_due"):
+    with pytest.raises(SchemaError, match=r"repayments\.csv.*amount_due"):
         _market(tmp_path, "loan_id,due_at\nL1,2026-02-03T00:00:00Z\n")
 
 

@@ -3,6 +3,7 @@ funnel's counts add up at every step."""
 
 from __future__ import annotations
 
+import itertools
 import json
 from pathlib import Path
 from typing import Any
@@ -121,7 +122,7 @@ def _assert_funnel_adds_up(rep: dict[str, Any]) -> None:
     periods = {p for p, _ in rows}
     for p in periods:
         total = rows[(p, "all")]
-        for a, b in zip(steps, steps[1:], strict=False):
+        for a, b in itertools.pairwise(steps):
             assert total[a] >= total[b]
         for s in steps:
             parts = sum(rows[(p, k)][s] for k in ("new", "returning") if (p, k) in rows)

@@ -41,7 +41,7 @@ def _snapshot_paths(source: SnapshotSource) -> dict[str, Path]:
     for d in dirs:
         try:
             found.setdefault(str(read_summary(d).get("snapshot_id")), d)
-        except Exception:  # noqa: BLE001 - a snapshot being replaced is skipped
+        except Exception:
             continue
     return found
 

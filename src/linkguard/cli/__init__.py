@@ -80,8 +80,17 @@ def _root(
 
 def _register() -> None:
     # Importing a command module attaches its commands to the apps above.
-    from linkguard.cli import account, analyze, evaluate, neo4j, serve, synth  # noqa: F401
-    from linkguard.cli import backtest, monitor, vintage  # noqa: F401
+    from linkguard.cli import (  # noqa: F401  # noqa: F401
+        account,
+        analyze,
+        backtest,
+        evaluate,
+        monitor,
+        neo4j,
+        serve,
+        synth,
+        vintage,
+    )
     from linkguard.cli.neo4j_devserver import devserver_app
 
     neo4j_app.add_typer(devserver_app, name="dev-server")

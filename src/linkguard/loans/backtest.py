@@ -33,6 +33,7 @@ Examples
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 import numpy as np
@@ -45,7 +46,7 @@ __all__ = ["BANDS", "CUTOFFS", "FLAGGED_LEVELS", "backtest", "iv", "ks", "score_
 #: Upper edges of the score bands; band ``"0"`` holds the unflagged (score 0).
 BANDS = (0.25, 0.5, 0.75, 1.0)
 #: Cut-offs of the sweep: approve when ``risk_score < cutoff``.
-CUTOFFS = tuple(round(0.05 * i, 2) for i in range(1, 21)) + (1.01,)
+CUTOFFS = (*tuple(round(0.05 * i, 2) for i in range(1, 21)), 1.01)
 FLAGGED_LEVELS = ("review", "decline")
 
 
@@ -80,7 +81,7 @@ def segment(apps: pd.DataFrame, mask: pd.Series, by: str, value: str) -> dict[st
 def score_band(scores: pd.Series) -> pd.Series:
     """``"0"`` for score 0, else ``"(lo, hi]"`` of :data:`BANDS` (two decimals)."""
     edges = (0.0, *BANDS)
-    labels = [f"({lo:.2f}, {hi:.2f}]" for lo, hi in zip(edges[:-1], edges[1:], strict=True)]
+    labels = [f"({lo:.2f}, {hi:.2f}]" for lo, hi in itertools.pairwise(edges)]
     banded = pd.cut(scores, bins=list(edges), labels=labels, include_lowest=False)
     return banded.astype(object).where(scores > 0, "0").astype(str)
 
@@ -122,8 +123,7 @@ def backtest(joined: pd.DataFrame, target: str) -> dict[str, Any]:
         segments.append(segment(apps, apps["risk_level"] == level, "risk_level", level))
     bands = score_band(apps["risk_score"])
     edges = (0.0, *BANDS)
-    for label in ["0", *[f"({lo:.2f}, {hi:.2f}]" for lo, hi in zip(edges[:-1], edges[1:],
-                                                                     strict=True)]]:
+    for label in ["0", *[f"({lo:.2f}, {hi:.2f}]" for lo, hi in itertools.pairwise(edges)]]:
         segments.append(segment(apps, bands == label, "score_band", label))
     sweep = []
     for cutoff in CUTOFFS:

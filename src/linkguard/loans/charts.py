@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import html
 import io
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
+import matplotlib.pyplot as plt
+from matplotlib.figure import Figure
 
 __all__ = ["bars", "curves", "page", "svg", "table_html"]
 
@@ -51,7 +51,7 @@ def bars(labels: Sequence[str], series: dict[str, Sequence[float | None]], title
     return svg(fig)
 
 
-def curves(lines: dict[str, tuple[Sequence[float], Sequence[float | None]]], title: str,
+def curves(lines: Mapping[str, tuple[Sequence[float], Sequence[float | None]]], title: str,
            xlabel: str, ylabel: str) -> str:
     """One line per entry ``name -> (xs, ys)``."""
     fig, ax = plt.subplots(figsize=(5.5, 3.4))

@@ -65,10 +65,12 @@ def open_borrowers(loans: pd.DataFrame, repayments: pd.DataFrame,
 
 def flag_state(accounts: pd.DataFrame, flags: pd.DataFrame) -> pd.DataFrame:
     """A snapshot's ``account_id, risk_level, risk_score, codes`` (a sorted tuple)."""
-    codes = flags.groupby("account_id")["code"].agg(lambda c: tuple(sorted(set(c))))
+    codes: dict[str, tuple[str, ...]] = {}
+    for account, code in zip(flags["account_id"].astype(str), flags["code"].astype(str),
+                             strict=True):
+        codes[account] = (*codes.get(account, ()), code)
     state = accounts[["account_id", "risk_level", "risk_score"]].copy()
-    state["codes"] = state["account_id"].map(codes)
-    state["codes"] = [c if isinstance(c, tuple) else () for c in state["codes"]]
+    state["codes"] = [tuple(sorted(set(codes.get(str(a), ())))) for a in state["account_id"]]
     return state
 
 
@@ -78,7 +80,7 @@ def alerts(old: pd.DataFrame, new: pd.DataFrame, owing: pd.DataFrame) -> list[di
                        on="account_id", how="left")
     both = both.merge(new.add_prefix("new_").rename(columns={"new_account_id": "account_id"}),
                       on="account_id", how="left")
-    result = []
+    result: list[dict[str, Any]] = []
     for row in both.sort_values("account_id").itertuples(index=False):
         before = row.old_codes if isinstance(row.old_codes, tuple) else ()
         after = row.new_codes if isinstance(row.new_codes, tuple) else ()

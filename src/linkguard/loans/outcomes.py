@@ -63,7 +63,7 @@ def data_end(market: Market) -> pd.Timestamp:
     known = [s for s in stamps if not pd.isna(s)]
     if not known:
         raise ValueError("the data holds no timestamp")
-    return max(known)
+    return pd.Timestamp(max(known))
 
 
 def days_past_due(repayments: pd.DataFrame, at: pd.Timestamp | pd.Series) -> pd.Series:
@@ -73,8 +73,8 @@ def days_past_due(repayments: pd.DataFrame, at: pd.Timestamp | pd.Series) -> pd.
     """
     paid = repayments["paid_at"]
     until = paid.where(paid.notna() & (paid <= at), at)
-    late = (until - repayments["due_at"]) / _DAY
-    return late.clip(lower=0.0).astype("float64")
+    late = (until - repayments["due_at"]).dt.total_seconds() / _DAY.total_seconds()
+    return pd.Series(late.clip(lower=0.0).astype("float64"), index=repayments.index)
 
 
 def loan_outcomes(market: Market, *, observed_at: pd.Timestamp | None = None) -> pd.DataFrame:

@@ -55,7 +55,7 @@ def risk_views(
     from linkguard.analysis import analyze_market
     from linkguard.rules.ruleset import load_ruleset
 
-    ruleset = load_ruleset(ruleset_path)
+    ruleset = load_ruleset(None if ruleset_path is None else Path(ruleset_path))
     months = month_starts(market.loans["applied_at"])
     return monthly_views(market, months, lambda m: analyze_market(m, ruleset), on_month)
 

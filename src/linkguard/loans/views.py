@@ -75,7 +75,7 @@ def snapshot_dirs(root: str | os.PathLike[str]) -> list[Path]:
         if child.is_dir() and not child.name.startswith("."):
             try:
                 read_summary(child)
-            except Exception:  # noqa: BLE001 - a partial or foreign directory is skipped
+            except Exception:
                 continue
             found.append(child)
     if not found:

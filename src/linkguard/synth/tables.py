@@ -18,8 +18,8 @@ from linkguard.schema import ORDER_STATUSES
 from linkguard.synth import text
 from linkguard.synth.builder import NOT_SET, MarketBuilder
 from linkguard.synth.loans import Loans
-from linkguard.synth.repayments import make_repayments, maturity
 from linkguard.synth.orders import Orders
+from linkguard.synth.repayments import make_repayments, maturity
 from linkguard.synth.vocab import ACCOUNT_STATUSES, KIND_SPELLINGS, REGIONS
 
 __all__ = ["CleanTables", "build_tables"]

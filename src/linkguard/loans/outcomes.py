@@ -28,6 +28,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from linkguard.market import Market
 
@@ -38,6 +40,8 @@ __all__ = [
     "data_end",
     "days_past_due",
     "granted_loans",
+    "member",
+    "naive",
     "loan_outcomes",
 ]
 
@@ -95,7 +99,7 @@ def loan_outcomes(market: Market, *, observed_at: pd.Timestamp | None = None) ->
         "disbursed_at": ln["disbursed_at"].reset_index(drop=True),
     })
     rp = market.repayments
-    rp = rp[rp["loan_id"].isin(out["loan_id"])]
+    rp = rp[member(rp["loan_id"], out["loan_id"])]
     first = rp.sort_values("due_at", kind="stable").drop_duplicates("loan_id")
     out = out.merge(first[["loan_id", "due_at"]].rename(columns={"due_at": "first_due_at"}),
                     on="loan_id", how="left")
@@ -114,10 +118,10 @@ def loan_outcomes(market: Market, *, observed_at: pd.Timestamp | None = None) ->
     out["defaulted"] = defaulted.where(~window_open.to_numpy()).to_numpy()
 
     rp_start = rp[["loan_id"]].merge(out[["loan_id", "disbursed_at"]], on="loan_id", how="left")
-    early = rp[(rp["due_at"].to_numpy() <= (rp_start["disbursed_at"] + 90 * _DAY).to_numpy())]
+    early = rp[naive(rp["due_at"]) <= naive(rp_start["disbursed_at"] + 90 * _DAY)]
     dpd = days_past_due(early, end)
     ever30 = (dpd >= 30).groupby(early["loan_id"].to_numpy()).any()
-    has_schedule = out["loan_id"].isin(rp["loan_id"])
+    has_schedule = pd.Series(member(out["loan_id"], rp["loan_id"]), index=out.index)
     closed = out["disbursed_at"].notna() & (out["disbursed_at"] + DPD30_WINDOW_DAYS * _DAY <= end)
     hit = out["loan_id"].map(ever30).fillna(False).astype("float64")
     out["dpd30"] = hit.where((has_schedule & closed).to_numpy())
@@ -125,6 +129,19 @@ def loan_outcomes(market: Market, *, observed_at: pd.Timestamp | None = None) ->
     for target in TARGETS:
         out[target] = out[target].where(granted)
     return out
+
+
+def member(values: pd.Series, pool: pd.Series) -> np.ndarray:
+    """Mask of ``values`` found in ``pool`` (strings; Arrow's hash set, not a Python loop)."""
+    found = pc.is_in(pa.array(values.astype(str).to_numpy(dtype=object), pa.string()),
+                     value_set=pa.array(pd.unique(pool.astype(str).to_numpy(dtype=object)),
+                                        pa.string()))
+    return np.asarray(found.to_numpy(zero_copy_only=False), dtype=bool)
+
+
+def naive(stamps: pd.Series) -> np.ndarray:
+    """UTC timestamps as naive ``datetime64`` values, without a Python object per value."""
+    return np.asarray(stamps.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy())
 
 
 def granted_loans(loans: pd.DataFrame) -> pd.Series:

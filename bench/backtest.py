@@ -166,7 +166,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"orders {len(market.orders):,}, applications {len(market.loans):,}, "
           f"instalments {len(market.repayments):,}, monthly views {len(views)}")
     print(f"read + validate           {t_read:8.1f} s")
-    print(f"monthly analyses          {t_views:8.1f} s  ({t_views / max(len(views), 1):.1f} s each)")
+    each = t_views / max(len(views), 1)
+    print(f"monthly analyses          {t_views:8.1f} s  ({each:.1f} s each)")
     print(f"join + figures            {t_join:8.1f} s")
     print(f"total (linkguard backtest){total:8.1f} s")
     print(f"plain pandas join + lifts {t_plain:8.1f} s  "

@@ -40,9 +40,9 @@ __all__ = [
     "data_end",
     "days_past_due",
     "granted_loans",
+    "loan_outcomes",
     "member",
     "naive",
-    "loan_outcomes",
 ]
 
 TARGETS = ("first_overdue", "defaulted", "dpd30")

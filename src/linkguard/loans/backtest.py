@@ -141,7 +141,7 @@ def backtest(joined: pd.DataFrame, target: str) -> dict[str, Any]:
         "bad_rate": _rate(apps["bad"]),
         "applications_without_view": int((known & ~has_view).sum()),
         "applications_unknown_outcome": int((~known).sum()),
-        "views": sorted({str(t) for t in apps["view_as_of"]}),
+        "views": sorted({t.isoformat().replace("+00:00", "Z") for t in apps["view_as_of"]}),
         "segments": segments,
         "ks": ks(apps["bad"], apps["risk_score"]),
         "iv": iv(apps["bad"], bands),

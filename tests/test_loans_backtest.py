@@ -186,3 +186,26 @@ def test_unknown_target_is_bad_usage(market: Path, snaps: Path) -> None:
     r = runner.invoke(app, ["backtest", str(market), "--snapshots", str(snaps), "--target",
                             "m7"])
     assert r.exit_code == 2
+
+
+def test_vintage_by_risk_level_at_application(market: Path, snaps: Path) -> None:
+    r = runner.invoke(app, ["vintage", str(market), "--by", "risk_level", "--snapshots",
+                            str(snaps), "--format", "json"])
+    assert r.exit_code == 0, r.output
+    by_level = json.loads(r.stdout)
+    overall = json.loads(runner.invoke(app, ["vintage", str(market), "--format", "json"]
+                                       ).stdout)
+    segments = {row["segment"] for row in by_level["curves"]}
+    assert segments <= {"risk_level=none", "risk_level=info", "risk_level=review",
+                        "risk_level=decline"}
+    assert "risk_level=none" in segments
+    assert len(segments) >= 2
+    # Every loan has a view here (the snapshots start at the first application's month), so
+    # the cohorts split between the levels without losing a loan.
+    sizes: dict[str, int] = {}
+    for row in by_level["curves"]:
+        if row["mob"] == 1 and row["level"] == "M1+":
+            sizes[row["cohort"]] = sizes.get(row["cohort"], 0) + row["loans"]
+    whole = {row["cohort"]: row["loans"] for row in overall["curves"]
+             if row["mob"] == 1 and row["level"] == "M1+"}
+    assert sizes == whole

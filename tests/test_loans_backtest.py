@@ -95,6 +95,8 @@ def _check_segment(seg: dict[str, Any], apps: pd.DataFrame, mask: pd.Series) -> 
         assert _close(seg["bad_rate"], inside.mean())
         assert _close(seg["lift"], inside.mean() / overall)
         assert seg["goods"] == int((inside == 0).sum())
+        assert seg["bads"] == int(inside.sum())
+        assert _close(seg["bad_capture"], inside.sum() / apps["bad"].sum())
     if len(outside):
         assert _close(seg["bad_rate_if_rejected"], outside.mean())
         assert _close(seg["drop"], (overall - outside.mean()) / overall)

@@ -192,3 +192,22 @@ def test_the_flag_api_serves_the_same_alerts(
         assert unknown.json()["error"]["code"]
         bad = client.get("/v1/alerts", params={"since": "a b"}, headers=auth)
         assert bad.status_code == 422
+
+
+def test_as_of_drops_identifiers_seen_later(tmp_path: Path) -> None:
+    from linkguard.io import read_market
+    from linkguard.loans import market_as_of
+
+    (tmp_path / "orders.csv").write_text(
+        "order_id,buyer_id,seller_id,amount,created_at\no1,b,s,1,2026-01-01T00:00:00Z\n")
+    (tmp_path / "identifiers.csv").write_text(
+        "account_id,kind,value,seen_at\n"
+        "b,phone,+1 555 0100,2026-01-01T00:00:00Z\n"
+        "s,phone,+1 555 0100,2026-03-01T00:00:00Z\n"
+        "s,device,d-1,\n")
+    m = read_market(tmp_path, pepper=b"k")
+    past = market_as_of(m, pd.Timestamp("2026-02-01", tz="UTC"))
+    kept = [(m.account_ids[a], k) for a, k in zip(past.identifiers["account"],
+                                                  past.identifiers["kind"], strict=True)]
+    # The phone s shares with b was seen only in March; the undated device is kept.
+    assert sorted(kept) == [("b", "phone"), ("s", "device")]

@@ -65,7 +65,8 @@ def funnel_page(report: dict[str, Any]) -> str:
     sections = [("Funnel", bars(labels, {s: [r[s] for r in rows] for s in steps},
                                 "applications per step", "applications"))]
     sections.append(("By period and borrower", table_html(report["periods"], (
-        "period", "borrowers", *steps, "due", "approval_rate", "on_time_rate"))))
+        "period", "borrowers", "applied", "approved", "disbursed", "due", "repaid_on_time",
+        "approval_rate", "on_time_rate"))))
     sections.append(("Re-borrow rate", table_html([report["reborrow"]], (
         "settled_borrowers", "borrowed_again", "reborrow_rate"))))
     return page("linkguard funnel", sections)

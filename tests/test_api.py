@@ -101,6 +101,7 @@ def test_openapi_is_public_and_documents_auth(client: TestClient) -> None:
         "/readyz",
         "/v1/accounts/{account_id}/flags",
         "/v1/flags:batch",
+        "/v1/alerts",
     }
     assert spec["components"]["securitySchemes"]["bearerAuth"]["scheme"] == "bearer"
     flags_get = spec["paths"]["/v1/accounts/{account_id}/flags"]["get"]

@@ -117,6 +117,7 @@ def run_analysis(
     market: Market | None = None,
     engine: str = "igraph",
     force: bool = False,
+    as_of: pd.Timestamp | None = None,
 ) -> Snapshot:
     """Read ``data_dir`` (unless ``market`` is given), analyse it and write ``out_dir``.
 
@@ -126,7 +127,8 @@ def run_analysis(
 
     With ``engine="neo4j"`` the validated tables replace linkguard's graph in the database at
     ``NEO4J_URI`` and detection runs on the graph read back from it; quarantine and input
-    counts still come from ingest.
+    counts still come from ingest. With ``as_of`` only what was known before it is analysed
+    (:func:`linkguard.loans.pointintime.market_as_of`) and ``summary.json`` records ``as_of``.
     """
     from linkguard.io import read_market
 
@@ -139,12 +141,18 @@ def run_analysis(
         if market is None:
             with timer.stage("ingest"):
                 market = read_market(data_dir, max_amount=ruleset.ingest.max_amount)
+        if as_of is not None:
+            from linkguard.loans.pointintime import market_as_of
+
+            market = market_as_of(market, as_of)
         if engine == "neo4j":
             from linkguard.neo4j.engine import analyze_with_neo4j
 
             snapshot = analyze_with_neo4j(market, ruleset, timer)
         else:
             snapshot = analyze_market(market, ruleset, timer, engine=engine)
+        if as_of is not None:
+            snapshot.summary["as_of"] = as_of.isoformat().replace("+00:00", "Z")
         with timer.stage("write"):
             write_snapshot(snapshot, target, locked=True)
     snapshot.summary["stage_seconds"] = timer.seconds

@@ -23,7 +23,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-__all__ = ["Market", "TableReport", "epoch_seconds"]
+__all__ = ["Market", "TableReport", "empty_repayments", "epoch_seconds"]
 
 ACCOUNT_COLUMNS = ("account_id", "created_at", "kind", "region", "status")
 ORDER_COLUMNS = (
@@ -32,8 +32,9 @@ ORDER_COLUMNS = (
 IDENTIFIER_COLUMNS = ("account", "kind", "value_hash")
 LOAN_COLUMNS = (
     "loan_id", "account", "applied_at", "amount", "product", "decision",
-    "first_overdue", "defaulted",
+    "first_overdue", "defaulted", "disbursed_at", "due_at",
 )
+REPAYMENT_COLUMNS = ("loan_id", "due_at", "amount_due", "paid_at", "amount_paid")
 
 
 @dataclass(frozen=True)
@@ -74,12 +75,17 @@ class Market:
         ``account`` (int32 code), ``kind`` (normalised word), ``value_hash`` (keyed hash, hex).
     loans
         ``loan_id``, ``account`` (int32 code), ``applied_at``, ``amount``, ``product``,
-        ``decision``, ``first_overdue`` and ``defaulted`` (float64: 1, 0 or NaN).
+        ``decision``, ``first_overdue`` and ``defaulted`` (float64: 1, 0 or NaN),
+        ``disbursed_at`` and ``due_at`` (UTC timestamps, NaT unknown).
     reports
         Per table row counts (only for tables that were present).
     quarantine
         Per table the rejected rows: ``file``, ``line``, ``column``, ``reason`` and the row as
         read (identifier values pseudonymised).
+    repayments
+        One row per scheduled instalment: ``loan_id`` (str), ``due_at`` (UTC timestamp),
+        ``amount_due`` (float64), ``paid_at`` (UTC timestamp, NaT while unpaid),
+        ``amount_paid`` (float64, NaN when not given).
     """
 
     account_ids: np.ndarray
@@ -89,6 +95,7 @@ class Market:
     loans: pd.DataFrame
     reports: dict[str, TableReport] = field(default_factory=dict)
     quarantine: dict[str, pd.DataFrame] = field(default_factory=dict)
+    repayments: pd.DataFrame = field(default_factory=lambda: empty_repayments())
 
     @property
     def n_accounts(self) -> int:
@@ -114,6 +121,7 @@ class Market:
         accounts: pd.DataFrame | None = None,
         identifiers: pd.DataFrame | None = None,
         loans: pd.DataFrame | None = None,
+        repayments: pd.DataFrame | None = None,
         *,
         reports: dict[str, TableReport] | None = None,
         quarantine: dict[str, pd.DataFrame] | None = None,
@@ -187,8 +195,22 @@ class Market:
                 "decision": _text(loans.get("decision"), len(loans)),
                 "first_overdue": _float(loans.get("first_overdue"), len(loans)),
                 "defaulted": _float(loans.get("defaulted"), len(loans)),
+                "disbursed_at": _utc(loans.get("disbursed_at"), len(loans)),
+                "due_at": _utc(loans.get("due_at"), len(loans)),
             }
         )
+        rp = empty_repayments()
+        if repayments is not None and len(repayments):
+            n_rp = len(repayments)
+            rp = pd.DataFrame(
+                {
+                    "loan_id": repayments["loan_id"].astype(str).to_numpy(),
+                    "due_at": _utc(repayments["due_at"], n_rp),
+                    "amount_due": repayments["amount_due"].astype("float64").to_numpy(),
+                    "paid_at": _utc(repayments.get("paid_at"), n_rp),
+                    "amount_paid": _float(repayments.get("amount_paid"), n_rp),
+                }
+            )
         return cls(
             account_ids=account_ids,
             accounts=acc,
@@ -197,6 +219,7 @@ class Market:
             loans=ln,
             reports=reports or {},
             quarantine=quarantine or {},
+            repayments=rp,
         )
 
 
@@ -207,6 +230,19 @@ def epoch_seconds(values: pd.Series | pd.DatetimeIndex) -> np.ndarray:
         ts = ts.tz_localize("UTC")
     out = ts.as_unit("s").asi8.copy()
     return out
+
+
+def empty_repayments() -> pd.DataFrame:
+    """A repayments table without rows (the market of a data directory without one)."""
+    return pd.DataFrame(
+        {
+            "loan_id": pd.Series([], dtype="str"),
+            "due_at": pd.Series([], dtype="datetime64[us, UTC]"),
+            "amount_due": np.zeros(0),
+            "paid_at": pd.Series([], dtype="datetime64[us, UTC]"),
+            "amount_paid": np.zeros(0),
+        }
+    )
 
 
 def _or_empty(frame: pd.DataFrame | None, columns: tuple[str, ...]) -> pd.DataFrame:

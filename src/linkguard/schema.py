@@ -79,11 +79,21 @@ TABLES: dict[str, TableSpec] = {
         TableSpec(
             "loans",
             required=("loan_id", "account_id", "applied_at", "amount"),
-            optional=("product", "decision", "first_overdue", "defaulted"),
+            optional=(
+                "product", "decision", "first_overdue", "defaulted", "disbursed_at", "due_at",
+            ),
             id_columns=("loan_id", "account_id"),
-            timestamp_columns=("applied_at",),
+            timestamp_columns=("applied_at", "disbursed_at", "due_at"),
             amount_columns=("amount",),
             unique_column="loan_id",
+        ),
+        TableSpec(
+            "repayments",
+            required=("loan_id", "due_at", "amount_due"),
+            optional=("paid_at", "amount_paid"),
+            id_columns=("loan_id",),
+            timestamp_columns=("due_at", "paid_at"),
+            amount_columns=("amount_due", "amount_paid"),
         ),
     )
 }

@@ -23,6 +23,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from linkguard import __version__
+from linkguard.api.alerts import add_alert_routes
 from linkguard.api.auth import BearerAuthMiddleware, TokenSet, parse_tokens
 from linkguard.api.content_type import RequireJSONBody, json_body_paths
 from linkguard.api.errors import NotReady, install_error_handlers, openapi_errors
@@ -159,6 +160,7 @@ def create_app(
     app.state.source = source
     install_error_handlers(app)
     _add_routes(app, source)
+    add_alert_routes(app, source)
     inner: ASGIApp = app.fastapi_call
     if fast_path:
         route = next(r for r in app.routes if getattr(r, "path", None) == FLAGS_ROUTE)

@@ -84,12 +84,15 @@ def _register() -> None:
     from linkguard.cli import (  # noqa: F401
         account,
         analyze,
+        backtest,
         evaluate,
         flags,
+        monitor,
         neo4j,
         report,
         serve,
         synth,
+        vintage,
     )
     from linkguard.cli.neo4j_devserver import devserver_app
 

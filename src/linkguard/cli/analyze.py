@@ -33,7 +33,8 @@ STAGE_TEXT = {
         "Examples:\n\n"
         "  linkguard analyze samples/market --out out/snapshot\n\n"
         "  linkguard analyze data/ --out snapshots/day --ruleset rules.toml --format json\n\n"
-        "  linkguard analyze samples/market --out out/neo4j-snapshot --engine neo4j"
+        "  linkguard analyze samples/market --out out/neo4j-snapshot --engine neo4j\n\n"
+        "  linkguard analyze samples/market --out snaps/2026-01 --as-of 2026-01-01"
     )
 )
 def analyze(
@@ -51,6 +52,10 @@ def analyze(
         False, "--force", help="Replace --out even when it is a non-empty folder that is no "
         "linkguard snapshot (never the data directory or a folder holding it)."
     ),
+    as_of: str | None = typer.Option(
+        None, "--as-of", help="Analyse only what was known at this ISO-8601 time: orders "
+        "created before it, no loan outcomes or account statuses (for backtests)."
+    ),
     fmt: str = FORMAT_OPTION,
 ) -> None:
     """Ingest a data directory, detect fraud structures, and write a snapshot of risk flags.
@@ -60,6 +65,9 @@ def analyze(
     is never written. A second analyze writing the same --out at the same time exits 2.
     """
     from linkguard.analysis import run_analysis
+    from linkguard.cli.loans import parse_time_option
+
+    cutoff = parse_time_option("--as-of", as_of)
 
     with Progress(
         SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
@@ -73,7 +81,8 @@ def analyze(
                 err_console.print(f"[dim]{STAGE_TEXT.get(name, name)}...[/]")
 
         snapshot = run_analysis(data_dir, out, ruleset_path=ruleset, engine=engine,
-                                timer=StageTimer(progress=on_stage), force=force)
+                                timer=StageTimer(progress=on_stage), force=force,
+                                as_of=cutoff)
     summary = snapshot.summary
     if fmt == "json":
         print_json(summary)

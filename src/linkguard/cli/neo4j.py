@@ -248,7 +248,7 @@ def _node_key(node: Any) -> Any:
 @neo4j_app.command(
     epilog=(
         "Examples:\n\n"
-        "  linkguard neo4j query account_identifiers --param account_id=u10293642\n\n"
+        "  linkguard neo4j query account_identifiers --param account_id=u14006465\n\n"
         "  linkguard neo4j query money_cycles -p account_id=u123 -p max_length=3 --format json\n\n"
         "  linkguard neo4j queries   (lists every name with its parameters)"
     )

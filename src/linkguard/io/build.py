@@ -17,7 +17,7 @@ import pyarrow.compute as pc
 
 from linkguard.io.arrow import empty_strings
 from linkguard.io.validate import CheckedTable
-from linkguard.market import Market, TableReport
+from linkguard.market import Market, TableReport, empty_repayments
 from linkguard.schema import TABLES
 
 __all__ = ["build_market"]
@@ -116,16 +116,33 @@ def build_market(
                 "decision": _strings(loans.text("decision")),
                 "first_overdue": loans.array("first_overdue"),
                 "defaulted": loans.array("defaulted"),
+                "disbursed_at": _utc(loans.array("disbursed_at")),
+                "due_at": _utc(loans.array("due_at")),
             }
         )
     else:
         loan_frame = _empty_loans()
+    repayments = loaded["repayments"]
+    repayment_frame = (
+        pd.DataFrame(
+            {
+                "loan_id": _strings(repayments.text("loan_id")),
+                "due_at": _utc(repayments.array("due_at")),
+                "amount_due": repayments.array("amount_due"),
+                "paid_at": _utc(repayments.array("paid_at")),
+                "amount_paid": repayments.array("amount_paid"),
+            }
+        )
+        if repayments.n
+        else empty_repayments()
+    )
     return Market(
         account_ids=np.asarray(account_ids.to_pylist(), dtype=object),
         accounts=pd.DataFrame(acc),
         orders=order_frame,
         identifiers=id_frame,
         loans=loan_frame,
+        repayments=repayment_frame,
         reports=reports,
         quarantine=quarantine,
     )
@@ -191,6 +208,8 @@ def _empty_loans() -> pd.DataFrame:
             "decision": pd.Series([], dtype="str"),
             "first_overdue": np.zeros(0),
             "defaulted": np.zeros(0),
+            "disbursed_at": _utc(_nat(0)),
+            "due_at": _utc(_nat(0)),
         }
     )
 

@@ -17,15 +17,18 @@ reason                      the row …
                             ``loan_id`` that breaks the id rule of :mod:`linkguard.ids`: more
                             than 128 characters, a control character (NUL, a line break …),
                             or ``.`` / ``..``; every id ingest accepts can be looked up
-``bad_amount``              has an ``amount`` that is no finite decimal number
-``negative_amount``         has an ``amount`` below zero
+``bad_amount``              has an amount (``amount``, ``amount_due``, a present
+                            ``amount_paid``) that is no finite decimal number
+``negative_amount``         has an amount below zero
 ``amount_too_large``        has an ``amount`` above the largest accepted one (``max_amount``:
                             :data:`~linkguard.schema.MAX_AMOUNT` unless the ruleset's
                             ``[ingest] max_amount`` says otherwise)
 ``bad_timestamp``           has a timestamp that is no ISO-8601 date-time: a required one
-                            (``created_at`` of orders, ``applied_at``) that is empty or broken,
-                            or an optional one (``confirmed_at``, ``seen_at``, ``created_at`` of
-                            accounts) that is present but broken
+                            (``created_at`` of orders, ``applied_at``, ``due_at`` of
+                            repayments) that is empty or broken, or an optional one
+                            (``confirmed_at``, ``seen_at``, ``created_at`` of accounts,
+                            ``disbursed_at``, ``due_at`` of loans, ``paid_at``) that is present
+                            but broken
 ``timestamp_out_of_range``  has a timestamp outside the years 1 to 9999 once in UTC
                             (``9999-12-31T23:30:00-01:00`` is in the year 10000): no database,
                             Parquet reader or ISO-8601 consumer can read it back
@@ -203,13 +206,21 @@ def validate(
 
     negative: dict[str, np.ndarray] = {}
     for name in spec.amount_columns:
+        empty = is_empty(values[name])
         values[name], bad, negative[name] = parse_amounts(values[name])
+        if name not in spec.required:
+            # An optional amount may be empty (a repayment not paid yet): NaN, not an error.
+            bad = bad & ~empty
+            if name not in index:
+                continue
         verdict.reject(bad, "bad_amount", index[name])
     for name in spec.amount_columns:
-        verdict.reject(negative[name], "negative_amount", index[name])
+        if name in index:
+            verdict.reject(negative[name], "negative_amount", index[name])
     for name in spec.amount_columns:
-        with np.errstate(invalid="ignore"):
-            verdict.reject(values[name] > max_amount, "amount_too_large", index[name])
+        if name in index:
+            with np.errstate(invalid="ignore"):
+                verdict.reject(values[name] > max_amount, "amount_too_large", index[name])
 
     for name in spec.timestamp_columns:
         stamps, bad = parse_timestamps(values[name])

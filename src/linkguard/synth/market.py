@@ -4,7 +4,7 @@ Examples
 --------
 >>> m = generate_market(accounts=600, seed=1)
 >>> sorted(m.tables)
-['accounts', 'identifiers', 'loans', 'orders']
+['accounts', 'identifiers', 'loans', 'orders', 'repayments']
 >>> sorted(m.truth)
 ['accounts', 'cycles', 'dirty', 'orders', 'rings', 'sellers']
 >>> m.tables["accounts"].num_rows - m.manifest["dirty_rows"]["accounts"]
@@ -57,8 +57,8 @@ class SynthMarket:
     config
         The arguments it was generated from.
     tables
-        ``orders``, ``accounts``, ``identifiers``, ``loans``: all-text Arrow tables in file
-        order, bad rows included (contract section 1).
+        ``orders``, ``accounts``, ``identifiers``, ``loans``, ``repayments``: all-text Arrow
+        tables in file order, bad rows included (contract section 1; ``repayments`` has none).
     truth
         ``accounts``, ``orders``, ``rings``, ``cycles``, ``sellers``, ``dirty``: the ground
         truth; ``dirty.file`` names the table and ``dirty.line`` is the physical CSV line
@@ -219,4 +219,5 @@ def _add_dirty(
             fresh_ids.get(name),
         )
         rows += bad
+    tables["repayments"] = clean.repayments
     return tables, rows

@@ -19,6 +19,7 @@ from linkguard.synth import text
 from linkguard.synth.builder import NOT_SET, MarketBuilder
 from linkguard.synth.loans import Loans
 from linkguard.synth.orders import Orders
+from linkguard.synth.repayments import make_repayments, maturity
 from linkguard.synth.vocab import ACCOUNT_STATUSES, KIND_SPELLINGS, REGIONS
 
 __all__ = ["CleanTables", "build_tables"]
@@ -36,7 +37,7 @@ class CleanTables:
     ----------
     account_id
         ``account_id[i]``: the id of account ``i``.
-    accounts, orders, identifiers, loans
+    accounts, orders, identifiers, loans, repayments
         The tables in file order.
     account_rows
         Per row of ``accounts``: the account.
@@ -55,6 +56,7 @@ class CleanTables:
     orders: pa.Table
     identifiers: pa.Table
     loans: pa.Table
+    repayments: pa.Table
     account_rows: IntArray
     order_rows: IntArray
     identifier_accounts: IntArray
@@ -111,6 +113,8 @@ def build_tables(b: MarketBuilder, orders: Orders, loans: Loans) -> CleanTables:
     identifiers_table, holder, respelled = _identifiers(b, account_id)
 
     loan_number = int(rng.integers(10_000_000, 20_000_000)) + np.arange(len(loans))
+    repayments = make_repayments(b, loans)
+    due_at = maturity(loans)
     loans_table = pa.table({
         "loan_id": text.join("L", text.num(loan_number)),
         "account_id": account_id.take(pa.array(loans.account)),
@@ -120,6 +124,16 @@ def build_tables(b: MarketBuilder, orders: Orders, loans: Loans) -> CleanTables:
         "decision": text.pick(("declined", "approved"), loans.approved.astype(np.int64)),
         "first_overdue": _nullable(text.num(loans.first_overdue), loans.first_overdue >= 0),
         "defaulted": text.num(loans.defaulted),
+        "disbursed_at": text.iso_utc(loans.disbursed, loans.disbursed >= 0),
+        "due_at": text.iso_utc(due_at, due_at >= 0),
+    })
+    paid = repayments.paid >= 0
+    repayments_table = pa.table({
+        "loan_id": loans_table.column("loan_id").take(pa.array(repayments.loan)),
+        "due_at": text.iso_utc(repayments.due),
+        "amount_due": text.money(repayments.cents_due),
+        "paid_at": text.iso_utc(repayments.paid, paid),
+        "amount_paid": _nullable(text.money(np.maximum(repayments.cents_due, 0)), paid),
     })
     return CleanTables(
         account_id=account_id,
@@ -127,6 +141,7 @@ def build_tables(b: MarketBuilder, orders: Orders, loans: Loans) -> CleanTables:
         orders=orders_table,
         identifiers=identifiers_table,
         loans=loans_table,
+        repayments=repayments_table,
         account_rows=rows,
         order_rows=by_time,
         identifier_accounts=holder,

@@ -45,7 +45,7 @@ def report(
         linkguard report --snapshot out/snapshot --data samples/market --out report.html
 
         linkguard report --snapshot out/snapshot --data samples/market --out one.html \
-            --account u16567839
+            --account u11716484
     """
     from linkguard.report import build_report
 

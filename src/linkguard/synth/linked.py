@@ -3,7 +3,8 @@
 * A self-dealing seller runs 2-4 puppet buyers on its own device, phone or card and has them
   buy from its shop and rate it five stars, next to its real customers.
 * A multi-account owner holds 2-6 accounts bound by strong identifiers: buyer accounts that
-  farm new-customer coupons, or shops one person runs side by side.
+  farm new-customer coupons, or shops one person runs side by side (bound by one shared
+  value, a star of one to three kinds, or a chain of different kinds from shop to shop).
 * A defaulter's shop stops trading after its loan goes bad (status ``defaulted``); 1-3 new
   shops sharing its phone, id number, device, card or payout account open afterwards.
 
@@ -69,28 +70,57 @@ def plant_multi_accounts(b: MarketBuilder) -> None:
     rng = b.rng
     for g, size in enumerate(b.plan.multi_sizes):
         members = b.allocate(int(size))
+        b.created_hint[members] = b.old_hint(len(members))
         if b.plan.multi_shops[g]:
             b.make_shops(members, _popularity(b, len(members), 1.0, 10.0))
-            b.created_hint[members] = b.old_hint(len(members))
-            pool = ["id_number", "payment_account", "phone"]
+            b.give_identifiers(members)
+            _bind_shops(b, members)
         else:
             b.activity[members] = rng.gamma(1.5, 1.0, len(members))
-            b.created_hint[members] = b.old_hint(len(members))
             if rng.random() < 0.5:
                 # Opened one after another inside the history, to collect sign-up coupons.
                 opened = int(rng.integers(b.start, b.end - 30 * DAY))
                 b.created[members] = opened + np.sort(rng.integers(0, 10 * DAY, len(members)))
                 b.active_from[members] = b.created[members]
+            b.give_identifiers(members)
             pool = ["device", "phone", "card", "email"]
-        b.give_identifiers(members)
-        kinds = [str(k) for k in rng.choice(pool, int(rng.integers(1, 3)), replace=False)]
-        _share_kinds(b, members, kinds)
+            kinds = [str(k) for k in rng.choice(pool, int(rng.integers(1, 3)), replace=False)]
+            _share_kinds(b, members, kinds)
         b.mark_fraud(members, "multi_account")
         b.new_owner(members)
         if rng.random() < 0.3:
             b.status[rng.choice(members)] = rng.choice(
                 [STATUS_CODE["frozen"], STATUS_CODE["blacklisted"]]
             )
+
+
+#: Strong kinds one owner's shops may share, and how often each is picked.
+_SHOP_KINDS = ("id_number", "payment_account", "phone", "device", "card", "email")
+_SHOP_KIND_P = np.array([0.25, 0.2, 0.2, 0.15, 0.1, 0.1])
+
+
+def _bind_shops(b: MarketBuilder, shops: IntArray) -> None:
+    """Bind one owner's shops by strong identifiers in one of three ways.
+
+    * one value: a single id number (or phone, ...) on every shop and nothing else shared;
+    * a star of one to three kinds around the first shop;
+    * a chain: each shop shares a different kind with the next (the owner reused the
+      phone on the second shop, that shop's payout account on the third, ...), so no
+      value is common to all.
+    """
+    rng = b.rng
+    pattern = rng.choice(3, p=[0.35, 0.4, 0.25])
+    if pattern == 0 or (len(shops) == 2 and pattern == 2):
+        kind = str(rng.choice(_SHOP_KINDS, p=_SHOP_KIND_P))
+        _share_kinds(b, shops, [kind])
+    elif pattern == 1:
+        count = int(rng.integers(1, 4))
+        kinds = [str(k) for k in rng.choice(_SHOP_KINDS, count, replace=False, p=_SHOP_KIND_P)]
+        _share_kinds(b, shops, kinds)
+    else:
+        for i in range(len(shops) - 1):
+            kind = str(rng.choice(_SHOP_KINDS, p=_SHOP_KIND_P))
+            _share_kinds(b, shops[i:i + 2], [kind])
 
 
 def plant_defaulted(b: MarketBuilder) -> None:

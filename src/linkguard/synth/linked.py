@@ -68,23 +68,29 @@ def plant_self_dealing(b: MarketBuilder) -> None:
 def plant_multi_accounts(b: MarketBuilder) -> None:
     """Multi-account owners: coupon-farming buyer accounts or side-by-side shops."""
     rng = b.rng
+    # How an owner binds its shops is drawn from a generator of its own, so the main stream,
+    # and with it everything else in the market, stays as it was seed for seed.
+    aux = np.random.default_rng((b.cfg.seed, 0x5B0B))
     for g, size in enumerate(b.plan.multi_sizes):
         members = b.allocate(int(size))
-        b.created_hint[members] = b.old_hint(len(members))
         if b.plan.multi_shops[g]:
             b.make_shops(members, _popularity(b, len(members), 1.0, 10.0))
-            b.give_identifiers(members)
-            _bind_shops(b, members)
+            b.created_hint[members] = b.old_hint(len(members))
+            pool = ["id_number", "payment_account", "phone"]
         else:
             b.activity[members] = rng.gamma(1.5, 1.0, len(members))
+            b.created_hint[members] = b.old_hint(len(members))
             if rng.random() < 0.5:
                 # Opened one after another inside the history, to collect sign-up coupons.
                 opened = int(rng.integers(b.start, b.end - 30 * DAY))
                 b.created[members] = opened + np.sort(rng.integers(0, 10 * DAY, len(members)))
                 b.active_from[members] = b.created[members]
-            b.give_identifiers(members)
             pool = ["device", "phone", "card", "email"]
-            kinds = [str(k) for k in rng.choice(pool, int(rng.integers(1, 3)), replace=False)]
+        b.give_identifiers(members)
+        kinds = [str(k) for k in rng.choice(pool, int(rng.integers(1, 3)), replace=False)]
+        if b.plan.multi_shops[g]:
+            _bind_shops(aux, b, members, kinds)
+        else:
             _share_kinds(b, members, kinds)
         b.mark_fraud(members, "multi_account")
         b.new_owner(members)
@@ -99,27 +105,25 @@ _SHOP_KINDS = ("id_number", "payment_account", "phone", "device", "card", "email
 _SHOP_KIND_P = np.array([0.25, 0.2, 0.2, 0.15, 0.1, 0.1])
 
 
-def _bind_shops(b: MarketBuilder, shops: IntArray) -> None:
-    """Bind one owner's shops by strong identifiers in one of three ways.
+def _bind_shops(aux: np.random.Generator, b: MarketBuilder, shops: IntArray,
+                kinds: list[str]) -> None:
+    """Bind one owner's shops by strong identifiers in one of three ways (drawn from ``aux``).
 
-    * one value: a single id number (or phone, ...) on every shop and nothing else shared;
-    * a star of one to three kinds around the first shop;
-    * a chain: each shop shares a different kind with the next (the owner reused the
-      phone on the second shop, that shop's payout account on the third, ...), so no
-      value is common to all.
+    * one value: a single id number, payout account or phone on every shop, nothing else;
+    * a star of ``kinds`` around the first shop, sometimes with one more strong kind;
+    * a chain: each shop shares a different kind with the next (the owner reused the phone
+      on the second shop, that shop's device on the third, ...), so no value is common to all.
     """
-    rng = b.rng
-    pattern = rng.choice(3, p=[0.35, 0.4, 0.25])
+    pattern = aux.choice(3, p=[0.35, 0.4, 0.25])
     if pattern == 0 or (len(shops) == 2 and pattern == 2):
-        kind = str(rng.choice(_SHOP_KINDS, p=_SHOP_KIND_P))
-        _share_kinds(b, shops, [kind])
+        _share_kinds(b, shops, kinds[:1])
     elif pattern == 1:
-        count = int(rng.integers(1, 4))
-        kinds = [str(k) for k in rng.choice(_SHOP_KINDS, count, replace=False, p=_SHOP_KIND_P)]
-        _share_kinds(b, shops, kinds)
+        extra = str(aux.choice(_SHOP_KINDS, p=_SHOP_KIND_P))
+        more = [extra] if aux.random() < 0.4 and extra not in kinds else []
+        _share_kinds(b, shops, kinds + more)
     else:
         for i in range(len(shops) - 1):
-            kind = str(rng.choice(_SHOP_KINDS, p=_SHOP_KIND_P))
+            kind = str(aux.choice(_SHOP_KINDS, p=_SHOP_KIND_P))
             _share_kinds(b, shops[i:i + 2], [kind])
 
 

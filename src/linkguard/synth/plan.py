@@ -194,7 +194,7 @@ class Plan:
             hijacked_sellers=rng.integers(2, 4, hijacked),
             puppets=rng.integers(2, 5, self_dealing),
             multi_sizes=rng.choice([2, 3, 4, 5, 6], multi, p=[0.4, 0.3, 0.15, 0.1, 0.05]),
-            multi_shops=rng.random(multi) < 0.5,
+            multi_shops=rng.random(multi) < 0.35,
             cycle_lengths=rng.integers(3, 7, cycles),
             defaulted_links=rng.integers(1, 4, defaulted),
         )

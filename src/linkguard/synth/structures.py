@@ -169,7 +169,8 @@ def _households(b: MarketBuilder, buyers: IntArray) -> None:
 
 def _family_shops(b: MarketBuilder, pool: IntArray) -> None:
     """Family shops: relatives with a shop each, sharing their home's address and router."""
-    rng = b.rng
+    # A generator of its own: the main stream, and everything drawn from it, stays as it was.
+    rng = np.random.default_rng((b.cfg.seed, 0xFA51))
     count = max(2, b.plan.households // 20)
     sizes = rng.choice([2, 3, 4], count, p=[0.55, 0.3, 0.15])
     sizes = sizes[np.cumsum(sizes) <= len(pool) // 4]

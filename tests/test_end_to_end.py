@@ -50,3 +50,13 @@ def test_honest_look_alike_shops_raise_no_fraud_code(scored):
 def test_adjusted_gmv_removes_fake_and_keeps_honest_revenue(scored):
     assert scored.fake_gmv_removed >= 0.9
     assert scored.honest_gmv_removed <= 0.01
+
+
+def test_sellers_of_multi_shop_owners_are_flagged_for_review(scored):
+    assert scored.owner_sellers > 0
+    assert scored.owner_sellers_flagged >= 0.9 * scored.owner_sellers
+
+
+def test_family_and_office_shops_stay_clean(scored):
+    assert scored.look_alike_sellers > 0
+    assert scored.look_alike_sellers_flagged == []

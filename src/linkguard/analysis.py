@@ -71,6 +71,8 @@ def analyze_market(
         "rings": len(det.rings.rings),
         "lockstep_groups": len(det.lockstep.groups),
         "cycles": len(det.cycles.cycles),
+        "time_granularity_seconds": det.lockstep.granularity,
+        "notes": _coarse_time_notes(det, ruleset),
         "stage_seconds": timer.seconds,
     }
     return Snapshot(
@@ -83,6 +85,16 @@ def analyze_market(
         summary=summary,
         quarantine=dict(market.quarantine),
     )
+
+
+def _coarse_time_notes(det: Detection, ruleset: Ruleset) -> list[str]:
+    """What coarse timestamps kept the detectors from looking for (empty when nothing)."""
+    notes = list(det.lockstep.notes)
+    window = ruleset.rings.burst_window_seconds
+    if len(det.ts) and det.lockstep.granularity > window:
+        notes.append(f"the burst view of rings was not built: order times are coarser than "
+                     f"its {window:,}-second bucket")
+    return notes
 
 
 def _adjustments(market: Market, det: Detection) -> pd.DataFrame:

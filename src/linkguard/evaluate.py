@@ -61,6 +61,13 @@ class Evaluation:
     fake_gmv_removed: float
     honest_gmv_removed: float
     notes: list[str] = field(default_factory=list)
+    #: Sellers of owners with two or more shops, and those flagged at review or above.
+    owner_sellers: int = 0
+    owner_sellers_flagged: int = 0
+    #: Family and office shops (several shops at one address, one owner each) flagged at
+    #: review or above, or raised ``LINKED_ACCOUNTS`` at all.
+    look_alike_sellers: int = 0
+    look_alike_sellers_flagged: list[str] = field(default_factory=list)
 
     def lines(self) -> list[str]:
         out = [f"seller-level, any fraud code: {self.seller_fraud}"]
@@ -74,6 +81,14 @@ class Evaluation:
             + (f" {self.honest_shops_flagged[:10]}" if self.honest_shops_flagged else ""),
             f"fake GMV removed from adjusted_gmv: {self.fake_gmv_removed:.1%}",
             f"honest GMV removed from adjusted_gmv: {self.honest_gmv_removed:.2%}",
+            f"sellers of multi-shop owners flagged at review or above: "
+            f"{self.owner_sellers_flagged} of {self.owner_sellers}"
+            + (f" ({self.owner_sellers_flagged / self.owner_sellers:.1%})"
+               if self.owner_sellers else ""),
+            f"family and office shops flagged (review or above, or LINKED_ACCOUNTS): "
+            f"{len(self.look_alike_sellers_flagged)} of {self.look_alike_sellers}"
+            + (f" {self.look_alike_sellers_flagged[:10]}"
+               if self.look_alike_sellers_flagged else ""),
         ]
         return out + self.notes
 
@@ -133,6 +148,10 @@ def evaluate_snapshot(snapshot: Snapshot, data_dir: str | Path) -> Evaluation:
     neutral = {"LINKED_ACCOUNTS": {str(a) for a in households.index} - expected["LINKED_ACCOUNTS"]}
 
     gmv_removed = _gmv_removed(snapshot, data_dir, fake_orders)
+    owner_sellers, look_alikes = _multi_shop_sellers(accounts, sellers)
+    serious = set(snapshot.accounts.loc[
+        snapshot.accounts["risk_level"].isin(["review", "decline"]), "account_id"])
+    look_alike_flagged = sorted(look_alikes & (serious | flagged["LINKED_ACCOUNTS"]))
     return Evaluation(
         seller_fraud=f1(fraud_sellers_pred, fraud_sellers_true),
         seller_by_code={c: f1(flagged[c] & seller_ids, expected[c] & seller_ids)
@@ -147,7 +166,28 @@ def evaluate_snapshot(snapshot: Snapshot, data_dir: str | Path) -> Evaluation:
         honest_shops_flagged=honest_flagged,
         fake_gmv_removed=gmv_removed[0],
         honest_gmv_removed=gmv_removed[1],
+        owner_sellers=len(owner_sellers),
+        owner_sellers_flagged=len(owner_sellers & serious),
+        look_alike_sellers=len(look_alikes),
+        look_alike_sellers_flagged=look_alike_flagged,
     )
+
+
+def _multi_shop_sellers(accounts: pd.DataFrame, sellers: pd.DataFrame
+                        ) -> tuple[set[str], set[str]]:
+    """Sellers of owners with 2+ shops; honest sellers sharing an address with another.
+
+    The look-alikes are shops of one household (relatives each running a shop from home)
+    and shops of one office building: several shops at one address, each its own owner.
+    """
+    is_seller = accounts.index.isin(sellers.index)
+    shops = accounts[is_seller]
+    owners = shops.loc[shops["owner_id"] != "", "owner_id"]
+    multi = owners[owners.map(owners.value_counts()) >= 2]
+    homes = shops.loc[(shops["household_id"] != "") & (shops["owner_id"] == ""), "household_id"]
+    family = homes[homes.map(homes.value_counts()) >= 2]
+    office = sellers.index[sellers["label"] == "office"]
+    return {str(a) for a in multi.index}, {str(a) for a in family.index} | set(office)
 
 
 def _gmv_removed(snapshot: Snapshot, data_dir: Path, fake_orders: pd.DataFrame

@@ -6,7 +6,10 @@ in bursts, though: the same accounts at the same shop in the same hour, again an
 the graph of buyers x (seller, time bucket) cells those bursts are a dense block, while a
 flash sale (many buyers, one cell, once) is a star and a loyal club (regulars spread over
 months) is sparse. The same peeling and background test as for buyer x seller blocks
-(:func:`linkguard.detect.rings.peel_blocks`) run on that graph.
+(:func:`linkguard.detect.rings.peel_blocks`) run on that graph. Dates without times cannot
+show a burst inside the hour: when the timestamps are coarser than the time bucket
+(:func:`~linkguard.detect.lockstep.timestamp_granularity`) the view is not built and the
+buyer x seller peel alone looks for rings.
 
 Examples
 --------
@@ -31,10 +34,16 @@ import numpy as np
 import numpy.typing as npt
 
 from linkguard._arrays import components
-from linkguard.detect.lockstep import prune_memberships, time_cells
+from linkguard.detect.lockstep import prune_memberships, time_cells, timestamp_granularity
 from linkguard.detect.rings import Ring, RingParams, peel_blocks
 
-__all__ = ["burst_rings"]
+__all__ = ["burst_rings", "bursts_visible"]
+
+
+def bursts_visible(ts: npt.ArrayLike, params: RingParams | None = None) -> bool:
+    """Whether the timestamps are fine enough to show bursts inside the time bucket."""
+    params = params or RingParams()
+    return timestamp_granularity(ts) <= params.burst_window_seconds
 
 
 def burst_rings(
@@ -64,7 +73,7 @@ def burst_rings(
     b = np.asarray(buyer, dtype=np.int64)
     s = np.asarray(seller, dtype=np.int64)
     t = np.asarray(ts, dtype=np.int64)
-    if len(b) == 0:
+    if len(b) == 0 or not bursts_visible(t, params):
         return []
     cell, who, cell_seller = time_cells(b, s, t, params.burst_window_seconds, 0)
     # A cell with one buyer adds no edge beyond a spanning tree, and a buyer in one cell can

@@ -23,10 +23,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import igraph as ig
 import numba
 import numpy as np
 import numpy.typing as npt
+from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import connected_components
 
 from linkguard._arrays import unique_ints
 
@@ -172,9 +173,9 @@ def circular_trades(
 
     Notes
     -----
-    Strongly connected components (igraph, O(V + E)) prune every order that cannot close a
-    cycle; the compiled search then costs at most the number of window- and amount-compatible
-    paths of length ``max_length`` from each remaining order.
+    Strongly connected components (scipy's ``csgraph``, O(V + E)) prune every order that
+    cannot close a cycle; the compiled search then costs at most the number of window- and
+    amount-compatible paths of length ``max_length`` from each remaining order.
     """
     params = params or CycleParams()
     b = np.asarray(buyer, dtype=np.int64)
@@ -185,9 +186,12 @@ def circular_trades(
         return CycleResult([])
     n = int(max(b.max(), s.max())) + 1
     keys = _trim_acyclic_ends(unique_ints(b * n + s), n)
-    g = ig.Graph(n=n, directed=True)
-    g.add_edges(np.column_stack([keys // n, keys % n]))
-    scc = np.asarray(g.connected_components(mode="strong").membership, dtype=np.int64)
+    if len(keys) == 0:
+        return CycleResult([])
+    # scipy labels strong components in compiled code; igraph's clustering object would walk
+    # every account in Python to size its membership.
+    graph = csr_matrix((np.ones(len(keys), dtype=np.int8), (keys // n, keys % n)), shape=(n, n))
+    scc = connected_components(graph, directed=True, connection="strong")[1].astype(np.int64)
     scc_size = np.bincount(scc)
     inside = (scc[b] == scc[s]) & (scc_size[scc[b]] >= params.min_length) & (b != s)
     idx = np.flatnonzero(inside)

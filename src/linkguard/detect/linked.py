@@ -31,9 +31,17 @@ from linkguard._arrays import components, pairs_within_groups
 from linkguard.graph import IdentifierValues
 from linkguard.schema import STRONG_IDENTIFIER_KINDS, WEAK_IDENTIFIER_KINDS
 
-__all__ = ["LinkParams", "LinkedResult", "identifier_weights", "linked_accounts"]
+__all__ = [
+    "LinkParams",
+    "LinkedResult",
+    "OwnerGroup",
+    "identifier_weights",
+    "linked_accounts",
+    "owner_groups",
+]
 
 IntArray = npt.NDArray[np.int64]
+BoolArray = npt.NDArray[np.bool_]
 
 
 @dataclass(frozen=True)
@@ -69,6 +77,9 @@ class LinkedResult:
         Per cluster number, the identifier kinds that bind its members (sorted).
     edges
         ``(a, b)`` account-code pairs that are linked directly (a < b), with ``edge_weight``.
+    edge_strong
+        Per edge: the strong kinds the pair shares weigh enough on their own to link it
+        (a shared device, card, phone, ...), whatever weak kinds add.
     """
 
     cluster_of: IntArray
@@ -76,6 +87,7 @@ class LinkedResult:
     cluster_kinds: list[tuple[str, ...]]
     edges: IntArray
     edge_weight: npt.NDArray[np.float64]
+    edge_strong: BoolArray
 
     @property
     def n_clusters(self) -> int:
@@ -129,13 +141,16 @@ def linked_accounts(
     group_values = val[boundaries]
     a, b, g = pairs_within_groups(acc, boundaries, sizes)
     pair_w = w[group_values[g]]
+    pair_strong = np.isin(values.kind_of_value[group_values[g]], list(STRONG_IDENTIFIER_KINDS))
     lo, hi = np.minimum(a, b).astype(np.int64), np.maximum(a, b).astype(np.int64)
     key = lo * n_accounts + hi
     uniq, inv = np.unique(key, return_inverse=True)
     total = np.bincount(inv, weights=pair_w, minlength=len(uniq))
+    strong_total = np.bincount(inv, weights=pair_w * pair_strong, minlength=len(uniq))
     linked = total >= params.threshold - 1e-9
     edges = np.column_stack([uniq[linked] // n_accounts, uniq[linked] % n_accounts])
     edge_weight = total[linked]
+    edge_strong = strong_total[linked] >= params.threshold - 1e-9
 
     membership = components(n_accounts, edges[:, 0], edges[:, 1])
     comp_size = np.bincount(membership)
@@ -151,7 +166,82 @@ def linked_accounts(
     cluster_size = comp_size[comp_ids].astype(np.int64)
     kinds = _binding_kinds(values, mw, cluster_of, len(comp_ids))
     return LinkedResult(cluster_of, cluster_size, kinds, edges.astype(np.int64),
-                        np.asarray(edge_weight, dtype=np.float64))
+                        np.asarray(edge_weight, dtype=np.float64),
+                        np.asarray(edge_strong, dtype=np.bool_))
+
+
+@dataclass(frozen=True)
+class OwnerGroup:
+    """Accounts of one cluster bound by strong identifiers alone, holding 2+ lending parties.
+
+    Attributes
+    ----------
+    cluster
+        The cluster number (:attr:`LinkedResult.cluster_of`) the group lies in.
+    members
+        Account codes bound to each other through strong links (sorted).
+    parties
+        The members that sell or borrow (sorted): for lending, one borrower.
+    """
+
+    cluster: int
+    members: IntArray
+    parties: IntArray
+
+
+def owner_groups(linked: LinkedResult, party: npt.ArrayLike) -> list[OwnerGroup]:
+    """One owner behind several shops or borrowers: strong-bound groups with 2+ parties.
+
+    For a lender, shops that share an id number, a payout account, a phone or a device are
+    one borrower whose exposure adds up. Only links that strong kinds carry on their own count
+    here: a household or an office joined by a home IP and an address (weak kinds) is not an
+    owner, even when a third, weaker kind tips the pair over the linking threshold.
+
+    Parameters
+    ----------
+    linked
+        Linked clusters (:func:`linked_accounts`).
+    party
+        Per account code: the account sells or borrows.
+
+    Returns
+    -------
+    list of OwnerGroup
+        In order of their smallest member.
+
+    Examples
+    --------
+    >>> from linkguard.graph import identifier_values
+    >>> iv = identifier_values([0, 1, 2, 3, 4, 5],
+    ...                        ["id_number", "id_number", "phone", "phone", "ip", "ip"],
+    ...                        ["n", "n", "p", "p", "h", "h"])
+    >>> res = linked_accounts(iv, n_accounts=6, params=LinkParams(weak_weight=1.0))
+    >>> groups = owner_groups(res, [True, True, True, False, True, True])
+    >>> [(g.members.tolist(), g.parties.tolist()) for g in groups]
+    [([0, 1], [0, 1])]
+    """
+    is_party = np.asarray(party, dtype=np.bool_)
+    n = len(linked.cluster_of)
+    strong = linked.edges[linked.edge_strong]
+    if len(strong) == 0:
+        return []
+    part = components(n, strong[:, 0], strong[:, 1])
+    bound = np.zeros(n, dtype=np.bool_)
+    bound[strong.ravel()] = True
+    parties_per_part = np.bincount(part[bound & is_party], minlength=n)
+    keep = bound & (parties_per_part[part] >= 2)
+    members = np.flatnonzero(keep)
+    if len(members) == 0:
+        return []
+    order = np.argsort(part[members], kind="stable")
+    members = members[order]
+    starts = np.flatnonzero(np.r_[True, part[members][1:] != part[members][:-1]])
+    out = []
+    for grp in np.split(members, starts[1:]):
+        grp = np.sort(grp)
+        out.append(OwnerGroup(int(linked.cluster_of[grp[0]]), grp, grp[is_party[grp]]))
+    out.sort(key=lambda g: int(g.members[0]))
+    return out
 
 
 def _binding_kinds(

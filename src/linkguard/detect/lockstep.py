@@ -10,6 +10,14 @@ the shops where its members met in two or more windows and bought far more than 
 share of all orders predicts: ring accounts meet by chance at the popular shops they use as
 camouflage, and a group that only ever met at such shops is dropped.
 
+Coarse timestamps: dates without times (daily exports, review sites) cannot show who bought
+within the same hour, and a (seller, day) cell at a busy shop holds a crowd whose pairs grow
+with its square. The timestamps' granularity is measured first
+(:func:`timestamp_granularity`); when it is coarser than the window, lockstep is not looked
+for and the result says why. Whatever the data, pair counting is bounded: past
+``pair_budget`` pairs per membership the most crowded cells are left out (and counted), so
+the work stays linear in the number of orders.
+
 Examples
 --------
 >>> import numpy as np
@@ -25,7 +33,7 @@ Examples
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
@@ -38,10 +46,15 @@ __all__ = [
     "LockstepGroup",
     "LockstepParams",
     "LockstepResult",
+    "bound_pair_work",
     "lockstep_groups",
     "prune_memberships",
     "time_cells",
+    "timestamp_granularity",
 ]
+
+#: Units timestamps are commonly rounded to, finest first: second, minute, hour, day.
+TIME_UNITS = (1, 60, 3_600, 86_400)
 
 IntArray = npt.NDArray[np.int64]
 
@@ -60,6 +73,9 @@ class LockstepParams:
     min_seller_lift: float = 3.0
     #: ... and that excess is this improbable by chance (-log10 of a Poisson tail).
     min_seller_log10_p: float = 3.0
+    #: Buyer pairs counted at most per (cell, buyer) membership (with a floor of a million
+    #: pairs); beyond it the most crowded cells are left out, largest first.
+    pair_budget: float = 8.0
 
 
 @dataclass(frozen=True)
@@ -74,7 +90,40 @@ class LockstepGroup:
 
 @dataclass(frozen=True)
 class LockstepResult:
+    """Lockstep groups, and what the data allowed: the timestamps' granularity (seconds),
+    the crowded cells left out to bound the work, and notes saying so in words."""
+
     groups: list[LockstepGroup]
+    granularity: int = 1
+    cells_skipped: int = 0
+    notes: list[str] = field(default_factory=list)
+
+
+def timestamp_granularity(ts: npt.ArrayLike, share: float = 0.99) -> int:
+    """The coarsest of 1 s, 1 min, 1 h and 1 day that the timestamps are rounded to.
+
+    Timestamps are rounded to a unit when (nearly: ``share`` of them) all fall at the same
+    offset within it: dates read as midnight, or every order stamped noon, are rounded to the
+    day; exports that keep the hour only, to the hour.
+
+    Examples
+    --------
+    >>> day = 86_400
+    >>> timestamp_granularity([3 * day + 43_200, 5 * day + 43_200, 9 * day + 43_200])
+    86400
+    >>> timestamp_granularity([0, 3_600, 7_200, 7_260])
+    60
+    """
+    t = np.asarray(ts, dtype=np.int64)
+    if len(t) == 0:
+        return 1
+    best = 1
+    for unit in TIME_UNITS[1:]:
+        residue = np.bincount(t % unit, minlength=unit)
+        if residue.max() < share * len(t):
+            break
+        best = unit
+    return best
 
 
 def time_cells(buyer: IntArray, seller: IntArray, ts: IntArray, window: int, offset: int
@@ -90,16 +139,18 @@ def time_cells(buyer: IntArray, seller: IntArray, ts: IntArray, window: int, off
     return cell, who, cell // n_buckets
 
 
-def prune_memberships(cell: IntArray, who: IntArray, min_windows: int) -> npt.NDArray[np.bool_]:
+def prune_memberships(cell: IntArray, who: IntArray, min_windows: int,
+                      start: npt.NDArray[np.bool_] | None = None) -> npt.NDArray[np.bool_]:
     """Keep memberships whose cell has 2+ kept buyers and whose buyer has enough kept cells.
 
     ``cell`` is sorted (as :func:`time_cells` returns it), so dense cell numbers come from
-    one pass; each round is then two bincounts.
+    one pass; each round is then two bincounts. ``start`` (default: all) are the memberships
+    pruning starts from.
     """
     dense_cell = np.cumsum(np.r_[True, cell[1:] != cell[:-1]]) - 1 if len(cell) else cell
     n_cells = int(dense_cell[-1]) + 1 if len(cell) else 0
     n_buyers = int(who.max(initial=-1)) + 1
-    keep = np.ones(len(cell), dtype=np.bool_)
+    keep = np.ones(len(cell), dtype=np.bool_) if start is None else start.copy()
     while True:
         idx = np.flatnonzero(keep)
         c, b = dense_cell[idx], who[idx]
@@ -150,21 +201,68 @@ def lockstep_groups(
     t = np.asarray(ts, dtype=np.int64)
     if len(b) == 0:
         return LockstepResult([])
+    granularity = timestamp_granularity(t)
+    w = params.window_seconds
+    if granularity > w:
+        return LockstepResult([], granularity, notes=[
+            f"lockstep not looked for: order times are rounded to {_unit_words(granularity)}, "
+            f"coarser than its {w:,}-second window"
+        ])
     stride = int(max(b.max(), s.max())) + 1
-    groups = _groups(b, s, t, stride, params)
+    # A second grid half a window on only helps when times fall inside the window.
+    offsets = (0, w // 2) if granularity < w else (0,)
+    groups, skipped = _groups(b, s, t, stride, params, offsets)
     groups.sort(key=lambda grp: (-len(grp.buyers), int(grp.buyers[0])))
-    return LockstepResult(groups)
+    notes = [f"lockstep left out {skipped:,} crowded (seller, window) cell(s) to bound its work"
+             ] if skipped else []
+    return LockstepResult(groups, granularity, skipped, notes)
+
+
+def _unit_words(seconds: int) -> str:
+    return {86_400: "the day (dates without times)", 3_600: "the hour", 60: "the minute"}.get(
+        seconds, f"{seconds} s")
+
+
+def bound_pair_work(cell: IntArray, who: IntArray, keep: npt.NDArray[np.bool_],
+                    min_windows: int, pair_budget: float) -> tuple[npt.NDArray[np.bool_], int]:
+    """Leave out the most crowded cells until the buyer pairs to count fit the budget.
+
+    ``cell`` is sorted; ``keep`` marks the memberships that survived pruning. The budget is
+    ``pair_budget`` pairs per kept membership, a million at least. Returns the new ``keep``
+    (pruned again to a fixed point) and the number of cells left out.
+    """
+    idx = np.flatnonzero(keep)
+    if len(idx) == 0:
+        return keep, 0
+    kept_cells, size = np.unique(cell[idx], return_counts=True)
+    pairs = size * (size - 1) // 2
+    budget = max(1_000_000.0, pair_budget * len(idx))
+    if pairs.sum() <= budget:
+        return keep, 0
+    by_size = np.argsort(size, kind="stable")
+    fits = np.cumsum(pairs[by_size]) <= budget
+    crowded = np.zeros(len(kept_cells), dtype=np.bool_)
+    crowded[by_size[~fits]] = True
+    out = keep.copy()
+    out[idx[crowded[np.searchsorted(kept_cells, cell[idx])]]] = False
+    out &= prune_memberships(cell, who, min_windows, out)
+    return out, int(crowded.sum())
 
 
 def _groups(
-    b: IntArray, s: IntArray, t: IntArray, stride: int, params: LockstepParams
-) -> list[LockstepGroup]:
+    b: IntArray, s: IntArray, t: IntArray, stride: int, params: LockstepParams,
+    offsets: tuple[int, ...],
+) -> tuple[list[LockstepGroup], int]:
     w = params.window_seconds
     pair_keys, pair_counts = [], []
     memberships = []
-    for offset in (0, w // 2):
+    skipped = 0
+    for offset in offsets:
         cell, who, cell_seller = time_cells(b, s, t, w, offset)
         keep = prune_memberships(cell, who, params.min_shared_windows)
+        keep, left_out = bound_pair_work(cell, who, keep, params.min_shared_windows,
+                                         params.pair_budget)
+        skipped = max(skipped, left_out)
         cell, who, cell_seller = cell[keep], who[keep], cell_seller[keep]
         keys, counts = _pair_counts(cell, who, stride)
         pair_keys.append(keys)
@@ -173,14 +271,14 @@ def _groups(
     keys = np.concatenate(pair_keys)
     counts = np.concatenate(pair_counts)
     if len(keys) == 0:
-        return []
+        return [], skipped
     order = np.lexsort((-counts, keys))
     keys, counts = keys[order], counts[order]
     first = np.r_[True, keys[1:] != keys[:-1]]
     keys, counts = keys[first], counts[first]  # the better of the two grids per pair
     strong = counts >= params.min_shared_windows
     if not strong.any():
-        return []
+        return [], skipped
     lo, hi = keys[strong] // stride, keys[strong] % stride
     nodes, inv = np.unique(np.r_[lo, hi], return_inverse=True)
     membership = components(len(nodes), inv[: len(lo)], inv[len(lo):])
@@ -203,7 +301,7 @@ def _groups(
         )
         for gi in range(len(big))
         if len(sellers[gi])
-    ]
+    ], skipped
 
 
 def _beyond_chance(

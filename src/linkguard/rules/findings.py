@@ -12,6 +12,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from linkguard.detect._ids import group_id
+from linkguard.detect.linked import owner_groups
 from linkguard.detection import Detection
 from linkguard.market import Market
 from linkguard.rules.flags import Finding
@@ -101,25 +102,78 @@ def collect_findings(
     return out
 
 
+def _owner_facts(market: Market, det: Detection) -> dict[int, dict[str, Any]]:
+    """Per account code in an owner group: the group's combined exposure, for the evidence.
+
+    An owner group is the part of a cluster that strong identifiers alone bind and that holds
+    two or more shops or borrowers (:func:`~linkguard.detect.linked.owner_groups`): for a
+    lender one borrower, whose GMV, adjusted GMV and loans add up.
+    """
+    n = market.n_accounts
+    seller = np.zeros(n, dtype=np.bool_)
+    seller[market.orders["seller"].to_numpy(dtype=np.int64)] = True
+    loans = market.loans
+    loan_account = loans["account"].to_numpy(dtype=np.int64)
+    borrower = np.zeros(n, dtype=np.bool_)
+    borrower[loan_account] = True
+    loan_amount = np.bincount(loan_account, weights=loans["amount"].to_numpy(dtype=np.float64),
+                              minlength=n)
+    loan_count = np.bincount(loan_account, minlength=n)
+    conc = det.concentration
+    gmv = np.zeros(n)
+    adjusted = np.zeros(n)
+    codes = conc.index.to_numpy(dtype=np.int64)
+    gmv[codes] = conc["gmv"].to_numpy(dtype=np.float64)
+    adjusted[codes] = conc["adjusted_gmv"].to_numpy(dtype=np.float64)
+    out: dict[int, dict[str, Any]] = {}
+    for grp in owner_groups(det.linked, seller | borrower):
+        m = grp.members
+        facts: dict[str, Any] = {
+            "owner_accounts": _capped(_ids(market, m)),
+            "owner_sellers": _capped(_ids(market, m[seller[m]])),
+            "owner_borrowers": _capped(_ids(market, m[borrower[m]])),
+            "n_owner_sellers": int(seller[m].sum()),
+            "n_owner_borrowers": int(borrower[m].sum()),
+            "lending_parties": len(grp.parties),
+            "owner_gmv": round(float(gmv[m].sum()), 2),
+            "owner_adjusted_gmv": round(float(adjusted[m].sum()), 2),
+            "owner_loans": int(loan_count[m].sum()),
+            "owner_loan_amount": round(float(loan_amount[m].sum()), 2),
+        }
+        facts["exposure"] = (
+            f"; one owner behind {facts['n_owner_sellers']} shop(s) and "
+            f"{facts['n_owner_borrowers']} borrower(s): GMV {facts['owner_gmv']:,.2f} "
+            f"(adjusted {facts['owner_adjusted_gmv']:,.2f}), {facts['owner_loans']} loan(s) of "
+            f"{facts['owner_loan_amount']:,.2f} in all"
+        )
+        for acc in m.tolist():
+            out[acc] = facts
+    return out
+
+
 def _linked(market: Market, det: Detection, groups: GroupTables) -> list[Finding]:
     out = []
     statuses = market.accounts["status"].to_numpy()
+    owners = _owner_facts(market, det)
     for i, members in enumerate(groups.cluster_members):
         kinds = list(det.linked.cluster_kinds[i])
         ids = _ids(market, members)
         base: dict[str, Any] = {
             "cluster_id": groups.cluster_ids[i], "size": len(members),
             "identifier_kinds": kinds, "kinds": _kinds_text(kinds), "members": _capped(ids),
+            "lending_parties": 0, "exposure": "",
         }
         bad = members[det.bad_account[members]]
         bad_ids = set(_ids(market, bad))
         bad_words = sorted({str(statuses[b]) or "defaulted" for b in bad})
-        for acc in ids:
-            out.append(Finding(acc, "LINKED_ACCOUNTS", base))
+        for code in sorted(members.tolist(), key=lambda c: str(market.account_ids[c])):
+            acc = str(market.account_ids[code])
+            facts = {**base, **owners[code]} if code in owners else base
+            out.append(Finding(acc, "LINKED_ACCOUNTS", facts))
             others_bad = sorted(bad_ids - {acc})
             if others_bad:
                 out.append(Finding(acc, "LINKED_TO_BAD", {
-                    **base, "n_bad": len(others_bad), "bad_accounts": _capped(others_bad),
+                    **facts, "n_bad": len(others_bad), "bad_accounts": _capped(others_bad),
                     "bad_statuses": "are " + " or ".join(bad_words)
                     if bad_words != ["active"] else "defaulted on a loan",
                 }))

@@ -61,7 +61,7 @@ def apply_rules(findings: list[Finding], ruleset: Ruleset) -> tuple[pd.DataFrame
     for f in findings:
         rule = ruleset.flags[f.code]
         value = float(f.facts[rule.metric])
-        severity = rule.severity(value)
+        severity = rule.escalated(rule.severity(value), f.facts)
         if severity is None:
             continue
         rows.append(

@@ -9,7 +9,7 @@ from __future__ import annotations
 import tomllib
 from importlib import resources
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -23,6 +23,7 @@ from linkguard.schema import FLAG_CODES, MAX_AMOUNT
 __all__ = ["FLAG_CODES", "FlagRule", "Ruleset", "load_ruleset"]
 
 Severity = Literal["info", "review", "decline"]
+_RANK = {"info": 1, "review": 2, "decline": 3}
 
 
 class _Strict(BaseModel):
@@ -39,6 +40,9 @@ class FlagRule(_Strict):
     #: No single flag is certainty: scores stop here, so the strongest evidence still ranks.
     cap: float = Field(0.95, ge=0, le=1)
     reason: str
+    #: ``[fact, threshold, severity]``: a finding whose ``fact`` reaches ``threshold`` is
+    #: raised to at least ``severity``, whatever its metric's tier says.
+    escalate: list[tuple[str, float, Severity]] = Field(default_factory=list)
 
     @field_validator("tiers")
     @classmethod
@@ -54,6 +58,15 @@ class FlagRule(_Strict):
             if value >= threshold:
                 return severity
         return None
+
+    def escalated(self, severity: Severity | None, facts: dict[str, Any]) -> Severity | None:
+        """``severity`` raised by every ``escalate`` entry whose fact reaches its threshold."""
+        for fact, threshold, raised in self.escalate:
+            if float(facts.get(fact, 0.0)) >= threshold and (
+                severity is None or _RANK[raised] > _RANK[severity]
+            ):
+                severity = raised
+        return severity
 
     def score(self, value: float) -> float:
         return float(min(self.cap, max(0.0, self.base + self.slope * value)))

@@ -3,7 +3,8 @@
 * A self-dealing seller runs 2-4 puppet buyers on its own device, phone or card and has them
   buy from its shop and rate it five stars, next to its real customers.
 * A multi-account owner holds 2-6 accounts bound by strong identifiers: buyer accounts that
-  farm new-customer coupons, or shops one person runs side by side.
+  farm new-customer coupons, or shops one person runs side by side (bound by one shared
+  value, a star of one to three kinds, or a chain of different kinds from shop to shop).
 * A defaulter's shop stops trading after its loan goes bad (status ``defaulted``); 1-3 new
   shops sharing its phone, id number, device, card or payout account open afterwards.
 
@@ -67,6 +68,9 @@ def plant_self_dealing(b: MarketBuilder) -> None:
 def plant_multi_accounts(b: MarketBuilder) -> None:
     """Multi-account owners: coupon-farming buyer accounts or side-by-side shops."""
     rng = b.rng
+    # How an owner binds its shops is drawn from a generator of its own, so the main stream,
+    # and with it everything else in the market, stays as it was seed for seed.
+    aux = np.random.default_rng((b.cfg.seed, 0x5B0B))
     for g, size in enumerate(b.plan.multi_sizes):
         members = b.allocate(int(size))
         if b.plan.multi_shops[g]:
@@ -84,13 +88,43 @@ def plant_multi_accounts(b: MarketBuilder) -> None:
             pool = ["device", "phone", "card", "email"]
         b.give_identifiers(members)
         kinds = [str(k) for k in rng.choice(pool, int(rng.integers(1, 3)), replace=False)]
-        _share_kinds(b, members, kinds)
+        if b.plan.multi_shops[g]:
+            _bind_shops(aux, b, members, kinds)
+        else:
+            _share_kinds(b, members, kinds)
         b.mark_fraud(members, "multi_account")
         b.new_owner(members)
         if rng.random() < 0.3:
             b.status[rng.choice(members)] = rng.choice(
                 [STATUS_CODE["frozen"], STATUS_CODE["blacklisted"]]
             )
+
+
+#: Strong kinds one owner's shops may share, and how often each is picked.
+_SHOP_KINDS = ("id_number", "payment_account", "phone", "device", "card", "email")
+_SHOP_KIND_P = np.array([0.25, 0.2, 0.2, 0.15, 0.1, 0.1])
+
+
+def _bind_shops(aux: np.random.Generator, b: MarketBuilder, shops: IntArray,
+                kinds: list[str]) -> None:
+    """Bind one owner's shops by strong identifiers in one of three ways (drawn from ``aux``).
+
+    * one value: a single id number, payout account or phone on every shop, nothing else;
+    * a star of ``kinds`` around the first shop, sometimes with one more strong kind;
+    * a chain: each shop shares a different kind with the next (the owner reused the phone
+      on the second shop, that shop's device on the third, ...), so no value is common to all.
+    """
+    pattern = aux.choice(3, p=[0.35, 0.4, 0.25])
+    if pattern == 0 or (len(shops) == 2 and pattern == 2):
+        _share_kinds(b, shops, kinds[:1])
+    elif pattern == 1:
+        extra = str(aux.choice(_SHOP_KINDS, p=_SHOP_KIND_P))
+        more = [extra] if aux.random() < 0.4 and extra not in kinds else []
+        _share_kinds(b, shops, kinds + more)
+    else:
+        for i in range(len(shops) - 1):
+            kind = str(aux.choice(_SHOP_KINDS, p=_SHOP_KIND_P))
+            _share_kinds(b, shops[i:i + 2], [kind])
 
 
 def plant_defaulted(b: MarketBuilder) -> None:

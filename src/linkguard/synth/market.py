@@ -39,7 +39,7 @@ from linkguard.synth.vocab import STATUS_CODE
 __all__ = ["GENERATOR_VERSION", "STAGES", "SynthMarket", "generate_market"]
 
 #: Bumped whenever the same arguments would generate different data.
-GENERATOR_VERSION = "1"
+GENERATOR_VERSION = "2"
 #: The steps reported to ``progress``, in order.
 STAGES = ("plan", "honest trade", "honest structures", "planted fraud", "retail orders",
           "order status", "loans", "tables", "dirty rows", "truth")

@@ -1,6 +1,8 @@
 """Honest structures that a naive detector mistakes for fraud.
 
 * households: 2-5 people at one address behind one home router, one in five sharing a tablet;
+* family shops: 2-4 relatives each running their own shop from one home (one address, one
+  router) and sharing nothing strong: not one owner, not one borrower;
 * hub IPs: public Wi-Fi and carrier NAT addresses used by hundreds of strangers;
 * offices: one building (one registered address) housing many unrelated shops;
 * flash sales: hundreds of distinct buyers at one shop within minutes, once;
@@ -43,6 +45,7 @@ def plant_structures(b: MarketBuilder, shops: IntArray, buyers: IntArray) -> Int
     _loyal_clubs(b, loyal, buyers)
     _flash_sales(b, flash, buyers)
     _offices(b, office_pool)
+    _family_shops(b, office_pool[b.structure[office_pool] == 0])
     _households(b, buyers)
     _hub_ips(b, np.concatenate([shops, buyers]))
     return popular
@@ -159,6 +162,26 @@ def _households(b: MarketBuilder, buyers: IntArray) -> None:
         b.share("ip", group, head)
         if rng.random() < 0.2:
             b.share("device", group, head, as_row=True)
+        b.household[group] = b.n_households
+        b.n_households += 1
+    b.mark_structure(members, "household")
+
+
+def _family_shops(b: MarketBuilder, pool: IntArray) -> None:
+    """Family shops: relatives with a shop each, sharing their home's address and router."""
+    # A generator of its own: the main stream, and everything drawn from it, stays as it was.
+    rng = np.random.default_rng((b.cfg.seed, 0xFA51))
+    count = max(2, b.plan.households // 20)
+    sizes = rng.choice([2, 3, 4], count, p=[0.55, 0.3, 0.15])
+    sizes = sizes[np.cumsum(sizes) <= len(pool) // 4]
+    members = rng.choice(pool, int(sizes.sum()), replace=False)
+    bounds = np.cumsum(np.r_[0, sizes])
+    for i in range(len(sizes)):
+        group = members[bounds[i]:bounds[i + 1]]
+        head = int(group[0])
+        b.region[group] = b.region[head]
+        b.share("address", group, head)
+        b.share("ip", group, head)
         b.household[group] = b.n_households
         b.n_households += 1
     b.mark_structure(members, "household")

@@ -80,7 +80,7 @@ def test_healthz_and_readyz_need_no_token(client: TestClient) -> None:
         "snapshot_id": "snap-a",
         "ruleset_version": "2026.1",
         "computed_at": "2026-01-01T00:00:00Z",
-        "accounts": 6,
+        "accounts": 8,  # the seven traders and D1 of the market, S2 among them
     }
 
 
@@ -146,10 +146,15 @@ def test_flags_are_ordered_and_reason_codes_capped(client: TestClient) -> None:
     assert len(body["flags"]) == 5
 
 
-@pytest.mark.parametrize(("account_id", "gmv"), [("nobody-42", None), ("X9", None), ("S2", 9000.0)])
+@pytest.mark.parametrize(
+    ("account_id", "gmv", "known"),
+    [("nobody-42", None, False), ("X9", None, True), ("S2", 9000.0, True)],
+)
 def test_account_without_findings_is_none_not_404(
-    client: TestClient, account_id: str, gmv: float | None
+    client: TestClient, account_id: str, gmv: float | None, known: bool
 ) -> None:
+    # "none" for an account of the market (found clean) and for an id the market never held,
+    # told apart by `known` and the times of the account's first and last order.
     resp = client.get(f"/v1/accounts/{account_id}/flags", headers=AUTH)
     assert resp.status_code == 200
     assert resp.json() == {
@@ -159,6 +164,9 @@ def test_account_without_findings_is_none_not_404(
         "reason_codes": [],
         "flags": [],
         "adjusted_gmv": gmv,
+        "known": known,
+        "first_seen": "2025-12-01T08:00:00Z" if known else None,
+        "last_seen": "2025-12-31T18:30:00Z" if known else None,
         "snapshot_id": "snap-a",
         "ruleset_version": "2026.1",
         "computed_at": "2026-01-01T00:00:00Z",
@@ -594,6 +602,7 @@ def test_empty_snapshot_answers_none(tmp_path: Path) -> None:
     snap = make_snapshot()
     for name in ("flags", "accounts", "clusters", "rings", "concentration"):
         setattr(snap, name, empty_table(name))
+    snap.extra.clear()  # no market either
     path = write_snapshot(snap, tmp_path / "empty")
     index = FlagIndex.load(path)
     assert len(index) == 0
@@ -720,9 +729,9 @@ def test_retired_index_is_freed_after_the_swap(tmp_path: Path) -> None:
     src.retire(grace_seconds=0, max_wait=5)  # waits for the request to let go
     waited = time.monotonic() - started
     thread.join()
-    assert held == [6]  # whole while it was being read
+    assert held == [8]  # whole while it was being read
     assert 0.2 < waited < 5
-    assert src.index is not None and len(src.index) == 6
+    assert src.index is not None and len(src.index) == 8
     src.retire()  # nothing left to retire
     index = FlagIndex.from_snapshot(make_snapshot())
     index.release(batch=4)

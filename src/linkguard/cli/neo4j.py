@@ -381,7 +381,8 @@ class _CorsHandler(http.server.SimpleHTTPRequestHandler):
         """The guide with this server's style URL, NEO4J_URI and ids from the loaded graph."""
         from linkguard.neo4j.guide import render_guide
 
-        host = self.headers.get("Host") or "{}:{}".format(*self.server.server_address[:2])
+        address: Any = self.server.server_address
+        host = self.headers.get("Host") or f"{address[0]}:{address[1]}"
         values = {
             **_examples_or_none(),
             "bolt_uri": _neo4j_uri(),

@@ -774,3 +774,37 @@ def test_access_lines_are_written_in_bulk_and_in_order() -> None:
     asyncio.run(on_a_loop())
     tail = stream.getvalue().splitlines()[-2:]
     assert tail[0] == "d" and orjson.loads(tail[1])["message"] == "later"
+
+
+# -- /docs and the access log's path ------------------------------------------------------------
+
+
+def test_docs_page_works_offline(client: TestClient) -> None:
+    import re as _re
+
+    page = client.get("/docs")  # no token: the page is public, calls from it are not
+    assert page.status_code == 200
+    assert "swagger" in page.text.lower()
+    refs = _re.findall(r'(?:src|href)\s*=\s*["\']([^"\']+)["\']', page.text)
+    refs += _re.findall(r"url:\s*'([^']+)'", page.text)
+    assert refs
+    for ref in refs:
+        # Every script, style and document the page loads comes from the API itself.
+        assert ref.startswith("/"), ref
+        assert client.get(ref).status_code == 200, ref
+    assert "/docs/swagger-ui-bundle.js" in refs
+    assert len(client.get("/docs/swagger-ui-bundle.js").content) > 100_000
+
+
+def test_access_log_names_the_route_even_when_auth_answers(
+    client: TestClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="linkguard.api.access")
+    client.get("/v1/accounts/S1/flags")  # 401 before routing
+    client.post("/v1/flags:batch", json={"account_ids": []})  # 401
+    client.get("/healthz")
+    client.get("/no/such/+15551234567")  # 401/404: never the raw path
+    paths = [r.fields["path"] for r in caplog.records if r.name == "linkguard.api.access"]  # type: ignore[attr-defined]
+    assert paths[:3] == ["/v1/accounts/{account_id}/flags", "/v1/flags:batch", "/healthz"]
+    assert paths[3] == "(no route)"
+    assert None not in paths

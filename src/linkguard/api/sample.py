@@ -209,8 +209,8 @@ def sample_snapshot(
     activity = pd.DataFrame(
         {
             "account_id": [*traders, "D1"],
-            "first_seen": pd.to_datetime(["2025-12-01T08:00:00Z"] * 7 + [None], utc=True),
-            "last_seen": pd.to_datetime(["2025-12-31T18:30:00Z"] * 7 + [None], utc=True),
+            "first_seen": pd.to_datetime(["2025-12-01T08:00:00Z"] * 7 + ["NaT"], utc=True),
+            "last_seen": pd.to_datetime(["2025-12-31T18:30:00Z"] * 7 + ["NaT"], utc=True),
         }
     )
     return Snapshot(

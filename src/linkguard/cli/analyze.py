@@ -49,7 +49,11 @@ def analyze(
     fmt: str = FORMAT_OPTION,
 ) -> None:
     """Ingest a data directory, detect fraud structures, and write a snapshot of risk flags."""
+    from linkguard._kernel_cache import FIRST_RUN_NOTE, kernels_cached
     from linkguard.analysis import run_analysis
+
+    if not kernels_cached():
+        err_console.print(FIRST_RUN_NOTE, style="dim", highlight=False)
 
     with Progress(
         SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),

@@ -500,3 +500,23 @@ def test_cli_guide_names_the_configured_servers(monkeypatch: Any) -> None:
     assert "bolt://localhost:7713" in result.stdout and "No authentication" in result.stdout
     assert ":guide http://localhost:8123/guide.html" in result.stdout
     assert "7474" not in result.stdout
+
+
+def test_self_dealer_puppets_get_a_role_and_their_own_style() -> None:
+    from linkguard.api.sample import sample_snapshot
+    from linkguard.neo4j.writeback import finding_rows
+
+    snap = sample_snapshot()
+    snap.flags.loc[len(snap.flags)] = {
+        "account_id": "S9", "code": "SELF_DEALING", "severity": "decline", "score": 0.9,
+        "reason": "r", "evidence": json.dumps({"puppets": ["P1", "P2"], "n_puppets": 2}),
+    }
+    roles = {r["id"]: r["roles"] for r in finding_rows(snap)["roles"]}
+    assert roles["P1"] == ["puppet"] and roles["P2"] == ["puppet"]
+    assert "S9" not in roles
+    grass = (ROOT / "cypher" / "style.grass").read_text(encoding="utf-8")
+    # Browser applies matching rules in file order, later ones winning: a puppet's style
+    # overrides its own Info or Review colour, and a declined account stays red.
+    order = [grass.index(f"node.{label} {{") for label in ("Info", "Review", "Puppet", "Decline")]
+    assert order == sorted(order)
+    assert "REMOVE a:Flagged:Decline:Review:Info:Puppet" in load_query("writeback_clear_accounts")

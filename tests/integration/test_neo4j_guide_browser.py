@@ -265,3 +265,20 @@ def test_neo4j_browser_runs_every_block_of_every_slide(
                     page.screenshot(shots / "guide-ring-slide.png")
     with urllib.request.urlopen(f"{guide_base}/guide.html", timeout=30) as response:
         assert len(ran) == len(_blocks(response.read().decode()))
+
+
+def test_self_dealer_puppets_are_labelled_puppet(
+    graph: GraphRunner, loaded: tuple[Market, Snapshot]
+) -> None:
+    _, snapshot = loaded
+    dealing = snapshot.flags[snapshot.flags["code"] == "SELF_DEALING"]
+    puppets = {p for e in dealing["evidence"] for p in json.loads(e)["puppets"]}
+    assert puppets
+    records, _, _ = graph.driver.execute_query(  # type: ignore[union-attr]
+        "MATCH (a:Puppet) RETURN a.id AS id, a.finding_roles AS roles", database_=graph.database
+    )
+    assert {r["id"] for r in records} == puppets
+    assert all(r["roles"] == ["puppet"] for r in records)
+    # some puppets are only info-level on their own: the role, not the level, colours them
+    levels = snapshot.accounts.set_index("account_id")["risk_level"]
+    assert any(levels.get(p) in (None, "info") for p in puppets)

@@ -1,7 +1,8 @@
 """Answer "what does this snapshot say about account X?" quickly and in little memory.
 
-:class:`FlagIndex` is built once from an analysis snapshot. For every account with a finding
-(a flag, a row in ``accounts.parquet`` or a seller row in ``concentration.parquet``) it keeps
+:class:`FlagIndex` is built once from an analysis snapshot. For every account of the analysed
+market (``activity.parquet``) and every account with a finding (a flag, a row in
+``accounts.parquet`` or a seller row in ``concentration.parquet``) it keeps
 the answer of the flag API (contract section 5) already encoded as JSON bytes, compressed, so
 a lookup is a few array reads, one decompression of a couple of hundred bytes and one
 concatenation. The same index serves ``linkguard serve`` and ``linkguard account``, so the

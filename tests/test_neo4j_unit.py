@@ -520,3 +520,25 @@ def test_self_dealer_puppets_get_a_role_and_their_own_style() -> None:
     order = [grass.index(f"node.{label} {{") for label in ("Info", "Review", "Puppet", "Decline")]
     assert order == sorted(order)
     assert "REMOVE a:Flagged:Decline:Review:Info:Puppet" in load_query("writeback_clear_accounts")
+
+
+def test_dev_server_start_prints_the_exports_for_its_ports(monkeypatch: Any) -> None:
+    from linkguard.neo4j import devserver
+
+    def fake_start(data_dir: Any, **kw: Any) -> devserver.ServerStatus:
+        port, http = kw["bolt_port"], kw["http_port"]
+        return devserver.ServerStatus(
+            str(data_dir), True, True, pid=1, bolt_port=port, http_port=http,
+            bolt_uri=f"bolt://localhost:{port}", http_uri=f"http://localhost:{http}",
+            browser_uri=f"http://localhost:{http}/browser/", auth_enabled=False,
+        )
+
+    monkeypatch.setattr(devserver, "start", fake_start)
+    result = cli.invoke(
+        app, ["neo4j", "dev-server", "start", "--bolt-port", "7713", "--http-port", "7413"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "export NEO4J_URI=bolt://localhost:7713 NEO4J_HTTP_URL=http://localhost:7413" in (
+        result.stdout
+    )
+    assert "No authentication" in result.stdout

@@ -7,7 +7,7 @@
 // @param account_id string  the account
 // @param limit integer = 100  at most this many paths
 MATCH p = (a:Account {id: $account_id})-[:USES]->(:Identifier)<-[:USES]-(:Account)
-RETURN p LIMIT $limit
+RETURN p LIMIT toInteger($limit)
 UNION
 MATCH p = (a:Account {id: $account_id})-[:BOUGHT_FROM|APPLIED_FOR|MEMBER_OF]-()
-RETURN p LIMIT $limit
+RETURN p LIMIT toInteger($limit)

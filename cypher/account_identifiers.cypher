@@ -14,5 +14,5 @@ WITH i, count(other) AS shared_with, collect(other.id) AS others
 RETURN i.kind AS kind,
        i.hash AS hash,
        shared_with,
-       others[..$limit] AS accounts
+       others[..toInteger($limit)] AS accounts
 ORDER BY shared_with DESC, kind, hash

@@ -12,4 +12,4 @@ RETURN a.id AS account_id,
        a.reason_codes AS reason_codes,
        a.cluster_id AS cluster_id
 ORDER BY risk_score DESC, account_id
-LIMIT $limit
+LIMIT toInteger($limit)

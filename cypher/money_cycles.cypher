@@ -4,6 +4,9 @@
 // distinct accounts, in at most `max_length` hops. Cypher takes no parameter in a path
 // length bound, so the pattern stops at 6 hops and `max_length` filters below that; every
 // hop adds a factor of the accounts' trade degree, so keep it small on large graphs.
+// `amounts` and `orders` sum every order of each hop's buyer-seller pair; `order_ids` lists
+// them, so a CIRCULAR_TRADE flag's evidence orders can be found among them (only orders in
+// time order, of similar amounts and inside the window make a round).
 //
 // @param account_id string  the account the cycles pass through
 // @param max_length integer = 4  longest cycle in hops (2 to 6)
@@ -17,7 +20,8 @@ RETURN accounts,
        length(p) AS length,
        amounts,
        [r IN relationships(p) | r.orders] AS orders,
+       [r IN relationships(p) | r.order_ids] AS order_ids,
        reduce(low = amounts[0], x IN amounts | CASE WHEN x < low THEN x ELSE low END)
          AS smallest_hop_amount
 ORDER BY length, accounts
-LIMIT $limit
+LIMIT toInteger($limit)

@@ -20,4 +20,4 @@ RETURN other.id AS seller_id,
        buyers[..50] AS buyers,
        rings
 ORDER BY shared_buyers DESC, seller_id
-LIMIT $limit
+LIMIT toInteger($limit)

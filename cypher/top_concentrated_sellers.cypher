@@ -17,4 +17,4 @@ RETURN s.id AS seller_id,
        s.sales_buyers AS buyers,
        s.risk_level AS risk_level
 ORDER BY hhi DESC, seller_id
-LIMIT $limit
+LIMIT toInteger($limit)

@@ -38,7 +38,9 @@ def test_text_view_shows_flags_cluster_ring_and_concentration(snap: Path) -> Non
         "SELF_DEALING",
         "HIGH_CONCENTRATION",
         "Seller S1 shares a device and a card with its buyer B1.",
-        '"ring_id":"R1"',
+        "Evidence: BRUSHING_RING",
+        "ring_id",
+        "R1",
         "Linked cluster C1",
         "card, device",
         "X9",
@@ -86,8 +88,30 @@ def test_unknown_account_is_none_exit_0(snap: Path, fmt: str) -> None:
         view = orjson.loads(result.stdout)
         assert view["risk_level"] == "none" and view["flags"] == []
         assert view["cluster"] is None and view["rings"] == []
+        assert view["known"] is False
     else:
         assert "none" in result.stdout and "No flags." in result.stdout
+        assert "Not in the analysed market" in result.stdout
+
+
+def test_clean_market_account_is_known_with_its_dates(snap: Path) -> None:
+    result = runner.invoke(app, ["account", "S2", "--snapshot", str(snap)], env={"COLUMNS": "120"})
+    assert result.exit_code == 0, result.output
+    assert "Not in the analysed market" not in result.stdout
+    assert "2025-12-01T08:00:00Z" in result.stdout and "2025-12-31T18:30:00Z" in result.stdout
+    view = orjson.loads(
+        runner.invoke(app, ["account", "S2", "--snapshot", str(snap), "-f", "json"]).stdout
+    )
+    assert view["known"] is True and view["first_seen"] == "2025-12-01T08:00:00Z"
+
+
+def test_evidence_is_a_table_that_never_breaks_an_id(snap: Path) -> None:
+    # Narrow terminal: a JSON blob would be cut mid-word; the table wraps between items.
+    result = runner.invoke(app, ["account", "M1", "--snapshot", str(snap)], env={"COLUMNS": "80"})
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    assert "{" not in out and '":' not in out  # no raw JSON
+    assert "ring_score" in out
 
 
 def test_missing_snapshot_exits_2(tmp_path: Path) -> None:

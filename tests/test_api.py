@@ -80,7 +80,7 @@ def test_healthz_and_readyz_need_no_token(client: TestClient) -> None:
         "snapshot_id": "snap-a",
         "ruleset_version": "2026.1",
         "computed_at": "2026-01-01T00:00:00Z",
-        "accounts": 6,
+        "accounts": 8,  # the seven traders and D1 of the market, S2 among them
     }
 
 
@@ -147,10 +147,15 @@ def test_flags_are_ordered_and_reason_codes_capped(client: TestClient) -> None:
     assert len(body["flags"]) == 5
 
 
-@pytest.mark.parametrize(("account_id", "gmv"), [("nobody-42", None), ("X9", None), ("S2", 9000.0)])
+@pytest.mark.parametrize(
+    ("account_id", "gmv", "known"),
+    [("nobody-42", None, False), ("X9", None, True), ("S2", 9000.0, True)],
+)
 def test_account_without_findings_is_none_not_404(
-    client: TestClient, account_id: str, gmv: float | None
+    client: TestClient, account_id: str, gmv: float | None, known: bool
 ) -> None:
+    # "none" for an account of the market (found clean) and for an id the market never held,
+    # told apart by `known` and the times of the account's first and last order.
     resp = client.get(f"/v1/accounts/{account_id}/flags", headers=AUTH)
     assert resp.status_code == 200
     assert resp.json() == {
@@ -160,6 +165,9 @@ def test_account_without_findings_is_none_not_404(
         "reason_codes": [],
         "flags": [],
         "adjusted_gmv": gmv,
+        "known": known,
+        "first_seen": "2025-12-01T08:00:00Z" if known else None,
+        "last_seen": "2025-12-31T18:30:00Z" if known else None,
         "browser_link": browser_link("account_graph", {"account_id": account_id}),
         "snapshot_id": "snap-a",
         "ruleset_version": "2026.1",
@@ -590,6 +598,7 @@ def test_empty_snapshot_answers_none(tmp_path: Path) -> None:
     snap = make_snapshot()
     for name in ("flags", "accounts", "clusters", "rings", "concentration"):
         setattr(snap, name, empty_table(name))
+    snap.extra.clear()  # no market either
     path = write_snapshot(snap, tmp_path / "empty")
     index = FlagIndex.load(path)
     assert len(index) == 0
@@ -716,9 +725,9 @@ def test_retired_index_is_freed_after_the_swap(tmp_path: Path) -> None:
     src.retire(grace_seconds=0, max_wait=5)  # waits for the request to let go
     waited = time.monotonic() - started
     thread.join()
-    assert held == [6]  # whole while it was being read
+    assert held == [8]  # whole while it was being read
     assert 0.2 < waited < 5
-    assert src.index is not None and len(src.index) == 6
+    assert src.index is not None and len(src.index) == 8
     src.retire()  # nothing left to retire
     index = FlagIndex.from_snapshot(make_snapshot())
     index.release(batch=4)
@@ -761,3 +770,37 @@ def test_access_lines_are_written_in_bulk_and_in_order() -> None:
     asyncio.run(on_a_loop())
     tail = stream.getvalue().splitlines()[-2:]
     assert tail[0] == "d" and orjson.loads(tail[1])["message"] == "later"
+
+
+# -- /docs and the access log's path ------------------------------------------------------------
+
+
+def test_docs_page_works_offline(client: TestClient) -> None:
+    import re as _re
+
+    page = client.get("/docs")  # no token: the page is public, calls from it are not
+    assert page.status_code == 200
+    assert "swagger" in page.text.lower()
+    refs = _re.findall(r'(?:src|href)\s*=\s*["\']([^"\']+)["\']', page.text)
+    refs += _re.findall(r"url:\s*'([^']+)'", page.text)
+    assert refs
+    for ref in refs:
+        # Every script, style and document the page loads comes from the API itself.
+        assert ref.startswith("/"), ref
+        assert client.get(ref).status_code == 200, ref
+    assert "/docs/swagger-ui-bundle.js" in refs
+    assert len(client.get("/docs/swagger-ui-bundle.js").content) > 100_000
+
+
+def test_access_log_names_the_route_even_when_auth_answers(
+    client: TestClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="linkguard.api.access")
+    client.get("/v1/accounts/S1/flags")  # 401 before routing
+    client.post("/v1/flags:batch", json={"account_ids": []})  # 401
+    client.get("/healthz")
+    client.get("/no/such/+15551234567")  # 401/404: never the raw path
+    paths = [r.fields["path"] for r in caplog.records if r.name == "linkguard.api.access"]  # type: ignore[attr-defined]
+    assert paths[:3] == ["/v1/accounts/{account_id}/flags", "/v1/flags:batch", "/healthz"]
+    assert paths[3] == "(no route)"
+    assert None not in paths

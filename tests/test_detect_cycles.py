@@ -64,3 +64,28 @@ def test_honest_star_traffic_has_no_cycles():
     edges = list(zip(rng.integers(10, 2000, n), rng.integers(0, 10, n),
                      rng.uniform(5, 50, n), rng.integers(0, 90 * DAY, n), strict=True))
     assert cycles(edges).cycles == []
+
+
+def test_paths_sharing_orders_count_once_in_rounds_orders_and_amount():
+    # Two orders from 0 to 1 close two paths through the same later orders 1->2 and 2->0:
+    # the money went round once, over four distinct orders.
+    res = cycles([
+        (0, 1, 100.0, 0), (0, 1, 102.0, 1), (1, 2, 99.0, DAY), (2, 0, 101.0, 2 * DAY),
+    ])
+    (cyc,) = res.cycles
+    assert len(cyc.orders) == 2  # both paths are kept for the order mask
+    assert cyc.rounds == 1
+    assert cyc.distinct_orders.tolist() == [0, 1, 2, 3]
+    assert cyc.amount == pytest.approx(100.0 + 102.0 + 99.0 + 101.0)
+
+
+def test_disjoint_rounds_each_count():
+    week = 8 * DAY
+    res = cycles([
+        (0, 1, 100.0, 0), (1, 2, 99.0, DAY), (2, 0, 101.0, 2 * DAY),
+        (0, 1, 50.0, week), (1, 2, 51.0, week + DAY), (2, 0, 49.0, week + 2 * DAY),
+    ])
+    (cyc,) = res.cycles
+    assert cyc.rounds == 2
+    assert len(cyc.distinct_orders) == 6
+    assert cyc.amount == pytest.approx(450.0)

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+import pandas as pd
 import pytest
 
 from linkguard import _answers
@@ -49,8 +50,13 @@ def reference_payloads(snap: Snapshot) -> dict[str, bytes]:
     accounts.pop(None, None)
     gmv = {r["seller_id"]: r["adjusted_gmv"] for r in snap.concentration.to_dict("records")}
     gmv.pop(None, None)
+    seen: dict[str, tuple[Any, Any]] = {}
+    activity = snap.extra.get("activity")
+    if activity is not None:
+        for r in activity.to_dict("records"):
+            seen[r["account_id"]] = (_iso(r["first_seen"]), _iso(r["last_seen"]))
     out = {}
-    for account in set(flags) | set(accounts) | set(gmv):
+    for account in set(flags) | set(accounts) | set(gmv) | set(seen):
         own = sorted(
             flags.get(account, []),
             key=lambda f: (-rank[f["severity"]], -float(f["score"]), f["code"]),
@@ -89,6 +95,9 @@ def reference_payloads(snap: Snapshot) -> dict[str, bytes]:
                 for f in own
             ],
             "adjusted_gmv": None if _missing(value) or not math.isfinite(value) else float(value),
+            "known": True,
+            "first_seen": seen.get(account, (None, None))[0],
+            "last_seen": seen.get(account, (None, None))[1],
             "browser_link": browser_link("account_graph", {"account_id": account}),
             **run,
         }
@@ -102,11 +111,20 @@ def reference_payloads(snap: Snapshot) -> dict[str, bytes]:
                 "reason_codes": [],
                 "flags": [],
                 "adjusted_gmv": None,
+                "known": False,
+                "first_seen": None,
+                "last_seen": None,
                 "browser_link": browser_link("account_graph", {"account_id": ghost}),
                 **run,
             }
         )
     return out
+
+
+def _iso(value: Any) -> str | None:
+    if value is None or value is pd.NaT or (isinstance(value, float) and math.isnan(value)):
+        return None
+    return str(pd.Timestamp(value).tz_convert("UTC").strftime("%Y-%m-%dT%H:%M:%SZ"))
 
 
 def _assert_same(index: FlagIndex, expected: dict[str, bytes]) -> None:
@@ -202,3 +220,33 @@ def test_empty_store_and_answers_without_their_key() -> None:
     assert len(empty) == 0 and empty.get("x") is None
     with pytest.raises(ValueError, match="does not begin with its key"):
         AnswerStore.pack([(["x"], [b"y=..."])], _prefix)
+
+
+def test_market_accounts_without_findings_are_known_and_ghosts_are_not(tmp_path: Path) -> None:
+    snap = make_snapshot()
+    flagged = str(snap.accounts["account_id"].iloc[0])
+    snap.extra["activity"] = pd.DataFrame({
+        "account_id": [flagged, "clean-seller", "no-orders"],
+        "first_seen": pd.to_datetime(
+            ["2026-01-02T03:04:05.6Z", "2026-02-01T00:00:00.0Z", None], utc=True, format="ISO8601"
+        ),
+        "last_seen": pd.to_datetime(
+            ["2026-03-02T03:04:05Z", "2026-02-09T12:00:00Z", None], utc=True, format="ISO8601"
+        ),
+    })
+    expected = reference_payloads(snap)
+    for index in (FlagIndex.from_snapshot(snap), FlagIndex.load(write_snapshot(snap, tmp_path))):
+        _assert_same(index, expected)
+        clean = index.lookup("clean-seller")
+        assert clean["risk_level"] == "none"
+        assert clean["known"] is True
+        assert clean["first_seen"] == "2026-02-01T00:00:00Z"
+        assert clean["last_seen"] == "2026-02-09T12:00:00Z"
+        assert index.lookup(flagged)["first_seen"] == "2026-01-02T03:04:05Z"
+        assert index.lookup("no-orders")["known"] is True
+        assert index.lookup("no-orders")["first_seen"] is None
+        ghost = index.lookup("ghost")
+        assert ghost["known"] is False
+        assert ghost["risk_level"] == "none"
+    one = FlagIndex.load(tmp_path, only=["clean-seller"]).lookup("clean-seller")
+    assert one["known"] is True

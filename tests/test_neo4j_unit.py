@@ -376,26 +376,68 @@ def test_guide_runs_the_named_queries_verbatim() -> None:
     assert set(shown) >= set(INVESTIGATION_QUERIES)
     others = [b for b in blocks if b not in bodies]
     assert all(b.startswith((":params", ":style", "MATCH (n) RETURN labels(n)")) for b in others)
-    # each query follows a :params block that sets every parameter it uses
+    # the :params block nearest before each query sets every parameter it uses (Browser keeps
+    # parameters until they are set again, so two queries may share one block)
     for i, block in enumerate(blocks):
         if block in bodies:
-            params = blocks[i - 1]
-            assert params.startswith(":params"), bodies[block]
+            params = next(b for b in reversed(blocks[:i]) if b.startswith(":params"))
             for p in used_params(bodies[block]):
                 assert re.search(rf"\b{p}:", params), (bodies[block], p)
 
 
-def test_guide_example_ids_are_in_the_sample() -> None:
-    accounts = set(
-        pd.read_csv(ROOT / "samples" / "market" / "accounts.csv", dtype=str)["account_id"]
+def test_guide_takes_ids_and_addresses_from_placeholders_only() -> None:
+    from linkguard.neo4j.guide import EXAMPLE_KEYS, placeholders
+
+    text = (ROOT / "cypher" / "guide.html").read_text(encoding="utf-8")
+    # No example id, port or host is written into the template: all come from the graph
+    # and the running configuration when the guide is served.
+    assert not re.search(r'\b(?:u\d{6,}|R[0-9a-f]{8,}|C[0-9a-f]{8,})\b', text)
+    assert "7474" not in text and "7687" not in text and "8001" not in text
+    assert placeholders(text) <= {*EXAMPLE_KEYS, "bolt_uri", "style_url"}
+    assert {"bolt_uri", "style_url", "ring_id", "self_dealer", "cluster_id"} <= placeholders(text)
+    assert "No authentication" in text
+
+
+def test_each_guide_slide_opens_with_a_picture() -> None:
+    from linkguard.neo4j.queries import query_spec
+
+    text = (ROOT / "cypher" / "guide.html").read_text(encoding="utf-8")
+    bodies = {query_spec(n).body: n for n in list_queries()}
+    drawn = {"account_graph", "ring_graph", "self_dealer_graph", "cluster_graph", "cycle_graph",
+             "shortest_path_graph"}
+    for slide in re.findall(r"<slide.*?</slide>", text, re.S)[1:-1]:
+        blocks = [html.unescape(b).strip()
+                  for b in re.findall(r'<pre class="[^"]*runnable[^"]*">(.*?)</pre>', slide, re.S)]
+        names = [bodies[b] for b in blocks if b in bodies]
+        assert names[0] in drawn, names
+        assert any(n not in drawn for n in names[1:]), names
+
+
+def test_render_guide_fills_and_escapes() -> None:
+    from linkguard.neo4j.guide import guide_examples, render_guide
+
+    text = (ROOT / "cypher" / "guide.html").read_text(encoding="utf-8")
+    page = render_guide(
+        text,
+        {"bolt_uri": "bolt://db:7999", "style_url": "http://h:9/style.grass",
+         "ring_id": "R<1>", "cycle_length": 3},
     )
-    ids = {
-        m
-        for b in _guide_blocks()
-        if b.startswith(":params")
-        for m in re.findall(r'(?:account_id|seller_id|from_id|to_id): "([^"]+)"', b)
-    }
-    assert ids and ids <= accounts
+    assert "{{" not in page
+    assert ":style http://h:9/style.grass" in page and "bolt://db:7999" in page
+    assert ":params {ring_id: &quot;R&lt;1&gt;&quot;, limit: 500}" in page
+    assert "max_length: 3," in page
+
+    class Runner:
+        def run_named(self, name: str, params: Any = None) -> Any:
+            assert name == "read_guide_examples"
+            flags = '[{"code": "CIRCULAR_TRADE", "evidence": {"length": 5}}]'
+            row = {"ring_id": "R9", "self_dealer": None, "cluster_member": "m1",
+                   "circular_flags": flags}
+            return type("R", (), {"records": [row]})()
+
+    examples = guide_examples(Runner())
+    assert examples == {"ring_id": "R9", "cluster_member": "m1", "self_dealer": "m1",
+                        "cycle_length": 5}
 
 
 def test_style_file_styles_every_label() -> None:
@@ -447,3 +489,56 @@ def test_cli_guide_prints_where_and_how() -> None:
     info = json.loads(result.stdout)
     assert Path(info["guide_file"]).is_file()
     assert info["browser_commands"][0] == ":guide http://localhost:8001/guide.html"
+
+
+def test_cli_guide_names_the_configured_servers(monkeypatch: Any) -> None:
+    monkeypatch.setenv("NEO4J_URI", "bolt://localhost:7713")
+    monkeypatch.setenv("NEO4J_HTTP_URL", "http://localhost:7413")
+    result = cli.invoke(app, ["neo4j", "guide", "--port", "8123"])
+    assert result.exit_code == 0, result.output
+    assert "http://localhost:7413/browser/" in result.stdout
+    assert "bolt://localhost:7713" in result.stdout and "No authentication" in result.stdout
+    assert ":guide http://localhost:8123/guide.html" in result.stdout
+    assert "7474" not in result.stdout
+
+
+def test_self_dealer_puppets_get_a_role_and_their_own_style() -> None:
+    from linkguard.api.sample import sample_snapshot
+    from linkguard.neo4j.writeback import finding_rows
+
+    snap = sample_snapshot()
+    snap.flags.loc[len(snap.flags)] = {
+        "account_id": "S9", "code": "SELF_DEALING", "severity": "decline", "score": 0.9,
+        "reason": "r", "evidence": json.dumps({"puppets": ["P1", "P2"], "n_puppets": 2}),
+    }
+    roles = {r["id"]: r["roles"] for r in finding_rows(snap)["roles"]}
+    assert roles["P1"] == ["puppet"] and roles["P2"] == ["puppet"]
+    assert "S9" not in roles
+    grass = (ROOT / "cypher" / "style.grass").read_text(encoding="utf-8")
+    # Browser applies matching rules in file order, later ones winning: a puppet's style
+    # overrides its own Info or Review colour, and a declined account stays red.
+    order = [grass.index(f"node.{label} {{") for label in ("Info", "Review", "Puppet", "Decline")]
+    assert order == sorted(order)
+    assert "REMOVE a:Flagged:Decline:Review:Info:Puppet" in load_query("writeback_clear_accounts")
+
+
+def test_dev_server_start_prints_the_exports_for_its_ports(monkeypatch: Any) -> None:
+    from linkguard.neo4j import devserver
+
+    def fake_start(data_dir: Any, **kw: Any) -> devserver.ServerStatus:
+        port, http = kw["bolt_port"], kw["http_port"]
+        return devserver.ServerStatus(
+            str(data_dir), True, True, pid=1, bolt_port=port, http_port=http,
+            bolt_uri=f"bolt://localhost:{port}", http_uri=f"http://localhost:{http}",
+            browser_uri=f"http://localhost:{http}/browser/", auth_enabled=False,
+        )
+
+    monkeypatch.setattr(devserver, "start", fake_start)
+    result = cli.invoke(
+        app, ["neo4j", "dev-server", "start", "--bolt-port", "7713", "--http-port", "7413"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "export NEO4J_URI=bolt://localhost:7713 NEO4J_HTTP_URL=http://localhost:7413" in (
+        result.stdout
+    )
+    assert "No authentication" in result.stdout

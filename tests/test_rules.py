@@ -76,7 +76,7 @@ def test_account_risk_orders_reasons_and_caps_them_at_four():
         Finding("a", "LINKED_ACCOUNTS", {"size": 2, "kinds": "phone", "exposure": ""}),
         Finding("a", "HIGH_CONCENTRATION",
                 {"hhi": 5000.0, "top1_share": 0.6, "top5_share": 1.0, "orders": 25}),
-        Finding("a", "CIRCULAR_TRADE", {"rounds": 3, "length": 3, "amount": 30.0}),
+        Finding("a", "CIRCULAR_TRADE", {"rounds": 3, "length": 3, "n_orders": 9, "amount": 30.0}),
         Finding("a", "LOCKSTEP", {"windows": 2, "n_buyers": 5, "n_sellers": 1}),
         Finding("a", "LINKED_TO_BAD", {"n_bad": 1, "kinds": "phone", "bad_statuses": "x"}),
         Finding("b", "LINKED_ACCOUNTS", {"size": 2, "kinds": "phone", "exposure": ""}),

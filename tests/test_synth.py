@@ -652,7 +652,7 @@ runner = CliRunner()
 def test_cli_help_shows_an_example() -> None:
     result = runner.invoke(app, ["synth", "--help"])
     assert result.exit_code == 0
-    assert "Example" in result.stdout and "linkguard synth samples/market" in result.stdout
+    assert "Example" in result.stdout and "linkguard synth out/market" in result.stdout
 
 
 def test_cli_writes_and_prints_a_json_summary(tmp_path: Path) -> None:

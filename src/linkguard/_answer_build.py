@@ -24,12 +24,15 @@ from linkguard.schema import MAX_REASON_CODES, RISK_LEVELS, SEVERITIES
 from linkguard.snapshot import SNAPSHOT_COLUMNS, Snapshot, open_table
 
 __all__ = [
+    "ACTIVITY_FILE",
     "NO_FLAGS_END",
+    "UNKNOWN_END",
     "FlagRows",
     "answer_prefix",
     "arrow_tables",
     "encode_answers",
     "none_head",
+    "read_activity",
     "read_table",
 ]
 
@@ -130,10 +133,52 @@ class FlagRows:
         return cls(keys=keys, batches=batches)
 
 
+#: The snapshot file listing every account of the analysed market with its first and last
+#: order (written by ``analyze``; snapshots from before it lack the file).
+ACTIVITY_FILE = "activity"
+_ACTIVITY_TYPES = {
+    "account_id": pa.string(),
+    "first_seen": pa.timestamp("us", tz="UTC"),
+    "last_seen": pa.timestamp("us", tz="UTC"),
+}
+
+
+def read_activity(root: Path, wanted: pa.Array | None = None) -> pa.Table | None:
+    """``activity.parquet`` of a snapshot directory (just ``wanted`` accounts), or None.
+
+    None when the snapshot predates the file: its answers then say ``known`` only for
+    accounts with findings.
+    """
+    file = root / f"{ACTIVITY_FILE}.parquet"
+    if not file.is_file():
+        return None
+    try:
+        filters = None if wanted is None else pc.field("account_id").isin(wanted)
+        table = pq.read_table(file, columns=list(_ACTIVITY_TYPES), filters=filters)
+        return table.cast(pa.schema(list(_ACTIVITY_TYPES.items())))
+    except (OSError, pa.ArrowException, TypeError, ValueError, KeyError) as exc:
+        raise SnapshotInvalid(f"{file}: unreadable ({exc})") from exc
+
+
+def activity_arrow(frame: object) -> pa.Table | None:
+    """An in-memory snapshot's ``activity`` table as Arrow, or None when it has none."""
+    if frame is None:
+        return None
+    try:
+        table = pa.Table.from_pandas(frame[list(_ACTIVITY_TYPES)], preserve_index=False)  # type: ignore[index]
+        return table.cast(pa.schema(list(_ACTIVITY_TYPES.items())))
+    except (pa.ArrowException, TypeError, ValueError, KeyError) as exc:
+        raise SnapshotInvalid(
+            f"{ACTIVITY_FILE}.parquet: columns of the wrong type ({exc})"
+        ) from exc
+
+
 # -- encoding -------------------------------------------------------------------------------------
 
 #: How an answer without flags and without seller figures ends.
 NO_FLAGS_END = b'],"adjusted_gmv":null'
+#: What follows ``adjusted_gmv`` in the answer of an id the analysed market never held.
+UNKNOWN_END = b',"known":false,"first_seen":null,"last_seen":null'
 
 
 def answer_prefix(account_id: str) -> bytes:
@@ -168,9 +213,16 @@ def _valid(table: pa.Table, column: str) -> pa.Table:
 
 
 def encode_answers(
-    flags: FlagRows, accounts: pa.Table, concentration: pa.Table
+    flags: FlagRows,
+    accounts: pa.Table,
+    concentration: pa.Table,
+    activity: pa.Table | None = None,
 ) -> Iterator[tuple[list[str], list[bytes]]]:
-    """Encode the answer of every account with a finding, :data:`_CHUNK` accounts at a time.
+    """Encode the answer of every known account, :data:`_CHUNK` accounts at a time.
+
+    Known accounts are those of ``activity`` (every account of the analysed market) and
+    every account with a finding; each answer says ``known`` and, from ``activity``, the
+    times of the account's first and last order (``first_seen``, ``last_seen``).
 
     Yields the account ids of a chunk (in id order) and their answers, each from the opening
     brace to ``adjusted_gmv``: the run-wide fields are appended per request. Only one chunk
@@ -182,6 +234,13 @@ def encode_answers(
     accounts = _valid(accounts, "account_id")
     _check_vocabulary(accounts["risk_level"], RISK_LEVELS, "accounts.parquet risk_level")
     concentration = _valid(concentration, "seller_id")
+    if activity is None:
+        activity = pa.schema(list(_ACTIVITY_TYPES.items())).empty_table()
+    activity = _valid(activity, "account_id")
+    seen = pa.table({
+        "first_seen": _iso_seconds(activity["first_seen"]),
+        "last_seen": _iso_seconds(activity["last_seen"]),
+    })
 
     # Answer order: by account, then most severe, highest-scoring flag first.
     sortable = keys.append_column(
@@ -204,6 +263,7 @@ def encode_answers(
                 *sortable["account_id"].chunks,
                 *accounts["account_id"].chunks,
                 *concentration["seller_id"].chunks,
+                *activity["account_id"].chunks,
             ],
             type=pa.string(),
         )
@@ -222,6 +282,7 @@ def encode_answers(
     pieces = FlagPieces(flags.batches(), keys.num_rows)
     account_rows = pc.index_in(ids, value_set=accounts["account_id"])
     seller_rows = pc.index_in(ids, value_set=concentration["seller_id"])
+    seen_rows = pc.index_in(ids, value_set=activity["account_id"])
     account_cols = accounts.select(list(_ACCOUNT_COLUMNS))
     seller_gmv = concentration.select(["adjusted_gmv"])
     flag_keys = keys.select(["code", "severity", "score"])
@@ -236,9 +297,16 @@ def encode_answers(
             flag_keys.take(rows),
             account_cols.take(account_rows[start:stop]),
             seller_gmv.take(seller_rows[start:stop]),
+            seen.take(seen_rows[start:stop]),
         )
         yield chunk_ids, answers
     pieces.finish()
+
+
+def _iso_seconds(times: pa.ChunkedArray) -> pa.ChunkedArray:
+    """Times as ISO-8601 UTC text to the second (``2026-01-31T09:15:00Z``); nulls stay null."""
+    whole = pc.cast(times, pa.timestamp("s", tz="UTC"), safe=False)
+    return pc.strftime(whole, format="%Y-%m-%dT%H:%M:%SZ")
 
 
 def _encode_chunk(
@@ -248,6 +316,7 @@ def _encode_chunk(
     flag_keys: pa.Table,
     accounts: pa.Table,
     sellers: pa.Table,
+    seen: pa.Table,
 ) -> list[bytes]:
     codes = flag_keys["code"].to_pylist()
     severities = flag_keys["severity"].to_pylist()
@@ -257,6 +326,8 @@ def _encode_chunk(
     risk_scores = accounts["risk_score"].to_pylist()
     reason_codes = accounts["reason_codes"].to_pylist()
     gmv = sellers["adjusted_gmv"].to_pylist()
+    first_seen = seen["first_seen"].to_pylist()
+    last_seen = seen["last_seen"].to_pylist()
     dumps = orjson.dumps
     answers = []
     row = 0
@@ -289,7 +360,12 @@ def _encode_chunk(
         value = finite_or_none(gmv[i])
         end = NO_FLAGS_END if value is None else b'],"adjusted_gmv":' + dumps(value)
         flag_list = b",".join(flag_json[row : row + n])
-        answers.append(b"".join((head[:-1], b',"flags":[', flag_list, end)))
+        # Every stored answer is of a known account: in the market or holding a finding.
+        known = b',"known":true,"first_seen":%b,"last_seen":%b' % (
+            dumps(first_seen[i]),
+            dumps(last_seen[i]),
+        )
+        answers.append(b"".join((head[:-1], b',"flags":[', flag_list, end, known)))
         row += n
     return answers
 

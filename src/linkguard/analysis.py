@@ -24,7 +24,7 @@ from linkguard.rules.flags import apply_rules
 from linkguard.rules.ruleset import FLAG_CODES, Ruleset, load_ruleset
 from linkguard.snapshot import Snapshot, write_snapshot
 
-__all__ = ["ENGINES", "analyze_market", "run_analysis"]
+__all__ = ["ENGINES", "activity_table", "analyze_market", "run_analysis"]
 
 #: Where the graph lives while detectors run: in memory, or in a Neo4j database.
 ENGINES = ("igraph", "neo4j")
@@ -76,7 +76,7 @@ def analyze_market(
         "stage_seconds": timer.seconds,
     }
     return Snapshot(
-        extra={"adjustments": _adjustments(market, det)},
+        extra={"adjustments": _adjustments(market, det), "activity": activity_table(market)},
         flags=flags,
         accounts=accounts,
         clusters=groups.clusters(),
@@ -95,6 +95,33 @@ def _coarse_time_notes(det: Detection, ruleset: Ruleset) -> list[str]:
         notes.append(f"the burst view of rings was not built: order times are coarser than "
                      f"its {window:,}-second bucket")
     return notes
+
+
+def activity_table(market: Market) -> pd.DataFrame:
+    """Every account of the market with the times of its first and last order (NaT: none).
+
+    The flag API answers ``known`` from it: an id not in this table was never seen in the
+    analysed market, which is not the same as an account seen and found clean.
+    """
+    o = market.orders
+    n = market.n_accounts
+    codes = np.concatenate([o["buyer"].to_numpy(np.int64), o["seller"].to_numpy(np.int64)])
+    times = o["created_at"].to_numpy("datetime64[us]").view(np.int64)
+    times = np.concatenate([times, times])
+    valid = times != np.iinfo(np.int64).min  # NaT
+    first = np.full(n, np.iinfo(np.int64).max, dtype=np.int64)
+    last = np.full(n, np.iinfo(np.int64).min, dtype=np.int64)
+    np.minimum.at(first, codes[valid], times[valid])
+    np.maximum.at(last, codes[valid], times[valid])
+    seen = first != np.iinfo(np.int64).max
+    nat = np.datetime64("NaT", "us")
+    return pd.DataFrame({
+        "account_id": market.account_ids.astype(str),
+        "first_seen": pd.to_datetime(
+            np.where(seen, first.view("datetime64[us]"), nat), utc=True
+        ),
+        "last_seen": pd.to_datetime(np.where(seen, last.view("datetime64[us]"), nat), utc=True),
+    })
 
 
 def _adjustments(market: Market, det: Detection) -> pd.DataFrame:

@@ -1,7 +1,8 @@
 """Answer "what does this snapshot say about account X?" quickly and in little memory.
 
-:class:`FlagIndex` is built once from an analysis snapshot. For every account with a finding
-(a flag, a row in ``accounts.parquet`` or a seller row in ``concentration.parquet``) it keeps
+:class:`FlagIndex` is built once from an analysis snapshot. For every account of the analysed
+market (``activity.parquet``) and every account with a finding (a flag, a row in
+``accounts.parquet`` or a seller row in ``concentration.parquet``) it keeps
 the answer of the flag API (contract section 5) already encoded as JSON bytes, compressed, so
 a lookup is a few array reads, one decompression of a couple of hundred bytes and one
 concatenation. The same index serves ``linkguard serve`` and ``linkguard account``, so the
@@ -36,12 +37,16 @@ import pyarrow.compute as pc
 
 from linkguard._account_view import cluster_view, concentration_view, ring_views
 from linkguard._answer_build import (
+    ACTIVITY_FILE,
     NO_FLAGS_END,
+    UNKNOWN_END,
     FlagRows,
+    activity_arrow,
     answer_prefix,
     arrow_tables,
     encode_answers,
     none_head,
+    read_activity,
     read_table,
 )
 from linkguard._answers import AnswerStore
@@ -262,6 +267,9 @@ class FlagIndex:
         wanted = None if only is None else pa.array(sorted(set(only)), pa.string())
         names = ("accounts", "concentration", *(("clusters", "rings") if details else ()))
         tables = {name: read_table(root, name, wanted) for name in names}
+        activity = read_activity(root, wanted)
+        if activity is not None:
+            tables[ACTIVITY_FILE] = activity
         index = cls._build(
             FlagRows.from_file(root / "flags.parquet", wanted), tables, meta, details=details,
             browser_url=browser_url,
@@ -304,6 +312,11 @@ class FlagIndex:
             for name in ("flags", "accounts", "concentration"):
                 key = "seller_id" if name == "concentration" else "account_id"
                 tables[name] = tables[name].filter(pc.is_in(tables[name][key], value_set=wanted))
+        activity = activity_arrow(snapshot.extra.get(ACTIVITY_FILE))
+        if activity is not None:
+            if only is not None:
+                activity = activity.filter(pc.is_in(activity["account_id"], value_set=wanted))
+            tables[ACTIVITY_FILE] = activity
         flags = FlagRows.from_table(tables.pop("flags"))
         return cls._build(flags, tables, meta, details=details, browser_url=browser_url)
 
@@ -318,7 +331,10 @@ class FlagIndex:
         browser_url: str | None = None,
     ) -> FlagIndex:
         answers = AnswerStore.pack(
-            encode_answers(flags, tables["accounts"], tables["concentration"]), answer_prefix
+            encode_answers(
+                flags, tables["accounts"], tables["concentration"], tables.get(ACTIVITY_FILE)
+            ),
+            answer_prefix,
         )
         kept = (
             {name: tables[name] for name in ("clusters", "rings", "concentration")}
@@ -343,8 +359,9 @@ class FlagIndex:
     def payload(self, account_id: str) -> bytes:
         """The flag-API answer for ``account_id`` as JSON bytes.
 
-        An account without findings answers ``risk_level: "none"``; ``account_id`` is
-        assumed valid (see :func:`is_valid_account_id`).
+        An account without findings answers ``risk_level: "none"``, with ``known`` telling
+        an account of the analysed market (found clean) from an id it never held;
+        ``account_id`` is assumed valid (see :func:`is_valid_account_id`).
 
         Parameters
         ----------
@@ -359,7 +376,7 @@ class FlagIndex:
         answer = self._answers.get(account_id)
         link = self._links.json_field(account_id)
         if answer is None:
-            return none_head(account_id) + NO_FLAGS_END + link + self._tail
+            return none_head(account_id) + NO_FLAGS_END + UNKNOWN_END + link + self._tail
         return answer + link + self._tail
 
     def batch_payload(self, account_ids: Iterable[str]) -> bytes:

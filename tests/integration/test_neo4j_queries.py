@@ -61,10 +61,16 @@ def _example_params(market: Market, snapshot: Snapshot) -> dict[str, dict[str, A
     lengths = circular["evidence"].map(lambda e: json.loads(e)["length"])
     cyc, cyc_length = circular["account_id"].iloc[lengths.argmin()], int(lengths.min())
     member = snapshot.clusters["account_id"].iloc[0]
+    dealer = snapshot.flags.loc[snapshot.flags["code"] == "SELF_DEALING", "account_id"].iloc[0]
     return {
         "account_flags": {"account_id": member},
         "account_graph": {"account_id": member},
         "account_identifiers": {"account_id": member},
+        "cluster_graph": {"cluster_id": cluster},
+        "cycle_graph": {"account_id": cyc, "max_length": cyc_length},
+        "ring_graph": {"ring_id": ring},
+        "self_dealer_graph": {"account_id": dealer},
+        "shortest_path_graph": {"from_id": member, "to_id": seller},
         "cluster_members": {"cluster_id": cluster},
         "flagged_accounts": {},
         "money_cycles": {"account_id": cyc, "max_length": cyc_length},

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
+from functools import partial
 from pathlib import Path as FilePath
 from typing import Annotated, Any
 
@@ -20,12 +21,14 @@ from fastapi.openapi.utils import get_openapi
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from starlette.convertors import Convertor, register_url_convertor
 from starlette.responses import Response
+from starlette.routing import Match
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from linkguard import __version__
 from linkguard.api.alerts import add_alert_routes
-from linkguard.api.auth import BearerAuthMiddleware, TokenSet, parse_tokens
+from linkguard.api.auth import PUBLIC_PATHS, BearerAuthMiddleware, TokenSet, parse_tokens
 from linkguard.api.content_type import RequireJSONBody, json_body_paths
+from linkguard.api.docs import DOCS_PATHS, add_docs
 from linkguard.api.errors import NotReady, install_error_handlers, openapi_errors
 from linkguard.api.fastpath import FlagFastPath
 from linkguard.api.logs import lighten_log_records
@@ -153,7 +156,7 @@ def create_app(
         title="linkguard flag API",
         version=__version__,
         description=_DESCRIPTION,
-        docs_url=None,  # the interactive pages pull scripts from a CDN; /openapi.json is enough
+        docs_url=None,  # FastAPI's pages pull scripts from a CDN: /docs is served by add_docs
         redoc_url=None,
         lifespan=lifespan,
     )
@@ -161,16 +164,28 @@ def create_app(
     install_error_handlers(app)
     _add_routes(app, source)
     add_alert_routes(app, source)
+    add_docs(app, app.title)
     inner: ASGIApp = app.fastapi_call
     if fast_path:
         route = next(r for r in app.routes if getattr(r, "path", None) == FLAGS_ROUTE)
         inner = FlagFastPath(inner, index=lambda: source.index, route=route)
     inner = RequireJSONBody(inner, paths=json_body_paths(app.routes))
     app.front = RequestContextMiddleware(
-        BearerAuthMiddleware(inner, tokens=token_set), max_body_bytes=max_body_bytes
+        BearerAuthMiddleware(inner, tokens=token_set, public=PUBLIC_PATHS | DOCS_PATHS),
+        max_body_bytes=max_body_bytes,
+        route_of=partial(_route_template, app),
     )
     _document_security(app)
     return app
+
+
+def _route_template(app: FastAPI, scope: Scope) -> str | None:
+    """The template of the route ``scope``'s path matches (any method), or None."""
+    for route in app.router.routes:
+        match, _ = route.matches(scope)
+        if match is not Match.NONE:
+            return str(getattr(route, "path", None) or "") or None
+    return None
 
 
 class FlagAPI(FastAPI):

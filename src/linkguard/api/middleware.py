@@ -11,6 +11,7 @@ import logging
 import re
 import time
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -18,10 +19,12 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from linkguard.api.errors import BodyTooLarge, send_error
 from linkguard.api.logs import AccessLog
 
-__all__ = ["DEFAULT_MAX_BODY_BYTES", "RequestContextMiddleware"]
+__all__ = ["DEFAULT_MAX_BODY_BYTES", "UNMATCHED_PATH", "RequestContextMiddleware"]
 
 #: 1,000 ids of 128 characters fit in about 135 KiB of JSON; 256 KiB leaves headroom.
 DEFAULT_MAX_BODY_BYTES = 256 * 1024
+#: The access log's ``path`` for a request that matches no route (never the raw path).
+UNMATCHED_PATH = "(no route)"
 
 _REQUEST_ID = re.compile(rb"^[A-Za-z0-9._:-]{1,128}$")
 log = logging.getLogger("linkguard.api")
@@ -66,12 +69,28 @@ class RequestContextMiddleware:
         The wrapped application.
     max_body_bytes : int
         Larger request bodies answer 413 (checked on ``Content-Length`` and while reading).
+    route_of : callable, optional
+        The route template a request's path matches, for the access log when no layer
+        routed it (a 401 answered before routing); None when nothing matches.
     """
 
-    def __init__(self, app: ASGIApp, max_body_bytes: int = DEFAULT_MAX_BODY_BYTES) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+        route_of: Callable[[Scope], str | None] | None = None,
+    ) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
         self.access = AccessLog()
+        self.route_of = route_of
+
+    def _path(self, scope: Scope) -> str:
+        # path_format: the template without convertors ({account_id}, not {account_id:any_id})
+        routed = getattr(scope.get("route"), "path_format", None)
+        if routed is None and self.route_of is not None:
+            routed = self.route_of(scope)
+        return str(routed) if routed is not None else UNMATCHED_PATH
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -123,9 +142,9 @@ class RequestContextMiddleware:
                 {
                     "request_id": rid,
                     "method": scope["method"],
-                    # The route template (without convertors), not the raw path: an unmatched
-                    # path is caller-controlled text that may hold personal data.
-                    "path": getattr(scope.get("route"), "path_format", None),
+                    # The route template, not the raw path: an unmatched path is
+                    # caller-controlled text that may hold personal data.
+                    "path": self._path(scope),
                     **fields,
                     "status": status or 500,
                     "latency_ms": round((time.perf_counter() - start) * 1000, 3),

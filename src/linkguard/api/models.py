@@ -63,6 +63,18 @@ class AccountFlags(BaseModel):
     adjusted_gmv: float | None = Field(
         description="GMV with ring, self-dealing and circular orders removed; null if not a seller."
     )
+    known: bool = Field(
+        description="True when the account appears in the analysed market; false for an id the "
+        'market never held (its risk_level "none" then means "no data", not "found clean").'
+    )
+    first_seen: datetime | None = Field(
+        description="The account's first order in the analysed market (UTC); null when unknown "
+        "or without orders."
+    )
+    last_seen: datetime | None = Field(
+        description="The account's last order in the analysed market (UTC); null when unknown "
+        "or without orders."
+    )
     browser_link: str = Field(
         description="Neo4j Browser address that opens the account's evidence graph "
         "(/browser/?cmd=edit&arg=<Cypher>); the base is LINKGUARD_BROWSER_URL or "
@@ -113,5 +125,7 @@ class Ready(BaseModel):
     ruleset_version: str
     computed_at: datetime
     accounts: int = Field(
-        ge=0, description="Accounts the snapshot answers for: with findings or seller figures."
+        ge=0,
+        description="Accounts the snapshot knows: every account of the analysed market, and "
+        "any other with findings.",
     )

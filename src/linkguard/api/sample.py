@@ -43,7 +43,8 @@ def sample_snapshot(
     Accounts: ``S1`` (seller, decline: ring, self-dealing, concentration), ``B1`` and ``B2``
     (ring buyers, review), ``L1`` (info: linked to a defaulted account), ``M1`` (decline, five
     flag codes so its reason codes are cut to four), ``S2`` (a seller without findings),
-    ``X9`` (in ``S1``'s cluster without a finding of its own).
+    ``X9`` (in ``S1``'s cluster without a finding of its own); ``activity`` lists them all
+    (``D1``, defaulted, without orders) with their first and last order.
 
     Parameters
     ----------
@@ -204,6 +205,14 @@ def sample_snapshot(
             "adjusted_gmv": [1200.5, 9000.0, 400.0],
         }
     )
+    traders = ["S1", "B1", "B2", "L1", "M1", "S2", "X9"]
+    activity = pd.DataFrame(
+        {
+            "account_id": [*traders, "D1"],
+            "first_seen": pd.to_datetime(["2025-12-01T08:00:00Z"] * 7 + ["NaT"], utc=True),
+            "last_seen": pd.to_datetime(["2025-12-31T18:30:00Z"] * 7 + ["NaT"], utc=True),
+        }
+    )
     return Snapshot(
         flags=flags,
         accounts=accounts,
@@ -211,6 +220,7 @@ def sample_snapshot(
         rings=rings,
         concentration=concentration,
         summary=_summary(snapshot_id, created_at),
+        extra={"activity": activity},
     )
 
 

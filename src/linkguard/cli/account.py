@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import orjson
 import typer
 from rich.console import Console
 from rich.markup import escape
@@ -42,13 +41,14 @@ def account(
 
     Risk level and score, each flag with its reason and evidence, its linked-account
     cluster, its rings and, for a seller, its revenue concentration. An account without
-    findings shows risk level none (exit 0); a missing snapshot exits 2.
+    findings shows risk level none (exit 0); an id the analysed market never held says so
+    (known: false); a missing snapshot exits 2.
 
     Examples:
 
-        linkguard account acct-00000042 --snapshot out/snapshot
+        linkguard account u16567839 --snapshot out/snapshot
 
-        linkguard account acct-00000042 --snapshot out/snapshot --format json | jq .flags
+        linkguard account u16567839 --snapshot out/snapshot --format json | jq .flags
     """
     # Errors propagate as LinkguardError: the entry point prints them and exits with their
     # code (2 for a bad id or a missing snapshot).
@@ -82,6 +82,21 @@ def render_view(view: dict[str, Any], console: Console) -> None:
         f"  score {view['risk_score']:.2f}",
     )
     console.print(head)
+    if not view.get("known", True):
+        console.print(
+            f"Not in the analysed market: no account {view['account_id']} took part in it, so "
+            "risk level none means no data, not a clean record. Check the id.",
+            style="bold yellow",
+            highlight=False,
+        )
+    elif view.get("first_seen"):
+        console.print(
+            f"In the market from {view['first_seen']} to {view['last_seen']} (first and last "
+            "order)",
+            highlight=False,
+        )
+    elif "known" in view:
+        console.print("In the market, without orders of its own", highlight=False)
     if view["reason_codes"]:
         console.print(Text("Reasons: " + ", ".join(view["reason_codes"])))
     console.print(
@@ -103,17 +118,59 @@ def _flags(flags: list[dict[str, Any]], console: Console) -> None:
         console.print("No flags.")
         return
     table = Table(title="Flags", title_justify="left", show_lines=True)
-    for col in ("code", "severity", "score", "reason", "evidence"):
-        table.add_column(col, overflow="fold")
+    table.add_column("code")
+    table.add_column("severity")
+    table.add_column("score", justify="right")
+    table.add_column("reason", overflow="fold", ratio=1)
     for f in flags:
         table.add_row(
             escape(f["code"]),
             Text(f["severity"], _LEVEL_STYLES.get(f["severity"], "")),
             f"{f['score']:.2f}",
             escape(f["reason"]),
-            escape(orjson.dumps(f["evidence"]).decode()),
         )
     console.print(table)
+    console.print(
+        "A flag's score (0-1) is how strongly the ruleset weighs that finding against this "
+        "account. A ring's ring_score is the peeling score of its buyer-seller block "
+        "(camouflage-weighted orders per member, not capped at 1), the same for every member.",
+        style="dim",
+        highlight=False,
+    )
+    for f in flags:
+        _evidence(f, console)
+
+
+def _evidence(flag: dict[str, Any], console: Console) -> None:
+    """One flag's evidence as a two-column table; lists wrap between items, not inside ids."""
+    evidence = flag.get("evidence") or {}
+    if not evidence:
+        return
+    # The heading goes on its own line: a table title would wrap at the narrow table's width.
+    console.print(f"Evidence: {flag['code']}", style="bold", highlight=False)
+    table = Table(show_header=False)
+    table.add_column("fact", style="bold")
+    table.add_column("value", ratio=1)
+    for key, value in evidence.items():
+        table.add_row(key, _evidence_value(value))
+    console.print(table)
+
+
+def _evidence_value(value: Any) -> str:
+    if value is None:
+        return "n/a"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return f"{value:,.2f}" if abs(value) >= 1 else f"{value:.4g}"
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, list):
+        shown = [_evidence_value(v) for v in value]
+        return f"{', '.join(shown)} ({len(shown)})" if len(shown) > 3 else ", ".join(shown)
+    if isinstance(value, dict):
+        return "; ".join(f"{k}: {_evidence_value(v)}" for k, v in value.items())
+    return str(value)
 
 
 def _members(members: list[dict[str, Any]], key: str, console: Console, title: str) -> None:

@@ -64,10 +64,14 @@ def analyze(
     other folder is refused with exit code 2 unless --force is given, and the data directory
     is never written. A second analyze writing the same --out at the same time exits 2.
     """
+    from linkguard._kernel_cache import FIRST_RUN_NOTE, kernels_cached
     from linkguard.analysis import run_analysis
     from linkguard.cli.loans import parse_time_option
 
     cutoff = parse_time_option("--as-of", as_of)
+
+    if not kernels_cached():
+        err_console.print(FIRST_RUN_NOTE, style="dim", highlight=False)
 
     with Progress(
         SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),

@@ -248,8 +248,9 @@ def _node_key(node: Any) -> Any:
 @neo4j_app.command(
     epilog=(
         "Examples:\n\n"
-        "  linkguard neo4j query account_identifiers --param account_id=u14006465\n\n"
-        "  linkguard neo4j query money_cycles -p account_id=u123 -p max_length=3 --format json\n\n"
+        "  linkguard neo4j query account_identifiers --param account_id=u10293642\n\n"
+        "  linkguard neo4j query money_cycles -p account_id=u17914114 -p max_length=3 "
+        "--format json\n\n"
         "  linkguard neo4j queries   (lists every name with its parameters)"
     )
 )
@@ -366,8 +367,73 @@ class _CorsHandler(http.server.SimpleHTTPRequestHandler):
         self.send_header("Content-Length", "0")
         self.end_headers()
 
+    def do_GET(self) -> None:
+        if self.path.split("?", 1)[0] != f"/{GUIDE_FILE}":
+            super().do_GET()
+            return
+        body = self._guide().encode("utf-8")
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def _guide(self) -> str:
+        """The guide with this server's style URL, NEO4J_URI and ids from the loaded graph."""
+        from linkguard.neo4j.guide import render_guide
+
+        address: Any = self.server.server_address
+        host = self.headers.get("Host") or f"{address[0]}:{address[1]}"
+        values = {
+            **_examples_or_none(),
+            "bolt_uri": _neo4j_uri(),
+            "style_url": f"http://{host}/{STYLE_FILE}",
+        }
+        template = (_cypher_path() / GUIDE_FILE).read_text(encoding="utf-8")
+        return render_guide(template, values)
+
     def log_message(self, format: str, *args: Any) -> None:
         err_console.print(f"[dim]{self.address_string()} {format % args}[/]", highlight=False)
+
+
+def _neo4j_uri() -> str:
+    from linkguard.config import Neo4jSettings
+
+    return Neo4jSettings().uri  # type: ignore[call-arg]
+
+
+def _examples_or_none() -> dict[str, Any]:
+    """Example ids from the graph at NEO4J_URI; none (stand-ins) when it cannot be read."""
+    from linkguard.errors import LinkguardError
+    from linkguard.neo4j.driver import connect
+    from linkguard.neo4j.guide import guide_examples
+
+    try:
+        with connect() as graph:
+            return guide_examples(graph)
+    except (LinkguardError, OSError) as exc:
+        err_console.print(f"[yellow]guide examples: {exc}[/]", highlight=False)
+        return {}
+
+
+def browser_url() -> str | None:
+    """Neo4j Browser's address: ``NEO4J_HTTP_URL`` + ``/browser/``, else the dev server's.
+
+    The dev server is the one of ``LINKGUARD_NEO4J_DATA_DIR`` (or the default data dir), when
+    it runs and serves the Bolt address of ``NEO4J_URI``; None when neither says.
+    """
+    import os
+
+    from linkguard.neo4j import devserver
+
+    http_url = os.environ.get("NEO4J_HTTP_URL")
+    if http_url:
+        return http_url.rstrip("/") + "/browser/"
+    data_dir = os.environ.get("LINKGUARD_NEO4J_DATA_DIR") or devserver.DEFAULT_DATA_DIR
+    info = devserver.status(data_dir)
+    if info.running and info.browser_uri and info.bolt_uri == _neo4j_uri():
+        return info.browser_uri
+    return None
 
 
 def _cypher_path() -> Path:
@@ -408,6 +474,7 @@ def guide(
     _check_format(fmt)
     folder = _cypher_path()
     base = f"http://{host}:{port}"
+    browser = browser_url()
     info = {
         "guide_file": str(folder / GUIDE_FILE),
         "style_file": str(folder / STYLE_FILE),
@@ -416,6 +483,8 @@ def guide(
         "browser_commands": [f":guide {base}/{GUIDE_FILE}", f":style {base}/{STYLE_FILE}"],
         "serve_command": f"linkguard neo4j guide --serve --host {host} --port {port}",
         "allowlist_setting": "browser.remote_content_hostname_whitelist",
+        "neo4j_uri": _neo4j_uri(),
+        "browser_url": browser,
     }
     if fmt == "json" and not serve:
         print_json(info)
@@ -427,7 +496,10 @@ def guide(
             "",
             "Neo4j Browser loads a guide over HTTP, from an allowlisted host that answers CORS.",
             f"1. Serve this folder:   {info['serve_command']}",
-            "2. In Neo4j Browser (http://localhost:7474/browser/) run:",
+            "2. Open Neo4j Browser"
+            + (f" ({browser})" if browser else " (set NEO4J_HTTP_URL to have its address here)")
+            + f", connect to {info['neo4j_uri']}",
+            "   (the dev server has no authentication: choose 'No authentication'), then run:",
             f"     :guide {info['guide_url']}",
             f"     :style {info['style_url']}",
             "",

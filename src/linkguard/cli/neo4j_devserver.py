@@ -17,7 +17,7 @@ from linkguard.errors import InputError
 from linkguard.neo4j import devserver
 from linkguard.neo4j.credentials import PASSWORD_OPTION_REMOVED, resolve_password
 
-__all__ = ["devserver_app"]
+__all__ = ["devserver_app", "export_line"]
 
 devserver_app = typer.Typer(
     help=(
@@ -116,6 +116,26 @@ def start_command(
     if info.already_running:
         typer.echo("already running")
     typer.echo(devserver.format_status(info))
+    exports = export_line(info)
+    if exports:
+        browser = "" if info.auth_enabled else " (in Browser choose 'No authentication')"
+        typer.echo(f"\nPoint linkguard and the tests at it{browser}:\n  {exports}")
+
+
+def export_line(info: devserver.ServerStatus) -> str | None:
+    """``export NEO4J_URI=... NEO4J_HTTP_URL=...`` for a running server, else None.
+
+    Examples
+    --------
+    >>> info = devserver.ServerStatus("d", True, True, bolt_uri="bolt://localhost:7713",
+    ...                               http_uri="http://localhost:7413")
+    >>> export_line(info)
+    'export NEO4J_URI=bolt://localhost:7713 NEO4J_HTTP_URL=http://localhost:7413'
+    """
+    if not info.bolt_uri:
+        return None
+    line = f"export NEO4J_URI={info.bolt_uri}"
+    return line + (f" NEO4J_HTTP_URL={info.http_uri}" if info.http_uri else "")
 
 
 @devserver_app.command("stop")

@@ -65,9 +65,10 @@ def serve(
 
     Needs LINKGUARD_API_TOKENS (comma-separated bearer tokens); refuses to start without.
     Endpoints: GET /v1/accounts/{id}/flags, POST /v1/flags:batch, GET /healthz, GET /readyz,
-    GET /openapi.json. JSON access log on stderr; stops gracefully on SIGINT/SIGTERM.
-    Slow clients are closed after --header-timeout / --body-timeout, and each worker keeps at
-    most --max-connections open (see the README's deployment notes).
+    GET /openapi.json, and /docs (the interactive page, served with no network). JSON access log
+    on stderr; stops gracefully on SIGINT/SIGTERM. Slow clients are closed after
+    --header-timeout / --body-timeout, and each worker keeps at most --max-connections open
+    (see the README's deployment notes).
 
     Examples:
 
@@ -75,7 +76,7 @@ def serve(
 
         linkguard serve --snapshot-root out/snapshots --host 0.0.0.0 --port 8080 --workers 2
 
-        curl -H 'Authorization: Bearer s3cret' localhost:8000/v1/accounts/acct-42/flags
+        curl -H 'Authorization: Bearer s3cret' localhost:8000/v1/accounts/u16567839/flags
     """
     # A LinkguardError propagates: the entry point prints it and exits 2.
     _check(snapshot, snapshot_root, log_level)

@@ -19,7 +19,7 @@ from linkguard.errors import InputError, LinkguardError
 @app.command(
     epilog=(
         "Examples:\n\n"
-        "  linkguard synth samples/market --accounts 2000 --seed 7\n\n"
+        "  linkguard synth out/market --accounts 2000 --seed 7\n\n"
         "  linkguard synth /tmp/big --accounts 200000 --seed 1 --file-format parquet --format json"
         "\n\n"
         "  linkguard synth /tmp/hard --accounts 8000 --seed 11 --difficulty hard"

@@ -52,15 +52,32 @@ class CycleParams:
 
 @dataclass(frozen=True)
 class Cycle:
-    """Accounts on a money cycle, grouped over every time the same accounts went round."""
+    """Accounts on a money cycle, grouped over every time the same accounts went round.
+
+    The search finds every time-respecting path that closes the cycle, and paths share
+    orders (two orders from A to B in a window close two paths through the same order
+    from B to C), so figures count distinct orders and rounds that share no order.
+
+    Attributes
+    ----------
+    accounts
+        The account codes on the cycle, sorted.
+    orders
+        The order rows of every path found, one array per path (paths may share orders).
+    distinct_orders
+        Every order row on some path, once each, sorted.
+    rounds
+        How many times the money went round with orders of its own: paths taken in time
+        order, each counted when it shares no order with a path counted before it.
+    amount
+        The sum of the amounts of ``distinct_orders``.
+    """
 
     accounts: IntArray
     orders: list[IntArray]
+    distinct_orders: IntArray
+    rounds: int
     amount: float
-
-    @property
-    def rounds(self) -> int:
-        return len(self.orders)
 
 
 @dataclass(frozen=True)
@@ -206,7 +223,7 @@ def circular_trades(
         src_sorted, params.min_length, params.max_length, params.window_seconds,
         params.amount_ratio, params.max_cycles,
     )
-    return CycleResult(_group_cycles(order[flat], ptr, b, amt))
+    return CycleResult(_group_cycles(order[flat], ptr, b, amt, t))
 
 
 def _trim_acyclic_ends(keys: IntArray, n: int) -> IntArray:
@@ -226,21 +243,44 @@ def _trim_acyclic_ends(keys: IntArray, n: int) -> IntArray:
     return keys
 
 
-def _group_cycles(orders: IntArray, ptr: IntArray, buyer: IntArray, amount: FloatArray
-                  ) -> list[Cycle]:
+def _disjoint_rounds(paths: list[IntArray], ts: IntArray) -> int:
+    """Paths counted greedily by the time of their first order, skipping any that reuse one.
+
+    Examples
+    --------
+    >>> t = np.arange(8)
+    >>> _disjoint_rounds([np.array([1, 2, 3]), np.array([1, 2, 4]), np.array([5, 6, 7])], t)
+    2
+    """
+    used: set[int] = set()
+    rounds = 0
+    for path in sorted(paths, key=lambda p: (int(ts[p[0]]), p.tolist())):
+        members = path.tolist()
+        if used.isdisjoint(members):
+            used.update(members)
+            rounds += 1
+    return rounds
+
+
+def _group_cycles(orders: IntArray, ptr: IntArray, buyer: IntArray, amount: FloatArray,
+                  ts: IntArray) -> list[Cycle]:
     """Group found cycles by their account set (the same ring of accounts going round again)."""
     groups: dict[tuple[int, ...], list[IntArray]] = {}
     for i in range(len(ptr) - 1):
         cyc = orders[ptr[i]: ptr[i + 1]]
         key = tuple(sorted(buyer[cyc].tolist()))
         groups.setdefault(key, []).append(cyc)
-    out = [
-        Cycle(
-            accounts=np.array(key, dtype=np.int64),
-            orders=rounds,
-            amount=float(sum(amount[r].sum() for r in rounds)),
+    out = []
+    for key, paths in groups.items():
+        distinct = unique_ints(np.concatenate(paths))
+        out.append(
+            Cycle(
+                accounts=np.array(key, dtype=np.int64),
+                orders=paths,
+                distinct_orders=distinct,
+                rounds=_disjoint_rounds(paths, ts),
+                amount=float(amount[distinct].sum()),
+            )
         )
-        for key, rounds in groups.items()
-    ]
     out.sort(key=lambda c: (-c.rounds, c.accounts.tolist()))
     return out

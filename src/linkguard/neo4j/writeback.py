@@ -155,7 +155,22 @@ def finding_rows(snapshot: Snapshot) -> dict[str, list[dict[str, Any]]]:
         "concentration": concentration,
         "clusters": clusters,
         "rings": rings,
+        "roles": _role_rows(snapshot.flags),
     }
+
+
+def _role_rows(flags: pd.DataFrame) -> list[dict[str, Any]]:
+    """``{id, roles}`` for accounts named in another account's finding: a self-dealer's puppets."""
+    roles: dict[str, set[str]] = {}
+    dealing = flags[flags["code"] == "SELF_DEALING"]
+    for text in dealing["evidence"]:
+        try:
+            evidence = orjson.loads(text) if isinstance(text, str) else {}
+        except orjson.JSONDecodeError:
+            continue
+        for puppet in evidence.get("puppets") or ():
+            roles.setdefault(str(puppet), set()).add("puppet")
+    return [{"id": a, "roles": sorted(r)} for a, r in sorted(roles.items())]
 
 
 def _batches(rows: list[dict[str, Any]], size: int) -> Iterable[list[dict[str, Any]]]:
@@ -210,7 +225,7 @@ def write_findings(
     try:
         _clear(graph, "writeback_clear_accounts", 10_000)
         _clear(graph, "writeback_clear_groups", 10_000)
-        for step in ("accounts", "concentration", "clusters", "rings"):
+        for step in ("accounts", "concentration", "clusters", "rings", "roles"):
             name = f"writeback_{step}"
             query = load_query(name)
             for batch in _batches(rows[step], batch_size):
@@ -218,7 +233,7 @@ def write_findings(
                 count = int(result.scalar() or 0)
                 if step in matched:
                     matched[step] += count
-                else:
+                elif step != "roles":
                     memberships += count
                 done += len(batch)
                 if progress is not None:

@@ -242,8 +242,8 @@ def _cycles(market: Market, det: Detection) -> list[Finding]:
         accounts = _ids(market, cyc.accounts)
         facts: dict[str, Any] = {
             "length": len(accounts), "rounds": cyc.rounds, "amount": round(cyc.amount, 2),
-            "accounts": accounts,
-            "orders": _capped([str(x) for r in cyc.orders for x in order_ids[r]]),
+            "n_orders": len(cyc.distinct_orders), "accounts": accounts,
+            "orders": _capped([str(x) for x in order_ids[cyc.distinct_orders]]),
         }
         for acc in accounts:
             out.append(Finding(acc, "CIRCULAR_TRADE", facts))

@@ -184,7 +184,9 @@ def _route_template(app: FastAPI, scope: Scope) -> str | None:
     for route in app.router.routes:
         match, _ = route.matches(scope)
         if match is not Match.NONE:
-            return str(getattr(route, "path", None) or "") or None
+            # path_format: the template without convertors ({account_id}, not {account_id:any_id})
+            template = getattr(route, "path_format", None) or getattr(route, "path", None)
+            return str(template or "") or None
     return None
 
 

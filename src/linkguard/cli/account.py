@@ -46,9 +46,9 @@ def account(
 
     Examples:
 
-        linkguard account u16567839 --snapshot out/snapshot
+        linkguard account u11716484 --snapshot out/snapshot
 
-        linkguard account u16567839 --snapshot out/snapshot --format json | jq .flags
+        linkguard account u11716484 --snapshot out/snapshot --format json | jq .flags
     """
     # Errors propagate as LinkguardError: the entry point prints them and exits with their
     # code (2 for a bad id or a missing snapshot).
@@ -84,15 +84,19 @@ def render_view(view: dict[str, Any], console: Console) -> None:
     console.print(head)
     if not view.get("known", True):
         console.print(
-            f"Not in the analysed market: no account {view['account_id']} took part in it, so "
-            "risk level none means no data, not a clean record. Check the id.",
-            style="bold yellow",
+            Text(
+                f"Not in the analysed market: no account {view['account_id']} took part in it, "
+                "so risk level none means no data, not a clean record. Check the id.",
+                style="bold yellow",
+            ),
             highlight=False,
         )
     elif view.get("first_seen"):
         console.print(
-            f"In the market from {view['first_seen']} to {view['last_seen']} (first and last "
-            "order)",
+            Text(
+                f"In the market from {view['first_seen']} to {view['last_seen']} (first and last "
+                "order)"
+            ),
             highlight=False,
         )
     elif "known" in view:
@@ -152,7 +156,8 @@ def _evidence(flag: dict[str, Any], console: Console) -> None:
     table.add_column("fact", style="bold")
     table.add_column("value", ratio=1)
     for key, value in evidence.items():
-        table.add_row(key, _evidence_value(value))
+        # ids and reasons are data, never rich markup
+        table.add_row(Text(key), Text(_evidence_value(value)))
     console.print(table)
 
 
@@ -231,5 +236,5 @@ def _concentration(figures: dict[str, Any] | None, console: Console) -> None:
                 else f"{value:,}"
             )
         )
-        table.add_row(name, shown)
+        table.add_row(Text(name), shown)
     console.print(table)

@@ -76,7 +76,7 @@ def serve(
 
         linkguard serve --snapshot-root out/snapshots --host 0.0.0.0 --port 8080 --workers 2
 
-        curl -H 'Authorization: Bearer s3cret' localhost:8000/v1/accounts/u16567839/flags
+        curl -H 'Authorization: Bearer s3cret' localhost:8000/v1/accounts/u11716484/flags
     """
     # A LinkguardError propagates: the entry point prints it and exits 2.
     _check(snapshot, snapshot_root, log_level)

@@ -71,6 +71,7 @@ __all__ = [
     "StartError",
     "StopResult",
     "build",
+    "find_java",
     "find_server_dir",
     "format_status",
     "main",
@@ -582,6 +583,11 @@ def _find_java() -> str:
             "(set JAVA_HOME to a newer JDK)"
         )
     return java
+
+
+def find_java() -> str:
+    """The ``java`` executable the server runs on (``JAVA_HOME`` first, then ``PATH``)."""
+    return _find_java()
 
 
 def _check_port_free(host: str, port: int, name: str) -> None:

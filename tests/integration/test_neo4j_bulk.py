@@ -94,7 +94,9 @@ def test_bulk_import_equals_the_batched_load(
             "SHOW CONSTRAINTS YIELD name RETURN collect(name) AS names", database_="neo4j"
         )
     assert bulk == merged
-    assert steps == ["files", "stop", "import", "start", "schema", "findings"]
+    # the server imported in its own JVM: no stop and start of a new JVM around the import
+    assert steps == ["files", "import", "schema", "findings"]
+    assert report.step_seconds["server_import"] > 0
     ids = sample_market.identifiers
     assert report.counts["Account"] == sample_market.n_accounts
     assert report.counts["USES"] == len(ids[["account", "kind", "value_hash"]].drop_duplicates())

@@ -333,7 +333,7 @@ public final class DevServer {
             s.put("server.directories.run", home.resolve("run").toString());
             if (pluginsDir != null) {
                 s.put("server.directories.plugins", pluginsDir.toAbsolutePath().normalize().toString());
-                s.put("dbms.security.procedures.unrestricted", "apoc.*");
+                s.put("dbms.security.procedures.unrestricted", "apoc.*,gds.*");
             }
             for (String kv : extraSettings) {
                 int eq = kv.indexOf('=');

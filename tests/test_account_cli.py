@@ -104,7 +104,7 @@ def test_incomplete_snapshot_exits_2(tmp_path: Path) -> None:
     assert "summary.json is missing" in err
 
 
-@pytest.mark.parametrize("argv_tail", [["a b"], ["S1", "--format", "yaml"]])
+@pytest.mark.parametrize("argv_tail", [["a\nb"], ["x" * 129], ["S1", "--format", "yaml"]])
 def test_bad_usage_exits_2(snap: Path, argv_tail: list[str]) -> None:
     account_id, *rest = argv_tail
     rc, _, err = _run(["account", account_id, "--snapshot", str(snap), *rest])

@@ -20,7 +20,7 @@ from linkguard.api import SnapshotSource, create_app
 from linkguard.api.logs import JsonFormatter, JsonLineHandler, configure_logging
 from linkguard.api.models import AccountFlags
 from linkguard.api.sample import sample_snapshot as make_snapshot
-from linkguard.api.snapshots import find_snapshots
+from linkguard.browser_links import browser_link
 from linkguard.errors import SnapshotInvalid
 from linkguard.lookup import FlagIndex
 from linkguard.snapshot import Snapshot, write_snapshot
@@ -159,6 +159,7 @@ def test_account_without_findings_is_none_not_404(
         "reason_codes": [],
         "flags": [],
         "adjusted_gmv": gmv,
+        "browser_link": browser_link("account_graph", {"account_id": account_id}),
         "snapshot_id": "snap-a",
         "ruleset_version": "2026.1",
         "computed_at": "2026-01-01T00:00:00Z",
@@ -189,9 +190,8 @@ def test_batch_limits(client: TestClient, count: int, status: int) -> None:
 @pytest.mark.parametrize(
     "body",
     [
-        {"account_ids": ["ok", "not ok"]},
-        {"account_ids": ["x" * 129]},
         {"account_ids": "S1"},
+        {"account_ids": ["S1", 5]},
         {"account_ids": ["S1"], "extra": 1},
         {"ids": ["S1"]},
         [],
@@ -244,22 +244,21 @@ def test_no_tokens_no_app(source: SnapshotSource) -> None:
 # -- ids ------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    "raw", ["a%20b", "a+b", "x" * 129, "%C3%A9t%C3%A9", "a%2Fb", "a;b", "%2E", "a$", "abc%0A"]
-)
+@pytest.mark.parametrize("raw", ["x" * 129, "%2E", "abc%0A", "a%00b", "%09tab", "a%C2%85b"])
 def test_bad_ids_are_422_before_lookup(client: TestClient, raw: str) -> None:
     resp = client.get(f"/v1/accounts/{raw}/flags", headers=AUTH)
-    if "%2F" in raw:
-        # An encoded slash is a path separator to the router: no route matches.
-        _envelope(resp, 404, "not_found")
-    else:
-        err = _envelope(resp, 422, "validation_error")
-        assert "account_id" in err["message"]
+    err = _envelope(resp, 422, "validation_error")
+    assert "account_id" in err["message"]
 
 
-@pytest.mark.parametrize("account_id", ["x" * 128, "a.b:c@d-e_f", "..a", ".a", "123"])
-def test_good_ids(client: TestClient, account_id: str) -> None:
-    resp = client.get(f"/v1/accounts/{account_id}/flags", headers=AUTH)
+@pytest.mark.parametrize(
+    ("raw", "account_id"),
+    [("x" * 128, "x" * 128), ("a.b:c@d-e_f", "a.b:c@d-e_f"), ("..a", "..a"), (".a", ".a"),
+     ("123", "123"), ("a%20b", "a b"), ("a+b", "a+b"), ("%C3%A9t%C3%A9", "été"),
+     ("a%2Fb", "a/b"), ("a;b", "a;b"), ("a$", "a$"), ("100%25", "100%"), ("a%3Fb%23c", "a?b#c")],
+)
+def test_good_ids(client: TestClient, raw: str, account_id: str) -> None:
+    resp = client.get(f"/v1/accounts/{raw}/flags", headers=AUTH)
     assert resp.status_code == 200
     assert resp.json()["account_id"] == account_id
 
@@ -289,9 +288,15 @@ def test_every_error_uses_the_envelope(client: TestClient, source: SnapshotSourc
             yield b" " * 10_000
 
     _envelope(
-        client.post("/v1/flags:batch", content=chunks(), headers=AUTH), 413, "payload_too_large"
+        client.post(
+            "/v1/flags:batch",
+            content=chunks(),
+            headers={**AUTH, "content-type": "application/json"},
+        ),
+        413,
+        "payload_too_large",
     )
-    _envelope(client.get("/v1/accounts/a b/flags", headers=AUTH), 422, "validation_error")
+    _envelope(client.get("/v1/accounts/a%0Ab/flags", headers=AUTH), 422, "validation_error")
     _envelope(
         client.post(
             "/v1/flags:batch",
@@ -316,8 +321,8 @@ def test_every_error_uses_the_envelope(client: TestClient, source: SnapshotSourc
             content=b"account_ids=S1",
             headers={**AUTH, "content-type": "text/plain"},
         ),
-        422,
-        "validation_error",
+        415,
+        "unsupported_media_type",
     )
     index = source.index
     assert index is not None
@@ -331,7 +336,8 @@ def test_every_error_uses_the_envelope(client: TestClient, source: SnapshotSourc
 
 def test_validation_messages_do_not_echo_input(client: TestClient) -> None:
     secret = "+15551234567"
-    resp = client.post("/v1/flags:batch", json={"account_ids": [secret]}, headers=AUTH)
+    resp = client.post("/v1/flags:batch", json={"account_ids": [secret, 15551234567]},
+                       headers=AUTH)
     _envelope(resp, 422, "validation_error")
     assert secret not in resp.text
 
@@ -383,17 +389,6 @@ def test_access_log_is_structured_and_token_free(
 
 
 # -- snapshots: newest, swap, refusal -------------------------------------------------------------
-
-
-def test_find_snapshots_newest_by_created_at_then_name(tmp_path: Path) -> None:
-    _write(tmp_path, "b-old", "old", "2026-01-01T00:00:00Z")
-    _write(tmp_path, "a-new", "new", "2026-02-01T00:00:00+00:00")
-    _write(tmp_path, "z-new", "new-z", "2026-02-01T00:00:00Z")
-    (tmp_path / "incomplete").mkdir()
-    (tmp_path / ".hidden.tmp-1234").mkdir()
-    (tmp_path / ".hidden.tmp-1234" / "summary.json").write_text("{}")
-    names = [c.path.name for c in find_snapshots(tmp_path)]
-    assert names == ["z-new", "a-new", "b-old"]
 
 
 def test_root_serves_the_newest_and_switches(tmp_path: Path) -> None:

@@ -171,8 +171,10 @@ def test_field_length_counts_characters_not_bytes(tmp_path: Path) -> None:
 
 def test_reasons_vocabulary_is_the_documented_order() -> None:
     assert REASONS == (
-        "malformed_row", "bad_utf8", "field_too_long", "missing_id", "bad_amount",
-        "negative_amount", "bad_timestamp", "rating_out_of_range", "duplicate_id",
+        "malformed_row", "stray_quote", "bad_utf8", "field_too_long", "missing_id", "bad_id",
+        "bad_amount",
+        "negative_amount", "amount_too_large", "bad_timestamp", "timestamp_out_of_range",
+        "rating_out_of_range", "duplicate_id",
     )
 
 

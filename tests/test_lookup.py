@@ -14,6 +14,7 @@ from linkguard import _answers
 from linkguard._answers import AnswerStore
 from linkguard._flag_json import FlagPieces
 from linkguard.api.sample import sample_snapshot as make_snapshot
+from linkguard.browser_links import browser_link
 from linkguard.errors import SnapshotInvalid
 from linkguard.lookup import SEVERITIES, FlagIndex, SnapshotMeta
 from linkguard.snapshot import Snapshot, write_snapshot
@@ -88,6 +89,7 @@ def reference_payloads(snap: Snapshot) -> dict[str, bytes]:
                 for f in own
             ],
             "adjusted_gmv": None if _missing(value) or not math.isfinite(value) else float(value),
+            "browser_link": browser_link("account_graph", {"account_id": account}),
             **run,
         }
         out[account] = orjson.dumps(answer)
@@ -100,6 +102,7 @@ def reference_payloads(snap: Snapshot) -> dict[str, bytes]:
                 "reason_codes": [],
                 "flags": [],
                 "adjusted_gmv": None,
+                "browser_link": browser_link("account_graph", {"account_id": ghost}),
                 **run,
             }
         )

@@ -18,6 +18,7 @@ from linkguard import __version__
 from linkguard.detection import NOT_REVENUE_STATUSES, Detection, StageTimer, detect
 from linkguard.errors import InputError
 from linkguard.market import Market
+from linkguard.outdir import output_folder
 from linkguard.rules.findings import collect_findings, group_tables
 from linkguard.rules.flags import apply_rules
 from linkguard.rules.ruleset import FLAG_CODES, Ruleset, load_ruleset
@@ -115,8 +116,13 @@ def run_analysis(
     timer: StageTimer | None = None,
     market: Market | None = None,
     engine: str = "igraph",
+    force: bool = False,
 ) -> Snapshot:
     """Read ``data_dir`` (unless ``market`` is given), analyse it and write ``out_dir``.
+
+    ``out_dir`` is checked and locked before anything is read (:mod:`linkguard.outdir`): only
+    a missing or empty folder or a previous snapshot is replaced (``force``: any folder that
+    does not hold or lie inside ``data_dir``), and a second run on it stops with exit code 2.
 
     With ``engine="neo4j"`` the validated tables replace linkguard's graph in the database at
     ``NEO4J_URI`` and detection runs on the graph read back from it; quarantine and input
@@ -128,16 +134,18 @@ def run_analysis(
         raise InputError(f"unknown engine {engine!r}: choose one of {', '.join(ENGINES)}")
     timer = timer or StageTimer()
     ruleset = load_ruleset(ruleset_path)
-    if market is None:
-        with timer.stage("ingest"):
-            market = read_market(data_dir)
-    if engine == "neo4j":
-        from linkguard.neo4j.engine import analyze_with_neo4j
+    inputs = [data_dir] if market is None else []
+    with output_folder(out_dir, inputs=inputs, force=force) as target:
+        if market is None:
+            with timer.stage("ingest"):
+                market = read_market(data_dir, max_amount=ruleset.ingest.max_amount)
+        if engine == "neo4j":
+            from linkguard.neo4j.engine import analyze_with_neo4j
 
-        snapshot = analyze_with_neo4j(market, ruleset, timer)
-    else:
-        snapshot = analyze_market(market, ruleset, timer, engine=engine)
-    with timer.stage("write"):
-        write_snapshot(snapshot, out_dir)
+            snapshot = analyze_with_neo4j(market, ruleset, timer)
+        else:
+            snapshot = analyze_market(market, ruleset, timer, engine=engine)
+        with timer.stage("write"):
+            write_snapshot(snapshot, target, locked=True)
     snapshot.summary["stage_seconds"] = timer.seconds
     return snapshot

@@ -24,7 +24,6 @@ microseconds in place of 0.3 (``bench/lookup.py``).
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -46,7 +45,9 @@ from linkguard._answer_build import (
     read_table,
 )
 from linkguard._answers import AnswerStore
+from linkguard.browser_links import AccountLinks
 from linkguard.errors import SnapshotInvalid
+from linkguard.ids import ID_MAX_CHARS, ID_PATTERN, is_valid_id
 from linkguard.schema import MAX_REASON_CODES, RISK_LEVELS, SEVERITIES
 from linkguard.snapshot import Snapshot, read_summary
 
@@ -62,21 +63,13 @@ __all__ = [
     "parse_created_at",
 ]
 
-ACCOUNT_ID_MAX_LENGTH = 128
-#: An account id: 1-128 of ``A-Z a-z 0-9 _ . : @ -``, except ``.`` and ``..``. Those two are
-#: excluded because HTTP clients collapse them as dot-segments of a URL path, so
-#: ``/v1/accounts/../flags`` could never reach the account; no real id looks like that.
-ACCOUNT_ID_PATTERN = (
-    r"^(?:[A-Za-z0-9_:@-][A-Za-z0-9_.:@-]{0,127}"
-    r"|\.[A-Za-z0-9_:@-][A-Za-z0-9_.:@-]{0,126}"
-    r"|\.\.[A-Za-z0-9_.:@-]{1,126})$"
-)
-_ACCOUNT_ID_RE = re.compile(ACCOUNT_ID_PATTERN)
-
+#: Account ids follow the one id rule of :mod:`linkguard.ids`: whatever ingest accepts.
+ACCOUNT_ID_MAX_LENGTH = ID_MAX_CHARS
+ACCOUNT_ID_PATTERN = ID_PATTERN
 
 
 def is_valid_account_id(account_id: str) -> bool:
-    """Whether ``account_id`` is well formed (see :data:`ACCOUNT_ID_PATTERN`).
+    """Whether ``account_id`` is an id ingest accepts (see :mod:`linkguard.ids`).
 
     Parameters
     ----------
@@ -88,8 +81,7 @@ def is_valid_account_id(account_id: str) -> bool:
     bool
         True when the id may be looked up.
     """
-    # fullmatch, not match: "$" alone would accept a trailing newline.
-    return _ACCOUNT_ID_RE.fullmatch(account_id) is not None
+    return is_valid_id(account_id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,19 +187,24 @@ class FlagIndex:
     details : dict of str to pyarrow.Table, optional
         ``clusters``, ``rings`` and ``concentration`` for :meth:`view`; None to save memory
         where only the flag answers are needed.
+    browser_url : str, optional
+        Neo4j Browser's address for each answer's ``browser_link``
+        (see :func:`linkguard.browser_links.browser_base_url`).
     """
 
-    __slots__ = ("_answers", "_details", "_tail", "meta")
+    __slots__ = ("_answers", "_details", "_links", "_tail", "meta")
 
     def __init__(
         self,
         answers: AnswerStore,
         meta: SnapshotMeta,
         details: dict[str, pa.Table] | None = None,
+        browser_url: str | None = None,
     ) -> None:
         self._answers = answers
         self.meta = meta
         self._details = details
+        self._links = AccountLinks(browser_url)
         run_fields = orjson.dumps(
             {
                 "snapshot_id": meta.snapshot_id,
@@ -227,6 +224,7 @@ class FlagIndex:
         *,
         only: Collection[str] | None = None,
         details: bool = True,
+        browser_url: str | None = None,
     ) -> FlagIndex:
         """Read the snapshot at ``path`` and index it.
 
@@ -245,6 +243,8 @@ class FlagIndex:
             Index just these accounts (the CLI looks up one account; no need to encode all).
         details : bool
             Keep the tables :meth:`view` needs.
+        browser_url : str, optional
+            Neo4j Browser's address for the answers' ``browser_link``.
 
         Returns
         -------
@@ -263,7 +263,8 @@ class FlagIndex:
         names = ("accounts", "concentration", *(("clusters", "rings") if details else ()))
         tables = {name: read_table(root, name, wanted) for name in names}
         index = cls._build(
-            FlagRows.from_file(root / "flags.parquet", wanted), tables, meta, details=details
+            FlagRows.from_file(root / "flags.parquet", wanted), tables, meta, details=details,
+            browser_url=browser_url,
         )
         del tables
         # Arrow keeps freed buffers in its own pool; hand them back to the system.
@@ -277,6 +278,7 @@ class FlagIndex:
         *,
         only: Collection[str] | None = None,
         details: bool = True,
+        browser_url: str | None = None,
     ) -> FlagIndex:
         """Index an in-memory snapshot.
 
@@ -288,6 +290,8 @@ class FlagIndex:
             Index just these accounts.
         details : bool
             Keep the tables :meth:`view` needs.
+        browser_url : str, optional
+            Neo4j Browser's address for the answers' ``browser_link``.
 
         Returns
         -------
@@ -301,11 +305,17 @@ class FlagIndex:
                 key = "seller_id" if name == "concentration" else "account_id"
                 tables[name] = tables[name].filter(pc.is_in(tables[name][key], value_set=wanted))
         flags = FlagRows.from_table(tables.pop("flags"))
-        return cls._build(flags, tables, meta, details=details)
+        return cls._build(flags, tables, meta, details=details, browser_url=browser_url)
 
     @classmethod
     def _build(
-        cls, flags: FlagRows, tables: dict[str, pa.Table], meta: SnapshotMeta, *, details: bool
+        cls,
+        flags: FlagRows,
+        tables: dict[str, pa.Table],
+        meta: SnapshotMeta,
+        *,
+        details: bool,
+        browser_url: str | None = None,
     ) -> FlagIndex:
         answers = AnswerStore.pack(
             encode_answers(flags, tables["accounts"], tables["concentration"]), answer_prefix
@@ -315,7 +325,7 @@ class FlagIndex:
             if details
             else None
         )
-        return cls(answers, meta, kept)
+        return cls(answers, meta, kept, browser_url)
 
     # -- the fast path --------------------------------------------------------------------
 
@@ -347,9 +357,10 @@ class FlagIndex:
             One JSON object (contract section 5).
         """
         answer = self._answers.get(account_id)
+        link = self._links.json_field(account_id)
         if answer is None:
-            return none_head(account_id) + NO_FLAGS_END + self._tail
-        return answer + self._tail
+            return none_head(account_id) + NO_FLAGS_END + link + self._tail
+        return answer + link + self._tail
 
     def batch_payload(self, account_ids: Iterable[str]) -> bytes:
         """The answers for several accounts as one JSON array, in the order asked.

@@ -221,7 +221,10 @@ def _utc(col: pd.Series | None, n: int) -> pd.Series:
     out = pd.to_datetime(col, utc=True, format="ISO8601") if col.dtype == object or str(
         col.dtype
     ).startswith(("str", "string")) else pd.to_datetime(col, utc=True)
-    return pd.Series(out.to_numpy(), index=range(n)).astype("datetime64[us, UTC]")
+    # Kept as an index, not as numpy: a column of nothing but NaT leaves numpy without its
+    # time zone, and a naive column cannot be cast to UTC (the Neo4j engine reads such
+    # columns back when an optional time was never given).
+    return pd.Series(pd.DatetimeIndex(out).as_unit("us"), index=range(n))
 
 
 def _text(col: pd.Series | None, n: int) -> np.ndarray:

@@ -9,6 +9,7 @@ __all__ = [
     "BAD_ACCOUNT_STATUSES",
     "FLAG_CODES",
     "IDENTIFIER_KIND_ALIASES",
+    "MAX_AMOUNT",
     "MAX_FIELD_CHARS",
     "MAX_REASON_CODES",
     "ORDER_STATUSES",
@@ -22,6 +23,11 @@ __all__ = [
 
 #: Longest accepted field; longer values are quarantined as ``field_too_long``.
 MAX_FIELD_CHARS = 256
+
+#: Largest accepted amount of one order or loan (currency units), unless the ruleset's
+#: ``[ingest] max_amount`` says otherwise; larger ones are quarantined as
+#: ``amount_too_large``. A trillion keeps every cent exact in a float and every sum finite.
+MAX_AMOUNT = 1_000_000_000_000.0
 
 
 @dataclass(frozen=True)

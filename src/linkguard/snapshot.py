@@ -1,7 +1,8 @@
 """An analysis snapshot (contract section 2): the files ``analyze`` writes and ``serve`` reads.
 
-A snapshot is written into a sibling temporary directory and renamed into place, so a reader
-never sees half of one; ``summary.json`` is written last and marks a snapshot as complete.
+A snapshot is written into a sibling temporary directory and swapped into place in one step
+(:mod:`linkguard.outdir`), so a reader never sees half of one; ``summary.json`` is written last
+and marks a snapshot as complete.
 """
 
 from __future__ import annotations
@@ -9,16 +10,19 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from linkguard.errors import SnapshotInvalid, SnapshotNotFound
+from linkguard.errors import LinkguardError, SnapshotInvalid, SnapshotNotFound
+from linkguard.outdir import output_folder, swap_into_place, temporary_sibling
+from linkguard.quarantine_csv import write_quarantine_csv
 
 __all__ = [
     "SNAPSHOT_COLUMNS",
@@ -115,56 +119,79 @@ def _to_arrow(name: str, frame: pd.DataFrame) -> pa.Table:
         i = table.schema.get_field_index(col)
         if table.schema.field(i).type != typ:
             table = table.set_column(i, pa.field(col, typ), table.column(i).cast(typ))
+    _check_finite(name, table)
     return table
 
 
-def write_snapshot(snapshot: Snapshot, out_dir: str | os.PathLike[str]) -> Path:
+def _check_finite(name: str, table: pa.Table) -> None:
+    """Refuse a table with NaN, infinity or null in a number column: no consumer reads those.
+
+    Ingest bounds every amount, so a non-finite figure is a defect, not data; stopping here
+    keeps it out of every snapshot (an API answer of ``null`` would read as "not a seller").
+    Pandas' NaN arrives here as a null, so nulls count too.
+    """
+    for field_, column in zip(table.schema, table.columns, strict=True):
+        if pa.types.is_floating(field_.type) and len(column):
+            finite = pc.sum(pc.cast(pc.is_finite(column), pa.int64())).as_py() or 0
+            bad = len(column) - finite
+            if bad:
+                raise LinkguardError(
+                    f"{name}.parquet: column {field_.name!r} holds {bad} non-finite value(s); "
+                    "no snapshot was written"
+                )
+
+
+def write_snapshot(
+    snapshot: Snapshot,
+    out_dir: str | os.PathLike[str],
+    *,
+    force: bool = False,
+    inputs: Iterable[str | os.PathLike[str]] = (),
+    locked: bool = False,
+) -> Path:
     """Write ``snapshot`` to ``out_dir`` atomically and return the final path.
 
     The files go to a hidden sibling directory first; when everything (``summary.json`` last)
-    is on disk, the directory is renamed into place. An existing snapshot at ``out_dir`` is
-    replaced only after the new one is complete.
+    is on disk, the directory is swapped into place in one step. Only a previous snapshot (or
+    a missing or empty folder) is replaced; see :mod:`linkguard.outdir` for ``force``,
+    ``inputs`` and the lock. ``locked`` says the caller already holds
+    :func:`~linkguard.outdir.output_folder` for ``out_dir``.
+
+    Raises
+    ------
+    OutputRefused
+        When ``out_dir`` is a folder that is no snapshot, an input folder, or being written.
+    SnapshotInvalid
+        When a table lacks a contract column or holds a non-finite number.
     """
-    out = Path(out_dir).resolve()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.parent / f".{out.name}.tmp-{uuid.uuid4().hex[:8]}"
-    tmp.mkdir()
+    if locked:
+        return _write_locked(snapshot, Path(out_dir).resolve())
+    with output_folder(out_dir, inputs=inputs, force=force) as target:
+        return _write_locked(snapshot, target)
+
+
+def _write_locked(snapshot: Snapshot, out: Path) -> Path:
+    tmp = temporary_sibling(out)
     try:
         for name in SNAPSHOT_COLUMNS:
             pq.write_table(_to_arrow(name, snapshot.table(name)), tmp / f"{name}.parquet")
         for name, frame in snapshot.extra.items():
             pq.write_table(_to_arrow(name, frame), tmp / f"{name}.parquet")
         qdir = tmp / QUARANTINE_DIR
-        qdir.mkdir()
+        qdir.mkdir(mode=0o700)  # rejected rows as read: their owner's only
         for table, rows in snapshot.quarantine.items():
             if len(rows):
-                rows.to_csv(qdir / f"{table}.csv", index=False)
+                write_quarantine_csv(rows, qdir / f"{table}.csv")
         with open(tmp / SUMMARY_FILE, "w", encoding="utf-8") as fh:
             json.dump(snapshot.summary, fh, indent=2, sort_keys=True, default=str)
             fh.flush()
             os.fsync(fh.fileno())
-        _replace_dir(tmp, out)
+        swap_into_place(tmp, out)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     snapshot.path = out
     return out
-
-
-def _replace_dir(new: Path, target: Path) -> None:
-    if not target.exists():
-        new.rename(target)
-        return
-    if not target.is_dir():
-        raise SnapshotInvalid(f"{target} exists and is not a directory")
-    old = target.parent / f".{target.name}.old-{uuid.uuid4().hex[:8]}"
-    target.rename(old)
-    try:
-        new.rename(target)
-    except BaseException:
-        old.rename(target)
-        raise
-    shutil.rmtree(old, ignore_errors=True)
 
 
 def read_summary(path: str | os.PathLike[str]) -> dict[str, Any]:

@@ -72,6 +72,25 @@ def _example_params(market: Market, snapshot: Snapshot) -> dict[str, dict[str, A
         "ring_members": {"ring_id": ring},
         "shortest_path": {"from_id": member, "to_id": seller},
         "top_concentrated_sellers": {},
+        **_evidence_params(snapshot),
+    }
+
+
+def _evidence_params(snapshot: Snapshot) -> dict[str, dict[str, Any]]:
+    """Example parameters of the evidence queries behind the Browser deep links."""
+    flags = snapshot.flags
+    lockstep = json.loads(flags.loc[flags["code"] == "LOCKSTEP", "evidence"].iloc[0])
+    dealing = flags[flags["code"] == "SELF_DEALING"].iloc[0]
+    cycle = json.loads(flags.loc[flags["code"] == "CIRCULAR_TRADE", "evidence"].iloc[0])
+    return {
+        "evidence_ring": {"ring_id": snapshot.rings["ring_id"].iloc[0]},
+        "evidence_cluster": {"cluster_id": snapshot.clusters["cluster_id"].iloc[0]},
+        "evidence_trades": {"buyers": lockstep["buyers"], "sellers": lockstep["sellers"]},
+        "evidence_self_dealing": {
+            "seller_id": dealing["account_id"],
+            "puppets": json.loads(dealing["evidence"])["puppets"],
+        },
+        "evidence_top_buyers": {"seller_id": cycle["accounts"][0]},
     }
 
 

@@ -18,11 +18,13 @@ import orjson
 from fastapi import FastAPI, Path, Request
 from fastapi.openapi.utils import get_openapi
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from starlette.convertors import Convertor, register_url_convertor
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from linkguard import __version__
 from linkguard.api.auth import BearerAuthMiddleware, TokenSet, parse_tokens
+from linkguard.api.content_type import RequireJSONBody, json_body_paths
 from linkguard.api.errors import NotReady, install_error_handlers, openapi_errors
 from linkguard.api.fastpath import FlagFastPath
 from linkguard.api.logs import lighten_log_records
@@ -30,11 +32,29 @@ from linkguard.api.middleware import DEFAULT_MAX_BODY_BYTES, RequestContextMiddl
 from linkguard.api.models import AccountFlags, BatchRequest, Health, Ready
 from linkguard.api.snapshots import SnapshotSource
 from linkguard.config import Settings
+from linkguard.ids import ID_RULE
 from linkguard.lookup import ACCOUNT_ID_MAX_LENGTH, ACCOUNT_ID_PATTERN
 
 __all__ = ["FlagAPI", "ServeSettings", "app_from_env", "create_app"]
 
-FLAGS_ROUTE = "/v1/accounts/{account_id}/flags"
+
+class _AnyIdConvertor(Convertor[str]):
+    """Everything between ``/v1/accounts/`` and ``/flags``: "/" and line breaks included, so
+    that any id reaches the validation (422 for the ones ingest never accepts), not 404."""
+
+    regex = "(?s:.+)"
+
+    def convert(self, value: str) -> str:
+        return value
+
+    def to_string(self, value: str) -> str:
+        return value
+
+
+register_url_convertor("any_id", _AnyIdConvertor())
+
+#: An id may hold "/" (percent-encoded or not): it is everything between the two fixed parts.
+FLAGS_ROUTE = "/v1/accounts/{account_id:any_id}/flags"
 _SECURITY: dict[str, Any] = {"security": [{"bearerAuth": []}]}
 _DESCRIPTION = """\
 Risk flags for marketplace accounts, precomputed by `linkguard analyze` and served from the
@@ -49,14 +69,15 @@ Each response carries `X-Request-ID` (the caller's when well formed, else a fres
 """
 
 
-#: The account id in a URL path, validated (422 otherwise) before any lookup.
+#: The account id in a URL path, validated (422 otherwise) before any lookup: any id that
+#: ingest accepts (:mod:`linkguard.ids`), percent-encoded.
 AccountIdPath = Annotated[
     str,
     Path(
         min_length=1,
         max_length=ACCOUNT_ID_MAX_LENGTH,
         pattern=ACCOUNT_ID_PATTERN,
-        description="1-128 of A-Z a-z 0-9 _ . : @ - (not '.' or '..').",
+        description=f"Any id ingest accepts, percent-encoded: {ID_RULE}.",
         examples=["acct-00000042"],
     ),
 ]
@@ -142,6 +163,7 @@ def create_app(
     if fast_path:
         route = next(r for r in app.routes if getattr(r, "path", None) == FLAGS_ROUTE)
         inner = FlagFastPath(inner, index=lambda: source.index, route=route)
+    inner = RequireJSONBody(inner, paths=json_body_paths(app.routes))
     app.front = RequestContextMiddleware(
         BearerAuthMiddleware(inner, tokens=token_set), max_body_bytes=max_body_bytes
     )
@@ -216,7 +238,7 @@ def _add_routes(app: FastAPI, source: SnapshotSource) -> None:
         "/v1/flags:batch",
         response_model=list[AccountFlags],
         tags=["flags"],
-        responses=openapi_errors(400, 401, 413, 422, 500, 503),
+        responses=openapi_errors(400, 401, 413, 415, 422, 500, 503),
         openapi_extra=_SECURITY,
     )
     async def flags_batch(body: BatchRequest, request: Request) -> Response:

@@ -20,9 +20,11 @@ from starlette.responses import Response
 from starlette.types import Scope, Send
 
 from linkguard.api.models import ErrorEnvelope
+from linkguard.ids import ID_RULE
 
 __all__ = [
     "ERROR_CODES",
+    "JSON_BODY_RULE",
     "BodyTooLarge",
     "NotReady",
     "error_body",
@@ -49,7 +51,7 @@ ERROR_CODES: dict[int, str] = {
     503: "not_ready",
 }
 
-_ID_RULE = "not a valid account id (1-128 of A-Z a-z 0-9 _ . : @ -, not '.' or '..')"
+_ID_RULE = f"not a valid account id ({ID_RULE})"
 
 _MESSAGES: dict[int, str] = {
     404: "no such route",
@@ -57,6 +59,12 @@ _MESSAGES: dict[int, str] = {
     413: "request body too large",
     500: "internal error",
 }
+
+#: What every message about an unusable request body says (415s and 422s alike).
+JSON_BODY_RULE = (
+    'the request body must be JSON, e.g. {"account_ids": ["a1", "a2"]}, '
+    "sent with Content-Type: application/json"
+)
 
 
 class BodyTooLarge(StarletteHTTPException):
@@ -182,7 +190,11 @@ def _validation_message(errors: Sequence[Any]) -> str:
     for err in errors[:5]:
         kind = err.get("type")
         if kind == "json_invalid":
-            parts.append("the request body is not valid JSON")
+            parts.append(f"the request body is not valid JSON: {JSON_BODY_RULE}")
+            continue
+        if tuple(err.get("loc", ())) == ("body",):
+            # No body, or one that is not an object: say what is expected.
+            parts.append(f"{err.get('msg', 'invalid body')}: {JSON_BODY_RULE}")
             continue
         loc = ".".join(str(p) for p in err.get("loc", ()) if p != "body") or "request"
         # Only the location and pydantic's message: "input" may be personal data.
@@ -249,6 +261,7 @@ def openapi_errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
         401: "Missing or invalid bearer token (every auth failure is a 401, never a 403).",
         404: "No such route.",
         413: "Request body over the size limit.",
+        415: "The request body is not sent as JSON (Content-Type: application/json).",
         422: "Invalid account id or request body.",
         500: "Internal error.",
         503: "No snapshot loaded yet.",

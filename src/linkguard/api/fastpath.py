@@ -48,7 +48,8 @@ class FlagFastPath:
             if path.startswith(_PREFIX) and path.endswith(_SUFFIX):
                 account_id = path[len(_PREFIX) : -len(_SUFFIX)]
                 index = self.index()
-                # The id pattern has no "/", so a match here is the route's one path segment.
+                # Everything between the prefix and the suffix, "/" included, as the route's
+                # ``{account_id:path}`` reads it (the path is already percent-decoded).
                 if index is not None and is_valid_account_id(account_id):
                     state = scope.get("state")
                     if state is not None and "log" in state:

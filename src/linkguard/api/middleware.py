@@ -51,6 +51,12 @@ def _content_length(scope: Scope) -> int | None:
     return None
 
 
+def _client_address(scope: Scope) -> str | None:
+    """The client's address (the proxy's, unless uvicorn trusts its forwarded headers)."""
+    client = scope.get("client")
+    return str(client[0]) if client else None
+
+
 class RequestContextMiddleware:
     """Give each request an id, cap its body, log it, and turn crashes into a 500 envelope.
 
@@ -110,13 +116,16 @@ class RequestContextMiddleware:
             if not status:
                 await send_error(send_with_id, 500, "internal error", rid)
         finally:
+            if status == 401:
+                # Who failed to authenticate: what tells a probe or a stolen token from a typo.
+                fields["client"] = _client_address(scope)
             self.access(
                 {
                     "request_id": rid,
                     "method": scope["method"],
-                    # The route template, not the raw path: an unmatched path is
-                    # caller-controlled text that may hold personal data.
-                    "path": getattr(scope.get("route"), "path", None),
+                    # The route template (without convertors), not the raw path: an unmatched
+                    # path is caller-controlled text that may hold personal data.
+                    "path": getattr(scope.get("route"), "path_format", None),
                     **fields,
                     "status": status or 500,
                     "latency_ms": round((time.perf_counter() - start) * 1000, 3),

@@ -63,6 +63,11 @@ class AccountFlags(BaseModel):
     adjusted_gmv: float | None = Field(
         description="GMV with ring, self-dealing and circular orders removed; null if not a seller."
     )
+    browser_link: str = Field(
+        description="Neo4j Browser address that opens the account's evidence graph "
+        "(/browser/?cmd=edit&arg=<Cypher>); the base is LINKGUARD_BROWSER_URL or "
+        "NEO4J_HTTP_URL, else the running dev server, else http://localhost:7474."
+    )
     snapshot_id: str
     ruleset_version: str
     computed_at: datetime = Field(description="When the snapshot was computed (UTC).")
@@ -73,7 +78,9 @@ class BatchRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    account_ids: list[AccountId] = Field(min_length=1, max_length=MAX_BATCH)
+    #: Any strings: an id ingest would never accept is simply unknown (risk level none), so
+    #: one odd id never fails the whole batch.
+    account_ids: list[str] = Field(min_length=1, max_length=MAX_BATCH)
 
 
 class ErrorDetail(BaseModel):

@@ -1,11 +1,16 @@
 """Which snapshot the API answers from, and swapping to a newer one without a pause.
 
 A :class:`SnapshotSource` watches either one snapshot directory (reloaded when it is
-rewritten in place) or a root holding many (the newest complete one is served). A new
-index is built completely on a background thread and then published by assigning one
+rewritten in place) or a root holding many. Under a root, a directory is complete when it
+holds ``summary.json`` (the writer's last file), and the newest is the one whose *name*
+sorts last, runs of digits compared as numbers (``run-10`` after ``run-9``; a UTC time stamp
+such as ``20261202T1500Z`` sorts as time does). Nothing inside a snapshot decides the order:
+a ``created_at`` far in the future in its summary, or a touched file, cannot keep it served.
+A new index is built completely on a background thread and then published by assigning one
 attribute, so a request sees either the old index or the new one, never a mix, and no
-request waits for a build. A snapshot that fails to load is logged, remembered and
-skipped; the index already served stays.
+request waits for a build. A snapshot that fails to load is logged and skipped until its
+files change (a copy that had not finished is retried once it has); the index already
+served stays.
 """
 
 from __future__ import annotations
@@ -13,26 +18,54 @@ from __future__ import annotations
 import ctypes
 import gc
 import logging
+import os
+import re
+import stat
 import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import orjson
-
-from linkguard.lookup import FlagIndex, parse_created_at
+from linkguard.lookup import FlagIndex
 from linkguard.snapshot import SUMMARY_FILE
 
-__all__ = ["Candidate", "SnapshotSource", "find_snapshots", "load_for_api"]
+__all__ = ["Candidate", "SnapshotSource", "find_snapshots", "load_for_api", "name_order"]
 
 log = logging.getLogger("linkguard.api.snapshots")
 
-_OLDEST = datetime.min.replace(tzinfo=UTC)
+_DIGITS = re.compile(r"([0-9]+)")
+
+
+def name_order(name: str) -> tuple[tuple[tuple[int, str], ...], str]:
+    """The key that orders snapshot directory names, oldest first.
+
+    Runs of ASCII digits compare as numbers, the rest as text; the name itself breaks ties
+    (``7`` and ``007``).
+
+    Parameters
+    ----------
+    name : str
+        A directory name.
+
+    Returns
+    -------
+    tuple
+
+    Examples
+    --------
+    >>> sorted(["run-10", "run-9", "run-100"], key=name_order)
+    ['run-9', 'run-10', 'run-100']
+    >>> sorted(["2026-12-02T1500Z", "2026-11-30T0900Z"], key=name_order)
+    ['2026-11-30T0900Z', '2026-12-02T1500Z']
+    """
+    parts = tuple(
+        (int(part), "") if i % 2 else (-1, part) for i, part in enumerate(_DIGITS.split(name))
+    )
+    return parts, name
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,43 +76,49 @@ class Candidate:
     ----------
     path : Path
         The directory.
-    created_at : datetime
-        Its ``summary.json`` ``created_at`` (the oldest time when unreadable).
     stamp : tuple
-        Changes when the directory is rewritten: ``summary.json``'s inode and mtime.
+        Changes whenever a file of the directory is added, removed, rewritten or replaced
+        (each file's name, inode, size and modification time, and the directory's inode).
     """
 
     path: Path
-    created_at: datetime
-    stamp: tuple[int, int]
+    stamp: tuple[Any, ...]
 
     @property
-    def order(self) -> tuple[datetime, str]:
-        """Newest by ``created_at``, then by directory name."""
-        return (self.created_at, self.path.name)
+    def order(self) -> tuple[tuple[tuple[int, str], ...], str]:
+        """Newest by directory name (see :func:`name_order`), never by its contents."""
+        return name_order(self.path.name)
 
     @property
-    def key(self) -> tuple[str, int, int]:
+    def key(self) -> tuple[str, tuple[Any, ...]]:
         """Identifies this version of this directory."""
-        return (str(self.path), *self.stamp)
+        return (str(self.path), self.stamp)
+
+
+def _stamp(path: Path) -> tuple[Any, ...] | None:
+    """The state of ``path``'s files, or None when it is not a complete snapshot."""
+    try:
+        if not (path / SUMMARY_FILE).is_file():
+            return None
+        files = []
+        with os.scandir(path) as entries:
+            for entry in entries:
+                st = entry.stat()
+                if stat.S_ISREG(st.st_mode):
+                    files.append((entry.name, st.st_ino, st.st_size, st.st_mtime_ns))
+        own = path.stat()
+    except OSError:
+        return None
+    return (own.st_dev, own.st_ino, *sorted(files))
 
 
 def _candidate(path: Path) -> Candidate | None:
-    summary = path / SUMMARY_FILE
-    try:
-        stat = summary.stat()
-    except OSError:
-        return None
-    try:
-        created = parse_created_at(orjson.loads(summary.read_bytes()).get("created_at"))
-    except (OSError, ValueError, AttributeError):
-        # Unreadable summary: still a candidate, so that loading it fails and is logged.
-        created = None
-    return Candidate(path, created or _OLDEST, (stat.st_ino, stat.st_mtime_ns))
+    stamp = _stamp(path)
+    return None if stamp is None else Candidate(path, stamp)
 
 
 def find_snapshots(root: Path) -> list[Candidate]:
-    """The complete snapshots under ``root``, newest first.
+    """The complete snapshots under ``root``, newest (by name) first.
 
     Complete means the directory holds ``summary.json`` (written last). Hidden
     directories are skipped: the snapshot writer builds in ``.NAME.tmp-*`` siblings.
@@ -203,7 +242,8 @@ class SnapshotSource:
         #: The served index; replaced whole (the replaced one is emptied by :meth:`retire`).
         self.index: FlagIndex | None = None
         self._current: Candidate | None = None
-        self._refused: set[tuple[str, int, int]] = set()
+        #: Per directory, the version that failed to load: skipped until its files change.
+        self._refused: dict[str, tuple[Any, ...]] = {}
         self._retired: FlagIndex | None = None
         self._lock = threading.Lock()
         self._stop = threading.Event()
@@ -233,7 +273,7 @@ class SnapshotSource:
                         return False
                     if self.root is not None and candidate.order < current.order:
                         return False
-                if candidate.key in self._refused:
+                if self._refused.get(str(candidate.path)) == candidate.stamp:
                     continue
                 if self._publish(candidate):
                     return True
@@ -245,7 +285,7 @@ class SnapshotSource:
             with _responsive_gil():
                 index = self.loader(candidate.path)
         except Exception as exc:
-            self._refused.add(candidate.key)
+            self._refused[str(candidate.path)] = candidate.stamp
             log.error(
                 "snapshot refused",
                 extra={

@@ -10,6 +10,7 @@ from __future__ import annotations
 import warnings
 
 import typer
+from rich.markup import escape
 from typer._click.core import Context
 from typer.core import TyperGroup
 
@@ -23,7 +24,7 @@ def _show_warning(message: Warning | str, category: type[Warning], filename: str
     """Warnings (the development-pepper one above all) as one loud line on stderr."""
     from linkguard.cli._common import err_console
 
-    err_console.print(f"[bold yellow]warning:[/] {message}", highlight=False)
+    err_console.print(f"[bold yellow]warning:[/] {escape(str(message))}", highlight=False)
 
 
 class _Group(TyperGroup):
@@ -36,7 +37,7 @@ class _Group(TyperGroup):
         except LinkguardError as exc:
             from linkguard.cli._common import err_console
 
-            err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
+            err_console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)
             raise typer.Exit(exc.exit_code) from exc
 
 
@@ -80,7 +81,16 @@ def _root(
 
 def _register() -> None:
     # Importing a command module attaches its commands to the apps above.
-    from linkguard.cli import account, analyze, evaluate, neo4j, serve, synth  # noqa: F401
+    from linkguard.cli import (  # noqa: F401
+        account,
+        analyze,
+        evaluate,
+        flags,
+        neo4j,
+        report,
+        serve,
+        synth,
+    )
     from linkguard.cli.neo4j_devserver import devserver_app
 
     neo4j_app.add_typer(devserver_app, name="dev-server")

@@ -8,6 +8,7 @@ from typing import Any
 import orjson
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from linkguard.errors import LinkguardError
 
@@ -35,5 +36,6 @@ def print_json(data: Any) -> None:
 
 def fail(exc: LinkguardError) -> typer.Exit:
     """Print ``exc`` as an error on stderr and return the Exit carrying its code."""
-    err_console.print(f"[bold red]error:[/] {exc}", highlight=False, markup=True)
+    # Messages name paths and values ("data[old]/orders.csv"): never read them as markup.
+    err_console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, markup=True)
     return typer.Exit(exc.exit_code)

@@ -8,12 +8,14 @@ from typing import Any
 import orjson
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
 from linkguard.cli import app
 from linkguard.cli._common import FORMAT_OPTION, print_json
 from linkguard.errors import InputError
+from linkguard.ids import ID_RULE
 from linkguard.lookup import FlagIndex, is_valid_account_id
 
 __all__ = ["account", "render_view"]
@@ -28,6 +30,13 @@ def account(
     account_id: str = typer.Argument(..., help="The account to look up."),
     snapshot: Path = typer.Option(..., "--snapshot", help="The snapshot directory to read."),
     fmt: str = FORMAT_OPTION,
+    browser_url: str | None = typer.Option(
+        None,
+        "--browser-url",
+        envvar="LINKGUARD_BROWSER_URL",
+        help="Neo4j Browser's address for browser_link (default: NEO4J_HTTP_URL, the "
+        "running dev server, else http://localhost:7474).",
+    ),
 ) -> None:
     """Show what a snapshot says about one account (the investigator's view).
 
@@ -46,8 +55,8 @@ def account(
     if fmt not in ("text", "json"):
         raise InputError(f"--format must be text or json, not {fmt!r}")
     if not is_valid_account_id(account_id):
-        raise InputError("not a valid account id: 1-128 of A-Z a-z 0-9 _ . : @ - (not '.' or '..')")
-    view = FlagIndex.load(snapshot, only=[account_id]).view(account_id)
+        raise InputError(f"not a valid account id: {ID_RULE}")
+    view = FlagIndex.load(snapshot, only=[account_id], browser_url=browser_url).view(account_id)
     if fmt == "json":
         print_json(view)
     else:
@@ -74,10 +83,10 @@ def render_view(view: dict[str, Any], console: Console) -> None:
     )
     console.print(head)
     if view["reason_codes"]:
-        console.print("Reasons: " + ", ".join(view["reason_codes"]))
+        console.print(Text("Reasons: " + ", ".join(view["reason_codes"])))
     console.print(
-        f"Snapshot {view['snapshot_id']} (ruleset {view['ruleset_version']}, "
-        f"computed {view['computed_at']})",
+        Text(f"Snapshot {view['snapshot_id']} (ruleset {view['ruleset_version']}, "
+             f"computed {view['computed_at']})"),
         style="dim",
     )
     if view["adjusted_gmv"] is not None:
@@ -98,24 +107,26 @@ def _flags(flags: list[dict[str, Any]], console: Console) -> None:
         table.add_column(col, overflow="fold")
     for f in flags:
         table.add_row(
-            f["code"],
+            escape(f["code"]),
             Text(f["severity"], _LEVEL_STYLES.get(f["severity"], "")),
             f"{f['score']:.2f}",
-            f["reason"],
-            orjson.dumps(f["evidence"]).decode(),
+            escape(f["reason"]),
+            escape(orjson.dumps(f["evidence"]).decode()),
         )
     console.print(table)
 
 
 def _members(members: list[dict[str, Any]], key: str, console: Console, title: str) -> None:
     # The heading goes on its own line: a table title would wrap at the narrow table's width.
-    console.print(title, style="bold", highlight=False)
+    console.print(Text(title), style="bold", highlight=False)
     table = Table()
     table.add_column("account_id")
     table.add_column(key)
     for m in members[:_SHOWN_MEMBERS]:
         value = m[key]
-        table.add_row(m["account_id"], ", ".join(value) if isinstance(value, list) else value)
+        shown = ", ".join(value) if isinstance(value, list) else value
+        # Ids are data: "[/x]" is an account id here, not the end of a style.
+        table.add_row(Text(m["account_id"]), Text(shown))
     console.print(table)
     if len(members) > _SHOWN_MEMBERS:
         console.print(f"... and {len(members) - _SHOWN_MEMBERS} more (see --format json)")

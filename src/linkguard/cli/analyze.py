@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
+from rich.markup import escape
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -46,9 +47,18 @@ def analyze(
         "igraph", "--engine", help="igraph (in memory, the default) or neo4j (load the data "
         "into the database at NEO4J_URI and detect on the graph read back from it)."
     ),
+    force: bool = typer.Option(
+        False, "--force", help="Replace --out even when it is a non-empty folder that is no "
+        "linkguard snapshot (never the data directory or a folder holding it)."
+    ),
     fmt: str = FORMAT_OPTION,
 ) -> None:
-    """Ingest a data directory, detect fraud structures, and write a snapshot of risk flags."""
+    """Ingest a data directory, detect fraud structures, and write a snapshot of risk flags.
+
+    --out must be a new or empty folder or a previous snapshot (one with summary.json); any
+    other folder is refused with exit code 2 unless --force is given, and the data directory
+    is never written. A second analyze writing the same --out at the same time exits 2.
+    """
     from linkguard.analysis import run_analysis
 
     with Progress(
@@ -63,7 +73,7 @@ def analyze(
                 err_console.print(f"[dim]{STAGE_TEXT.get(name, name)}...[/]")
 
         snapshot = run_analysis(data_dir, out, ruleset_path=ruleset, engine=engine,
-                                timer=StageTimer(progress=on_stage))
+                                timer=StageTimer(progress=on_stage), force=force)
     summary = snapshot.summary
     if fmt == "json":
         print_json(summary)
@@ -81,7 +91,7 @@ def _print_summary(summary: dict[str, object], out: Path) -> None:
         table.add_column(col, justify="right" if col != "table" else "left")
     assert isinstance(inputs, dict)
     for name, rep in inputs.items():
-        table.add_row(name, f"{rep['rows_in']:,}", f"{rep['rows_loaded']:,}",
+        table.add_row(escape(name), f"{rep['rows_in']:,}", f"{rep['rows_loaded']:,}",
                       f"{rep['rows_quarantined']:,}")
     console.print(table)
     flags = summary.get("flags", {})
@@ -93,6 +103,6 @@ def _print_summary(summary: dict[str, object], out: Path) -> None:
         ftable.add_row(code, f"{count:,}")
     console.print(ftable)
     console.print(
-        f"snapshot [bold]{summary['snapshot_id']}[/] written to {out} "
+        f"snapshot [bold]{escape(str(summary['snapshot_id']))}[/] written to {escape(str(out))} "
         f"({summary['flagged_accounts']:,} flagged accounts of {summary['accounts']:,})"
     )

@@ -13,7 +13,9 @@ from pathlib import Path
 import typer
 
 from linkguard.cli._common import fail
+from linkguard.errors import InputError
 from linkguard.neo4j import devserver
+from linkguard.neo4j.credentials import PASSWORD_OPTION_REMOVED, resolve_password
 
 __all__ = ["devserver_app"]
 
@@ -59,12 +61,13 @@ def start_command(
         envvar="LINKGUARD_NEO4J_HTTP_PORT",
         help="HTTP port (Neo4j Browser at /browser/, HTTP API).",
     ),
-    password: str | None = typer.Option(
+    password_file: Path | None = typer.Option(
         None,
-        "--password",
-        envvar="LINKGUARD_NEO4J_PASSWORD",
-        help="Enable authentication with this password for user neo4j (default: no auth).",
+        "--password-file",
+        help="Enable authentication for user neo4j with the password in this file, readable "
+        "by you only (chmod 600); or set LINKGUARD_NEO4J_PASSWORD. Default: no auth.",
     ),
+    password: str | None = typer.Option(None, "--password", hidden=True),
     timeout: float = typer.Option(
         devserver.DEFAULT_START_TIMEOUT,
         "--timeout",
@@ -88,9 +91,14 @@ def start_command(
 
         linkguard neo4j dev-server start --data-dir /tmp/neo4j --bolt-port 17687 --http-port 17474
 
+        LINKGUARD_NEO4J_PASSWORD=... linkguard neo4j dev-server start   (auth for user neo4j)
+
     Then open http://localhost:7474/browser/ or connect a driver to bolt://localhost:7687.
     """
     _check_format(fmt)
+    if password is not None:
+        raise InputError(PASSWORD_OPTION_REMOVED)
+    secret = resolve_password(password_file)
     try:
         info = devserver.start(
             data_dir,
@@ -98,7 +106,7 @@ def start_command(
             http_port=http_port,
             wait=wait,
             timeout=timeout,
-            password=password,
+            password=secret,
         )
     except devserver.DevServerError as exc:
         raise fail(exc) from exc

@@ -27,8 +27,8 @@ def serve(
     snapshot_root: Path | None = typer.Option(
         None,
         "--snapshot-root",
-        help="Serve the newest complete snapshot under this directory and switch to newer "
-        "ones as they appear.",
+        help="Serve the newest complete snapshot under this directory (the folder whose name "
+        "sorts last, digits compared as numbers) and switch to newer ones as they appear.",
     ),
     host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on."),
     port: int = typer.Option(8000, "--port", min=1, max=65535, help="Port to listen on."),
@@ -39,12 +39,35 @@ def serve(
         2.0, "--poll-seconds", min=0.1, help="How often to look for a newer snapshot."
     ),
     log_level: str = typer.Option("info", "--log-level", help="critical|error|warning|info|debug"),
+    max_connections: int | None = typer.Option(
+        None,
+        "--max-connections",
+        min=1,
+        help="Open connections per worker; at the cap a new connection closes the one that has "
+        "waited longest for its client's request (default 1000, kept 64 under the open-file "
+        "limit).",
+    ),
+    header_timeout: float = typer.Option(
+        10.0, "--header-timeout", min=0.1, help="Seconds for a request's line and headers."
+    ),
+    body_timeout: float = typer.Option(
+        30.0, "--body-timeout", min=0.1, help="Seconds for a request's body after its headers."
+    ),
+    browser_url: str | None = typer.Option(
+        None,
+        "--browser-url",
+        envvar="LINKGUARD_BROWSER_URL",
+        help="Neo4j Browser's address for each answer's browser_link (default: "
+        "NEO4J_HTTP_URL, the running dev server, else http://localhost:7474).",
+    ),
 ) -> None:
     """Serve risk flags over HTTP for the loan approval service.
 
     Needs LINKGUARD_API_TOKENS (comma-separated bearer tokens); refuses to start without.
     Endpoints: GET /v1/accounts/{id}/flags, POST /v1/flags:batch, GET /healthz, GET /readyz,
     GET /openapi.json. JSON access log on stderr; stops gracefully on SIGINT/SIGTERM.
+    Slow clients are closed after --header-timeout / --body-timeout, and each worker keeps at
+    most --max-connections open (see the README's deployment notes).
 
     Examples:
 
@@ -58,6 +81,12 @@ def serve(
     _check(snapshot, snapshot_root, log_level)
     import uvicorn
 
+    from linkguard.api.connections import (
+        ConnectionLimits,
+        GuardedHTTPProtocol,
+        default_max_connections,
+    )
+
     # Worker processes rebuild the app from the environment (uvicorn's factory mode).
     if snapshot is not None:
         os.environ["LINKGUARD_SERVE_SNAPSHOT"] = str(snapshot.resolve())
@@ -67,6 +96,14 @@ def serve(
         os.environ["LINKGUARD_SERVE_SNAPSHOT_ROOT"] = str(snapshot_root.resolve())
         os.environ.pop("LINKGUARD_SERVE_SNAPSHOT", None)
     os.environ["LINKGUARD_SERVE_POLL_SECONDS"] = str(poll_seconds)
+    limits = ConnectionLimits(
+        max_connections=max_connections or default_max_connections(),
+        header_timeout=header_timeout,
+        body_timeout=body_timeout,
+    )
+    os.environ.update(limits.to_env())
+    if browser_url:
+        os.environ["LINKGUARD_BROWSER_URL"] = browser_url
     uvicorn.run(
         "linkguard.api.app:app_from_env",
         factory=True,
@@ -77,6 +114,9 @@ def serve(
         access_log=False,  # linkguard writes its own JSON access log
         server_header=False,
         timeout_graceful_shutdown=10,
+        # uvicorn's protocol plus header and body timeouts and the connection cap.
+        http=GuardedHTTPProtocol,
+        timeout_keep_alive=5,
     )
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import typer
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -105,6 +106,6 @@ def _print_summary(summary: dict[str, Any]) -> None:
     console.print(planted)
     console.print(
         f"{summary['fraud_accounts']:,} of {summary['accounts']:,} accounts planted as fraud "
-        f"({summary['fraud_share']:.1%}); written to {summary['out_dir']} "
+        f"({summary['fraud_share']:.1%}); written to {escape(str(summary['out_dir']))} "
         f"(ground truth in truth/) in {summary['seconds']} s"
     )

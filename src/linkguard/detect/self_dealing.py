@@ -1,9 +1,10 @@
-"""Self-dealing: a seller whose buyers are its own other accounts.
+"""Self-dealing: a seller that buys from itself, directly or through its own other accounts.
 
-A buyer is a puppet of a seller when both sit in the same linked-account cluster (they share
-strong identifiers directly or through a chain of the owner's accounts). The evidence is the
-puppets, the identifier kinds they share with the seller, and the share of the seller's GMV
-they made.
+The plainest case is an order whose buyer *is* its seller (``buyer_id == seller_id``): a
+self-order. Beyond that, a buyer is a puppet of a seller when both sit in the same
+linked-account cluster (they share strong identifiers directly or through a chain of the
+owner's accounts). The evidence is the self-orders, the puppets, the identifier kinds they
+share with the seller, and the share of the seller's GMV they made.
 
 Examples
 --------
@@ -14,6 +15,13 @@ Examples
 >>> res = self_dealing(pairs, np.array([0, 0, -1]), iv)
 >>> [(f.seller, f.puppets.tolist(), round(f.gmv_share, 2), f.kinds) for f in res.findings]
 [(0, [1], 0.6, ('phone',))]
+
+A seller buying from itself needs no identifier at all:
+
+>>> pairs = trade_pairs([0, 0, 1], [0, 0, 0], [500.0, 500.0, 20.0], [0, 0, 0], [5, 5, 5])
+>>> f = self_dealing(pairs, np.array([-1, -1]), iv).findings[0]
+>>> f.seller, f.puppets.tolist(), f.self_orders, f.self_amount, round(f.gmv_share, 3)
+(0, [], 2, 1000.0, 0.98)
 """
 
 from __future__ import annotations
@@ -34,7 +42,11 @@ IntArray = npt.NDArray[np.int64]
 
 @dataclass(frozen=True)
 class SelfDealing:
-    """A seller, its puppet buyers, their orders and share of its GMV, the kinds they share."""
+    """A seller, its puppet buyers, their orders and share of its GMV, the kinds they share.
+
+    ``orders``, ``amount`` and ``gmv_share`` count the self-orders (``self_orders`` of them,
+    worth ``self_amount``) and the puppets' orders together.
+    """
 
     seller: int
     puppets: IntArray
@@ -42,19 +54,21 @@ class SelfDealing:
     amount: float
     gmv_share: float
     kinds: tuple[str, ...]
+    self_orders: int = 0
+    self_amount: float = 0.0
 
 
 @dataclass(frozen=True)
 class SelfDealingResult:
     findings: list[SelfDealing]
-    #: Per trade pair: the buyer is a puppet of the seller.
+    #: Per trade pair: the buyer is the seller itself or one of its puppets.
     pair_mask: npt.NDArray[np.bool_]
 
 
 def self_dealing(
     pairs: TradePairs, cluster_of: IntArray, values: IdentifierValues
 ) -> SelfDealingResult:
-    """Find sellers that buy from themselves through linked accounts.
+    """Find sellers that buy from themselves, directly or through linked accounts.
 
     Parameters
     ----------
@@ -66,27 +80,31 @@ def self_dealing(
         Account-identifier memberships, for the evidence of which kinds are shared.
     """
     cb, cs = cluster_of[pairs.buyer], cluster_of[pairs.seller]
-    mask = (cb >= 0) & (cb == cs) & (pairs.buyer != pairs.seller)
+    itself = pairs.buyer == pairs.seller
+    mask = ((cb >= 0) & (cb == cs)) | itself
     if not mask.any():
         return SelfDealingResult([], mask)
     gmv = pd.Series(pairs.amount).groupby(pairs.seller).sum()
     sel = pd.DataFrame(
         {"seller": pairs.seller[mask], "buyer": pairs.buyer[mask],
-         "orders": pairs.orders[mask], "amount": pairs.amount[mask]}
+         "orders": pairs.orders[mask], "amount": pairs.amount[mask], "itself": itself[mask]}
     )
-    kinds = _shared_kinds(sel, values)
+    kinds = _shared_kinds(sel[~sel["itself"]], values)
     findings = []
     for seller, part in sel.groupby("seller", sort=True):
         s = int(str(seller))
         amount = float(part["amount"].sum())
+        own = part[part["itself"]]
         findings.append(
             SelfDealing(
                 seller=s,
-                puppets=np.sort(part["buyer"].to_numpy(dtype=np.int64)),
+                puppets=np.sort(part.loc[~part["itself"], "buyer"].to_numpy(dtype=np.int64)),
                 orders=int(part["orders"].sum()),
                 amount=amount,
                 gmv_share=amount / float(gmv.loc[s]) if gmv.loc[s] > 0 else 0.0,
                 kinds=kinds.get(s, ()),
+                self_orders=int(own["orders"].sum()),
+                self_amount=float(own["amount"].sum()),
             )
         )
     return SelfDealingResult(findings, mask)

@@ -47,11 +47,13 @@ def parse_amounts(values: ArrowStrings) -> tuple[np.ndarray, np.ndarray, np.ndar
     """Decimal amounts as float64 rounded to the cent, with masks of bad and negative ones.
 
     An amount is a plain or scientific decimal number; empty, ``inf``, ``nan`` and anything
-    with separators or symbols (``1,000``, ``$5``) is unparseable. Rounding is half away from
-    zero on the written digits (``1.005`` is 1.01), so a value never depends on how binary
-    floating point happens to represent its third decimal. Plain amounts with at most two
-    decimals (``19.99``, ``-5``) are read by one compiled pass, the rest by
-    :func:`_parse_amounts_general`.
+    with separators or symbols (``1,000``, ``$5``) is unparseable. A number whose cents
+    overflow a float (``1e308``) comes back as infinity, not as bad: it is a number, too
+    large for any order, which the caller bounds (validation's ``amount_too_large``).
+    Rounding is half away from zero on the written digits (``1.005`` is 1.01), so a value
+    never depends on how binary floating point happens to represent its third decimal.
+    Plain amounts with at most two decimals (``19.99``, ``-5``) are read by one compiled
+    pass, the rest by :func:`_parse_amounts_general`.
 
     Returns
     -------
@@ -78,7 +80,10 @@ def _parse_amounts_general(values: pa.ChunkedArray) -> tuple[np.ndarray, np.ndar
     parsed = text.cast(pl.Float64, strict=False)
     x = parsed.fill_null(np.nan).to_numpy().astype(np.float64, copy=True)
     bad = ~np.isfinite(x)
-    scaled = x * 100.0
+    with np.errstate(over="ignore", invalid="ignore"):
+        # ``1e308`` is a number whose cents are not finite: it stays infinite, for the
+        # caller's largest-amount check to reject (validation quarantines it).
+        scaled = x * 100.0
     cents = np.round(scaled)
     # Rounding the float can only differ from rounding the written digits near half a cent,
     # which needs a third decimal; redo those few values from their digits.

@@ -56,7 +56,7 @@ def quarantine_frame(checked: CheckedTable, pepper: bytes) -> pd.DataFrame:
         width = len(names)
         malformed = pd.DataFrame(
             [
-                [raw.file, m.line, "", "malformed_row", *_spread(m.fields, width, hide, pepper)]
+                [raw.file, m.line, "", m.reason, *_spread(m.fields, width, hide, pepper)]
                 for m in raw.malformed
             ],
             columns=[*META_COLUMNS, *names],

@@ -10,18 +10,32 @@ import pyarrow as pa
 from linkguard.errors import SchemaError
 from linkguard.schema import TableSpec
 
-__all__ = ["MalformedRow", "RawTable", "normalise_header"]
+__all__ = ["MalformedRow", "RawTable", "fold_fields", "normalise_header"]
 
 
 @dataclass(frozen=True)
 class MalformedRow:
-    """A record whose number of fields differs from the header's.
+    """A record that cannot be matched to the header's columns.
 
-    ``fields`` are the record's fields in order, as bytes; they cannot be matched to columns.
+    ``fields`` are the record's fields in order, as bytes. ``reason`` is ``malformed_row``
+    (more or fewer fields than the header) or ``stray_quote`` (a line a quoted value
+    swallowed, see :mod:`linkguard.io.spans`).
     """
 
     line: int
     fields: tuple[bytes, ...]
+    reason: str = "malformed_row"
+
+
+def fold_fields(fields: list[str], width: int) -> tuple[bytes, ...]:
+    """A malformed record's fields as bytes, at most ``width`` of them.
+
+    Surplus fields join the last one with commas, as the quarantine shows them anyway; a row
+    of two million commas then costs ``width`` values, not two million.
+    """
+    if width > 0 and len(fields) > width:
+        fields = [*fields[: width - 1], ",".join(fields[width - 1 :])]
+    return tuple(f.encode("utf-8", errors="surrogateescape") for f in fields)
 
 
 @dataclass(frozen=True)
@@ -73,16 +87,21 @@ def normalise_header(names: list[str], spec: TableSpec, file: str) -> tuple[str,
         would count is anybody's guess). Other repeated names get a ``_2``, ``_3`` … suffix.
     """
     out: list[str] = []
+    taken: set[str] = set()
+    given = set(names)
+    next_suffix: dict[str, int] = {}  # where the search for a free suffix resumes: linear time
     for raw in names:
         name = raw.strip().lower()
-        if name in out:
+        if name in taken:
             if name in spec.columns:
                 raise SchemaError(f"{file}: column {name!r} appears more than once")
-            n = 2
-            while f"{name}_{n}" in out or f"{name}_{n}" in names:
+            n = next_suffix.get(name, 2)
+            while f"{name}_{n}" in taken or f"{name}_{n}" in given:
                 n += 1
+            next_suffix[name] = n + 1
             name = f"{name}_{n}"
         out.append(name)
+        taken.add(name)
     for required in spec.required:
         if required not in out:
             raise SchemaError(

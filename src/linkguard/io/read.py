@@ -20,7 +20,7 @@ from linkguard.io.quarantine import quarantine_frame
 from linkguard.io.sources import read_raw
 from linkguard.io.validate import CheckedTable, validate
 from linkguard.market import Market, TableReport
-from linkguard.schema import TABLES
+from linkguard.schema import MAX_AMOUNT, TABLES
 
 __all__ = ["Progress", "read_market"]
 
@@ -33,6 +33,7 @@ def read_market(
     *,
     pepper: bytes | None = None,
     progress: Progress | None = None,
+    max_amount: float = MAX_AMOUNT,
 ) -> Market:
     """Read, validate and pseudonymise the tables of ``data_dir``.
 
@@ -49,6 +50,9 @@ def read_market(
     progress
         Called as ``progress(step, done, total)`` after each step (``"read and validate
         orders.csv"``, …, ``"build market"``).
+    max_amount
+        The largest accepted amount (a ruleset's ``[ingest] max_amount``); larger ones are
+        quarantined as ``amount_too_large``.
 
     Returns
     -------
@@ -87,7 +91,8 @@ def read_market(
             progress(name, done, total)
 
     def load(table: str, path: Path) -> CheckedTable:
-        return validate(read_raw(path, TABLES[table]), TABLES[table], key)
+        return validate(read_raw(path, TABLES[table]), TABLES[table], key,
+                        max_amount=max_amount)
 
     # Two tables at a time: Arrow's CSV reader, the keyed hashing (OpenSSL) and the compiled
     # checks let go of the interpreter lock, so a second core does real work.

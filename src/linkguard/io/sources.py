@@ -11,11 +11,9 @@ the line of every record by construction.
 from __future__ import annotations
 
 import csv
-import gzip
 import io
 import os
 import sys
-import zlib
 from pathlib import Path
 from typing import Any, TypeAlias
 
@@ -25,8 +23,10 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from linkguard.errors import InputError
-from linkguard.io.csvlayout import line_stats, scan_records
-from linkguard.io.raw import MalformedRow, RawTable, normalise_header
+from linkguard.io.csvlayout import LineStats, line_stats, scan_records
+from linkguard.io.limits import MAX_HEADER_BYTES, check_columns, check_regular_file, read_gzip
+from linkguard.io.raw import MalformedRow, RawTable, fold_fields, normalise_header
+from linkguard.io.spans import split_swallowed
 from linkguard.schema import TableSpec
 
 __all__ = ["read_csv_bytes", "read_raw"]
@@ -50,14 +50,14 @@ def read_raw(path: Path, spec: TableSpec) -> RawTable:
         When a required column is missing.
     """
     name = path.name
+    check_regular_file(path)
     if name.lower().endswith(".parquet"):
         return _read_parquet(path, spec)
+    if name.lower().endswith(".gz"):
+        return read_csv_bytes(read_gzip(path), spec, name)
     try:
-        if name.lower().endswith(".gz"):
-            data = pa.py_buffer(gzip.decompress(path.read_bytes()))
-        else:
-            data = _read_file(path)
-    except (OSError, EOFError, zlib.error) as exc:
+        data = _read_file(path)
+    except OSError as exc:
         raise InputError(f"{path}: cannot read the file ({_why(exc)})") from exc
     return read_csv_bytes(data, spec, name)
 
@@ -94,13 +94,20 @@ def read_csv_bytes(data: FileBytes, spec: TableSpec, file: str) -> RawTable:
         data = data[len(_BOM) :]
     header = _header(data, file)
     columns = normalise_header(header, spec, file)
-    raw = _read_with_arrow(data, header, columns, spec.name, file)
-    return raw if raw is not None else _read_with_csv_module(data, columns, spec.name, file)
+    stats = line_stats(data)
+    raw = _read_with_arrow(data, stats, header, columns, spec.name, file)
+    if raw is None:
+        raw = _read_with_csv_module(data, columns, spec.name, file)
+    # Only a quoted value can make a record span lines; most files have none. With a bare
+    # "\r" line ends are ambiguous (the exact reader counts it as one): lines are its own.
+    if stats.quotes_span_lines and not stats.bare_cr:
+        return split_swallowed(raw, data)
+    return raw
 
 
 def _header(data: pa.Buffer, file: str) -> list[str]:
     # The header is the first non-blank record; 1 MiB is more than any header needs.
-    head = data[: 1 << 20].to_pybytes()
+    head = data[:MAX_HEADER_BYTES].to_pybytes()
     if not head or (head.isspace() and (len(data) == len(head) or _bytes(data).isspace())):
         raise InputError(f"{file}: the file is empty (a header row is expected)")
     try:
@@ -109,14 +116,21 @@ def _header(data: pa.Buffer, file: str) -> list[str]:
         if exc.start < head.find(b"\n") or b"\n" not in head:
             raise InputError(f"{file}: the header row is not UTF-8 text") from exc
         text = head[: exc.start].decode("utf-8")
+    if len(data) > len(head) and not head.lstrip().count(b"\n"):
+        raise InputError(
+            f"{file}: the header row is longer than {MAX_HEADER_BYTES:,} bytes (or the file has "
+            "no line breaks)"
+        )
     for row in csv.reader(io.StringIO(text, newline="")):
         if row:
+            check_columns(len(row), file)
             return row
     raise InputError(f"{file}: the file has no header row")
 
 
 def _read_with_arrow(
-    data: pa.Buffer, header: list[str], columns: tuple[str, ...], table: str, file: str
+    data: pa.Buffer, stats: LineStats, header: list[str], columns: tuple[str, ...], table: str,
+    file: str,
 ) -> RawTable | None:
     """The fast path; ``None`` when the file needs the exact reader."""
     invalid: list[int] = []
@@ -125,7 +139,6 @@ def _read_with_arrow(
         invalid.append(1)  # list.append is atomic: the reader may call from several threads
         return "skip"
 
-    stats = line_stats(data)
     try:
         arrow = pacsv.read_csv(
             pa.BufferReader(data),
@@ -160,7 +173,7 @@ def _read_with_arrow(
         return None
     data_lines = layout.lines[1:]
     malformed = tuple(
-        MalformedRow(int(line), _split_record(data[start:end].to_pybytes()))
+        MalformedRow(int(line), _split_record(data[start:end].to_pybytes(), len(columns)))
         for line, start, end in zip(
             data_lines[bad].tolist(),
             layout.starts[1:][bad].tolist(),
@@ -171,11 +184,10 @@ def _read_with_arrow(
     return RawTable(table, file, columns, data_columns, data_lines[~bad], malformed)
 
 
-def _split_record(record: bytes) -> tuple[bytes, ...]:
+def _split_record(record: bytes, width: int) -> tuple[bytes, ...]:
     text = record.decode("utf-8", errors="surrogateescape")
     rows = list(csv.reader(io.StringIO(text, newline="")))
-    fields = rows[0] if rows else []
-    return tuple(f.encode("utf-8", errors="surrogateescape") for f in fields)
+    return fold_fields(rows[0] if rows else [], width)
 
 
 def _read_with_csv_module(
@@ -199,10 +211,10 @@ def _read_with_csv_module(
             if not seen_header:
                 seen_header = True
                 continue
-            fields = [f.encode("utf-8", errors="surrogateescape") for f in row]
-            if len(fields) != len(columns):
-                malformed.append(MalformedRow(line, tuple(fields)))
+            if len(row) != len(columns):
+                malformed.append(MalformedRow(line, fold_fields(row, len(columns))))
                 continue
+            fields = [f.encode("utf-8", errors="surrogateescape") for f in row]
             lines.append(line)
             for store, value in zip(values, fields, strict=True):
                 store.append(value)
@@ -222,6 +234,7 @@ def _bytes(data: FileBytes) -> bytes:
 
 def _read_parquet(path: Path, spec: TableSpec) -> RawTable:
     try:
+        check_columns(len(pq.read_schema(path).names), path.name)
         arrow = pq.read_table(path)
     except (OSError, pa.ArrowException) as exc:
         raise InputError(f"{path}: cannot read the Parquet file ({_why(exc)})") from exc

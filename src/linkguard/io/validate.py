@@ -2,25 +2,37 @@
 
 The checks run in a fixed order and a row keeps the first reason that applies:
 
-=======================  ================================================================
-reason                   the row …
-=======================  ================================================================
-``malformed_row``        has more or fewer fields than the header (found while reading)
-``bad_utf8``             holds a field that is not valid UTF-8
-``field_too_long``       holds a field longer than :data:`~linkguard.schema.MAX_FIELD_CHARS`
-``missing_id``           has an empty id: ``order_id``, ``buyer_id``, ``seller_id``,
-                         ``account_id``, ``loan_id``; for identifiers also an empty ``kind``
-                         or a ``value`` that normalises to nothing (a phone with no digit)
-``bad_amount``           has an ``amount`` that is no finite decimal number
-``negative_amount``      has an ``amount`` below zero
-``bad_timestamp``        has a timestamp that is no ISO-8601 date-time: a required one
-                         (``created_at`` of orders, ``applied_at``) that is empty or broken,
-                         or an optional one (``confirmed_at``, ``seen_at``, ``created_at`` of
-                         accounts) that is present but broken
-``rating_out_of_range``  has a ``rating`` that is present and not a number from 1 to 5
-``duplicate_id``         repeats the ``order_id``, ``account_id`` (accounts) or ``loan_id`` of
-                         an earlier row that passed every other check; the first one is kept
-=======================  ================================================================
+==========================  ================================================================
+reason                      the row …
+==========================  ================================================================
+``malformed_row``           has more or fewer fields than the header (found while reading)
+``stray_quote``             is a line that a quoted value spanning lines swallowed (found while
+                            reading, see :mod:`linkguard.io.spans`); each such line is one row
+``bad_utf8``                holds a field that is not valid UTF-8
+``field_too_long``          holds a field longer than :data:`~linkguard.schema.MAX_FIELD_CHARS`
+``missing_id``              has an empty id: ``order_id``, ``buyer_id``, ``seller_id``,
+                            ``account_id``, ``loan_id``; for identifiers also an empty ``kind``
+                            or a ``value`` that normalises to nothing (a phone with no digit)
+``bad_id``                  has an ``order_id``, ``buyer_id``, ``seller_id``, ``account_id`` or
+                            ``loan_id`` that breaks the id rule of :mod:`linkguard.ids`: more
+                            than 128 characters, a control character (NUL, a line break …),
+                            or ``.`` / ``..``; every id ingest accepts can be looked up
+``bad_amount``              has an ``amount`` that is no finite decimal number
+``negative_amount``         has an ``amount`` below zero
+``amount_too_large``        has an ``amount`` above the largest accepted one (``max_amount``:
+                            :data:`~linkguard.schema.MAX_AMOUNT` unless the ruleset's
+                            ``[ingest] max_amount`` says otherwise)
+``bad_timestamp``           has a timestamp that is no ISO-8601 date-time: a required one
+                            (``created_at`` of orders, ``applied_at``) that is empty or broken,
+                            or an optional one (``confirmed_at``, ``seen_at``, ``created_at`` of
+                            accounts) that is present but broken
+``timestamp_out_of_range``  has a timestamp outside the years 1 to 9999 once in UTC
+                            (``9999-12-31T23:30:00-01:00`` is in the year 10000): no database,
+                            Parquet reader or ISO-8601 consumer can read it back
+``rating_out_of_range``     has a ``rating`` that is present and not a number from 1 to 5
+``duplicate_id``            repeats the ``order_id``, ``account_id`` (accounts) or ``loan_id`` of
+                            an earlier row that passed every other check; the first one is kept
+==========================  ================================================================
 
 An order whose buyer is its seller is kept: it is evidence of self-dealing, not noise.
 
@@ -40,28 +52,37 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from linkguard.ids import bad_ids
 from linkguard.io.arrow import empty_strings, is_empty, strip, to_polars
 from linkguard.io.hashing import hash_normalised, normalise_kinds, normalise_values
 from linkguard.io.parse import parse_amounts, parse_flags, parse_ratings, parse_timestamps
 from linkguard.io.raw import RawTable
 from linkguard.io.text import decode_utf8, longer_than
-from linkguard.schema import MAX_FIELD_CHARS, TableSpec
+from linkguard.schema import MAX_AMOUNT, MAX_FIELD_CHARS, TableSpec
 
 __all__ = ["REASONS", "CheckedTable", "validate"]
 
 #: Rejection reasons, in the order they are checked.
 REASONS = (
     "malformed_row",
+    "stray_quote",
     "bad_utf8",
     "field_too_long",
     "missing_id",
+    "bad_id",
     "bad_amount",
     "negative_amount",
+    "amount_too_large",
     "bad_timestamp",
+    "timestamp_out_of_range",
     "rating_out_of_range",
     "duplicate_id",
 )
 _CODE = {reason: code for code, reason in enumerate(REASONS, start=1)}
+
+#: The instants every consumer can read back: the years 1 to 9999, in UTC.
+_FIRST_INSTANT = np.datetime64("0001-01-01T00:00:00", "us")
+_LAST_INSTANT = np.datetime64("9999-12-31T23:59:59.999999", "us")
 
 #: Vocabulary columns compared case-insensitively downstream, so stored lowercased.
 _LOWERCASE = {
@@ -107,7 +128,8 @@ class CheckedTable:
     def by_reason(self) -> dict[str, int]:
         """How many rows each reason rejected, malformed rows included, in check order."""
         counts = Counter(self.reason[self.reason > 0].tolist())
-        counts[_CODE["malformed_row"]] += len(self.raw.malformed)
+        for row in self.raw.malformed:
+            counts[_CODE[row.reason]] += 1
         return {r: counts[_CODE[r]] for r in REASONS if counts[_CODE[r]]}
 
 
@@ -128,7 +150,9 @@ class _Verdict:
         return np.asarray(self.reason == 0)
 
 
-def validate(raw: RawTable, spec: TableSpec, pepper: bytes) -> CheckedTable:
+def validate(
+    raw: RawTable, spec: TableSpec, pepper: bytes, *, max_amount: float = MAX_AMOUNT
+) -> CheckedTable:
     """Check every row of ``raw`` against ``spec`` and normalise its contract columns.
 
     Parameters
@@ -139,6 +163,8 @@ def validate(raw: RawTable, spec: TableSpec, pepper: bytes) -> CheckedTable:
         Its contract.
     pepper
         Key for pseudonymising identifier values.
+    max_amount
+        The largest accepted amount; larger ones are quarantined as ``amount_too_large``.
     """
     n = raw.n_rows
     verdict = _Verdict(n)
@@ -171,6 +197,9 @@ def validate(raw: RawTable, spec: TableSpec, pepper: bytes) -> CheckedTable:
         id_columns = ("account_id", "kind", "value")
     for name in id_columns:
         verdict.reject(is_empty(values[name]), "missing_id", index[name])
+    for name in spec.id_columns:
+        if name != "value":  # identifier values are hashed, never shown: any text will do
+            verdict.reject(bad_ids(values[name]), "bad_id", index[name])
 
     negative: dict[str, np.ndarray] = {}
     for name in spec.amount_columns:
@@ -178,6 +207,9 @@ def validate(raw: RawTable, spec: TableSpec, pepper: bytes) -> CheckedTable:
         verdict.reject(bad, "bad_amount", index[name])
     for name in spec.amount_columns:
         verdict.reject(negative[name], "negative_amount", index[name])
+    for name in spec.amount_columns:
+        with np.errstate(invalid="ignore"):
+            verdict.reject(values[name] > max_amount, "amount_too_large", index[name])
 
     for name in spec.timestamp_columns:
         stamps, bad = parse_timestamps(values[name])
@@ -186,6 +218,8 @@ def validate(raw: RawTable, spec: TableSpec, pepper: bytes) -> CheckedTable:
             bad = bad | np.isnat(stamps)
         if name in index:
             verdict.reject(bad, "bad_timestamp", index[name])
+            outside = (stamps < _FIRST_INSTANT) | (stamps > _LAST_INSTANT)  # NaT: False
+            verdict.reject(outside, "timestamp_out_of_range", index[name])
 
     if spec.name == "orders":
         values["rating"], bad = parse_ratings(values["rating"])

@@ -26,11 +26,14 @@ Everything the server writes lives under the data directory (default ``./.neo4j`
     devserver.launch.json     how it was launched (ports, command), written at launch
     conf/neo4j.conf           optional extra Neo4j settings, read if present
 
+The directory and what the server writes there are readable by their owner only.
+
 Environment variables: ``LINKGUARD_NEO4J_SERVER_DIR`` (the Maven project, when this package is
 not run from a checkout), ``LINKGUARD_NEO4J_HEAP`` (JVM max heap, default ``2g``),
 ``LINKGUARD_NEO4J_PAGECACHE`` (default ``512m``), ``LINKGUARD_NEO4J_JAVA_OPTS`` (extra JVM
 options), ``JAVA_HOME``; the command line also reads ``LINKGUARD_NEO4J_DATA_DIR``,
-``LINKGUARD_NEO4J_BOLT_PORT``, ``LINKGUARD_NEO4J_HTTP_PORT`` and ``LINKGUARD_NEO4J_PASSWORD``.
+``LINKGUARD_NEO4J_BOLT_PORT``, ``LINKGUARD_NEO4J_HTTP_PORT`` and ``LINKGUARD_NEO4J_PASSWORD``
+(or ``--password-file FILE``, mode 600: a password is never taken on the command line).
 """
 
 from __future__ import annotations
@@ -55,7 +58,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from linkguard.errors import LinkguardError
+from linkguard.errors import InputError, LinkguardError
+from linkguard.neo4j.credentials import (
+    PASSWORD_ENV,
+    PASSWORD_OPTION_REMOVED,
+    make_private,
+    open_private,
+    resolve_password,
+)
 
 __all__ = [
     "DEFAULT_BOLT_PORT",
@@ -333,13 +343,16 @@ def start(
     Returns once Bolt answers (``wait=True``), or right after launching. If a server of this
     data directory is already running it is left alone and its status is returned with
     ``already_running=True``. ``password`` enables authentication for user ``neo4j``; without it
-    authentication is disabled. The process is detached (own session, no terminal, output in
-    ``logs/devserver.out``) and keeps running after the caller exits.
+    authentication is disabled. The password reaches the JVM through its environment, never its
+    command line. The process is detached (own session, no terminal, output in
+    ``logs/devserver.out``) and keeps running after the caller exits; the data directory and
+    everything the server writes are readable by their owner only.
     """
     home = _resolve_data_dir(data_dir)
     if bolt_port == http_port:
         raise DevServerError("the Bolt and HTTP ports must differ")
-    home.mkdir(parents=True, exist_ok=True)
+    home.mkdir(parents=True, exist_ok=True, mode=0o700)
+    make_private(home)
 
     with _locked(home / _LOCK_FILE):
         current = status(home)
@@ -374,17 +387,18 @@ def start(
             pagecache or os.environ.get("LINKGUARD_NEO4J_PAGECACHE", DEFAULT_PAGECACHE),
         ]
         shown_command = list(command)
-        if password:
-            command += ["--password", password]
-            shown_command += ["--password", "***"]
 
         out_log = home / _OUT_LOG
-        out_log.parent.mkdir(parents=True, exist_ok=True)
+        out_log.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         # The launcher also reads LINKGUARD_NEO4J_* variables; the arguments above must be the only
-        # source of its settings, so none of those variables reach the JVM.
+        # source of its settings, so none of those variables reach the JVM but the password: it
+        # goes by the environment (readable by its owner only), never on the command line
+        # (every user's ps, and Neo4j's debug.log, which records the JVM's command line).
         env = {k: v for k, v in os.environ.items() if not k.startswith("LINKGUARD_NEO4J_")}
+        if password:
+            env[PASSWORD_ENV] = password
         launched = time.monotonic()
-        with out_log.open("a", encoding="utf-8") as out:
+        with os.fdopen(open_private(out_log), "a", encoding="utf-8") as out:
             out.write(f"\n==== {_now()} starting: {shlex.join(shown_command)}\n")
             out.flush()
             proc = subprocess.Popen(
@@ -398,6 +412,8 @@ def start(
                 # (SIGHUP) or Ctrl-C in it does not reach the server; stop() signals the group.
                 start_new_session=True,
                 close_fds=True,
+                # Databases and logs (debug.log, query.log) are the owner's only.
+                umask=0o077,
             )
         _LAUNCHED[proc.pid] = proc
         (home / _PID_FILE).write_text(f"{proc.pid}\n", encoding="utf-8")
@@ -820,10 +836,12 @@ def main(argv: list[str] | None = None) -> int:
         "--http-port", type=int, default=_env_int("LINKGUARD_NEO4J_HTTP_PORT", DEFAULT_HTTP_PORT)
     )
     p_start.add_argument(
-        "--password",
-        default=os.environ.get("LINKGUARD_NEO4J_PASSWORD") or None,
-        help="enable authentication with this password for user neo4j (default: auth disabled)",
+        "--password-file",
+        default=None,
+        help="enable authentication for user neo4j with the password in this file (mode 600); "
+        f"or set {PASSWORD_ENV} (default: auth disabled)",
     )
+    p_start.add_argument("--password", help=argparse.SUPPRESS)
     p_start.add_argument("--timeout", type=float, default=DEFAULT_START_TIMEOUT)
     p_start.add_argument("--no-wait", action="store_true", help="return right after launching")
     p_start.add_argument("--format", choices=("text", "json"), default="text")
@@ -860,13 +878,21 @@ def main(argv: list[str] | None = None) -> int:
                     file=sys.stderr,
                     flush=True,
                 )
+            if args.password is not None:
+                print(f"error: {PASSWORD_OPTION_REMOVED}", file=sys.stderr)
+                return 2
+            try:
+                password = resolve_password(args.password_file)
+            except InputError as exc:
+                print(f"error: {exc}", file=sys.stderr)
+                return exc.exit_code
             info = start(
                 args.data_dir,
                 bolt_port=args.bolt_port,
                 http_port=args.http_port,
                 wait=not args.no_wait,
                 timeout=args.timeout,
-                password=args.password,
+                password=password,
             )
             if args.format == "json":
                 print(json.dumps(info.to_dict(), indent=2))

@@ -39,6 +39,7 @@ from neo4j.exceptions import (
 from linkguard import __version__
 from linkguard.config import Neo4jSettings
 from linkguard.errors import LinkguardError
+from linkguard.redact import redact, redact_uri
 
 __all__ = [
     "COUNTER_NAMES",
@@ -116,8 +117,11 @@ def _work(tx: ManagedTransaction, query: str, parameters: Mapping[str, Any]) -> 
 
 
 def unreachable_message(uri: str, exc: BaseException) -> str:
-    """The message of :class:`Neo4jUnavailable` for a server at ``uri`` that failed with ``exc``."""
-    return f"Neo4j is not reachable at {uri} (NEO4J_URI): {exc}; {START_HINT}"
+    """The message of :class:`Neo4jUnavailable` for a server at ``uri`` that failed with ``exc``.
+
+    Credentials in the URI (``user:password@``) are left out, here and in every message.
+    """
+    return redact(f"Neo4j is not reachable at {uri} (NEO4J_URI): {exc}; {START_HINT}", uris=[uri])
 
 
 class GraphRunner:
@@ -130,7 +134,7 @@ class GraphRunner:
     database
         The database to use; ``None`` for the server's default.
     uri
-        Where the driver points, for error messages.
+        Where the driver points, for error messages (credentials in it are never shown).
     owns_driver
         Close the driver when the runner is closed.
     """
@@ -198,15 +202,18 @@ class GraphRunner:
         except (ServiceUnavailable, SessionExpired) as exc:
             raise Neo4jUnavailable(unreachable_message(self.uri, exc)) from exc
         except ClientError as exc:
-            raise Neo4jQueryError(f"Neo4j rejected {name}: {exc.code}: {exc.message}") from exc
+            raise Neo4jQueryError(
+                redact(f"Neo4j rejected {name}: {exc.code}: {exc.message}")
+            ) from exc
         except (Neo4jError, DriverError) as exc:
-            raise Neo4jQueryError(f"Neo4j failed {name}: {exc}") from exc
+            raise Neo4jQueryError(redact(f"Neo4j failed {name}: {exc}")) from exc
 
 
 def _auth_message(uri: str, exc: BaseException) -> str:
-    return (
+    return redact(
         f"Neo4j at {uri} (NEO4J_URI) refused the credentials: {exc}; "
-        "set NEO4J_USER and NEO4J_PASSWORD"
+        "set NEO4J_USER and NEO4J_PASSWORD",
+        uris=[uri],
     )
 
 
@@ -251,7 +258,10 @@ def connect(
             user_agent=f"linkguard/{__version__}",
         )
     except (ValueError, DriverError) as exc:  # a malformed URI
-        raise Neo4jUnavailable(f"NEO4J_URI={settings.uri!r} is not a Neo4j URI: {exc}") from exc
+        message = f"NEO4J_URI={settings.uri!r} is not a Neo4j URI: {exc}"
+        raise Neo4jUnavailable(
+            redact(message, uris=[settings.uri], secrets=[password])
+        ) from None  # the driver's own error quotes the URI whole
     try:
         driver.verify_connectivity()
     except AuthError as exc:
@@ -260,4 +270,4 @@ def connect(
     except (DriverError, Neo4jError, OSError) as exc:
         driver.close()
         raise Neo4jUnavailable(unreachable_message(settings.uri, exc)) from exc
-    return GraphRunner(driver, settings.database, uri=settings.uri, owns_driver=True)
+    return GraphRunner(driver, settings.database, uri=redact_uri(settings.uri), owns_driver=True)

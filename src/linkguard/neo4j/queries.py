@@ -46,6 +46,7 @@ __all__ = [
     "QueryParam",
     "QuerySpec",
     "bind_params",
+    "check_param",
     "cypher_dir",
     "list_queries",
     "load_query",
@@ -217,7 +218,8 @@ def bind_params(name: str, given: dict[str, Any]) -> dict[str, Any]:
     Raises
     ------
     InputError
-        When a required parameter is missing or an unknown one is given.
+        When a required parameter is missing, an unknown one is given, or a value is not of
+        its declared type (see :func:`check_param`).
     """
     spec = query_spec(name)
     known = {p.name: p for p in spec.params}
@@ -234,5 +236,84 @@ def bind_params(name: str, given: dict[str, Any]) -> dict[str, Any]:
             + (f" (and {', '.join(missing[1:])})" if len(missing) > 1 else "")
         )
     out = {p.name: p.default for p in spec.params if not p.required}
-    out.update(given)
+    out.update({key: check_param(known[key], value) for key, value in given.items()})
     return out
+
+
+#: Neo4j integers are signed 64-bit.
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+
+
+def check_param(param: QueryParam, value: Any) -> Any:
+    """``value`` as the type ``param`` declares, or an :class:`InputError` saying why not.
+
+    ``null`` is accepted for every type (the queries treat it as "not given"); an integer
+    given as a whole float (``25.0``, as Neo4j Browser sends numbers) becomes that integer.
+
+    Examples
+    --------
+    >>> limit = QueryParam("limit", "integer", "", 25)
+    >>> check_param(limit, 5), check_param(limit, 25.0)
+    (5, 25)
+    >>> check_param(limit, 99999999999999999999)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    linkguard.errors.InputError: --param limit=99999999999999999999 is out of range: ...
+    """
+    if value is None:
+        return None
+    kind = param.type.lower()
+    wrong = InputError(
+        f"--param {param.name} must be {_ARTICLE.get(kind, 'a ' + kind)}, got {_shown(value)}"
+    )
+    if kind in ("integer", "int", "long"):
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise wrong
+        if not INT64_MIN <= value <= INT64_MAX:
+            raise InputError(
+                f"--param {param.name}={value} is out of range: Neo4j integers are 64-bit "
+                f"({INT64_MIN} to {INT64_MAX})"
+            )
+        return value
+    if kind in ("float", "number"):
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise wrong
+        return float(value)
+    if kind in ("boolean", "bool"):
+        if not isinstance(value, bool):
+            raise wrong
+        return value
+    if kind == "string":
+        if not isinstance(value, str):
+            raise wrong
+        return value
+    if kind == "list":
+        if not isinstance(value, list):
+            raise wrong
+        return value
+    if kind == "map":
+        if not isinstance(value, dict):
+            raise wrong
+        return value
+    return value
+
+
+_ARTICLE = {
+    "integer": "an integer",
+    "int": "an integer",
+    "long": "an integer",
+    "float": "a number",
+    "number": "a number",
+    "boolean": "true or false",
+    "bool": "true or false",
+    "string": "text",
+    "list": "a JSON list",
+    "map": "a JSON object",
+}
+
+
+def _shown(value: Any) -> str:
+    text = json.dumps(value) if not isinstance(value, str) else repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."

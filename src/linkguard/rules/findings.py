@@ -130,10 +130,17 @@ def _self_dealing(market: Market, det: Detection) -> list[Finding]:
     out = []
     for f in det.self_dealing.findings:
         puppets = _ids(market, f.puppets)
+        kinds = _kinds_text(f.kinds) if f.kinds else "owner's linked accounts"
+        who = []
+        if f.self_orders:
+            who.append(f"this shop bought from itself in {f.self_orders} order(s)")
+        if puppets:
+            who.append(f"{len(puppets)} of its buyers share its {kinds}")
         out.append(Finding(str(market.account_ids[f.seller]), "SELF_DEALING", {
             "n_puppets": len(puppets), "puppets": _capped(puppets),
-            "identifier_kinds": list(f.kinds), "kinds": _kinds_text(f.kinds) if f.kinds
-            else "owner's linked accounts",
+            "identifier_kinds": list(f.kinds), "kinds": kinds,
+            "self_orders": f.self_orders, "self_amount": round(f.self_amount, 2),
+            "who": " and ".join(who),
             "orders": f.orders, "amount": round(f.amount, 2), "gmv_share": round(f.gmv_share, 4),
         }))
     return out

@@ -18,7 +18,7 @@ from linkguard.detect.linked import LinkParams
 from linkguard.detect.lockstep import LockstepParams
 from linkguard.detect.rings import RingParams
 from linkguard.errors import InputError
-from linkguard.schema import FLAG_CODES
+from linkguard.schema import FLAG_CODES, MAX_AMOUNT
 
 __all__ = ["FLAG_CODES", "FlagRule", "Ruleset", "load_ruleset"]
 
@@ -65,6 +65,11 @@ class ConcentrationSettings(_Strict):
     top1_share: float = 0.5
 
 
+class IngestSettings(_Strict):
+    #: The largest amount one order (or loan) may have; larger rows are quarantined.
+    max_amount: float = Field(default=MAX_AMOUNT, gt=0, allow_inf_nan=False)
+
+
 class Ruleset(_Strict):
     """A complete, validated ruleset."""
 
@@ -75,6 +80,7 @@ class Ruleset(_Strict):
     lockstep: LockstepParams = LockstepParams()
     cycles: CycleParams = CycleParams()
     concentration: ConcentrationSettings = ConcentrationSettings()
+    ingest: IngestSettings = IngestSettings()
     flags: dict[str, FlagRule]
 
     @field_validator("flags")

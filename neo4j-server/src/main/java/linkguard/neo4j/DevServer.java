@@ -45,7 +45,8 @@ import org.neo4j.server.CommunityBootstrapper;
  *   --bolt-port N         (LINKGUARD_NEO4J_BOLT_PORT) default 7687
  *   --http-port N         (LINKGUARD_NEO4J_HTTP_PORT) default 7474
  *   --host HOST           (LINKGUARD_NEO4J_HOST)      default localhost; address both connectors listen on
- *   --password PASSWORD   (LINKGUARD_NEO4J_PASSWORD)  enables authentication for user neo4j; default: auth disabled
+ *   (LINKGUARD_NEO4J_PASSWORD only)  enables authentication for user neo4j; default: auth disabled.
+ *                         Never an argument: the command line is visible to every user and in debug.log.
  *   --plugins-dir DIR     (LINKGUARD_NEO4J_PLUGINS_DIR) default: plugins/ next to the launcher jar (APOC)
  *   --pagecache SIZE      (LINKGUARD_NEO4J_PAGECACHE) default 512m
  *   --conf KEY=VALUE      any Neo4j setting, repeatable
@@ -152,7 +153,7 @@ public final class DevServer {
                     "ALTER USER neo4j SET PASSWORD $password CHANGE NOT REQUIRED", Map.of("password", password));
         } catch (RuntimeException e) {
             // Neo4j refuses to "change" a password to its current value, which is what every restart
-            // with the same --password does; anything else is a real problem.
+            // with the same password does; anything else is a real problem.
             String message = String.valueOf(e.getMessage());
             if (!message.contains("Old password and new password cannot be the same")) {
                 throw e;
@@ -230,7 +231,7 @@ public final class DevServer {
             """
             usage: java -Xmx2g -jar linkguard-neo4j-devserver.jar --data-dir DIR
                         [--bolt-port 7687] [--http-port 7474] [--host localhost]
-                        [--password PASSWORD] [--plugins-dir DIR] [--pagecache 512m]
+                        [--plugins-dir DIR] [--pagecache 512m]
                         [--conf KEY=VALUE ...]
             """;
 
@@ -279,7 +280,9 @@ public final class DevServer {
                     case "--bolt-port" -> bolt = value;
                     case "--http-port" -> http = value;
                     case "--host" -> o.host = value;
-                    case "--password" -> o.password = emptyToNull(value);
+                    case "--password" -> throw new IllegalArgumentException(
+                            "--password is not accepted: the command line is visible to every user; "
+                                    + "set LINKGUARD_NEO4J_PASSWORD instead");
                     case "--plugins-dir" -> plugins = value;
                     case "--pagecache" -> o.pagecache = value;
                     case "--conf" -> {

@@ -71,6 +71,7 @@ public final class DevServer {
         Path home = options.dataDir.toAbsolutePath().normalize();
         Files.createDirectories(home.resolve("run"));
         Files.createDirectories(home.resolve("logs"));
+        Files.createDirectories(home.resolve("import"));
         Path readyFile = home.resolve(READY_FILE);
         // A ready file left behind by a killed JVM must not make callers believe this one is up.
         Files.deleteIfExists(readyFile);
@@ -307,7 +308,21 @@ public final class DevServer {
             if (o.pluginsDir != null && !Files.isDirectory(o.pluginsDir)) {
                 o.pluginsDir = null;
             }
+            if (o.password == null && !isLoopback(o.host)) {
+                throw new IllegalArgumentException("refusing to listen on " + o.host
+                        + " without authentication: set LINKGUARD_NEO4J_PASSWORD, or listen on localhost");
+            }
             return o;
+        }
+
+        /** True for localhost and the loopback addresses (127.0.0.0/8, ::1). */
+        static boolean isLoopback(String host) {
+            String h = host.trim().toLowerCase(java.util.Locale.ROOT);
+            if (h.startsWith("[") && h.endsWith("]")) {
+                h = h.substring(1, h.length() - 1);
+            }
+            return h.equals("localhost") || h.equals("::1") || h.equals("0:0:0:0:0:0:0:1")
+                    || h.matches("127(\\.\\d{1,3}){3}");
         }
 
         /** Settings handed to Neo4j; they override conf/neo4j.conf. */
@@ -334,6 +349,10 @@ public final class DevServer {
             s.put("internal.dbms.bolt.netty_server_shutdown_quiet_period", "0");
             s.put("server.directories.logs", home.resolve("logs").toString());
             s.put("server.directories.run", home.resolve("run").toString());
+            // LOAD CSV and the bulk importer read from import/ under the data folder only: without
+            // it, file:/// URLs resolve from the filesystem root and anyone who reaches Bolt could
+            // read any file the server can (LOAD CSV FROM 'file:///etc/passwd').
+            s.put("server.directories.import", home.resolve("import").toString());
             if (pluginsDir != null) {
                 s.put("server.directories.plugins", pluginsDir.toAbsolutePath().normalize().toString());
                 s.put("dbms.security.procedures.unrestricted", "apoc.*,gds.*");

@@ -66,7 +66,8 @@ def _progress(title: str) -> Iterator[Progress]:
         "Examples:\n\n"
         "  linkguard neo4j load samples/market\n\n"
         "  linkguard analyze samples/market --out out/snap && "
-        "linkguard neo4j load samples/market --snapshot out/snap --replace"
+        "linkguard neo4j load samples/market --snapshot out/snap --replace\n\n"
+        "  linkguard neo4j load samples/market --snapshot out/snap --bulk"
     )
 )
 def load(
@@ -89,9 +90,31 @@ def load(
         help="Delete linkguard's nodes first, so the graph holds this "
         "market only (default: merge into what is there).",
     ),
+    bulk: bool = typer.Option(
+        False,
+        "--bulk",
+        help="Initial load through Neo4j's bulk importer: replaces the whole database. On the "
+        "running dev server it stops, imports and restarts it; otherwise (or with --files-dir) "
+        "it writes the importer's files and prints the neo4j-admin command to run.",
+    ),
+    bulk_finish: bool = typer.Option(
+        False,
+        "--bulk-finish",
+        help="After a neo4j-admin import: create the schema and write --snapshot's findings.",
+    ),
+    server_dir: Path = typer.Option(
+        Path(".neo4j"),
+        "--dev-server-dir",
+        envvar="LINKGUARD_NEO4J_DATA_DIR",
+        help="Data directory of the dev server --bulk loads into.",
+    ),
+    files_dir: Path | None = typer.Option(
+        None, "--files-dir", help="With --bulk: only write the importer's files here."
+    ),
     fmt: str = FORMAT_OPTION,
 ) -> None:
     """Ingest a data directory and load it into Neo4j (idempotent: safe to run again)."""
+    from linkguard.cli import neo4j_bulk
     from linkguard.io import read_market
     from linkguard.neo4j.driver import connect
     from linkguard.neo4j.loader import load_market
@@ -99,8 +122,21 @@ def load(
     from linkguard.snapshot import read_snapshot
 
     _check_format(fmt)
+    if bulk and bulk_finish:
+        raise InputError("--bulk and --bulk-finish are two steps: give one of them")
     # Read the snapshot first: a bad path should fail before anything is written.
     snap = read_snapshot(snapshot) if snapshot is not None else None
+    if bulk_finish:
+        neo4j_bulk.emit(neo4j_bulk.finish_bulk(snap, fmt), fmt)
+        return
+    if bulk:
+        market = read_market(data_dir)
+        out_bulk = neo4j_bulk.run_bulk(
+            market, snap, data_dir=data_dir, snapshot_path=snapshot, server_dir=server_dir,
+            files_dir=files_dir, fmt=fmt,
+        )
+        neo4j_bulk.emit(out_bulk, fmt)
+        return
     out: dict[str, Any] = {}
     with _progress("load") as progress:
         task = progress.add_task("ingest", total=None)

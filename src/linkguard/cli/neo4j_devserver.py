@@ -61,6 +61,13 @@ def start_command(
         envvar="LINKGUARD_NEO4J_HTTP_PORT",
         help="HTTP port (Neo4j Browser at /browser/, HTTP API).",
     ),
+    host: str = typer.Option(
+        devserver.DEFAULT_HOST,
+        "--host",
+        envvar="LINKGUARD_NEO4J_HOST",
+        help="Address Bolt and HTTP listen on. Anything but localhost needs a password "
+        "(--password-file or LINKGUARD_NEO4J_PASSWORD): without one the start is refused.",
+    ),
     password_file: Path | None = typer.Option(
         None,
         "--password-file",
@@ -107,6 +114,7 @@ def start_command(
             wait=wait,
             timeout=timeout,
             password=secret,
+            host=host,
         )
     except devserver.DevServerError as exc:
         raise fail(exc) from exc

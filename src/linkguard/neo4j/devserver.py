@@ -42,6 +42,7 @@ import argparse
 import contextlib
 import errno
 import fcntl
+import ipaddress
 import json
 import os
 import re
@@ -81,8 +82,10 @@ __all__ = [
     "StartError",
     "StopResult",
     "build",
+    "find_java",
     "find_server_dir",
     "format_status",
+    "is_loopback",
     "main",
     "start",
     "status",
@@ -350,6 +353,12 @@ def start(
     home = _resolve_data_dir(data_dir)
     if bolt_port == http_port:
         raise DevServerError("the Bolt and HTTP ports must differ")
+    if not password and not is_loopback(host):
+        raise DevServerError(
+            f"refusing to listen on {host} without authentication: anyone who reaches it could "
+            "read and change the graph; set LINKGUARD_NEO4J_PASSWORD (or --password-file), or "
+            "listen on localhost"
+        )
     home.mkdir(parents=True, exist_ok=True, mode=0o700)
     make_private(home)
 
@@ -598,6 +607,26 @@ def _find_java() -> str:
             "(set JAVA_HOME to a newer JDK)"
         )
     return java
+
+
+def is_loopback(host: str) -> bool:
+    """True for ``localhost`` and loopback addresses (127.0.0.0/8, ``::1``).
+
+    >>> [is_loopback(h) for h in ("localhost", "127.0.0.2", "[::1]", "0.0.0.0", "10.0.0.5")]
+    [True, True, True, False, False]
+    """
+    name = host.strip().strip("[]").lower()
+    if name == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
+
+
+def find_java() -> str:
+    """The ``java`` executable the server runs on (``JAVA_HOME`` first, then ``PATH``)."""
+    return _find_java()
 
 
 def _check_port_free(host: str, port: int, name: str) -> None:

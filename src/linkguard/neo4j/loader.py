@@ -45,9 +45,11 @@ __all__ = [
     "STAGES",
     "LoadProgress",
     "LoadReport",
+    "LoadTable",
     "clear_market",
     "create_schema",
     "load_market",
+    "load_tables",
     "market_batches",
 ]
 
@@ -300,6 +302,15 @@ def _plan(market: Market) -> _Plan:
         "loans": _loan_table(market),
     }
     return _Plan(tables, n_values)
+
+
+#: One stage's rows, as the loader sends them (also what the bulk importer's files hold).
+LoadTable = _Table
+
+
+def load_tables(market: Market) -> dict[str, LoadTable]:
+    """The rows of each load stage (``accounts``, ``identifiers``, ``trades``, ``loans``)."""
+    return _plan(market).tables
 
 
 def market_batches(

@@ -71,17 +71,46 @@ public final class DevServer {
         Path home = options.dataDir.toAbsolutePath().normalize();
         Files.createDirectories(home.resolve("run"));
         Files.createDirectories(home.resolve("logs"));
+        Files.createDirectories(home.resolve("import"));
         Path readyFile = home.resolve(READY_FILE);
         // A ready file left behind by a killed JVM must not make callers believe this one is up.
         Files.deleteIfExists(readyFile);
 
-        CommunityBootstrapper bootstrapper = new CommunityBootstrapper();
         long startedNanos = System.nanoTime();
         // Installs SIGTERM/SIGINT handlers that call System.exit(0); the bootstrapper's shutdown hook
         // then stops the DBMS cleanly and removes run/neo4j.pid.
         Path confFile = home.resolve("conf/neo4j.conf");
-        int code = bootstrapper.start(
-                home, Files.isRegularFile(confFile) ? confFile : null, options.neo4jSettings(home), false, false);
+        Map<String, String> settings = options.neo4jSettings(home);
+        CommunityBootstrapper[] current = {null};
+        BulkImports.Dbms dbms = new BulkImports.Dbms() {
+            @Override
+            public void stop() {
+                try {
+                    Files.deleteIfExists(readyFile);
+                } catch (IOException ignored) {
+                    // Callers also check that the DBMS answers.
+                }
+                current[0].stop();
+            }
+
+            @Override
+            public int start() throws IOException {
+                long t0 = System.nanoTime();
+                CommunityBootstrapper bootstrapper = new CommunityBootstrapper();
+                int code = bootstrapper.start(
+                        home, Files.isRegularFile(confFile) ? confFile : null, settings, false, false);
+                if (code != 0) {
+                    return code;
+                }
+                current[0] = bootstrapper;
+                if (options.password != null) {
+                    setInitialPassword(bootstrapper.getDatabaseManagementService(), options.password);
+                }
+                writeReadyFile(readyFile, options, (System.nanoTime() - t0) / 1_000_000L);
+                return 0;
+            }
+        };
+        int code = dbms.start();
         if (code != 0) {
             System.err.printf(
                     "linkguard-neo4j-devserver: Neo4j failed to start (exit code %d); see %s%n",
@@ -89,11 +118,7 @@ public final class DevServer {
             System.exit(code);
             return;
         }
-
-        DatabaseManagementService dbms = bootstrapper.getDatabaseManagementService();
-        if (options.password != null) {
-            setInitialPassword(dbms, options.password);
-        }
+        BulkImports.watch(home, dbms);
 
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             try {
@@ -103,15 +128,15 @@ public final class DevServer {
             }
         }, "devserver-ready-file-cleanup"));
 
-        writeReadyFile(readyFile, options, (System.nanoTime() - startedNanos) / 1_000_000L);
         System.out.printf(
-                "linkguard-neo4j-devserver: Neo4j %s ready: bolt://%s:%d  http://%s:%d/browser/  (pid %d)%n",
+                "linkguard-neo4j-devserver: Neo4j %s ready: bolt://%s:%d  http://%s:%d/browser/  (pid %d, in %d ms)%n",
                 Version.getNeo4jVersion(),
                 options.host,
                 options.boltPort,
                 options.host,
                 options.httpPort,
-                ProcessHandle.current().pid());
+                ProcessHandle.current().pid(),
+                (System.nanoTime() - startedNanos) / 1_000_000L);
         System.out.flush();
 
         // Block the main thread forever; the process ends through the signal handlers above.
@@ -153,6 +178,7 @@ public final class DevServer {
         info.put("data_dir", readyFile.getParent().getParent().toString());
         info.put("started_at", Instant.now().toString());
         info.put("startup_ms", startupMillis);
+        info.put("bulk_import", true);
 
         Path tmp = readyFile.resolveSibling(readyFile.getFileName() + ".tmp");
         Files.writeString(tmp, toJson(info) + "\n", StandardCharsets.UTF_8);
@@ -164,7 +190,7 @@ public final class DevServer {
     }
 
     /** Minimal JSON for a flat map of strings, numbers and booleans (no JSON library on purpose). */
-    private static String toJson(Map<String, Object> values) {
+    static String toJson(Map<String, Object> values) {
         StringBuilder out = new StringBuilder("{");
         for (Map.Entry<String, Object> entry : values.entrySet()) {
             if (out.length() > 1) {
@@ -282,7 +308,21 @@ public final class DevServer {
             if (o.pluginsDir != null && !Files.isDirectory(o.pluginsDir)) {
                 o.pluginsDir = null;
             }
+            if (o.password == null && !isLoopback(o.host)) {
+                throw new IllegalArgumentException("refusing to listen on " + o.host
+                        + " without authentication: set LINKGUARD_NEO4J_PASSWORD, or listen on localhost");
+            }
             return o;
+        }
+
+        /** True for localhost and the loopback addresses (127.0.0.0/8, ::1). */
+        static boolean isLoopback(String host) {
+            String h = host.trim().toLowerCase(java.util.Locale.ROOT);
+            if (h.startsWith("[") && h.endsWith("]")) {
+                h = h.substring(1, h.length() - 1);
+            }
+            return h.equals("localhost") || h.equals("::1") || h.equals("0:0:0:0:0:0:0:1")
+                    || h.matches("127(\\.\\d{1,3}){3}");
         }
 
         /** Settings handed to Neo4j; they override conf/neo4j.conf. */
@@ -309,9 +349,13 @@ public final class DevServer {
             s.put("internal.dbms.bolt.netty_server_shutdown_quiet_period", "0");
             s.put("server.directories.logs", home.resolve("logs").toString());
             s.put("server.directories.run", home.resolve("run").toString());
+            // LOAD CSV and the bulk importer read from import/ under the data folder only: without
+            // it, file:/// URLs resolve from the filesystem root and anyone who reaches Bolt could
+            // read any file the server can (LOAD CSV FROM 'file:///etc/passwd').
+            s.put("server.directories.import", home.resolve("import").toString());
             if (pluginsDir != null) {
                 s.put("server.directories.plugins", pluginsDir.toAbsolutePath().normalize().toString());
-                s.put("dbms.security.procedures.unrestricted", "apoc.*");
+                s.put("dbms.security.procedures.unrestricted", "apoc.*,gds.*");
             }
             for (String kv : extraSettings) {
                 int eq = kv.indexOf('=');

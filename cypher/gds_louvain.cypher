@@ -1,11 +1,23 @@
-// gds_louvain: Louvain communities of the shared-identifier projection, weighted by shared values.
+// gds_louvain: Louvain communities of the shared-identifier graph, weighted by shared values (GDS).
 //
-// Needs gds_project_shared (and a snapshot written back, for the comparison). Louvain splits
-// what WCC lumps together, but still counts a hub IP like a card: compare its communities with
-// linkguard's clusters beside them.
+// Projects `linkguard-shared` as gds_wcc does. Louvain splits what WCC lumps together, but
+// still counts a hub IP like a card: its communities beside linkguard's clusters (needs a
+// snapshot written back).
 //
 // @param limit integer = 10  at most this many communities
-CALL gds.louvain.stream('linkguard-shared', {relationshipWeightProperty: 'shared'})
+CALL () {
+  CALL gds.graph.drop('linkguard-shared', false) YIELD graphName
+  RETURN count(graphName) AS dropped
+}
+MATCH (a:Account)-[:USES]->(i:Identifier)<-[:USES]-(b:Account)
+WHERE a.id < b.id
+WITH a, b, count(DISTINCT i) AS shared
+WITH gds.graph.project(
+  'linkguard-shared', a, b,
+  {relationshipProperties: {shared: shared}},
+  {undirectedRelationshipTypes: ['*']}
+) AS g
+CALL gds.louvain.stream(g.graphName, {relationshipWeightProperty: 'shared'})
 YIELD nodeId, communityId
 WITH communityId, collect(gds.util.asNode(nodeId)) AS members
 WITH communityId, members, size(members) AS size

@@ -1,11 +1,18 @@
-// gds_node_similarity: account pairs that use the most similar sets of identifiers (Jaccard).
+// gds_node_similarity: account pairs using the most similar sets of identifiers (GDS, Jaccard).
 //
-// Needs gds_project_uses (and a snapshot written back, for the comparison). Each account's
-// most similar other account, and whether linkguard put the two in one linked-account cluster.
+// Projects `linkguard-uses` (accounts and the identifiers they use; replacing an older
+// projection) and gives each account's most similar other account, and whether linkguard put
+// the two in one linked-account cluster (needs a snapshot written back).
 //
 // @param cutoff float = 0.2  least Jaccard similarity shown
 // @param limit integer = 25  at most this many pairs
-CALL gds.nodeSimilarity.stream('linkguard-uses', {topK: 1, similarityCutoff: toFloat($cutoff)})
+CALL () {
+  CALL gds.graph.drop('linkguard-uses', false) YIELD graphName
+  RETURN count(graphName) AS dropped
+}
+MATCH (a:Account)-[:USES]->(i:Identifier)
+WITH gds.graph.project('linkguard-uses', a, i) AS g
+CALL gds.nodeSimilarity.stream(g.graphName, {topK: 1, similarityCutoff: toFloat($cutoff)})
 YIELD node1, node2, similarity
 WITH gds.util.asNode(node1) AS a, gds.util.asNode(node2) AS b, similarity
 WHERE a.id < b.id

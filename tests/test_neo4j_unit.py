@@ -404,7 +404,7 @@ def test_each_guide_slide_opens_with_a_picture() -> None:
     text = (ROOT / "cypher" / "guide.html").read_text(encoding="utf-8")
     bodies = {query_spec(n).body: n for n in list_queries()}
     drawn = {"account_graph", "ring_graph", "self_dealer_graph", "cluster_graph", "cycle_graph",
-             "shortest_path_graph"}
+             "shortest_path_graph", "gds_hub_picture"}
     for slide in re.findall(r"<slide.*?</slide>", text, re.S)[1:-1]:
         blocks = [html.unescape(b).strip()
                   for b in re.findall(r'<pre class="[^"]*runnable[^"]*">(.*?)</pre>', slide, re.S)]

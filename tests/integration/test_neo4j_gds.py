@@ -60,8 +60,6 @@ def test_gds_is_installed(neo4j_driver: Driver, neo4j_database: str) -> None:
 def test_wcc_lumps_what_hub_weighting_keeps_apart(
     neo4j_driver: Driver, neo4j_database: str, loaded: Snapshot
 ) -> None:
-    projected = _run(neo4j_driver, neo4j_database, "gds_project_shared")
-    assert projected[0]["accounts"] > 0 and projected[0]["links"] > 0
     components = _run(neo4j_driver, neo4j_database, "gds_wcc", limit=5)
     assert 0 < len(components) <= 5
     sizes = [c["accounts"] for c in components]
@@ -74,14 +72,12 @@ def test_wcc_lumps_what_hub_weighting_keeps_apart(
     assert top["in_linkguard_clusters"] < top["accounts"]
     communities = _run(neo4j_driver, neo4j_database, "gds_louvain", limit=5)
     assert 0 < len(communities) <= 5
-    assert sum(c["accounts"] for c in communities) <= projected[0]["accounts"]
+    assert all(c["accounts"] <= top["accounts"] for c in communities)
 
 
 def test_node_similarity_pairs_and_their_clusters(
     neo4j_driver: Driver, neo4j_database: str, loaded: Snapshot
 ) -> None:
-    projected = _run(neo4j_driver, neo4j_database, "gds_project_uses")
-    assert projected[0]["uses"] > 0
     pairs = _run(neo4j_driver, neo4j_database, "gds_node_similarity", cutoff=0.2, limit=25)
     assert pairs, "the sample has accounts sharing a good part of their identifiers"
     assert all(0.2 <= p["jaccard"] <= 1.0 for p in pairs)

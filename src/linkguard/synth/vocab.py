@@ -53,6 +53,8 @@ FRAUD_TYPES = (
     "defaulted",
     "linked_to_defaulted",
     "concentrated",
+    "farm_ring",
+    "recruited_ring",
 )
 #: Honest look-alikes of fraud, one bit each in an account's ``structure`` mask.
 HONEST_STRUCTURES = (
@@ -63,6 +65,10 @@ HONEST_STRUCTURES = (
     "wholesale",
     "loyal_club",
     "popular_shop",
+    "workplace_wifi",
+    "fan_community",
+    "promotion",
+    "new_user_campaign",
 )
 #: Flag codes (contract section 3) a perfect detector raises, one bit each.
 EXPECTED_CODES = FLAG_CODES
@@ -80,6 +86,10 @@ SELLER_LABELS = (
     "self_dealing",
     "circular",
     "concentrated",
+    "workplace_wifi",
+    "fan_community",
+    "promotion",
+    "new_user_campaign",
 )
 ACCOUNT_STATUSES = ("active", "frozen", "defaulted", "blacklisted")
 #: Account status words to the int8 codes the generator stores.

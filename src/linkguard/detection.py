@@ -19,7 +19,9 @@ import pandas as pd
 from linkguard.detect.bursts import burst_rings
 from linkguard.detect.concentration import seller_concentration
 from linkguard.detect.cycles import CycleResult, circular_trades
+from linkguard.detect.farms import farm_rings
 from linkguard.detect.linked import LinkedResult, linked_accounts
+from linkguard.detect.local_rings import local_rings
 from linkguard.detect.lockstep import LockstepResult, lockstep_groups
 from linkguard.detect.rings import RingResult, dense_rings, merge_rings
 from linkguard.detect.self_dealing import SelfDealingResult, self_dealing
@@ -106,12 +108,19 @@ def detect(market: Market, ruleset: Ruleset, timer: StageTimer | None = None) ->
         values = identifier_values(
             ids["account"].to_numpy(), ids["kind"], ids["value_hash"]
         )
+        rating = o["rating"].to_numpy(dtype=np.float64)
+        created = epoch_seconds(market.accounts["created_at"])
 
     def find_rings() -> RingResult:
         with timer.stage("rings", announce=False):
             structural = dense_rings(pairs, n, params=ruleset.rings)
             temporal = burst_rings(buyer, seller, ts, n, ruleset.rings)
-            return merge_rings([structural.rings, temporal], pairs, n)
+            # Rings the peels cannot reach: farms around one to three shops, seen through
+            # their linked buyers, and a handful of shops sharing bursts of buyers.
+            farms = farm_rings(pairs, values, buyer, ts, rating, created, n, ruleset.farms)
+            local = local_rings(pairs, buyer, seller, ts, rating, n, ruleset.local_rings,
+                                created)
+            return merge_rings([structural.rings, temporal, farms, local], pairs, n)
 
     # Rings, the longest stage, run on a second thread beside linked accounts, lockstep and
     # cycles: the detectors share nothing but read-only arrays, and most of their time is in

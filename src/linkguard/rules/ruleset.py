@@ -15,6 +15,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from linkguard.detect.cycles import CycleParams
 from linkguard.detect.linked import LinkParams
+from linkguard.detect.farms import FarmParams
+from linkguard.detect.local_rings import LocalRingParams
 from linkguard.detect.lockstep import LockstepParams
 from linkguard.detect.rings import RingParams
 from linkguard.errors import InputError
@@ -74,6 +76,8 @@ class Ruleset(_Strict):
     rings: RingParams = RingParams()
     lockstep: LockstepParams = LockstepParams()
     cycles: CycleParams = CycleParams()
+    farms: FarmParams = FarmParams()
+    local_rings: LocalRingParams = LocalRingParams()
     concentration: ConcentrationSettings = ConcentrationSettings()
     flags: dict[str, FlagRule]
 

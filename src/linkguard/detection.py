@@ -23,6 +23,7 @@ from linkguard.detect.farms import farm_rings
 from linkguard.detect.linked import LinkedResult, linked_accounts
 from linkguard.detect.local_rings import local_rings
 from linkguard.detect.lockstep import LockstepResult, lockstep_groups
+from linkguard.detect.ring_checks import drop_ordinary_ratings, trim_sparse_sellers
 from linkguard.detect.rings import RingResult, dense_rings, merge_rings
 from linkguard.detect.self_dealing import SelfDealingResult, self_dealing
 from linkguard.graph import IdentifierValues, TradePairs, identifier_values, trade_pairs
@@ -113,14 +114,16 @@ def detect(market: Market, ruleset: Ruleset, timer: StageTimer | None = None) ->
 
     def find_rings() -> RingResult:
         with timer.stage("rings", announce=False):
-            structural = dense_rings(pairs, n, params=ruleset.rings)
+            structural = trim_sparse_sellers(dense_rings(pairs, n, params=ruleset.rings).rings,
+                                             pairs, n, ruleset.rings)
             temporal = burst_rings(buyer, seller, ts, n, ruleset.rings)
+            peeled = drop_ordinary_ratings(structural + temporal, buyer, seller, rating, n)
             # Rings the peels cannot reach: farms around one to three shops, seen through
             # their linked buyers, and a handful of shops sharing bursts of buyers.
             farms = farm_rings(pairs, values, buyer, ts, rating, created, n, ruleset.farms)
             local = local_rings(pairs, buyer, seller, ts, rating, n, ruleset.local_rings,
                                 created)
-            return merge_rings([structural.rings, temporal, farms, local], pairs, n)
+            return merge_rings([peeled, farms, local], pairs, n)
 
     # Rings, the longest stage, run on a second thread beside linked accounts, lockstep and
     # cycles: the detectors share nothing but read-only arrays, and most of their time is in

@@ -1,0 +1,104 @@
+"""Second looks at the peeled rings: sellers that only brush past a ring, rings rated like
+everyone else.
+
+* A peeled block's sellers pass its member test when their edges into it beat twice their own
+  expectation; a small honest shop where two of a farm's accounts spent camouflage orders can
+  do that (its expectation is tiny). :func:`trim_sparse_sellers` keeps a ring's sellers only
+  when their edges from its buyers are improbable beyond a Bonferroni bound over every seller
+  (configuration model, Poisson tail), then its buyers with two edges into what is left.
+* Bought reputation is rated five stars. :func:`drop_ordinary_ratings` drops a ring whose
+  orders are rated (``min_rated`` or more) and whose five-star share is not above the market's
+  by chance: a shop's regulars who order together at lunch, say. Without ratings nothing is
+  dropped.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+
+import numpy as np
+import numpy.typing as npt
+
+from linkguard.detect._background import poisson_log10_tail
+from linkguard.detect._behaviour import binom_log10_tail
+from linkguard.detect.rings import Ring, RingParams
+from linkguard.graph import TradePairs
+
+__all__ = ["drop_ordinary_ratings", "trim_sparse_sellers"]
+
+IntArray = npt.NDArray[np.int64]
+
+
+def trim_sparse_sellers(rings: list[Ring], pairs: TradePairs, n_accounts: int,
+                        params: RingParams) -> list[Ring]:
+    """Rings without the sellers their buyers reach no more often than chance allows.
+
+    >>> import numpy as np
+    >>> from linkguard.graph import trade_pairs
+    >>> rng = np.random.default_rng(0)
+    >>> b = np.r_[np.repeat(np.arange(10), 2), 0, 1, rng.integers(20, 2000, 8000)]
+    >>> s = np.r_[np.tile([2000, 2001], 10), 2002, 2002, rng.integers(2002, 2400, 8000)]
+    >>> pairs = trade_pairs(b, s, np.ones(len(b)), np.zeros(len(b)), np.full(len(b), np.nan))
+    >>> ring = Ring(np.arange(10), np.array([2000, 2001, 2002]), 22, 0.7, 1.0, 9.0, 9.0)
+    >>> trim_sparse_sellers([ring], pairs, 2400, RingParams())[0].sellers.tolist()
+    [2000, 2001]
+    """
+    if not rings:
+        return rings
+    seller_deg = np.bincount(pairs.seller, minlength=n_accounts).astype(np.float64)
+    buyer_deg = np.bincount(pairs.buyer, minlength=n_accounts).astype(np.float64)
+    total = float(len(pairs))
+    bar = math.log10(max(int((seller_deg > 0).sum()), 1)) + 1.0
+    in_ring = np.zeros(n_accounts, dtype=np.bool_)
+    out = []
+    for ring in rings:
+        in_ring[ring.buyers] = True
+        sel = in_ring[pairs.buyer] & np.isin(pairs.seller, ring.sellers)
+        in_ring[ring.buyers] = False
+        edges = np.bincount(pairs.seller[sel], minlength=n_accounts)[ring.sellers]
+        lam = seller_deg[ring.sellers] * buyer_deg[ring.buyers].sum() / total
+        sellers = ring.sellers[poisson_log10_tail(edges, lam) >= bar]
+        if len(sellers) == len(ring.sellers):
+            out.append(ring)
+            continue
+        kept = sel & np.isin(pairs.seller, sellers)
+        hits = np.bincount(pairs.buyer[kept], minlength=n_accounts)[ring.buyers]
+        buyers = ring.buyers[hits >= min(2, len(sellers))]
+        if len(buyers) >= params.min_buyers and len(sellers) >= params.min_sellers:
+            out.append(replace(ring, buyers=buyers, sellers=sellers))
+    return out
+
+
+def drop_ordinary_ratings(rings: list[Ring], buyer: IntArray, seller: IntArray,
+                          rating: npt.NDArray[np.float64], n_accounts: int,
+                          min_rated: int = 10, min_log10_p: float = 1.0) -> list[Ring]:
+    """Rings whose orders are not rated like ordinary shopping (see the module docstring).
+
+    >>> import numpy as np
+    >>> b, s = np.r_[np.arange(12), np.arange(12) + 20], np.r_[np.full(12, 40), np.full(12, 41)]
+    >>> r = np.r_[np.full(12, 5.0), np.tile([5.0, 4, 3, 5], 3)]
+    >>> rings = [Ring(np.arange(12), np.array([40]), 12, 1.0, 1.0, 9.0, 9.0),
+    ...          Ring(np.arange(12) + 20, np.array([41]), 12, 1.0, 1.0, 9.0, 9.0)]
+    >>> [x.sellers.tolist() for x in drop_ordinary_ratings(rings, b, s, r, 50)]
+    [[40]]
+    """
+    rated = ~np.isnan(rating)
+    if not rings or not rated.any():
+        return rings
+    base = float((rating[rated] >= 5).mean())
+    b_in = np.zeros(n_accounts, dtype=np.bool_)
+    s_in = np.zeros(n_accounts, dtype=np.bool_)
+    out = []
+    for ring in rings:
+        b_in[ring.buyers] = True
+        s_in[ring.sellers] = True
+        mine = b_in[buyer] & s_in[seller] & rated
+        b_in[ring.buyers] = False
+        s_in[ring.sellers] = False
+        n = int(mine.sum())
+        five = int((rating[mine] >= 5).sum())
+        if n >= min_rated and binom_log10_tail(five, n, base) < min_log10_p:
+            continue
+        out.append(ring)
+    return out

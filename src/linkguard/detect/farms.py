@@ -13,7 +13,9 @@ public Wi-Fi used by hundreds joins nobody). A joined group is a farm when
 * its orders at the shop behave like bought reputation: five stars far beyond the market's
   rate (binomial tail), and buyers who were new when they first bought there (binomial tail
   against the market's share of new buyers) or orders that came in bursts. Without ratings
-  both of the latter are needed.
+  both of the latter are needed. When half the group or more shares phones, devices or
+  other strong identifiers (a few accounts on each), a five-star share of ``min_five_star_share``
+  is enough: a small farm has too few orders for a significant tail.
 
 Regulars who share a workplace Wi-Fi are old accounts rating like everyone else; a new-user
 campaign's sign-ups on one campus IP rate like everyone else too.
@@ -51,6 +53,7 @@ from linkguard.detect._background import poisson_log10_tail
 from linkguard.detect._behaviour import Baseline, behaviour, market_baseline
 from linkguard.detect.rings import Ring
 from linkguard.graph import IdentifierValues, TradePairs
+from linkguard.schema import STRONG_IDENTIFIER_KINDS
 
 __all__ = ["FarmParams", "farm_rings"]
 
@@ -178,7 +181,10 @@ def farm_rings(
         idx = np.concatenate([by_pair[optr[p]:optr[p + 1]] for p in group.tolist()])
         beh = behaviour(idx, b, t, r, cr, base, params.burst_gap_seconds,
                         params.min_burst_orders)
-        if not _looks_bought(beh, base, params):
+        strong = links[np.isin(values.kind_of_value[links], list(STRONG_IDENTIFIER_KINDS))]
+        on_strong = np.unique(acc[np.isin(val, strong)])
+        strong_share = np.isin(pairs.buyer[group], on_strong).mean()
+        if not _looks_bought(beh, base, params, strong_share >= 0.5):
             continue
         kinds = Counter(str(x) for x in values.kind_of_value[links])
         evidence: dict[str, Any] = {
@@ -186,6 +192,7 @@ def farm_rings(
             "farm_identifiers": {kind: {"values": n, "max_accounts_per_value": int(
                 values.sharers[links][values.kind_of_value[links] == kind].max())}
                 for kind, n in sorted(kinds.items())},
+            "strongly_linked_share": round(float(strong_share), 3),
             **beh.facts(),
         }
         rings.append(Ring(
@@ -196,13 +203,14 @@ def farm_rings(
     return rings
 
 
-def _looks_bought(beh: Any, base: Baseline, params: FarmParams) -> bool:
-    """Five stars beyond chance and (new buyers or bursts); without ratings, both of those."""
+def _looks_bought(beh: Any, base: Baseline, params: FarmParams, strong: bool) -> bool:
+    """Five stars beyond chance (or, ``strong``-ly linked, a five-star share) and (new buyers
+    or bursts); without ratings, both of those."""
     new = (not math.isnan(beh.new_share) and beh.new_share >= params.min_new_share
            and beh.new_log10_p >= params.min_new_log10_p)
     bursty = beh.burst_share >= params.min_burst_share
     if beh.rated >= params.min_rated and not math.isnan(base.five_star):
-        five = (beh.five_star_share >= params.min_five_star_share
-                and beh.five_star_log10_p >= params.min_five_star_log10_p)
+        five = beh.five_star_share >= params.min_five_star_share and (
+            strong or beh.five_star_log10_p >= params.min_five_star_log10_p)
         return five and (new or bursty)
     return new and bursty

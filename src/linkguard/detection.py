@@ -23,7 +23,11 @@ from linkguard.detect.farms import farm_rings
 from linkguard.detect.linked import LinkedResult, linked_accounts
 from linkguard.detect.local_rings import local_rings
 from linkguard.detect.lockstep import LockstepResult, lockstep_groups
-from linkguard.detect.ring_checks import drop_ordinary_ratings, trim_sparse_sellers
+from linkguard.detect.ring_checks import (
+    drop_ordinary_ratings,
+    rated_like_everyone,
+    trim_sparse_sellers,
+)
 from linkguard.detect.rings import RingResult, dense_rings, merge_rings
 from linkguard.detect.self_dealing import SelfDealingResult, self_dealing
 from linkguard.graph import IdentifierValues, TradePairs, identifier_values, trade_pairs
@@ -136,6 +140,11 @@ def detect(market: Market, ruleset: Ruleset, timer: StageTimer | None = None) ->
             dealing = self_dealing(pairs, linked.cluster_of, values)
         with timer.stage("lockstep"):
             lockstep = lockstep_groups(buyer, seller, ts, ruleset.lockstep)
+            # Co-workers who order lunch together rate like everyone; bought orders do not.
+            ordinary = rated_like_everyone([(g.buyers, g.sellers) for g in lockstep.groups],
+                                           buyer, seller, rating, n)
+            lockstep = LockstepResult([g for g, o in zip(lockstep.groups, ordinary, strict=True)
+                                       if not o])
         with timer.stage("cycles"):
             cycles = circular_trades(buyer, seller, amount, ts, ruleset.cycles)
         if timer.progress is not None:

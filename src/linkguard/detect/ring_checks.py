@@ -1,5 +1,5 @@
-"""Second looks at the peeled rings: sellers that only brush past a ring, rings rated like
-everyone else.
+"""Second looks at the peeled rings and lockstep groups: sellers that only brush past a ring,
+groups rated like everyone else.
 
 * A peeled block's sellers pass its member test when their edges into it beat twice their own
   expectation; a small honest shop where two of a farm's accounts spent camouflage orders can
@@ -25,7 +25,7 @@ from linkguard.detect._behaviour import binom_log10_tail
 from linkguard.detect.rings import Ring, RingParams
 from linkguard.graph import TradePairs
 
-__all__ = ["drop_ordinary_ratings", "trim_sparse_sellers"]
+__all__ = ["drop_ordinary_ratings", "rated_like_everyone", "trim_sparse_sellers"]
 
 IntArray = npt.NDArray[np.int64]
 
@@ -83,22 +83,30 @@ def drop_ordinary_ratings(rings: list[Ring], buyer: IntArray, seller: IntArray,
     >>> [x.sellers.tolist() for x in drop_ordinary_ratings(rings, b, s, r, 50)]
     [[40]]
     """
+    ordinary = rated_like_everyone([(r.buyers, r.sellers) for r in rings], buyer, seller,
+                                   rating, n_accounts, min_rated, min_log10_p)
+    return [r for r, o in zip(rings, ordinary, strict=True) if not o]
+
+
+def rated_like_everyone(groups: list[tuple[IntArray, IntArray]], buyer: IntArray,
+                        seller: IntArray, rating: npt.NDArray[np.float64], n_accounts: int,
+                        min_rated: int = 10, min_log10_p: float = 1.0) -> list[bool]:
+    """Per (buyers, sellers) group: its orders have ``min_rated`` ratings or more and their
+    five-star share is not above the market's by chance (-log10 p below ``min_log10_p``)."""
     rated = ~np.isnan(rating)
-    if not rings or not rated.any():
-        return rings
+    if not rated.any():
+        return [False] * len(groups)
     base = float((rating[rated] >= 5).mean())
     b_in = np.zeros(n_accounts, dtype=np.bool_)
     s_in = np.zeros(n_accounts, dtype=np.bool_)
     out = []
-    for ring in rings:
-        b_in[ring.buyers] = True
-        s_in[ring.sellers] = True
+    for buyers, sellers in groups:
+        b_in[buyers] = True
+        s_in[sellers] = True
         mine = b_in[buyer] & s_in[seller] & rated
-        b_in[ring.buyers] = False
-        s_in[ring.sellers] = False
+        b_in[buyers] = False
+        s_in[sellers] = False
         n = int(mine.sum())
         five = int((rating[mine] >= 5).sum())
-        if n >= min_rated and binom_log10_tail(five, n, base) < min_log10_p:
-            continue
-        out.append(ring)
+        out.append(n >= min_rated and binom_log10_tail(five, n, base) < min_log10_p)
     return out

@@ -172,7 +172,8 @@ def farm_rings(
         group = nodes[comp == c]
         seller = int(pairs.seller[group[0]])
         links = np.unique(ev[edge_comp == c])
-        reach = float(values.sharers[links].sum())
+        holders = np.isin(val, links)
+        reach = float(len(np.unique(acc[holders])))  # accounts behind the linking values
         lam = reach * seller_buyers[seller] / max(n_buyers, 1)
         k = len(group)
         log10_p = float(poisson_log10_tail(k, lam))
@@ -182,7 +183,7 @@ def farm_rings(
         beh = behaviour(idx, b, t, r, cr, base, params.burst_gap_seconds,
                         params.min_burst_orders)
         strong = links[np.isin(values.kind_of_value[links], list(STRONG_IDENTIFIER_KINDS))]
-        on_strong = np.unique(acc[np.isin(val, strong)])
+        on_strong = np.unique(acc[holders][np.isin(val[holders], strong)])
         strong_share = np.isin(pairs.buyer[group], on_strong).mean()
         if not _looks_bought(beh, base, params, strong_share >= 0.5):
             continue

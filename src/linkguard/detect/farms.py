@@ -147,6 +147,9 @@ def farm_rings(
     if len(pidx) == 0:
         return []
     key = val[rows] * n_accounts + pairs.seller[pidx]
+    # Buyers linked to their seller are the seller's own accounts (self-dealing), not a farm.
+    own = np.isin(key, val * n_accounts + acc)
+    rows, pidx, key = rows[~own], pidx[~own], key[~own]
     order = np.argsort(key, kind="stable")
     key, pidx_s, val_s = key[order], pidx[order], val[rows][order]
     same = key[1:] == key[:-1]

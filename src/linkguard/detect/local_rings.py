@@ -205,22 +205,37 @@ def _test_seed(idx: IntArray, b: IntArray, s: IntArray, t: IntArray, r: FloatArr
                     params.min_burst_orders)
     if not _looks_bought(beh, base, params):
         return None
-    # Bursts of the core (runs with short gaps), and the single-order buyers inside them.
-    ct = np.sort(t[core_idx])
-    breaks = np.flatnonzero(np.diff(ct) > params.burst_gap_seconds) + 1
-    lo, hi = ct[np.r_[0, breaks]], ct[np.r_[breaks, len(ct)] - 1]
-    big = np.diff(np.r_[np.r_[0, breaks], len(ct)]) >= params.min_burst_orders
-    lo, hi = lo[big], hi[big]
+    # Per shop: the core's bursts there (runs with short gaps). A shop where the core's orders
+    # did not come in bursts (a popular shop its members also use) leaves the ring; buyers
+    # with a single order at a ring shop inside one of its bursts join it.
     others = idx[~in_core]
-    pos = np.searchsorted(lo, t[others], side="right") - 1
-    inside = (pos >= 0) & (t[others] <= hi[np.maximum(pos, 0)])
-    buyers = np.union1d(core, b[others[inside]])
-    sellers = np.unique(s[np.r_[core_idx, others[inside]]])
+    keep_orders, sellers = [], []
+    for shop in np.unique(s[core_idx]).tolist():
+        ct = np.sort(t[core_idx][s[core_idx] == shop])
+        breaks = np.flatnonzero(np.diff(ct) > params.burst_gap_seconds) + 1
+        first, stop = np.r_[0, breaks], np.r_[breaks, len(ct)]
+        big = (stop - first) >= params.min_burst_orders
+        if (stop - first)[big].sum() < params.min_burst_share * len(ct):
+            continue
+        lo, hi = ct[first[big]], ct[stop[big] - 1]
+        at = others[s[others] == shop]
+        pos = np.searchsorted(lo, t[at], side="right") - 1
+        inside = (pos >= 0) & (t[at] <= hi[np.maximum(pos, 0)])
+        sellers.append(shop)
+        keep_orders += [core_idx[s[core_idx] == shop], at[inside]]
+    if not sellers:
+        return None
+    ring_orders = np.concatenate(keep_orders)
+    counts = np.bincount(b[ring_orders])
+    buyers = np.flatnonzero(counts)
+    buyers = buyers[np.isin(buyers, core, invert=True) | (counts[buyers] >= 2)]
+    if len(buyers) < params.min_buyers:
+        return None
+    sellers_a = np.asarray(sellers, dtype=np.int64)
     evidence: dict[str, Any] = {"found_by": "shared_buyers", "shared_buyers": int(len(core)),
                                 **beh.facts()}
-    return Ring(buyers=buyers, sellers=sellers, edges=int(len(buyer_shop)),
-                density=float(len(np.unique(np.r_[core_idx, others[inside]]))) / max(
-                    len(buyers) * len(sellers), 1),
+    return Ring(buyers=buyers, sellers=sellers_a, edges=int(len(buyer_shop)),
+                density=float(len(ring_orders)) / max(len(buyers) * len(sellers_a), 1),
                 score=min(1.0, beh.bursts / 10.0), lift=float(beh.burst_share),
                 log10_p=float(beh.five_star_log10_p), evidence=evidence)
 

@@ -15,7 +15,8 @@ public Wi-Fi used by hundreds joins nobody). A joined group is a farm when
   against the market's share of new buyers) or orders that came in bursts. Without ratings
   both of the latter are needed. When half the group or more shares phones, devices or
   other strong identifiers (a few accounts on each), a five-star share of ``min_five_star_share``
-  is enough: a small farm has too few orders for a significant tail.
+  is enough if the buyers were new and came in bursts: a small farm has too few orders for a
+  significant tail.
 
 Regulars who share a workplace Wi-Fi are old accounts rating like everyone else; a new-user
 campaign's sign-ups on one campus IP rate like everyone else too.
@@ -214,7 +215,11 @@ def _looks_bought(beh: Any, base: Baseline, params: FarmParams, strong: bool) ->
            and beh.new_log10_p >= params.min_new_log10_p)
     bursty = beh.burst_share >= params.min_burst_share
     if beh.rated >= params.min_rated and not math.isnan(base.five_star):
-        five = beh.five_star_share >= params.min_five_star_share and (
-            strong or beh.five_star_log10_p >= params.min_five_star_log10_p)
-        return five and (new or bursty)
+        if beh.five_star_share < params.min_five_star_share:
+            return False
+        if beh.five_star_log10_p >= params.min_five_star_log10_p:
+            return new or bursty
+        # Too few orders for a significant tail: a farm on shared phones or devices whose
+        # new accounts came in bursts. (Its camouflage at other shops is new but not bursty.)
+        return strong and new and bursty
     return new and bursty

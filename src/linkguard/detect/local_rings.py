@@ -219,6 +219,8 @@ def _test_seed(idx: IntArray, b: IntArray, s: IntArray, t: IntArray, r: FloatArr
             continue
         lo, hi = ct[first[big]], ct[stop[big] - 1]
         at = others[s[others] == shop]
+        if not math.isnan(base.five_star):  # with ratings, a brushing order has five stars
+            at = at[r[at] >= 5]
         pos = np.searchsorted(lo, t[at], side="right") - 1
         inside = (pos >= 0) & (t[at] <= hi[np.maximum(pos, 0)])
         sellers.append(shop)

@@ -52,7 +52,7 @@ class Market:
         return b, s, t, r, values, trade_pairs(b, s, np.ones(len(b)), t, r)
 
     def farms(self):
-        b, s, t, r, values, pairs = self.arrays()
+        b, _s, t, r, values, pairs = self.arrays()
         return farm_rings(pairs, values, b, t, r, self.created, N)
 
     def local(self):
@@ -104,7 +104,7 @@ def test_two_shop_farm_merges_into_one_ring():
     farm = np.arange(3900, 3915)
     _plant_farm(m, farm, 4950)
     m.orders(farm, 4951, 50 * DAY + m.rng.integers(0, HOUR, len(farm)), 5.0)
-    b, s, t, r, values, pairs = m.arrays()
+    b, _s, t, r, values, pairs = m.arrays()
     merged = merge_rings([farm_rings(pairs, values, b, t, r, m.created, N)], pairs, N)
     assert len(merged.rings) == 1
     assert merged.rings[0].sellers.tolist() == [4950, 4951]
@@ -143,7 +143,7 @@ def _plant_recruited(m, buyers, shops, start=40 * DAY):
     """Old accounts, each with one five-star order at two of the shops, in 1-2 hour bursts."""
     rng = m.rng
     bursts = start + np.arange(5) * 2 * DAY
-    for i, acc in enumerate(buyers):
+    for _i, acc in enumerate(buyers):
         for shop in rng.choice(shops, 2, replace=False):
             k = rng.integers(0, 5)
             m.orders([acc], shop, [bursts[k] + rng.integers(0, 90 * 60)], 5.0)
@@ -181,7 +181,7 @@ def test_fans_and_joint_promotions_are_not_rings():
 
 def test_peeled_ring_loses_sellers_reached_by_chance_and_ordinary_rings_go():
     m = Market(8)
-    b, s, t, r, _, pairs = m.arrays()
+    b, s, _t, r, _, pairs = m.arrays()
     core = np.arange(10)
     ring = Ring(core, np.array([4000, 4899]), 10, 0.5, 1.0, 9.0, 9.0)  # 4000: the busiest shop
     trimmed = trim_sparse_sellers([ring], pairs, N, RingParams())

@@ -120,7 +120,8 @@ def detect(market: Market, ruleset: Ruleset, timer: StageTimer | None = None) ->
         with timer.stage("rings", announce=False):
             structural = trim_sparse_sellers(dense_rings(pairs, n, params=ruleset.rings).rings,
                                              pairs, n, ruleset.rings)
-            temporal = burst_rings(buyer, seller, ts, n, ruleset.rings)
+            temporal = trim_sparse_sellers(burst_rings(buyer, seller, ts, n, ruleset.rings),
+                                           pairs, n, ruleset.rings, min_hits=1)
             peeled = drop_ordinary_ratings(structural + temporal, buyer, seller, rating, n)
             # Rings the peels cannot reach: farms around one to three shops, seen through
             # their linked buyers, and a handful of shops sharing bursts of buyers.

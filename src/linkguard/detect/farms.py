@@ -51,7 +51,7 @@ import numpy.typing as npt
 
 from linkguard._arrays import components
 from linkguard.detect._background import poisson_log10_tail
-from linkguard.detect._behaviour import Baseline, behaviour, market_baseline
+from linkguard.detect._behaviour import Baseline, Behaviour, behaviour, market_baseline
 from linkguard.detect.rings import Ring
 from linkguard.graph import IdentifierValues, TradePairs
 from linkguard.schema import STRONG_IDENTIFIER_KINDS
@@ -208,7 +208,7 @@ def farm_rings(
     return rings
 
 
-def _looks_bought(beh: Any, base: Baseline, params: FarmParams, strong: bool) -> bool:
+def _looks_bought(beh: Behaviour, base: Baseline, params: FarmParams, strong: bool) -> bool:
     """Five stars beyond chance (or, ``strong``-ly linked, a five-star share) and (new buyers
     or bursts); without ratings, both of those."""
     new = (not math.isnan(beh.new_share) and beh.new_share >= params.min_new_share

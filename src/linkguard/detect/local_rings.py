@@ -51,7 +51,7 @@ import numpy.typing as npt
 
 from linkguard._arrays import components, pairs_within_groups
 from linkguard.detect._background import poisson_log10_tail
-from linkguard.detect._behaviour import UNKNOWN, Baseline, behaviour, market_baseline
+from linkguard.detect._behaviour import UNKNOWN, Baseline, Behaviour, behaviour, market_baseline
 from linkguard.detect.rings import Ring
 from linkguard.graph import TradePairs
 
@@ -234,15 +234,15 @@ def _test_seed(idx: IntArray, b: IntArray, s: IntArray, t: IntArray, r: FloatArr
     if len(buyers) < params.min_buyers:
         return None
     sellers_a = np.asarray(sellers, dtype=np.int64)
-    evidence: dict[str, Any] = {"found_by": "shared_buyers", "shared_buyers": int(len(core)),
+    evidence: dict[str, Any] = {"found_by": "shared_buyers", "shared_buyers": len(core),
                                 **beh.facts()}
-    return Ring(buyers=buyers, sellers=sellers_a, edges=int(len(buyer_shop)),
+    return Ring(buyers=buyers, sellers=sellers_a, edges=len(buyer_shop),
                 density=float(len(ring_orders)) / max(len(buyers) * len(sellers_a), 1),
                 score=min(1.0, beh.bursts / 10.0), lift=float(beh.burst_share),
                 log10_p=float(beh.five_star_log10_p), evidence=evidence)
 
 
-def _looks_bought(beh: Any, base: Baseline, params: LocalRingParams) -> bool:
+def _looks_bought(beh: Behaviour, base: Baseline, params: LocalRingParams) -> bool:
     bursty = beh.bursts >= params.min_bursts and beh.burst_share >= params.min_burst_share
     if beh.rated >= params.min_rated and not math.isnan(base.five_star):
         return bursty and (beh.five_star_share >= params.min_five_star_share

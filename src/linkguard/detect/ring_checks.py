@@ -5,11 +5,12 @@ groups rated like everyone else.
   expectation; a small honest shop where two of a farm's accounts spent camouflage orders can
   do that (its expectation is tiny). :func:`trim_sparse_sellers` keeps a ring's sellers only
   when their edges from its buyers are improbable beyond a Bonferroni bound over every seller
-  (configuration model, Poisson tail), then its buyers with two edges into what is left.
+  (configuration model, Poisson tail), then its buyers with two edges into what is left (one,
+  for rings seen through bursts).
 * Bought reputation is rated five stars. :func:`drop_ordinary_ratings` drops a ring whose
-  orders are rated (``min_rated`` or more) and whose five-star share is not above the market's
-  by chance: a shop's regulars who order together at lunch, say. Without ratings nothing is
-  dropped.
+  orders are rated (``min_rated`` or more), less than uniformly five stars (under 90%) and
+  not above the market's five-star rate beyond chance: a shop's regulars who order together
+  at lunch, say. Without ratings nothing is dropped.
 """
 
 from __future__ import annotations
@@ -31,8 +32,10 @@ IntArray = npt.NDArray[np.int64]
 
 
 def trim_sparse_sellers(rings: list[Ring], pairs: TradePairs, n_accounts: int,
-                        params: RingParams) -> list[Ring]:
+                        params: RingParams, min_hits: int = 2) -> list[Ring]:
     """Rings without the sellers their buyers reach no more often than chance allows.
+
+    Buyers stay with ``min_hits`` sellers left (or all of them, when fewer are left).
 
     >>> import numpy as np
     >>> from linkguard.graph import trade_pairs
@@ -64,7 +67,7 @@ def trim_sparse_sellers(rings: list[Ring], pairs: TradePairs, n_accounts: int,
             continue
         kept = sel & np.isin(pairs.seller, sellers)
         hits = np.bincount(pairs.buyer[kept], minlength=n_accounts)[ring.buyers]
-        buyers = ring.buyers[hits >= min(2, len(sellers))]
+        buyers = ring.buyers[hits >= min(min_hits, len(sellers))]
         if len(buyers) >= params.min_buyers and len(sellers) >= params.min_sellers:
             out.append(replace(ring, buyers=buyers, sellers=sellers))
     return out
@@ -72,7 +75,7 @@ def trim_sparse_sellers(rings: list[Ring], pairs: TradePairs, n_accounts: int,
 
 def drop_ordinary_ratings(rings: list[Ring], buyer: IntArray, seller: IntArray,
                           rating: npt.NDArray[np.float64], n_accounts: int,
-                          min_rated: int = 10, min_log10_p: float = 1.0) -> list[Ring]:
+                          min_rated: int = 10, min_log10_p: float = 1.5) -> list[Ring]:
     """Rings whose orders are not rated like ordinary shopping (see the module docstring).
 
     >>> import numpy as np
@@ -90,9 +93,11 @@ def drop_ordinary_ratings(rings: list[Ring], buyer: IntArray, seller: IntArray,
 
 def rated_like_everyone(groups: list[tuple[IntArray, IntArray]], buyer: IntArray,
                         seller: IntArray, rating: npt.NDArray[np.float64], n_accounts: int,
-                        min_rated: int = 10, min_log10_p: float = 1.0) -> list[bool]:
-    """Per (buyers, sellers) group: its orders have ``min_rated`` ratings or more and their
-    five-star share is not above the market's by chance (-log10 p below ``min_log10_p``)."""
+                        min_rated: int = 10, min_log10_p: float = 1.5,
+                        uniform_share: float = 0.9) -> list[bool]:
+    """Per (buyers, sellers) group: its orders have ``min_rated`` ratings or more, fewer than
+    ``uniform_share`` of them are five stars, and that share is not above the market's by
+    chance (-log10 p below ``min_log10_p``)."""
     rated = ~np.isnan(rating)
     if not rated.any():
         return [False] * len(groups)
@@ -108,5 +113,6 @@ def rated_like_everyone(groups: list[tuple[IntArray, IntArray]], buyer: IntArray
         s_in[sellers] = False
         n = int(mine.sum())
         five = int((rating[mine] >= 5).sum())
-        out.append(n >= min_rated and binom_log10_tail(five, n, base) < min_log10_p)
+        out.append(n >= min_rated and five < uniform_share * n
+                   and binom_log10_tail(five, n, base) < min_log10_p)
     return out

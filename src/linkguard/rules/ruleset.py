@@ -14,8 +14,8 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from linkguard.detect.cycles import CycleParams
-from linkguard.detect.linked import LinkParams
 from linkguard.detect.farms import FarmParams
+from linkguard.detect.linked import LinkParams
 from linkguard.detect.local_rings import LocalRingParams
 from linkguard.detect.lockstep import LockstepParams
 from linkguard.detect.rings import RingParams

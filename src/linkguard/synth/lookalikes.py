@@ -28,8 +28,9 @@ IntArray = npt.NDArray[np.int64]
 
 
 def _free(b: MarketBuilder, accounts: IntArray) -> IntArray:
-    return accounts[(b.structure[accounts] == 0) & (b.fraud[accounts] == 0)
-                    & (b.ring[accounts] < 0) & (b.owner[accounts] < 0)]
+    keep = ((b.structure[accounts] == 0) & (b.fraud[accounts] == 0) & (b.ring[accounts] < 0)
+            & (b.owner[accounts] < 0))
+    return np.asarray(accounts[keep], dtype=np.int64)
 
 
 def plant_lookalikes(b: MarketBuilder, shops: IntArray, buyers: IntArray) -> None:

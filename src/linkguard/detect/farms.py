@@ -160,50 +160,65 @@ def farm_rings(
     nodes, inv = np.unique(np.r_[ea, eb], return_inverse=True)
     comp = components(len(nodes), inv[: len(ea)], inv[len(ea):])
     size = np.bincount(comp)
-    big = np.flatnonzero(size >= params.min_buyers)
-    if len(big) == 0:
-        return []
     seller_buyers = np.bincount(pairs.seller, minlength=n_accounts)
     n_buyers = len(np.unique(pairs.buyer))
+    edge_comp = comp[inv[: len(ea)]]
+    # Each group's linking values, and the accounts behind them (its reach), in one pass.
+    nv = values.n_values
+    cv = np.unique(edge_comp * nv + ev)
+    cv_comp, cv_val = cv // nv, cv % nv
+    by_val = np.argsort(val, kind="stable")
+    vptr = np.searchsorted(val[by_val], np.arange(nv + 1))
+    lengths = vptr[cv_val + 1] - vptr[cv_val]
+    which = np.repeat(np.arange(len(cv)), lengths)
+    offs = np.arange(int(lengths.sum())) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+    holder = acc[by_val[vptr[cv_val][which] + offs]]
+    held = np.unique(cv_comp[which] * n_accounts + holder)
+    reach = np.bincount(held // n_accounts, minlength=len(size)).astype(np.float64)
+    strong_kind = np.isin(values.kind_of_value[cv_val], list(STRONG_IDENTIFIER_KINDS))
+    held_strong = np.unique((cv_comp[which] * n_accounts + holder)[strong_kind[which]])
+    # Groups' members (pairs), sorted by group.
+    by_comp = np.argsort(comp, kind="stable")
+    cptr = np.searchsorted(comp[by_comp], np.arange(len(size) + 1))
+    first_seller = pairs.seller[nodes[by_comp[cptr[:-1]]]]
+    on_strong = np.isin(comp * n_accounts + pairs.buyer[nodes], held_strong)
+    strong_share = np.bincount(comp[on_strong], minlength=len(size)) / np.maximum(size, 1)
+    lam = reach * seller_buyers[first_seller] / max(n_buyers, 1)
+    log10_p = poisson_log10_tail(size, lam)
+    big = size >= params.min_buyers
+    bar = params.min_log10_p + math.log10(max(int(big.sum()), 1))
+    passed = np.flatnonzero(big & (log10_p >= bar))
+    if len(passed) == 0:
+        return []
     base = market_baseline(r, pairs.buyer, pairs.first_ts, cr, params.new_days)
     # Orders by pair, to read each group's orders in proportion to its size.
     by_pair = np.argsort(pairs.order_pair, kind="stable")
     optr = np.searchsorted(pairs.order_pair[by_pair], np.arange(len(pairs) + 1))
-    edge_comp = comp[inv[: len(ea)]]
-    bar = params.min_log10_p + math.log10(len(big))
+    cv_ptr = np.searchsorted(cv_comp, np.arange(len(size) + 1))
     rings = []
-    for c in big.tolist():
-        group = nodes[comp == c]
+    for c in passed.tolist():
+        group = nodes[by_comp[cptr[c]:cptr[c + 1]]]
         seller = int(pairs.seller[group[0]])
-        links = np.unique(ev[edge_comp == c])
-        holders = np.isin(val, links)
-        reach = float(len(np.unique(acc[holders])))  # accounts behind the linking values
-        lam = reach * seller_buyers[seller] / max(n_buyers, 1)
         k = len(group)
-        log10_p = float(poisson_log10_tail(k, lam))
-        if log10_p < bar:
-            continue
         idx = np.concatenate([by_pair[optr[p]:optr[p + 1]] for p in group.tolist()])
         beh = behaviour(idx, b, t, r, cr, base, params.burst_gap_seconds,
                         params.min_burst_orders)
-        strong = links[np.isin(values.kind_of_value[links], list(STRONG_IDENTIFIER_KINDS))]
-        on_strong = np.unique(acc[holders][np.isin(val[holders], strong)])
-        strong_share = np.isin(pairs.buyer[group], on_strong).mean()
-        if not _looks_bought(beh, base, params, strong_share >= 0.5):
+        if not _looks_bought(beh, base, params, bool(strong_share[c] >= 0.5)):
             continue
+        links = cv_val[cv_ptr[c]:cv_ptr[c + 1]]
         kinds = Counter(str(x) for x in values.kind_of_value[links])
         evidence: dict[str, Any] = {
             "found_by": "buyer_farm",
             "farm_identifiers": {kind: {"values": n, "max_accounts_per_value": int(
                 values.sharers[links][values.kind_of_value[links] == kind].max())}
                 for kind, n in sorted(kinds.items())},
-            "strongly_linked_share": round(float(strong_share), 3),
+            "strongly_linked_share": round(float(strong_share[c]), 3),
             **beh.facts(),
         }
         rings.append(Ring(
             buyers=np.sort(pairs.buyer[group]), sellers=np.array([seller], dtype=np.int64),
-            edges=k, density=1.0, score=min(1.0, log10_p / 100.0), lift=k / max(lam, 1e-9),
-            log10_p=log10_p, evidence=evidence,
+            edges=k, density=1.0, score=min(1.0, float(log10_p[c]) / 100.0),
+            lift=k / max(float(lam[c]), 1e-9), log10_p=float(log10_p[c]), evidence=evidence,
         ))
     return rings
 

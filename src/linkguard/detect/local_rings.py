@@ -174,7 +174,7 @@ def local_rings(
         idx = at[bounds[seed]:bounds[seed + 1]]
         if len(idx) == 0:
             continue
-        ring = _test_seed(idx, b, s, t, r, cr, base, params)
+        ring = _test_seed(idx, b, s, t, r, cr, base, params, n_accounts)
         if ring is None:
             continue
         mine = pair_seed == seed
@@ -189,10 +189,10 @@ def local_rings(
 
 
 def _test_seed(idx: IntArray, b: IntArray, s: IntArray, t: IntArray, r: FloatArray,
-               cr: IntArray, base: Baseline, params: LocalRingParams) -> Ring | None:
+               cr: IntArray, base: Baseline, params: LocalRingParams,
+               stride: int) -> Ring | None:
     """The ring of a seed's orders ``idx`` (orders at its shops), or ``None``."""
     ob, os_ = b[idx], s[idx]
-    stride = int(s.max()) + 1
     buyer_shop = np.unique(ob * stride + os_)
     who, n_shops = np.unique(buyer_shop // stride, return_counts=True)
     core = who[n_shops >= 2]
@@ -228,9 +228,8 @@ def _test_seed(idx: IntArray, b: IntArray, s: IntArray, t: IntArray, r: FloatArr
     if not sellers:
         return None
     ring_orders = np.concatenate(keep_orders)
-    counts = np.bincount(b[ring_orders])
-    buyers = np.flatnonzero(counts)
-    buyers = buyers[np.isin(buyers, core, invert=True) | (counts[buyers] >= 2)]
+    buyers, counts = np.unique(b[ring_orders], return_counts=True)
+    buyers = buyers[np.isin(buyers, core, invert=True) | (counts >= 2)]
     if len(buyers) < params.min_buyers:
         return None
     sellers_a = np.asarray(sellers, dtype=np.int64)

@@ -53,24 +53,58 @@ def trim_sparse_sellers(rings: list[Ring], pairs: TradePairs, n_accounts: int,
     buyer_deg = np.bincount(pairs.buyer, minlength=n_accounts).astype(np.float64)
     total = float(len(pairs))
     bar = math.log10(max(int((seller_deg > 0).sum()), 1)) + 1.0
-    in_ring = np.zeros(n_accounts, dtype=np.bool_)
+    groups = [(r.buyers, r.sellers) for r in rings]
+    row, grp = _inside(groups, pairs.buyer, pairs.seller, n_accounts)
+    # edges per (ring, seller), against the seller's expectation given the ring's buyers
+    key = grp * n_accounts + pairs.seller[row]
+    ring_seller = np.concatenate([i * n_accounts + r.sellers for i, r in enumerate(rings)])
+    edges = np.zeros(len(ring_seller), dtype=np.int64)
+    order = np.argsort(ring_seller)
+    np.add.at(edges, order[np.searchsorted(ring_seller[order], key)], 1)
+    owner = ring_seller // n_accounts
+    seller_of = ring_seller % n_accounts
+    buyer_sum = np.array([buyer_deg[r.buyers].sum() for r in rings])
+    lam = seller_deg[seller_of] * buyer_sum[owner] / total
+    keep_seller = poisson_log10_tail(edges, lam) >= bar
+    kept_key = ring_seller[keep_seller]
+    kept_rows = np.isin(key, kept_key)
+    hits_key = grp[kept_rows] * n_accounts + pairs.buyer[row[kept_rows]]
+    hk, hits = np.unique(hits_key, return_counts=True)
     out = []
-    for ring in rings:
-        in_ring[ring.buyers] = True
-        sel = in_ring[pairs.buyer] & np.isin(pairs.seller, ring.sellers)
-        in_ring[ring.buyers] = False
-        edges = np.bincount(pairs.seller[sel], minlength=n_accounts)[ring.sellers]
-        lam = seller_deg[ring.sellers] * buyer_deg[ring.buyers].sum() / total
-        sellers = ring.sellers[poisson_log10_tail(edges, lam) >= bar]
-        if len(sellers) == len(ring.sellers):
+    for i, ring in enumerate(rings):
+        mine = owner == i
+        if keep_seller[mine].all():
             out.append(ring)
             continue
-        kept = sel & np.isin(pairs.seller, sellers)
-        hits = np.bincount(pairs.buyer[kept], minlength=n_accounts)[ring.buyers]
-        buyers = ring.buyers[hits >= min(min_hits, len(sellers))]
+        sellers = seller_of[mine][keep_seller[mine]]
+        k = ring.buyers + i * n_accounts
+        pos = np.minimum(np.searchsorted(hk, k), max(len(hk) - 1, 0))
+        n_hits = np.where(hk[pos] == k, hits[pos], 0) if len(hk) else np.zeros(len(k))
+        buyers = ring.buyers[n_hits >= min(min_hits, len(sellers))]
         if len(buyers) >= params.min_buyers and len(sellers) >= params.min_sellers:
-            out.append(replace(ring, buyers=buyers, sellers=sellers))
+            out.append(replace(ring, buyers=buyers, sellers=np.sort(sellers)))
     return out
+
+
+def _inside(groups: list[tuple[IntArray, IntArray]], row_buyer: IntArray, row_seller: IntArray,
+            n_accounts: int) -> tuple[IntArray, IntArray]:
+    """Rows (pairs or orders) whose buyer and seller are both in a group: (row, group).
+
+    A buyer may be in several groups; work is O(rows + memberships), not rows x groups.
+    """
+    g_buyer = np.concatenate([b for b, _ in groups]).astype(np.int64)
+    g_of = np.repeat(np.arange(len(groups)), [len(b) for b, _ in groups])
+    order = np.argsort(g_buyer, kind="stable")
+    g_buyer, g_of = g_buyer[order], g_of[order]
+    ptr = np.searchsorted(g_buyer, np.arange(n_accounts + 1))
+    cand = np.flatnonzero(ptr[row_buyer + 1] > ptr[row_buyer])
+    lengths = ptr[row_buyer[cand] + 1] - ptr[row_buyer[cand]]
+    rows = np.repeat(cand, lengths)
+    offs = np.arange(int(lengths.sum())) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+    grp = g_of[ptr[row_buyer[rows]] + offs]
+    seller_keys = np.concatenate([i * n_accounts + s for i, (_, s) in enumerate(groups)])
+    inside = np.isin(grp * n_accounts + row_seller[rows], seller_keys)
+    return rows[inside], grp[inside]
 
 
 def drop_ordinary_ratings(rings: list[Ring], buyer: IntArray, seller: IntArray,
@@ -99,20 +133,13 @@ def rated_like_everyone(groups: list[tuple[IntArray, IntArray]], buyer: IntArray
     ``uniform_share`` of them are five stars, and that share is not above the market's by
     chance (-log10 p below ``min_log10_p``)."""
     rated = ~np.isnan(rating)
-    if not rated.any():
+    if not groups or not rated.any():
         return [False] * len(groups)
     base = float((rating[rated] >= 5).mean())
-    b_in = np.zeros(n_accounts, dtype=np.bool_)
-    s_in = np.zeros(n_accounts, dtype=np.bool_)
-    out = []
-    for buyers, sellers in groups:
-        b_in[buyers] = True
-        s_in[sellers] = True
-        mine = b_in[buyer] & s_in[seller] & rated
-        b_in[buyers] = False
-        s_in[sellers] = False
-        n = int(mine.sum())
-        five = int((rating[mine] >= 5).sum())
-        out.append(n >= min_rated and five < uniform_share * n
-                   and binom_log10_tail(five, n, base) < min_log10_p)
-    return out
+    rows, grp = _inside(groups, buyer, seller, n_accounts)
+    ok = rated[rows]
+    n = np.bincount(grp[ok], minlength=len(groups))
+    five = np.bincount(grp[ok & (rating[rows] >= 5)], minlength=len(groups))
+    return [bool(n[i] >= min_rated and five[i] < uniform_share * n[i]
+                 and binom_log10_tail(int(five[i]), int(n[i]), base) < min_log10_p)
+            for i in range(len(groups))]

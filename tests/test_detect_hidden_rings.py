@@ -1,13 +1,19 @@
 """Hidden rings on tiny hand-built markets: one-shop farms, recruited accounts, and the honest
 groups that look like them (workplace regulars, new-user campaigns, fans, joint promotions)."""
 
-import numpy as np
+import json
 
+import numpy as np
+import pandas as pd
+
+from linkguard.analysis import analyze_market
 from linkguard.detect.farms import farm_rings
 from linkguard.detect.local_rings import local_rings
 from linkguard.detect.ring_checks import drop_ordinary_ratings, trim_sparse_sellers
 from linkguard.detect.rings import Ring, RingParams, merge_rings
 from linkguard.graph import identifier_values, trade_pairs
+from linkguard.market import Market as LiveMarket
+from linkguard.rules.ruleset import load_ruleset
 
 DAY, HOUR = 86_400, 3_600
 N = 5000  # account codes: buyers 0-3999, shops 4000-4999
@@ -188,3 +194,29 @@ def test_peeled_ring_loses_sellers_reached_by_chance_and_ordinary_rings_go():
     assert all(4000 not in x.sellers for x in trimmed)
     ordinary = Ring(np.arange(4000), np.arange(4000, 4900), 1, 0.1, 1.0, 9.0, 9.0)
     assert drop_ordinary_ratings([ordinary], b, s, r, N) == []
+
+
+def test_farm_raises_brushing_ring_with_evidence_through_the_ruleset():
+    m = Market(9)
+    farm = np.arange(3900, 3916)
+    _plant_farm(m, farm, 4950)
+    b, s, t, r, _, _ = m.arrays()
+    name = np.array([f"a{i}" for i in range(N)])
+    orders = pd.DataFrame({
+        "order_id": [f"o{i}" for i in range(len(b))], "buyer_id": name[b], "seller_id": name[s],
+        "amount": 10.0, "created_at": pd.to_datetime(t, unit="s", utc=True), "rating": r,
+    })
+    accounts = pd.DataFrame({"account_id": name,
+                             "created_at": pd.to_datetime(m.created, unit="s", utc=True)})
+    ids = pd.DataFrame({"account_id": name[np.asarray(m.id_acc)], "kind": m.id_kind,
+                        "value_hash": m.id_val})
+    snap = analyze_market(LiveMarket.from_frames(orders, accounts, ids), load_ruleset())
+    flags = snap.flags[snap.flags["code"] == "BRUSHING_RING"]
+    assert set(flags["account_id"]) == set(name[farm]) | {"a4950"}
+    shop = flags[flags["account_id"] == "a4950"].iloc[0]
+    assert shop["severity"] in ("review", "decline")
+    ev = json.loads(shop["evidence"])
+    assert ev["found_by"] == "buyer_farm"
+    # 16 accounts, three per phone: five phones shared (the sixth has one account)
+    assert ev["farm_identifiers"]["phone"]["values"] == 5
+    assert set(snap.rings["account_id"]) == set(name[farm]) | {"a4950"}

@@ -191,8 +191,11 @@ def farm_rings(
     if len(passed) == 0:
         return []
     base = market_baseline(r, pairs.buyer, pairs.first_ts, cr, params.new_days)
-    # Orders by pair, to read each group's orders in proportion to its size.
-    by_pair = np.argsort(pairs.order_pair, kind="stable")
+    # The orders of the groups that passed, by pair: each group is read in proportion to it.
+    wanted = np.zeros(len(pairs), dtype=np.bool_)
+    wanted[nodes[np.isin(comp, passed)]] = True
+    chosen = np.flatnonzero(wanted[pairs.order_pair])
+    by_pair = chosen[np.argsort(pairs.order_pair[chosen], kind="stable")]
     optr = np.searchsorted(pairs.order_pair[by_pair], np.arange(len(pairs) + 1))
     cv_ptr = np.searchsorted(cv_comp, np.arange(len(size) + 1))
     rings = []

@@ -6,7 +6,8 @@ of buyers, each buyer placing an order at a few of the shops) is too small and t
 a global densest-block peel to reach. Locally it is glaring: two small shops that share ten
 buyers, when their sizes predict a tenth of one. So:
 
-1. every buyer with a few shops (at most ``max_buyer_shops``) contributes its shop pairs; a
+1. every buyer with a few shops (at most ``max_buyer_shops``) contributes its pairs of small
+   shops (popular shops, with more than ``max_shop_buyers`` buyers, take no part); a
    pair's shared buyers are compared with the configuration model (shop sizes times the
    buyers' chances of buying at two shops, ``sum d (d - 1) / E^2``), Poisson tail, and kept
    when improbable beyond a Bonferroni bound over every pair with ``min_shared`` buyers;
@@ -67,6 +68,10 @@ class LocalRingParams:
 
     #: Buyers with more distinct shops than this add no shop pairs (they add little evidence).
     max_buyer_shops: int = 30
+    #: Shops with more buyers than this (and than ``max_shop_share`` of all buyers) are no
+    #: small shops: they take no part in shop pairs, which keeps the pair count near O(orders).
+    max_shop_buyers: int = 300
+    max_shop_share: float = 0.005
     #: Shared buyers a shop pair needs to be tested at all.
     min_shared: int = 3
     #: The overlap over chance, -log10 p, beyond the Bonferroni bound over every tested pair.
@@ -92,19 +97,26 @@ def _significant_pairs(pairs: TradePairs, params: LocalRingParams
     e = np.zeros(0, dtype=np.int64)
     starts = np.flatnonzero(np.r_[True, pairs.buyer[1:] != pairs.buyer[:-1]])
     deg = np.diff(np.r_[starts, len(pairs)])
-    light = (deg >= 2) & (deg <= params.max_buyer_shops)
+    stride = int(pairs.seller.max()) + 1
+    shop_buyers = np.bincount(pairs.seller, minlength=stride).astype(np.float64)
+    cap = max(params.max_shop_buyers, params.max_shop_share * len(starts))
+    small = shop_buyers[pairs.seller] <= cap
+    # Each buyer's small shops (pairs sort by buyer, so a buyer's pairs stay together).
+    sub = np.flatnonzero(small)
+    sub_buyer = pairs.buyer[sub]
+    sub_starts = np.flatnonzero(np.r_[True, sub_buyer[1:] != sub_buyer[:-1]]) if len(sub) else sub
+    sub_deg = np.diff(np.r_[sub_starts, len(sub)])
+    light = (sub_deg >= 2) & (sub_deg <= params.max_buyer_shops)
     if not light.any():
         return e, e, e, np.zeros(0)
-    sa, sb, _ = pairs_within_groups(pairs.seller, starts[light], deg[light])
+    sa, sb, _ = pairs_within_groups(pairs.seller[sub], sub_starts[light], sub_deg[light])
     lo, hi = np.minimum(sa, sb), np.maximum(sa, sb)
-    stride = int(pairs.seller.max()) + 1
     keys, shared = np.unique(lo * stride + hi, return_counts=True)
     tested = shared >= params.min_shared
     keys, shared = keys[tested], shared[tested]
     if len(keys) == 0:
         return e, e, e, np.zeros(0)
     a, b = keys // stride, keys % stride
-    shop_buyers = np.bincount(pairs.seller, minlength=stride).astype(np.float64)
     d = deg[deg <= params.max_buyer_shops].astype(np.float64)
     total = float(d.sum())
     lam = shop_buyers[a] * shop_buyers[b] * float((d * (d - 1)).sum()) / max(total, 1.0) ** 2

@@ -220,3 +220,13 @@ def test_farm_raises_brushing_ring_with_evidence_through_the_ruleset():
     # 16 accounts, three per phone: five phones shared (the sixth has one account)
     assert ev["farm_identifiers"]["phone"]["values"] == 5
     assert set(snap.rings["account_id"]) == set(name[farm]) | {"a4950"}
+
+
+def test_dates_without_times_show_no_bursts():
+    m = Market(6)
+    _plant_recruited(m, np.arange(100, 130), np.array([4900, 4901, 4902, 4903]))
+    b, s, t, r, _, _ = m.arrays()
+    noon = t // DAY * DAY + 12 * HOUR  # a daily export: every order at noon
+    pairs = trade_pairs(b, s, np.ones(len(b)), noon, r)
+    assert local_rings(pairs, b, s, t, r, N, created=m.created) != []
+    assert local_rings(pairs, b, s, noon, r, N, created=m.created) == []

@@ -17,7 +17,8 @@ import numpy as np
 import numpy.typing as npt
 from scipy.special import bdtrc
 
-__all__ = ["Baseline", "Behaviour", "behaviour", "binom_log10_tail", "market_baseline"]
+__all__ = ["Baseline", "Behaviour", "behaviour", "binom_log10_tail", "coarse_times",
+           "market_baseline"]
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
@@ -42,6 +43,20 @@ def binom_log10_tail(k: int, n: int, p: float) -> float:
     q = k / n
     kl = q * math.log(q / p) + ((1 - q) * math.log((1 - q) / (1 - p)) if q < 1 else 0.0)
     return n * kl / math.log(10)
+
+
+def coarse_times(ts: IntArray, share: float = 0.5) -> bool:
+    """Whether the times carry no time of day: ``share`` or more of them fall on one second
+    of the day (daily exports stamp every order at midnight or noon), so bursts of hours
+    cannot be seen.
+
+    >>> coarse_times(np.array([0, 86400, 2 * 86400 + 5]) + 43200)
+    True
+    """
+    if len(ts) == 0:
+        return False
+    sample = ts[:: max(1, len(ts) // 100_000)] % DAY
+    return bool(np.bincount(sample).max() >= share * len(sample))
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ public Wi-Fi used by hundreds joins nobody). A joined group is a farm when
   both of the latter are needed. When half the group or more shares phones, devices or
   other strong identifiers (a few accounts on each), a five-star share of ``min_five_star_share``
   is enough if the buyers were new and came in bursts: a small farm has too few orders for a
-  significant tail.
+  significant tail. Dates without times (a daily export) show no bursts.
 
 Regulars who share a workplace Wi-Fi are old accounts rating like everyone else; a new-user
 campaign's sign-ups on one campus IP rate like everyone else too.
@@ -51,7 +51,13 @@ import numpy.typing as npt
 
 from linkguard._arrays import components
 from linkguard.detect._background import poisson_log10_tail
-from linkguard.detect._behaviour import Baseline, Behaviour, behaviour, market_baseline
+from linkguard.detect._behaviour import (
+    Baseline,
+    Behaviour,
+    behaviour,
+    coarse_times,
+    market_baseline,
+)
 from linkguard.detect.rings import Ring
 from linkguard.graph import IdentifierValues, TradePairs
 from linkguard.schema import STRONG_IDENTIFIER_KINDS
@@ -191,6 +197,7 @@ def farm_rings(
     if len(passed) == 0:
         return []
     base = market_baseline(r, pairs.buyer, pairs.first_ts, cr, params.new_days)
+    timed = not coarse_times(t)  # dates without times show no bursts
     # The orders of the groups that passed, by pair: each group is read in proportion to it.
     wanted = np.zeros(len(pairs), dtype=np.bool_)
     wanted[nodes[np.isin(comp, passed)]] = True
@@ -206,7 +213,7 @@ def farm_rings(
         idx = np.concatenate([by_pair[optr[p]:optr[p + 1]] for p in group.tolist()])
         beh = behaviour(idx, b, t, r, cr, base, params.burst_gap_seconds,
                         params.min_burst_orders)
-        if not _looks_bought(beh, base, params, bool(strong_share[c] >= 0.5)):
+        if not _looks_bought(beh, base, params, bool(strong_share[c] >= 0.5), timed):
             continue
         links = cv_val[cv_ptr[c]:cv_ptr[c + 1]]
         kinds = Counter(str(x) for x in values.kind_of_value[links])
@@ -226,12 +233,13 @@ def farm_rings(
     return rings
 
 
-def _looks_bought(beh: Behaviour, base: Baseline, params: FarmParams, strong: bool) -> bool:
+def _looks_bought(beh: Behaviour, base: Baseline, params: FarmParams, strong: bool,
+                  timed: bool = True) -> bool:
     """Five stars beyond chance (or, ``strong``-ly linked, a five-star share) and (new buyers
     or bursts); without ratings, both of those."""
     new = (not math.isnan(beh.new_share) and beh.new_share >= params.min_new_share
            and beh.new_log10_p >= params.min_new_log10_p)
-    bursty = beh.burst_share >= params.min_burst_share
+    bursty = timed and beh.burst_share >= params.min_burst_share
     if beh.rated >= params.min_rated and not math.isnan(base.five_star):
         if beh.five_star_share < params.min_five_star_share:
             return False

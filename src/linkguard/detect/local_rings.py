@@ -22,6 +22,8 @@ buyers, when their sizes predict a tenth of one. So:
 
 A fan community that buys at a few small shops over months shares buyers as much, but at its
 own times and with ordinary ratings; a joint promotion brings one burst with ordinary ratings.
+When the times carry no time of day (a daily export), no bursts can be seen and nothing is
+flagged.
 
 Examples
 --------
@@ -52,7 +54,14 @@ import numpy.typing as npt
 
 from linkguard._arrays import components, pairs_within_groups
 from linkguard.detect._background import poisson_log10_tail
-from linkguard.detect._behaviour import UNKNOWN, Baseline, Behaviour, behaviour, market_baseline
+from linkguard.detect._behaviour import (
+    UNKNOWN,
+    Baseline,
+    Behaviour,
+    behaviour,
+    coarse_times,
+    market_baseline,
+)
 from linkguard.detect.rings import Ring
 from linkguard.graph import TradePairs
 
@@ -162,8 +171,8 @@ def local_rings(
     r = np.asarray(rating, dtype=np.float64)
     cr = (np.full(n_accounts, UNKNOWN, dtype=np.int64) if created is None
           else np.asarray(created, dtype=np.int64))
-    if len(pairs) == 0:
-        return []
+    if len(pairs) == 0 or coarse_times(t):
+        return []  # the evidence is bursts: dates without times show none
     sa, sb, shared, pair_p = _significant_pairs(pairs, params)
     if len(sa) == 0:
         return []

@@ -50,3 +50,13 @@ def test_standard_markets_hold_no_hidden_shapes():
     assert not labels & {"workplace_wifi", "fan_community", "promotion", "new_user_campaign"}
     assert not m.truth["accounts"].to_pandas().honest_structures.str.contains(
         "workplace_wifi").any()
+
+
+def test_realistic_only_words_occur_at_realistic(realistic):
+    from linkguard.synth.vocab import REALISTIC_ONLY
+
+    accounts = realistic.truth["accounts"].to_pandas()
+    used = set()
+    for column in ("fraud_types", "honest_structures"):
+        used |= {w for cell in accounts[column] for w in cell.split(";") if w}
+    assert set(REALISTIC_ONLY) <= used

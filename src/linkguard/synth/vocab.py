@@ -31,6 +31,7 @@ __all__ = [
     "KIND_SPELLINGS",
     "LAST_NAMES",
     "ORDER_LABELS",
+    "REALISTIC_ONLY",
     "REGIONS",
     "REGION_WEIGHTS",
     "SELLER_LABELS",
@@ -70,6 +71,9 @@ HONEST_STRUCTURES = (
     "promotion",
     "new_user_campaign",
 )
+#: Fraud types, honest structures and seller labels planted only at ``--difficulty realistic``.
+REALISTIC_ONLY = ("farm_ring", "recruited_ring", "workplace_wifi", "fan_community", "promotion",
+                  "new_user_campaign")
 #: Flag codes (contract section 3) a perfect detector raises, one bit each.
 EXPECTED_CODES = FLAG_CODES
 #: Order labels; code 0 is a plain order and is not written to ``truth/orders.csv``.

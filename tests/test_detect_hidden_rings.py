@@ -230,3 +230,18 @@ def test_dates_without_times_show_no_bursts():
     pairs = trade_pairs(b, s, np.ones(len(b)), noon, r)
     assert local_rings(pairs, b, s, t, r, N, created=m.created) != []
     assert local_rings(pairs, b, s, noon, r, N, created=m.created) == []
+
+
+def test_farm_without_ratings_or_times_is_found_by_its_new_shared_phones():
+    m = Market(10)
+    farm = np.arange(3900, 3918)
+    _plant_farm(m, farm, 4950)
+    users = np.arange(3100, 3140)  # a campaign's sign-ups on one campus IP
+    m.share(users, "ip", "campus")
+    m.created[users] = 40 * DAY
+    m.orders(users, 4961, 40 * DAY + m.rng.integers(600, 4 * HOUR, len(users)), np.nan)
+    b, s, t, _, values, _ = m.arrays()
+    noon, unrated = t // DAY * DAY + 12 * HOUR, np.full(len(b), np.nan)
+    pairs = trade_pairs(b, s, np.ones(len(b)), noon, unrated)
+    rings = farm_rings(pairs, values, b, noon, unrated, m.created, N)
+    assert [(r.buyers.tolist(), r.sellers.tolist()) for r in rings] == [(farm.tolist(), [4950])]

@@ -16,7 +16,8 @@ public Wi-Fi used by hundreds joins nobody). A joined group is a farm when
   both of the latter are needed. When half the group or more shares phones, devices or
   other strong identifiers (a few accounts on each), a five-star share of ``min_five_star_share``
   is enough if the buyers were new and came in bursts: a small farm has too few orders for a
-  significant tail. Dates without times (a daily export) show no bursts.
+  significant tail. Dates without times (a daily export) show no bursts; without ratings
+  either, new buyers on shared phones or devices suffice.
 
 Regulars who share a workplace Wi-Fi are old accounts rating like everyone else; a new-user
 campaign's sign-ups on one campus IP rate like everyone else too.
@@ -248,4 +249,6 @@ def _looks_bought(beh: Behaviour, base: Baseline, params: FarmParams, strong: bo
         # Too few orders for a significant tail: a farm on shared phones or devices whose
         # new accounts came in bursts. (Its camouflage at other shops is new but not bursty.)
         return strong and new and bursty
-    return new and bursty
+    # Without ratings: new buyers in bursts; with dates only, new buyers on shared phones or
+    # devices (the bursts cannot be seen).
+    return new and (bursty or (strong and not timed))

@@ -19,8 +19,15 @@ import pandas as pd
 from linkguard.detect.bursts import burst_rings
 from linkguard.detect.concentration import seller_concentration
 from linkguard.detect.cycles import CycleResult, circular_trades
+from linkguard.detect.farms import farm_rings
 from linkguard.detect.linked import LinkedResult, linked_accounts
+from linkguard.detect.local_rings import local_rings
 from linkguard.detect.lockstep import LockstepResult, lockstep_groups
+from linkguard.detect.ring_checks import (
+    drop_ordinary_ratings,
+    rated_like_everyone,
+    trim_sparse_sellers,
+)
 from linkguard.detect.rings import RingResult, dense_rings, merge_rings
 from linkguard.detect.self_dealing import SelfDealingResult, self_dealing
 from linkguard.graph import IdentifierValues, TradePairs, identifier_values, trade_pairs
@@ -106,12 +113,22 @@ def detect(market: Market, ruleset: Ruleset, timer: StageTimer | None = None) ->
         values = identifier_values(
             ids["account"].to_numpy(), ids["kind"], ids["value_hash"]
         )
+        rating = o["rating"].to_numpy(dtype=np.float64)
+        created = epoch_seconds(market.accounts["created_at"])
 
     def find_rings() -> RingResult:
         with timer.stage("rings", announce=False):
-            structural = dense_rings(pairs, n, params=ruleset.rings)
-            temporal = burst_rings(buyer, seller, ts, n, ruleset.rings)
-            return merge_rings([structural.rings, temporal], pairs, n)
+            structural = trim_sparse_sellers(dense_rings(pairs, n, params=ruleset.rings).rings,
+                                             pairs, n, ruleset.rings)
+            temporal = trim_sparse_sellers(burst_rings(buyer, seller, ts, n, ruleset.rings),
+                                           pairs, n, ruleset.rings, min_hits=1)
+            peeled = drop_ordinary_ratings(structural + temporal, buyer, seller, rating, n)
+            # Rings the peels cannot reach: farms around one to three shops, seen through
+            # their linked buyers, and a handful of shops sharing bursts of buyers.
+            farms = farm_rings(pairs, values, buyer, ts, rating, created, n, ruleset.farms)
+            local = local_rings(pairs, buyer, seller, ts, rating, n, ruleset.local_rings,
+                                created)
+            return merge_rings([peeled, farms, local], pairs, n)
 
     # Rings, the longest stage, run on a second thread beside linked accounts, lockstep and
     # cycles: the detectors share nothing but read-only arrays, and most of their time is in
@@ -124,6 +141,11 @@ def detect(market: Market, ruleset: Ruleset, timer: StageTimer | None = None) ->
             dealing = self_dealing(pairs, linked.cluster_of, values)
         with timer.stage("lockstep"):
             lockstep = lockstep_groups(buyer, seller, ts, ruleset.lockstep)
+            # Co-workers who order lunch together rate like everyone; bought orders do not.
+            ordinary = rated_like_everyone([(g.buyers, g.sellers) for g in lockstep.groups],
+                                           buyer, seller, rating, n)
+            lockstep = LockstepResult([g for g, o in zip(lockstep.groups, ordinary, strict=True)
+                                       if not o])
         with timer.stage("cycles"):
             cycles = circular_trades(buyer, seller, amount, ts, ruleset.cycles)
         if timer.progress is not None:

@@ -21,7 +21,8 @@ __all__ = ["FRAUD_CODES", "HONEST_SHOP_LABELS", "Evaluation", "evaluate_snapshot
 #: Flag codes that say fraud (not merely "linked" or "concentrated").
 FRAUD_CODES = ("SELF_DEALING", "BRUSHING_RING", "LOCKSTEP", "CIRCULAR_TRADE", "LINKED_TO_BAD")
 #: Honest shops that look suspicious to a naive detector and must raise no fraud code.
-HONEST_SHOP_LABELS = ("flash_sale", "wholesale", "loyal_club")
+HONEST_SHOP_LABELS = ("flash_sale", "wholesale", "loyal_club", "workplace_wifi", "fan_community",
+                      "promotion", "new_user_campaign")
 #: Orders whose GMV is fake and should leave adjusted GMV.
 FAKE_ORDER_LABELS = ("brushing", "self_dealing", "circular")
 

@@ -22,7 +22,8 @@ from linkguard.errors import InputError, LinkguardError
         "  linkguard synth out/market --accounts 2000 --seed 7\n\n"
         "  linkguard synth /tmp/big --accounts 200000 --seed 1 --file-format parquet --format json"
         "\n\n"
-        "  linkguard synth /tmp/hard --accounts 8000 --seed 11 --difficulty hard"
+        "  linkguard synth /tmp/hard --accounts 8000 --seed 11 --difficulty hard\n\n"
+        "  linkguard synth /tmp/real --accounts 8000 --seed 31 --difficulty realistic"
     )
 )
 def synth(
@@ -40,8 +41,10 @@ def synth(
         "csv", "--file-format", help="Format of the four tables: csv or parquet."
     ),
     difficulty: str = typer.Option(
-        "standard", "--difficulty", help="How well rings disguise themselves: standard, or hard "
-        "(thinner, longer bursts, more camouflage, more phones per farm)."
+        "standard", "--difficulty", help="How well rings disguise themselves: standard, hard "
+        "(thinner, longer bursts, more camouflage, more phones per farm), or realistic "
+        "(standard rings plus one-to-three-shop farms, recruited old accounts and their "
+        "honest look-alikes)."
     ),
     fmt: str = FORMAT_OPTION,
 ) -> None:

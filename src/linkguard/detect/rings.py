@@ -29,6 +29,7 @@ Examples
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -78,6 +79,8 @@ class Ring:
     score: float
     lift: float
     log10_p: float
+    #: What the detector that found it saw (JSON-able, no account codes), for the flag.
+    evidence: dict[str, Any] = field(default_factory=dict, compare=False)
 
 
 @dataclass(frozen=True)
@@ -249,10 +252,14 @@ def merge_rings(ring_lists: list[list[Ring]], pairs: TradePairs, n_accounts: int
     merged = []
     for i, (parts, buyers, sellers) in enumerate(merged_parts):
         best = max(parts, key=lambda p: p.log10_p)
+        evidence: dict[str, Any] = {}
+        for p in sorted(parts, key=lambda p: p.log10_p):  # the strongest part's facts win
+            evidence.update(p.evidence)
         merged.append(Ring(
             buyers=buyers, sellers=sellers, edges=int(edges[i]),
             density=float(edges[i] / (len(buyers) * len(sellers))),
             score=max(p.score for p in parts), lift=best.lift, log10_p=best.log10_p,
+            evidence=evidence,
         ))
     # Densest first; pair_ring follows the new order.
     rank = sorted(range(len(merged)), key=lambda i: (-merged[i].score, int(merged[i].sellers[0])))

@@ -212,7 +212,7 @@ def _rings(market: Market, det: Detection, groups: GroupTables) -> list[Finding]
             "density": round(ring.density, 4), "edges": ring.edges,
             "lift": round(ring.lift, 1), "log10_p": round(ring.log10_p, 1),
             "ring_score": round(ring.score, 4), "ring_orders": int(ring_orders[i]),
-            "sellers": _capped(sellers), "buyers": _capped(buyers),
+            "sellers": _capped(sellers), "buyers": _capped(buyers), **ring.evidence,
         }
         for role, ids in (("seller", sellers), ("buyer", buyers)):
             for acc in ids:

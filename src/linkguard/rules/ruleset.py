@@ -14,7 +14,9 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from linkguard.detect.cycles import CycleParams
+from linkguard.detect.farms import FarmParams
 from linkguard.detect.linked import LinkParams
+from linkguard.detect.local_rings import LocalRingParams
 from linkguard.detect.lockstep import LockstepParams
 from linkguard.detect.rings import RingParams
 from linkguard.errors import InputError
@@ -92,6 +94,8 @@ class Ruleset(_Strict):
     rings: RingParams = RingParams()
     lockstep: LockstepParams = LockstepParams()
     cycles: CycleParams = CycleParams()
+    farms: FarmParams = FarmParams()
+    local_rings: LocalRingParams = LocalRingParams()
     concentration: ConcentrationSettings = ConcentrationSettings()
     ingest: IngestSettings = IngestSettings()
     flags: dict[str, FlagRule]

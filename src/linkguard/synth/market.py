@@ -25,9 +25,11 @@ from linkguard.synth import dirty
 from linkguard.synth.builder import MarketBuilder
 from linkguard.synth.circular import plant_cycles
 from linkguard.synth.concentrated import plant_concentrated
+from linkguard.synth.farms import HiddenPlan, plant_recruited_rings, plant_small_farms
 from linkguard.synth.honest import dilute_concentration, finalise_created, populate, retail_orders
 from linkguard.synth.linked import plant_defaulted, plant_multi_accounts, plant_self_dealing
 from linkguard.synth.loans import make_loans
+from linkguard.synth.lookalikes import plant_lookalikes
 from linkguard.synth.orders import Orders, collect
 from linkguard.synth.plan import DAY, Plan, SynthConfig
 from linkguard.synth.rings import plant_device_farms, plant_hijacked_rings
@@ -121,9 +123,11 @@ def generate_market(
 
     report(STAGES[0])
     plan = Plan.draw(rng, cfg)
+    hidden = HiddenPlan.draw(rng, cfg) if difficulty == "realistic" else None
     b = MarketBuilder(cfg, plan, rng)
     report(STAGES[1])
-    shops, buyers = populate(b, accounts - plan.new_fraud_accounts)
+    extra = hidden.new_accounts if hidden is not None else 0
+    shops, buyers = populate(b, accounts - plan.new_fraud_accounts - extra)
     report(STAGES[2])
     popular = plant_structures(b, shops, buyers)
     report(STAGES[3])
@@ -132,11 +136,18 @@ def generate_market(
     victims = buyers[old & (b.structure[buyers] == 0)]
     plant_hijacked_rings(b, victims, shops[b.popularity[shops] > 0])
     plant_device_farms(b, popular)
+    if hidden is not None:
+        plant_small_farms(b, hidden, b.honest(shops))
+        old = b.created_hint[buyers] < b.start - 365 * DAY
+        plant_recruited_rings(b, hidden, buyers[old & (b.structure[buyers] == 0)
+                                                & (b.fraud[buyers] == 0)])
     plant_self_dealing(b)
     plant_multi_accounts(b)
     plant_defaulted(b)
     plant_cycles(b)
     plant_concentrated(b, b.honest(buyers))
+    if hidden is not None:
+        plant_lookalikes(b, b.honest(shops), b.honest(buyers))
     assert b.n == accounts, "every account is allocated exactly once"
     report(STAGES[4])
     retail_orders(b, cfg.orders - b.n_orders)

@@ -59,6 +59,9 @@ class Disguise:
 DIFFICULTIES: dict[str, Disguise] = {
     "standard": Disguise((0.5, 0.9), (15, 30), (1, 5), 5, (2, 8), (4, 7), (0.6, 0.95)),
     "hard": Disguise((0.3, 0.55), (30, 150), (4, 13), 3, (3, 12), (3, 5), (0.35, 0.6)),
+    # standard rings, plus the hidden shapes of :mod:`linkguard.synth.farms` and their honest
+    # look-alikes (:mod:`linkguard.synth.lookalikes`)
+    "realistic": Disguise((0.5, 0.9), (15, 30), (1, 5), 5, (2, 8), (4, 7), (0.6, 0.95)),
 }
 
 

@@ -87,7 +87,10 @@ def expected_codes(b: MarketBuilder, orders: Orders) -> npt.NDArray[np.uint16]:
     bad_members = np.bincount(b.owner[grouped & bad], minlength=b.n_owners)
     add(grouped & (bad_members[np.maximum(b.owner, 0)] - bad > 0), "LINKED_TO_BAD")
     add(b.ring >= 0, "BRUSHING_RING")
-    add(b.ring >= 0, "LOCKSTEP")
+    # The hidden shapes (one-shop farms, recruited accounts with one order per shop) never
+    # meet in the same windows again and again: they are rings, not lockstep.
+    lockstep_ring = np.array([g.kind in ("device_farm", "hijacked") for g in b.rings] + [False])
+    add(lockstep_ring[b.ring], "LOCKSTEP")
     add(b.self_dealer, "SELF_DEALING")
     add((b.fraud & bit(FRAUD_TYPES, "circular")) != 0, "CIRCULAR_TRADE")
     counted = orders.counted
@@ -178,6 +181,8 @@ def _counts(
         "planted": {
             "device_farm_rings": ring_kinds.count("device_farm"),
             "hijacked_rings": ring_kinds.count("hijacked"),
+            "small_farm_rings": ring_kinds.count("small_farm"),
+            "recruited_rings": ring_kinds.count("recruited"),
             "ring_buyers": int(sum(g.roles.count("buyer") for g in b.rings)),
             "ring_sellers": int(sum(g.roles.count("seller") for g in b.rings)),
             "self_dealing_sellers": int(b.self_dealer.sum()),

@@ -31,6 +31,7 @@ __all__ = [
     "KIND_SPELLINGS",
     "LAST_NAMES",
     "ORDER_LABELS",
+    "REALISTIC_ONLY",
     "REGIONS",
     "REGION_WEIGHTS",
     "SELLER_LABELS",
@@ -53,6 +54,8 @@ FRAUD_TYPES = (
     "defaulted",
     "linked_to_defaulted",
     "concentrated",
+    "farm_ring",
+    "recruited_ring",
 )
 #: Honest look-alikes of fraud, one bit each in an account's ``structure`` mask.
 HONEST_STRUCTURES = (
@@ -63,7 +66,14 @@ HONEST_STRUCTURES = (
     "wholesale",
     "loyal_club",
     "popular_shop",
+    "workplace_wifi",
+    "fan_community",
+    "promotion",
+    "new_user_campaign",
 )
+#: Fraud types, honest structures and seller labels planted only at ``--difficulty realistic``.
+REALISTIC_ONLY = ("farm_ring", "recruited_ring", "workplace_wifi", "fan_community", "promotion",
+                  "new_user_campaign")
 #: Flag codes (contract section 3) a perfect detector raises, one bit each.
 EXPECTED_CODES = FLAG_CODES
 #: Order labels; code 0 is a plain order and is not written to ``truth/orders.csv``.
@@ -80,6 +90,10 @@ SELLER_LABELS = (
     "self_dealing",
     "circular",
     "concentrated",
+    "workplace_wifi",
+    "fan_community",
+    "promotion",
+    "new_user_campaign",
 )
 ACCOUNT_STATUSES = ("active", "frozen", "defaulted", "blacklisted")
 #: Account status words to the int8 codes the generator stores.

@@ -6,6 +6,7 @@ and call :func:`detect` so that every engine raises the same flags.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -144,8 +145,10 @@ def detect(market: Market, ruleset: Ruleset, timer: StageTimer | None = None) ->
             # Co-workers who order lunch together rate like everyone; bought orders do not.
             ordinary = rated_like_everyone([(g.buyers, g.sellers) for g in lockstep.groups],
                                            buyer, seller, rating, n)
-            lockstep = LockstepResult([g for g, o in zip(lockstep.groups, ordinary, strict=True)
-                                       if not o])
+            lockstep = dataclasses.replace(
+                lockstep,
+                groups=[g for g, o in zip(lockstep.groups, ordinary, strict=True) if not o],
+            )
         with timer.stage("cycles"):
             cycles = circular_trades(buyer, seller, amount, ts, ruleset.cycles)
         if timer.progress is not None:

@@ -137,9 +137,11 @@ def test_every_guide_query_runs_with_browser_float_params(
 
 @pytest.mark.parametrize("name", list_queries())
 def test_each_named_query_accepts_float_numbers(
-    name: str, graph: GraphRunner, served_guide: str
+    name: str, graph: GraphRunner, served_guide: str, loaded: tuple[Market, Snapshot]
 ) -> None:
-    examples: dict[str, Any] = {}
+    from test_neo4j_queries import _evidence_params  # the deep links' queries, not in the guide
+
+    examples: dict[str, Any] = dict(_evidence_params(loaded[1]).get(name, {}))
     for block in _blocks(served_guide):
         if block.startswith(":params"):
             examples.update(browser_params(block))

@@ -78,6 +78,10 @@ def _example_params(market: Market, snapshot: Snapshot) -> dict[str, dict[str, A
         "ring_members": {"ring_id": ring},
         "shortest_path": {"from_id": member, "to_id": seller},
         "top_concentrated_sellers": {},
+        "gds_hub_picture": {},
+        "gds_wcc": {},
+        "gds_louvain": {},
+        "gds_node_similarity": {},
         **_evidence_params(snapshot),
     }
 

@@ -24,6 +24,7 @@ True
 
 from __future__ import annotations
 
+import hmac
 from collections.abc import Callable, Iterable
 
 import numpy as np
@@ -32,7 +33,6 @@ import pyarrow.compute as pc
 
 from linkguard.config import pepper_bytes
 from linkguard.io._kernels import KEEP, LOWER, ONLY_DIGITS, rewrite_values
-from linkguard.io._sha256 import hmac_sha256_strings
 from linkguard.io.arrow import (
     ArrowStrings,
     as_chunked,
@@ -48,6 +48,7 @@ __all__ = [
     "HASH_HEX_CHARS",
     "hash_bytes",
     "hash_normalised",
+    "hmac_sha256_hex_distinct",
     "normalise_kind",
     "normalise_kinds",
     "normalise_values",
@@ -137,9 +138,8 @@ def _casefold(values: pa.Array) -> pa.Array:
 def hash_normalised(values: ArrowStrings, pepper: bytes) -> pa.ChunkedArray:
     """Keyed hashes of already-normalised values; the empty string maps to the empty string.
 
-    Every value is hashed by the compiled kernel of :mod:`linkguard.io._sha256`, repeats
-    included: finding the repeats (a hash table over the values) costs about as much as hashing
-    them again. The chunks are joined first, so that the kernel's threads start once.
+    Each distinct value is hashed once by the standard library's :func:`hmac.digest` (OpenSSL
+    underneath) and the hashes are spread back over the repeats (:func:`hmac_sha256_hex_distinct`).
     """
     values = as_chunked(values)
     whole = values.combine_chunks() if values.num_chunks else pa.array([], values.type)
@@ -161,12 +161,61 @@ def _hash_array(values: pa.Array, pepper: bytes) -> pa.Array:
 
     At most :data:`_MAX_HASHES_PER_ARRAY` values, so that the offsets fit in int32.
     """
-    offsets, chars = hmac_sha256_strings(*string_buffers(values), pepper, HASH_HEX_CHARS)
-    return pa.Array.from_buffers(
-        pa.string(),
-        len(values),
-        [None, pa.py_buffer(offsets.astype(np.int32)), pa.py_buffer(chars)],
+    return hmac_sha256_hex_distinct(values, pepper, HASH_HEX_CHARS)
+
+
+def hmac_sha256_hex_distinct(values: pa.Array, key: bytes, hex_chars: int) -> pa.Array:
+    """Hex HMAC-SHA-256 of each value, cut to ``hex_chars``; empty values stay empty.
+
+    Identifier values repeat (one device, many rows), so the distinct values are found first
+    (Arrow's hash table) and each is hashed once by :func:`hmac.digest`, the standard library's
+    one-call HMAC (OpenSSL's, without Python per-step overhead); the hashes are then spread
+    back over the rows.
+
+    Parameters
+    ----------
+    values
+        A string or binary array without nulls.
+    key
+        The HMAC key.
+    hex_chars
+        Even number of hex characters kept per digest (2 to 64).
+
+    Returns
+    -------
+    pyarrow.Array
+        A string array as long as ``values``.
+
+    Examples
+    --------
+    >>> out = hmac_sha256_hex_distinct(pa.array(["abc", "", "abc"]), b"k", 8)
+    >>> out.to_pylist()
+    ['342e519c', '', '342e519c']
+    >>> out[0].as_py() == hmac.new(b"k", b"abc", "sha256").hexdigest()[:8]
+    True
+    """
+    if hex_chars % 2 or not 0 < hex_chars <= 64:
+        raise ValueError("hex_chars must be an even number from 2 to 64")
+    if values.null_count:
+        raise ValueError("values must not hold nulls")
+    if len(values) == 0:
+        return pa.array([], pa.string())
+    large = pa.types.is_large_string(values.type) or pa.types.is_large_binary(values.type)
+    encoded = pc.dictionary_encode(values.cast(pa.large_binary() if large else pa.binary()))
+    size = hex_chars // 2
+    digest = hmac.digest
+    distinct: list[bytes] = encoded.dictionary.to_pylist()
+    digests = [digest(key, v, "sha256")[:size] if v else b"" for v in distinct]
+    if len(digests) * hex_chars >= 1 << 31:
+        raise ValueError("too many distinct values for one string array; hash them in slices")
+    lengths = np.fromiter(map(len, digests), dtype=np.int64, count=len(digests)) * 2
+    offsets = np.zeros(len(digests) + 1, dtype=np.int32)
+    np.cumsum(lengths, out=offsets[1:])
+    text = b"".join(digests).hex().encode()
+    hashed = pa.Array.from_buffers(
+        pa.string(), len(digests), [None, pa.py_buffer(offsets), pa.py_buffer(text)]
     )
+    return hashed.take(encoded.indices)
 
 
 def pseudonymise(

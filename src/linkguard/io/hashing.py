@@ -168,9 +168,8 @@ def hmac_sha256_hex_distinct(values: pa.Array, key: bytes, hex_chars: int) -> pa
     """Hex HMAC-SHA-256 of each value, cut to ``hex_chars``; empty values stay empty.
 
     Identifier values repeat (one device, many rows), so the distinct values are found first
-    (Arrow's hash table) and each is hashed once by :func:`hmac.digest`, the standard library's
-    one-call HMAC (OpenSSL's, without Python per-step overhead); the hashes are then spread
-    back over the rows.
+    (Arrow's hash table), each is hashed once (:func:`_hmac_sha256_many`) and the hashes are
+    spread back over the rows.
 
     Parameters
     ----------
@@ -202,10 +201,7 @@ def hmac_sha256_hex_distinct(values: pa.Array, key: bytes, hex_chars: int) -> pa
         return pa.array([], pa.string())
     large = pa.types.is_large_string(values.type) or pa.types.is_large_binary(values.type)
     encoded = pc.dictionary_encode(values.cast(pa.large_binary() if large else pa.binary()))
-    size = hex_chars // 2
-    digest = hmac.digest
-    distinct: list[bytes] = encoded.dictionary.to_pylist()
-    digests = [digest(key, v, "sha256")[:size] if v else b"" for v in distinct]
+    digests = _hmac_sha256_many(key, encoded.dictionary.to_pylist(), hex_chars // 2)
     if len(digests) * hex_chars >= 1 << 31:
         raise ValueError("too many distinct values for one string array; hash them in slices")
     lengths = np.fromiter(map(len, digests), dtype=np.int64, count=len(digests)) * 2
@@ -216,6 +212,16 @@ def hmac_sha256_hex_distinct(values: pa.Array, key: bytes, hex_chars: int) -> pa
         pa.string(), len(digests), [None, pa.py_buffer(offsets), pa.py_buffer(text)]
     )
     return hashed.take(encoded.indices)
+
+
+def _hmac_sha256_many(key: bytes, messages: list[bytes], size: int) -> list[bytes]:
+    """The first ``size`` bytes of HMAC-SHA-256 of each message; ``b""`` for an empty one.
+
+    One :func:`hmac.digest` call per message: the standard library's one-shot HMAC, computed
+    by OpenSSL (Python's interpreter lock is released while it runs).
+    """
+    digest = hmac.digest
+    return [digest(key, m, "sha256")[:size] if m else b"" for m in messages]
 
 
 def pseudonymise(

@@ -32,7 +32,9 @@ def test_text_view_shows_flags_cluster_ring_and_concentration(snap: Path) -> Non
     result = runner.invoke(app, ["account", "S1", "--snapshot", str(snap)], env={"COLUMNS": "200"})
     assert result.exit_code == 0, result.output
     out = result.stdout
-    assert "S1" in out and "decline" in out and "0.92" in out
+    assert "S1" in out
+    assert "decline" in out
+    assert "0.92" in out
     for text in (
         "BRUSHING_RING",
         "SELF_DEALING",
@@ -64,7 +66,9 @@ def test_json_view(snap: Path) -> None:
     assert [m["account_id"] for m in view["cluster"]["members"]] == ["B1", "S1", "X9"]
     assert view["cluster"]["identifier_kinds"] == ["card", "device"]
     ring = view["rings"][0]
-    assert ring["role"] == "buyer" and ring["density"] == 0.9 and ring["ring_score"] == 0.88
+    assert ring["role"] == "buyer"
+    assert ring["density"] == 0.9
+    assert ring["ring_score"] == 0.88
     assert {m["account_id"] for m in ring["other_members"]} == {"S1", "B2"}
     assert view["concentration"] is None
     assert view["flags"][0]["evidence"]["ring_id"] == "R1"
@@ -84,10 +88,13 @@ def test_unknown_account_is_none_exit_0(snap: Path, fmt: str) -> None:
     assert result.exit_code == 0
     if fmt == "json":
         view = orjson.loads(result.stdout)
-        assert view["risk_level"] == "none" and view["flags"] == []
-        assert view["cluster"] is None and view["rings"] == []
+        assert view["risk_level"] == "none"
+        assert view["flags"] == []
+        assert view["cluster"] is None
+        assert view["rings"] == []
     else:
-        assert "none" in result.stdout and "No flags." in result.stdout
+        assert "none" in result.stdout
+        assert "No flags." in result.stdout
 
 
 def test_missing_snapshot_exits_2(tmp_path: Path) -> None:
@@ -108,7 +115,8 @@ def test_incomplete_snapshot_exits_2(tmp_path: Path) -> None:
 def test_bad_usage_exits_2(snap: Path, argv_tail: list[str]) -> None:
     account_id, *rest = argv_tail
     rc, _, err = _run(["account", account_id, "--snapshot", str(snap), *rest])
-    assert rc == 2 and "error" in err
+    assert rc == 2
+    assert "error" in err
 
 
 def test_help_has_examples() -> None:
@@ -159,7 +167,9 @@ def test_serve_hands_settings_to_workers(snap: Path, monkeypatch: pytest.MonkeyP
     rc, _, _ = _run(["serve", "--snapshot", str(snap), "--port", "9123", "--workers", "3"])
     assert rc == 0
     assert seen["target"] == "linkguard.api.app:app_from_env"
-    assert seen["factory"] is True and seen["port"] == 9123 and seen["workers"] == 3
+    assert seen["factory"] is True
+    assert seen["port"] == 9123
+    assert seen["workers"] == 3
     assert seen["host"] == "127.0.0.1"
     from linkguard.api.app import app_from_env
 

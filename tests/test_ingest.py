@@ -563,7 +563,8 @@ def test_quotes_span_lines_agrees_with_the_record_scan(pieces: list[bytes]) -> N
 
 def test_header_only_file_loads_nothing(tmp_path: Path) -> None:
     market = read_market(orders_dir(tmp_path), pepper=PEPPER)
-    assert len(market.orders) == 0 and market.n_accounts == 0
+    assert len(market.orders) == 0
+    assert market.n_accounts == 0
     assert market.reports["orders"].rows_in == 0
     assert list(market.quarantine["orders"].columns[:4]) == ["file", "line", "column", "reason"]
 
@@ -755,7 +756,8 @@ def test_progress_reports_every_step(tmp_path: Path) -> None:
     read_market(tmp_path / "d", pepper=PEPPER, progress=lambda *a: calls.append(a))
     assert [done for _, done, _ in calls] == list(range(1, 6))
     assert {total for _, _, total in calls} == {5}
-    assert calls[0][0] == "read and validate orders.csv" and calls[-1][0] == "build market"
+    assert calls[0][0] == "read and validate orders.csv"
+    assert calls[-1][0] == "build market"
 
 
 # --- property: counts add up and lines point at the right input line ----------------------------

@@ -40,6 +40,7 @@ import contextlib
 import errno
 import fcntl
 import json
+import logging
 import os
 import re
 import shlex
@@ -56,6 +57,8 @@ from pathlib import Path
 from typing import Any
 
 from linkguard.errors import LinkguardError
+
+_log = logging.getLogger(__name__)
 
 __all__ = [
     "DEFAULT_BOLT_PORT",
@@ -832,14 +835,14 @@ def main(argv: list[str] | None = None) -> int:
     p_status.add_argument("--format", choices=("text", "json"), default="text")
 
     args = parser.parse_args(argv)
+    # Progress and errors go through logging to stderr; results are printed to stdout.
+    logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
     try:
         if args.command == "build":
             if args.force or _is_up_to_date_quiet() is False:
-                print(
+                _log.info(
                     "building the Neo4j dev server with Maven (first run downloads from "
-                    "Maven Central); output in neo4j-server/" + _BUILD_LOG,
-                    file=sys.stderr,
-                    flush=True,
+                    "Maven Central); output in neo4j-server/%s", _BUILD_LOG,
                 )
             result = build(force=args.force, verbose=args.verbose)
             if result.built:
@@ -849,10 +852,8 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         if args.command == "start":
             if not args.no_wait and _is_up_to_date_quiet() is False:
-                print(
-                    "building the Neo4j dev server (first run downloads from Maven Central)...",
-                    file=sys.stderr,
-                    flush=True,
+                _log.info(
+                    "building the Neo4j dev server (first run downloads from Maven Central)..."
                 )
             info = start(
                 args.data_dir,
@@ -887,7 +888,7 @@ def main(argv: list[str] | None = None) -> int:
         print(text or format_status(info))
         return 0 if info.running else 3
     except DevServerError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        _log.error("error: %s", exc)
         return exc.exit_code
 
 

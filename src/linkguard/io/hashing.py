@@ -24,6 +24,7 @@ True
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 from collections.abc import Callable, Iterable
 
@@ -57,6 +58,9 @@ __all__ = [
 
 #: Length of a value hash in hex characters (128 bits: collisions stay out of reach).
 HASH_HEX_CHARS = 32
+
+#: SHA-256's block size in bytes (HMAC pads its key to one block).
+_SHA256_BLOCK = 64
 
 #: Most values hashed into one Arrow array (their hex digits must stay below 2 GiB).
 _MAX_HASHES_PER_ARRAY = 1 << 25
@@ -138,8 +142,8 @@ def _casefold(values: pa.Array) -> pa.Array:
 def hash_normalised(values: ArrowStrings, pepper: bytes) -> pa.ChunkedArray:
     """Keyed hashes of already-normalised values; the empty string maps to the empty string.
 
-    Each distinct value is hashed once by the standard library's :func:`hmac.digest` (OpenSSL
-    underneath) and the hashes are spread back over the repeats (:func:`hmac_sha256_hex_distinct`).
+    Each distinct value is hashed once with the standard library's SHA-256 (OpenSSL underneath)
+    and the hashes are spread back over the repeats (:func:`hmac_sha256_hex_distinct`).
     """
     values = as_chunked(values)
     whole = values.combine_chunks() if values.num_chunks else pa.array([], values.type)
@@ -217,11 +221,33 @@ def hmac_sha256_hex_distinct(values: pa.Array, key: bytes, hex_chars: int) -> pa
 def _hmac_sha256_many(key: bytes, messages: list[bytes], size: int) -> list[bytes]:
     """The first ``size`` bytes of HMAC-SHA-256 of each message; ``b""`` for an empty one.
 
-    One :func:`hmac.digest` call per message: the standard library's one-shot HMAC, computed
-    by OpenSSL (Python's interpreter lock is released while it runs).
+    HMAC (RFC 2104) is ``H(k ^ opad || H(k ^ ipad || m))``. The two pad blocks are hashed once
+    by :mod:`hashlib` (OpenSSL's SHA-256) and each message continues copies of those two
+    states, as the standard library's :class:`hmac.HMAC` does, without the per-call key set-up
+    of :func:`hmac.digest`: half its time per message. Short updates keep Python's interpreter
+    lock (``hmac.digest`` drops and retakes it on every call, which stalls behind the other
+    table being validated on the second thread). The result is checked against
+    :func:`hmac.digest` on the first message.
     """
-    digest = hmac.digest
-    return [digest(key, m, "sha256")[:size] if m else b"" for m in messages]
+    block = hashlib.sha256(key).digest() if len(key) > _SHA256_BLOCK else key
+    block = block.ljust(_SHA256_BLOCK, b"\0")
+    inner_copy = hashlib.sha256(bytes(b ^ 0x36 for b in block)).copy
+    outer_copy = hashlib.sha256(bytes(b ^ 0x5C for b in block)).copy
+    out: list[bytes] = []
+    append = out.append
+    for message in messages:
+        if not message:
+            append(b"")
+            continue
+        inner = inner_copy()
+        inner.update(message)
+        outer = outer_copy()
+        outer.update(inner.digest())
+        append(outer.digest()[:size])
+    probe = next((i for i, m in enumerate(messages) if m), None)
+    if probe is not None and out[probe] != hmac.digest(key, messages[probe], "sha256")[:size]:
+        raise RuntimeError("HMAC-SHA-256 self-check failed")  # pragma: no cover
+    return out
 
 
 def pseudonymise(

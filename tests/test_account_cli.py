@@ -32,7 +32,9 @@ def test_text_view_shows_flags_cluster_ring_and_concentration(snap: Path) -> Non
     result = runner.invoke(app, ["account", "S1", "--snapshot", str(snap)], env={"COLUMNS": "200"})
     assert result.exit_code == 0, result.output
     out = result.stdout
-    assert "S1" in out and "decline" in out and "0.92" in out
+    assert "S1" in out
+    assert "decline" in out
+    assert "0.92" in out
     for text in (
         "BRUSHING_RING",
         "SELF_DEALING",
@@ -66,7 +68,9 @@ def test_json_view(snap: Path) -> None:
     assert [m["account_id"] for m in view["cluster"]["members"]] == ["B1", "S1", "X9"]
     assert view["cluster"]["identifier_kinds"] == ["card", "device"]
     ring = view["rings"][0]
-    assert ring["role"] == "buyer" and ring["density"] == 0.9 and ring["ring_score"] == 0.88
+    assert ring["role"] == "buyer"
+    assert ring["density"] == 0.9
+    assert ring["ring_score"] == 0.88
     assert {m["account_id"] for m in ring["other_members"]} == {"S1", "B2"}
     assert view["concentration"] is None
     assert view["flags"][0]["evidence"]["ring_id"] == "R1"
@@ -86,11 +90,14 @@ def test_unknown_account_is_none_exit_0(snap: Path, fmt: str) -> None:
     assert result.exit_code == 0
     if fmt == "json":
         view = orjson.loads(result.stdout)
-        assert view["risk_level"] == "none" and view["flags"] == []
-        assert view["cluster"] is None and view["rings"] == []
+        assert view["risk_level"] == "none"
+        assert view["flags"] == []
+        assert view["cluster"] is None
+        assert view["rings"] == []
         assert view["known"] is False
     else:
-        assert "none" in result.stdout and "No flags." in result.stdout
+        assert "none" in result.stdout
+        assert "No flags." in result.stdout
         assert "Not in the analysed market" in result.stdout
 
 
@@ -98,11 +105,13 @@ def test_clean_market_account_is_known_with_its_dates(snap: Path) -> None:
     result = runner.invoke(app, ["account", "S2", "--snapshot", str(snap)], env={"COLUMNS": "120"})
     assert result.exit_code == 0, result.output
     assert "Not in the analysed market" not in result.stdout
-    assert "2025-12-01T08:00:00Z" in result.stdout and "2025-12-31T18:30:00Z" in result.stdout
+    assert "2025-12-01T08:00:00Z" in result.stdout
+    assert "2025-12-31T18:30:00Z" in result.stdout
     view = orjson.loads(
         runner.invoke(app, ["account", "S2", "--snapshot", str(snap), "-f", "json"]).stdout
     )
-    assert view["known"] is True and view["first_seen"] == "2025-12-01T08:00:00Z"
+    assert view["known"] is True
+    assert view["first_seen"] == "2025-12-01T08:00:00Z"
 
 
 def test_evidence_is_a_table_that_never_breaks_an_id(snap: Path) -> None:
@@ -110,7 +119,8 @@ def test_evidence_is_a_table_that_never_breaks_an_id(snap: Path) -> None:
     result = runner.invoke(app, ["account", "M1", "--snapshot", str(snap)], env={"COLUMNS": "80"})
     assert result.exit_code == 0, result.output
     out = result.stdout
-    assert "{" not in out and '":' not in out  # no raw JSON
+    assert "{" not in out
+    assert '":' not in out
     assert "ring_score" in out
 
 
@@ -132,7 +142,8 @@ def test_incomplete_snapshot_exits_2(tmp_path: Path) -> None:
 def test_bad_usage_exits_2(snap: Path, argv_tail: list[str]) -> None:
     account_id, *rest = argv_tail
     rc, _, err = _run(["account", account_id, "--snapshot", str(snap), *rest])
-    assert rc == 2 and "error" in err
+    assert rc == 2
+    assert "error" in err
 
 
 def test_help_has_examples() -> None:
@@ -183,7 +194,9 @@ def test_serve_hands_settings_to_workers(snap: Path, monkeypatch: pytest.MonkeyP
     rc, _, _ = _run(["serve", "--snapshot", str(snap), "--port", "9123", "--workers", "3"])
     assert rc == 0
     assert seen["target"] == "linkguard.api.app:app_from_env"
-    assert seen["factory"] is True and seen["port"] == 9123 and seen["workers"] == 3
+    assert seen["factory"] is True
+    assert seen["port"] == 9123
+    assert seen["workers"] == 3
     assert seen["host"] == "127.0.0.1"
     from linkguard.api.app import app_from_env
 

@@ -54,6 +54,7 @@ def test_a_clean_account_of_the_analysed_sample_is_known(tmp_path: Path) -> None
     answer = index.lookup(clean)
     assert answer["risk_level"] == "none"
     assert answer["known"] is True
-    assert answer["first_seen"] is not None and answer["first_seen"].endswith("Z")
+    assert answer["first_seen"] is not None
+    assert answer["first_seen"].endswith("Z")
     assert index.lookup("u00000000-typo")["known"] is False
     assert len(index) >= len(market_ids)

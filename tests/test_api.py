@@ -63,7 +63,8 @@ def _envelope(resp: httpx.Response, status: int, code: str) -> dict[str, Any]:
     body = resp.json()
     assert set(body) == {"error"}
     assert body["error"]["code"] == code
-    assert isinstance(body["error"]["message"], str) and body["error"]["message"]
+    assert isinstance(body["error"]["message"], str)
+    assert body["error"]["message"]
     assert body["error"]["request_id"] == resp.headers["x-request-id"]
     return body["error"]  # type: ignore[no-any-return]
 
@@ -360,7 +361,8 @@ def test_request_id_is_echoed_or_generated(client: TestClient) -> None:
         == "req-42.a:b"
     )
     generated = client.get("/healthz", headers={"X-Request-ID": "bad id\r"}).headers["x-request-id"]
-    assert len(generated) == 32 and " " not in generated
+    assert len(generated) == 32
+    assert " " not in generated
     raw = client.get("/healthz", headers={"X-Request-ID": "caf\u00e9".encode()}).headers
     assert len(raw["x-request-id"]) == 32
     assert len(client.get("/healthz").headers["x-request-id"]) == 32
@@ -393,7 +395,8 @@ def test_access_log_is_structured_and_token_free(
     lines = [JsonFormatter().format(r) for r in caplog.records]
     assert all(orjson.loads(line)["level"] for line in lines)
     text = "\n".join(lines)
-    assert TOKENS[0] not in text and "leaked-secret" not in text
+    assert TOKENS[0] not in text
+    assert "leaked-secret" not in text
     assert "+15551234567" not in text
 
 
@@ -405,7 +408,8 @@ def test_root_serves_the_newest_and_switches(tmp_path: Path) -> None:
     _write(tmp_path, "2", "snap-2", "2026-01-02T00:00:00Z")
     src = SnapshotSource(root=tmp_path)
     assert src.refresh()
-    assert src.index is not None and src.index.snapshot_id == "snap-2"
+    assert src.index is not None
+    assert src.index.snapshot_id == "snap-2"
     assert not src.refresh()  # nothing newer
     _write(tmp_path, "0", "snap-0", "2025-12-01T00:00:00Z")  # older: ignored
     assert not src.refresh()
@@ -418,7 +422,8 @@ def test_fixed_snapshot_reloads_when_rewritten(snap_dir: Path, source: SnapshotS
     assert not source.refresh()
     write_snapshot(make_snapshot("snap-a2", "2026-01-05T00:00:00Z"), snap_dir)
     assert source.refresh()
-    assert source.index is not None and source.index.snapshot_id == "snap-a2"
+    assert source.index is not None
+    assert source.index.snapshot_id == "snap-a2"
 
 
 def _break(path: Path) -> None:
@@ -452,7 +457,8 @@ def test_broken_newer_snapshot_is_refused_and_old_kept(
     bad.flags.loc[0, "severity"] = "catastrophic"
     write_snapshot(bad, tmp_path / "c")
     assert not src.refresh()
-    assert src.index is not None and src.index.snapshot_id == "snap-a"
+    assert src.index is not None
+    assert src.index.snapshot_id == "snap-a"
     # The next good one is taken.
     _write(tmp_path, "d", "snap-d", "2026-01-04T00:00:00Z")
     assert src.refresh()
@@ -691,13 +697,19 @@ def test_served_access_log_lines_are_json(client: TestClient, json_logging: io.S
     access = [line for line in lines if line["logger"] == "linkguard.api.access"]
     assert len(access) == 3
     first = access[0]
-    assert first["ts"].endswith("Z") and first["level"] == "info"
-    assert first["request_id"] == "line-1" and first["status"] == 200
-    assert first["path"] == "/v1/accounts/{account_id}/flags" and first["account_id"] == "S1"
-    assert first["snapshot_id"] == "snap-a" and first["latency_ms"] >= 0
-    assert access[1]["path"] == "/v1/flags:batch" and access[1]["batch_size"] == 2
+    assert first["ts"].endswith("Z")
+    assert first["level"] == "info"
+    assert first["request_id"] == "line-1"
+    assert first["status"] == 200
+    assert first["path"] == "/v1/accounts/{account_id}/flags"
+    assert first["account_id"] == "S1"
+    assert first["snapshot_id"] == "snap-a"
+    assert first["latency_ms"] >= 0
+    assert access[1]["path"] == "/v1/flags:batch"
+    assert access[1]["batch_size"] == 2
     assert access[2]["status"] == 401
-    assert "nope" not in json_logging.getvalue() and TOKENS[0] not in json_logging.getvalue()
+    assert "nope" not in json_logging.getvalue()
+    assert TOKENS[0] not in json_logging.getvalue()
 
 
 def test_retired_index_is_freed_after_the_swap(tmp_path: Path) -> None:
@@ -728,11 +740,13 @@ def test_retired_index_is_freed_after_the_swap(tmp_path: Path) -> None:
     assert held == [8]  # whole while it was being read
     thread.join()
     assert waited < 5
-    assert src.index is not None and len(src.index) == 8
+    assert src.index is not None
+    assert len(src.index) == 8
     src.retire()  # nothing left to retire
     index = FlagIndex.from_snapshot(make_snapshot())
     index.release(batch=4)
-    assert len(index) == 0 and index.lookup("S1")["risk_level"] == "none"
+    assert len(index) == 0
+    assert index.lookup("S1")["risk_level"] == "none"
 
 
 class _Recorder(io.StringIO):
@@ -770,7 +784,8 @@ def test_access_lines_are_written_in_bulk_and_in_order() -> None:
 
     asyncio.run(on_a_loop())
     tail = stream.getvalue().splitlines()[-2:]
-    assert tail[0] == "d" and orjson.loads(tail[1])["message"] == "later"
+    assert tail[0] == "d"
+    assert orjson.loads(tail[1])["message"] == "later"
 
 
 # -- /docs and the access log's path ------------------------------------------------------------

@@ -32,7 +32,8 @@ def test_a_summary_from_the_far_future_is_not_served_forever(tmp_path: Path) -> 
     _write(tmp_path, "2026-12-01", "claims-9999", "9999-12-31T23:59:59Z")
     src = SnapshotSource(root=tmp_path)
     assert src.refresh()
-    assert src.index is not None and src.index.snapshot_id == "claims-9999"
+    assert src.index is not None
+    assert src.index.snapshot_id == "claims-9999"
     _write(tmp_path, "2026-12-02", "next-day", "2026-12-02T00:00:00Z")
     assert src.refresh()
     assert src.index.snapshot_id == "next-day"
@@ -61,7 +62,8 @@ def test_a_snapshot_copied_summary_first_is_retried_when_its_files_arrive(
     assert [r.getMessage() for r in caplog.records] == ["snapshot refused"]
     assert not src.refresh()  # unchanged: not retried on every poll
     assert calls.count(copy) == 1
-    assert src.index is not None and src.index.snapshot_id == "snap-a"
+    assert src.index is not None
+    assert src.index.snapshot_id == "snap-a"
     for file in made.iterdir():
         if file.is_file() and file.name != SUMMARY_FILE:
             shutil.copy2(file, copy / file.name)
@@ -79,4 +81,5 @@ def test_a_refused_fixed_snapshot_is_retried_when_repaired(tmp_path: Path) -> No
     assert not src.refresh()
     (snap / "flags.parquet").write_bytes(good)
     assert src.refresh()
-    assert src.index is not None and src.index.snapshot_id == "snap-s"
+    assert src.index is not None
+    assert src.index.snapshot_id == "snap-s"

@@ -109,7 +109,8 @@ def test_api_answers_carry_the_link_on_the_configured_base(
         for a in ("B1", "nobody")
     ]
     props = spec["components"]["schemas"]["AccountFlags"]
-    assert "browser_link" in props["properties"] and "browser_link" in props["required"]
+    assert "browser_link" in props["properties"]
+    assert "browser_link" in props["required"]
 
 
 def test_account_json_has_the_link(snap: Path) -> None:

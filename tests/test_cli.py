@@ -59,7 +59,8 @@ def test_missing_required_column_exits_2_and_writes_nothing(sample_dir, tmp_path
     out = tmp_path / "out"
     result = runner.invoke(app, ["analyze", str(data), "--out", str(out)])
     assert result.exit_code == 2
-    assert "orders.csv" in result.output and "amount" in result.output
+    assert "orders.csv" in result.output
+    assert "amount" in result.output
     assert not out.exists()
     assert list(tmp_path.iterdir()) == [data]
 

@@ -18,7 +18,8 @@ def test_hhi_top_shares_and_adjusted_gmv():
     assert c.loc[1, "hhi"] == pytest.approx(((shares * 100) ** 2).sum())
     assert c.loc[1, "top1_share"] == pytest.approx(0.5)
     assert c.loc[1, "top5_share"] == pytest.approx(1.0)
-    assert c.loc[1, "buyers"] == 5 and c.loc[1, "orders"] == 6
+    assert c.loc[1, "buyers"] == 5
+    assert c.loc[1, "orders"] == 6
     assert c.loc[1, "adjusted_gmv"] == pytest.approx(60.0)
     assert c.loc[2, "hhi"] == pytest.approx(10000.0)
 
@@ -29,8 +30,11 @@ def test_self_dealing_needs_the_same_cluster():
     res = self_dealing(pairs, np.array([0, 0, -1]), values)
     assert len(res.findings) == 1
     f = res.findings[0]
-    assert f.seller == 0 and f.puppets.tolist() == [1]
-    assert f.gmv_share == pytest.approx(0.3) and f.kinds == ("device",)
+    assert f.seller == 0
+    assert f.puppets.tolist() == [1]
+    assert f.gmv_share == pytest.approx(0.3)
+    assert f.kinds == ("device",)
     assert res.pair_mask.tolist() == [True, False]
     nobody = self_dealing(pairs, np.array([-1, -1, -1]), values)
-    assert nobody.findings == [] and not nobody.pair_mask.any()
+    assert nobody.findings == []
+    assert not nobody.pair_mask.any()

@@ -54,7 +54,8 @@ def test_two_way_trade_is_not_a_cycle_and_repeats_group():
     rounds = [[(0, 1, 10.0, d * DAY), (1, 2, 10.0, d * DAY + 60), (2, 0, 10.0, d * DAY + 120)]
               for d in (0, 10, 20)]
     res = cycles([e for r in rounds for e in r])
-    assert len(res.cycles) == 1 and res.cycles[0].rounds == 3
+    assert len(res.cycles) == 1
+    assert res.cycles[0].rounds == 3
     assert res.cycles[0].amount == pytest.approx(90.0)
 
 

@@ -92,8 +92,10 @@ def test_one_shop_farm_is_found_with_its_evidence():
     ev = ring.evidence
     assert ev["farm_identifiers"]["phone"]["values"] == 6
     assert ev["farm_identifiers"]["ip"]["values"] == 2
-    assert ev["five_star_share"] == 1.0 and ev["new_buyer_share"] == 1.0
-    assert ev["bursts"] >= 2 and ev["median_account_age_days"] < 10
+    assert ev["five_star_share"] == 1.0
+    assert ev["new_buyer_share"] == 1.0
+    assert ev["bursts"] >= 2
+    assert ev["median_account_age_days"] < 10
 
 
 def test_farm_at_a_busy_honest_shop_takes_only_the_farm():

@@ -64,7 +64,9 @@ def test_peel_of_a_clique_and_a_tail_keeps_the_clique():
 def test_peel_of_nothing_alive_is_empty():
     csr = build_csr(3, np.array([0]), np.array([1]), np.ones(1))
     order, best_removed, best_g = peel(*csr, np.zeros(3), np.zeros(3, dtype=np.bool_))
-    assert len(order) == 0 and best_removed == 0 and best_g == 0.0
+    assert len(order) == 0
+    assert best_removed == 0
+    assert best_g == 0.0
 
 
 def test_incident_edges_skip_dead_neighbours():
@@ -88,4 +90,5 @@ def test_live_graph_rebuilds_on_what_is_left_and_keeps_global_ids():
     block, _ = graph.peel()
     assert set(block.tolist()) <= set(range(40, 60))
     src, dst = graph.incident(np.array([55]))
-    assert set(src.tolist()) == {55} and set(dst.tolist()) <= set(range(40, 50))
+    assert set(src.tolist()) == {55}
+    assert set(dst.tolist()) <= set(range(40, 50))

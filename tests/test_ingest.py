@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import gzip
+import hashlib
 import hmac
-import itertools
 import warnings
 from pathlib import Path
 
@@ -20,10 +20,10 @@ from hypothesis import strategies as st
 
 from linkguard import config
 from linkguard.errors import InputError, SchemaError
-from linkguard.io import REASONS, _sha256, pseudonymise, read_market
-from linkguard.io._sha256 import hmac_sha256_hex, hmac_sha256_strings
+from linkguard.io import REASONS, pseudonymise, read_market
 from linkguard.io.arrow import take_rows
 from linkguard.io.csvlayout import one_record_per_line, quotes_span_lines, scan_records
+from linkguard.io.hashing import hash_bytes, hash_normalised, hmac_sha256_hex_distinct
 from linkguard.io.parse import (
     _parse_amounts_general,
     _parse_general,
@@ -565,7 +565,8 @@ def test_quotes_span_lines_agrees_with_the_record_scan(pieces: list[bytes]) -> N
 
 def test_header_only_file_loads_nothing(tmp_path: Path) -> None:
     market = read_market(orders_dir(tmp_path), pepper=PEPPER)
-    assert len(market.orders) == 0 and market.n_accounts == 0
+    assert len(market.orders) == 0
+    assert market.n_accounts == 0
     assert market.reports["orders"].rows_in == 0
     assert list(market.quarantine["orders"].columns[:4]) == ["file", "line", "column", "reason"]
 
@@ -688,35 +689,44 @@ def test_pseudonymise_matches_ingest(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("key", [b"", b"k", b"x" * 64, b"y" * 65, bytes(range(200))])
-@pytest.mark.parametrize("block_function", ["openssl", "compiled"])
-def test_compiled_hmac_matches_the_standard_library(
-    key: bytes, block_function: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    if block_function == "compiled":
-        monkeypatch.setattr(_sha256, "_openssl_transform", lambda: 0)
+def test_hmac_matches_the_standard_library(key: bytes) -> None:
     rng = np.random.default_rng(7)
-    # Every length class, in an order where short messages follow long ones.
-    messages = [rng.bytes(int(n)) for n in rng.permutation([*range(0, 140), 200, 1000])]
-    offsets = np.cumsum([0, *map(len, messages)])
-    data = np.frombuffer(b"".join(messages), dtype=np.uint8)
-    out = hmac_sha256_hex(offsets, data, key).tobytes().decode()
-    expected = "".join(hmac.new(key, m, "sha256").hexdigest() for m in messages)
-    assert out == expected
-
-
-def test_openssl_block_function_is_found() -> None:
-    # Where Python has OpenSSL (it has here), its SHA-256 block function is used.
-    assert _sha256._openssl_transform() != 0
+    # Every length class, with repeats (each distinct value is hashed once, then spread back).
+    messages = [rng.bytes(int(n)) for n in rng.permutation([*range(1, 140), 200, 1000])]
+    messages += messages[::3]
+    out = hmac_sha256_hex_distinct(pa.array(messages, pa.binary()), key, 64).to_pylist()
+    assert out == [hmac.new(key, m, "sha256").hexdigest() for m in messages]
 
 
 def test_hmac_strings_leave_empty_messages_empty() -> None:
-    messages = [b"", b"a", b"", b"", b"bc" * 40, b""]
-    offsets = np.cumsum([0, *map(len, messages)])
-    data = np.frombuffer(b"".join(messages), dtype=np.uint8)
-    out_offsets, chars = hmac_sha256_strings(offsets, data, b"k", 32)
-    text = chars.tobytes().decode()
-    got = [text[a:b] for a, b in itertools.pairwise(out_offsets.tolist())]
+    messages = [b"", b"a", b"", b"", b"bc" * 40, b"", b"a"]
+    got = hmac_sha256_hex_distinct(pa.array(messages, pa.binary()), b"k", 32).to_pylist()
     assert got == [hmac.new(b"k", m, "sha256").hexdigest()[:32] if m else "" for m in messages]
+    with pytest.raises(ValueError, match="even number"):
+        hmac_sha256_hex_distinct(pa.array(messages, pa.binary()), b"k", 31)
+
+
+# Digests written by the earlier compiled implementation, kept so that a change of hashing
+# (which would unlink every stored value hash) cannot pass unnoticed.
+_EARLIER_DIGESTS = {
+    b"": "df5b5349c5be9b0de2042df9cbec38a9c3b41b1c4273266132c7e72cbd3d1727",
+    b"k": "ddceca219b3243e7cd59a69ff442936e43e666fc6521a1467c5f06d572127175",
+    b"x" * 64: "f25dcab631d3a94b4ddb44915e068a3d414de808957d43971bbb7d2133524293",
+    b"y" * 65: "89261446ee617721f4e45ed403ba3302a5ffb18dd3bf15c9ff0fca122614949e",
+}
+
+
+@pytest.mark.parametrize("key", list(_EARLIER_DIGESTS))
+def test_hashes_match_the_earlier_implementation(key: bytes) -> None:
+    messages = [
+        "", "a", "bob@example.com", "15550100000", "x" * 55, "y" * 56, "z" * 64, "é" * 40,
+        "dev-" + "9" * 150, "a", "", "bob@example.com",
+    ]
+    out = hash_normalised(pa.array(messages, pa.string()), key).to_pylist()
+    assert hashlib.sha256("|".join(out).encode()).hexdigest() == _EARLIER_DIGESTS[key]
+    assert hash_bytes([b"\xff\xfe", b"", b"abc"], b"k") == [
+        "102f334c2129031450cea21ffffe2eba", "", "342e519ce0ad6c03a36b98eeb3f1d130"
+    ]
 
 
 def test_dev_key_warning_without_pepper(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -748,7 +758,8 @@ def test_progress_reports_every_step(tmp_path: Path) -> None:
     read_market(tmp_path / "d", pepper=PEPPER, progress=lambda *a: calls.append(a))
     assert [done for _, done, _ in calls] == list(range(1, 6))
     assert {total for _, _, total in calls} == {5}
-    assert calls[0][0] == "read and validate orders.csv" and calls[-1][0] == "build market"
+    assert calls[0][0] == "read and validate orders.csv"
+    assert calls[-1][0] == "build market"
 
 
 # --- property: counts add up and lines point at the right input line ----------------------------

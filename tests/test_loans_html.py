@@ -47,7 +47,7 @@ def pages(sample_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[st
     return made
 
 
-@pytest.mark.parametrize("command,min_svgs", [("backtest", 5), ("vintage", 3), ("funnel", 1)])
+@pytest.mark.parametrize(("command", "min_svgs"), [("backtest", 5), ("vintage", 3), ("funnel", 1)])
 def test_page_is_self_contained(pages: dict[str, Path], command: str, min_svgs: int) -> None:
     text = pages[command].read_text()
     assert text.count("<svg") >= min_svgs

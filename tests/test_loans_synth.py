@@ -72,7 +72,8 @@ def test_fraud_drives_outcomes_far_more_than_credit_signals(
     young, old = honest["bad"][age[~known["fraud"]] < 365], honest["bad"][
         age[~known["fraud"]] >= 365]
     fraud_rate, honest_rate = known.loc[known["fraud"], "bad"].mean(), honest["bad"].mean()
-    assert len(young) >= 30 and len(old) >= 30
+    assert len(young) >= 30
+    assert len(old) >= 30
     # Young honest shops go overdue more often than old ones (credit signal) ...
     assert young.mean() > old.mean()
     # ... but the planted fraud matters much more.

@@ -210,14 +210,16 @@ def test_store_tells_apart_keys_with_one_hash(monkeypatch: pytest.MonkeyPatch) -
     store = _pack(["a1", "a2", "b1", "a3", "b2"], chunk=2)
     for k in ("a1", "a2", "a3", "b1", "b2"):
         answer = store.get(k)
-        assert answer is not None and answer.startswith(_prefix(k))
+        assert answer is not None
+        assert answer.startswith(_prefix(k))
     assert store.get("a4") is None  # same hash as a1-a3, not stored
     assert store.get("b3") is None
 
 
 def test_empty_store_and_answers_without_their_key() -> None:
     empty = AnswerStore.pack([], _prefix)
-    assert len(empty) == 0 and empty.get("x") is None
+    assert len(empty) == 0
+    assert empty.get("x") is None
     with pytest.raises(ValueError, match="does not begin with its key"):
         AnswerStore.pack([(["x"], [b"y=..."])], _prefix)
 

@@ -108,7 +108,8 @@ def test_cli_refuses_a_password_on_the_command_line(
         app, ["neo4j", "dev-server", "start", "--data-dir", str(tmp_path), "--password", PASSWORD]
     )
     assert result.exit_code == 2
-    assert PASSWORD_ENV in result.output and "--password-file" in result.output
+    assert PASSWORD_ENV in result.output
+    assert "--password-file" in result.output
     assert PASSWORD not in result.output
     assert launched == []
     assert devserver.main(["start", "--data-dir", str(tmp_path), "--password", PASSWORD]) == 2

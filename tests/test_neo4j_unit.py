@@ -185,7 +185,8 @@ def test_every_load_statement_is_a_file_text_and_values_are_parameters() -> None
                 assert value not in query
     sent = {s for _, params in driver.log for s in _all_strings(params)}
     assert set(NASTY_IDS) <= sent, "every account id travels as a parameter value"
-    assert "L'}) //" in sent and "h'1}) //" in sent
+    assert "L'}) //" in sent
+    assert "h'1}) //" in sent
     assert set(driver.databases) == {"neo4j"}
 
 
@@ -209,7 +210,8 @@ def test_batches_have_the_requested_size() -> None:
     for name, total in expected.items():
         sizes = by_stage[name]
         assert sum(sizes) == total, name
-        assert all(s == 3 for s in sizes[:-1]) and 1 <= sizes[-1] <= 3, (name, sizes)
+        assert all(s == 3 for s in sizes[:-1]), (name, sizes)
+        assert 1 <= sizes[-1] <= 3, (name, sizes)
     assert report.batches == sum(len(s) for s in by_stage.values())
 
 
@@ -226,7 +228,8 @@ def test_rows_carry_every_order_and_identifier_row() -> None:
         assert n == len(r["order_ids"]) == len(r["amounts"]) == len(r["times"])
         assert n == len(r["ratings"]) == len(r["statuses"]) == len(r["confirmed_times"])
         assert r["amount"] == pytest.approx(sum(r["amounts"]))
-        assert r["buyer"] in NASTY_IDS and r["seller"] in NASTY_IDS
+        assert r["buyer"] in NASTY_IDS
+        assert r["seller"] in NASTY_IDS
     confirmed = [t for r in trades for t in r["confirmed_times"]]
     assert NAT_MICROS in confirmed  # never confirmed
     assert sorted(i for r in uses for i in r["rows"]) == list(range(len(market.identifiers)))
@@ -335,7 +338,8 @@ def test_declared_parameters_are_the_used_ones(name: str) -> None:
 def test_cypher_files_ship_from_one_folder() -> None:
     folder = Path(str(cypher_dir()))
     assert (folder / "schema.cypher").is_file()
-    assert (folder / "guide.html").is_file() and (folder / "style.grass").is_file()
+    assert (folder / "guide.html").is_file()
+    assert (folder / "style.grass").is_file()
 
 
 def test_bind_params_fills_defaults_and_rejects_mistakes() -> None:
@@ -392,7 +396,9 @@ def test_guide_takes_ids_and_addresses_from_placeholders_only() -> None:
     # No example id, port or host is written into the template: all come from the graph
     # and the running configuration when the guide is served.
     assert not re.search(r'\b(?:u\d{6,}|R[0-9a-f]{8,}|C[0-9a-f]{8,})\b', text)
-    assert "7474" not in text and "7687" not in text and "8001" not in text
+    assert "7474" not in text
+    assert "7687" not in text
+    assert "8001" not in text
     assert placeholders(text) <= {*EXAMPLE_KEYS, "bolt_uri", "style_url"}
     assert {"bolt_uri", "style_url", "ring_id", "self_dealer", "cluster_id"} <= placeholders(text)
     assert "No authentication" in text
@@ -423,7 +429,8 @@ def test_render_guide_fills_and_escapes() -> None:
          "ring_id": "R<1>", "cycle_length": 3},
     )
     assert "{{" not in page
-    assert ":style http://h:9/style.grass" in page and "bolt://db:7999" in page
+    assert ":style http://h:9/style.grass" in page
+    assert "bolt://db:7999" in page
     assert ":params {ring_id: &quot;R&lt;1&gt;&quot;, limit: 500}" in page
     assert "max_length: 3," in page
 
@@ -473,14 +480,16 @@ def test_cli_queries_json_lists_parameters() -> None:
     listed = {q["name"]: q for q in json.loads(result.stdout)}
     assert set(listed) == set(list_queries())
     cycles = {p["name"]: p for p in listed["money_cycles"]["params"]}
-    assert cycles["account_id"]["required"] and cycles["max_length"]["default"] == 4
+    assert cycles["account_id"]["required"]
+    assert cycles["max_length"]["default"] == 4
 
 
 def test_cli_unreachable_server_exits_1_and_names_neo4j_uri(monkeypatch: Any) -> None:
     monkeypatch.setenv("NEO4J_URI", "bolt://127.0.0.1:9")  # discard port: nothing listens
     result = cli.invoke(app, ["neo4j", "query", "account_flags", "-p", "account_id=a"])
     assert result.exit_code == 1
-    assert "NEO4J_URI" in result.output and "bolt://127.0.0.1:9" in result.output
+    assert "NEO4J_URI" in result.output
+    assert "bolt://127.0.0.1:9" in result.output
 
 
 def test_cli_guide_prints_where_and_how() -> None:
@@ -497,7 +506,8 @@ def test_cli_guide_names_the_configured_servers(monkeypatch: Any) -> None:
     result = cli.invoke(app, ["neo4j", "guide", "--port", "8123"])
     assert result.exit_code == 0, result.output
     assert "http://localhost:7413/browser/" in result.stdout
-    assert "bolt://localhost:7713" in result.stdout and "No authentication" in result.stdout
+    assert "bolt://localhost:7713" in result.stdout
+    assert "No authentication" in result.stdout
     assert ":guide http://localhost:8123/guide.html" in result.stdout
     assert "7474" not in result.stdout
 
@@ -512,7 +522,8 @@ def test_self_dealer_puppets_get_a_role_and_their_own_style() -> None:
         "reason": "r", "evidence": json.dumps({"puppets": ["P1", "P2"], "n_puppets": 2}),
     }
     roles = {r["id"]: r["roles"] for r in finding_rows(snap)["roles"]}
-    assert roles["P1"] == ["puppet"] and roles["P2"] == ["puppet"]
+    assert roles["P1"] == ["puppet"]
+    assert roles["P2"] == ["puppet"]
     assert "S9" not in roles
     grass = (ROOT / "cypher" / "style.grass").read_text(encoding="utf-8")
     # Browser applies matching rules in file order, later ones winning: a puppet's style

@@ -24,7 +24,7 @@ ORDERS = (
 )
 
 
-@pytest.fixture()
+@pytest.fixture
 def data(tmp_path: Path) -> Path:
     d = tmp_path / "data"
     d.mkdir()

@@ -71,7 +71,8 @@ def test_sellers_table_states_the_fake_share(snap_dir: Path, market: Market) -> 
     data = gather(snap_dir, market, browser_url=BASE)
     conc = pd.read_parquet(snap_dir / "concentration.parquet").set_index("seller_id")
     sellers = data.sellers.set_index("account_id")
-    assert len(sellers) > 0 and sellers["gmv"].notna().all()
+    assert len(sellers) > 0
+    assert sellers["gmv"].notna().all()
     expected = 1 - conc["adjusted_gmv"] / conc["gmv"]
     np.testing.assert_allclose(sellers["fake_share"], expected.reindex(sellers.index))
 
@@ -79,16 +80,19 @@ def test_sellers_table_states_the_fake_share(snap_dir: Path, market: Market) -> 
 def test_report_is_self_contained_with_deep_links(report_file: Path, snap_dir: Path) -> None:
     text = report_file.read_text(encoding="utf-8")
     assert not re.search(r"<(script|img|link|iframe)[^>]*\s(src|href)=", text, re.I)
-    assert "@import" not in text and "url(http" not in text
+    assert "@import" not in text
+    assert "url(http" not in text
     # the only addresses are the Browser deep links, on the configured base
     addresses = re.findall(r"(?:https?|wss?)://[^\s\"'<]+", text)
     hrefs = re.findall(r'<a class="neo4j" href="([^"]+)"', text)
-    assert addresses and set(addresses) <= set(hrefs) | {BASE}
+    assert addresses
+    assert set(addresses) <= set(hrefs) | {BASE}
     rings = set(pd.read_parquet(snap_dir / "rings.parquet")["ring_id"])
     opened = set()
     for href in hrefs:
         url = urlparse(href.replace("&amp;", "&"))
-        assert f"{url.scheme}://{url.netloc}" == BASE and url.path == "/browser/"
+        assert f"{url.scheme}://{url.netloc}" == BASE
+        assert url.path == "/browser/"
         query = parse_qs(url.query)
         assert query["cmd"] == ["edit"]
         opened.update(re.findall(r'MATCH \(r:Ring {id: "([^"]+)"}\)', unquote(query["arg"][0])))
@@ -161,10 +165,12 @@ def test_report_opens_offline_in_chromium_and_draws_the_rings(
     requested = [
         e["params"]["request"]["url"] for e in events if e["method"] == "Network.requestWillBeSent"
     ]
-    assert requested and all(u.startswith("file://") for u in requested), requested
+    assert requested
+    assert all(u.startswith("file://") for u in requested), requested
     assert ring_nodes == int(per_side.sum())
     assert ring_edges > ring_nodes
-    assert drawn is not None and int(drawn) == all_nodes > ring_nodes
+    assert drawn is not None
+    assert int(drawn) == all_nodes > ring_nodes
     assert width > 0  # laid out, not just present in the DOM
 
 
@@ -210,7 +216,8 @@ def test_hubs_are_capped_and_still_counted() -> None:
     )
     (finding,) = ring_findings(rings, market, {})
     drawn = [n.id for n in finding.graph.nodes if n.side == 0]
-    assert len(drawn) == MAX_NODES_PER_SIDE and finding.graph.hidden == 10
+    assert len(drawn) == MAX_NODES_PER_SIDE
+    assert finding.graph.hidden == 10
     assert set(buyers[:5]) <= set(drawn)  # the busiest buyers (two orders each) are kept
     assert "45 orders between them" in finding.caption
     assert len(finding.accounts) == len(buyers) + 1

@@ -87,7 +87,8 @@ def test_level_exposure_and_top_filters(snap_dir: Path, sample_dir: Path) -> Non
     assert set(review["account_id"]) == set(
         expected.loc[expected["risk_level"].isin(["review", "decline"]), "account_id"]
     )
-    assert "info" not in set(review["risk_level"]) and len(review) < len(expected)
+    assert "info" not in set(review["risk_level"])
+    assert len(review) < len(expected)
     rich = review_queue(*tables, min_exposure=5000)
     assert set(rich["account_id"]) == set(expected.loc[expected["exposure"] >= 5000, "account_id"])
     assert 0 < len(rich) < len(expected)
@@ -105,7 +106,8 @@ def test_by_exposure_puts_the_money_first(snap_dir: Path, sample_dir: Path) -> N
 
 def test_without_loans_the_loan_columns_are_unknown(snap_dir: Path) -> None:
     queue = review_queue(*read_queue_inputs(snap_dir))
-    assert queue["loan_amount"].isna().all() and queue["loans"].isna().all()
+    assert queue["loan_amount"].isna().all()
+    assert queue["loans"].isna().all()
     sellers = queue["gmv"].notna()
     assert (queue.loc[sellers, "exposure"] == queue.loc[sellers, "gmv"]).all()
     assert (queue.loc[~sellers, "exposure"] == 0).all()

@@ -219,7 +219,8 @@ def test_ring_sellers_receive_their_rings_bursts(m: Loaded) -> None:
     for ring_id, members in rings.groupby("ring_id"):
         buyers = set(members.loc[members["role"] == "buyer", "account_id"])
         sellers = set(members.loc[members["role"] == "seller", "account_id"])
-        assert len(buyers) >= 8 and 2 <= len(sellers) <= 5, ring_id
+        assert len(buyers) >= 8, ring_id
+        assert 2 <= len(sellers) <= 5, ring_id
         ring_orders = o[(o["label"] == "brushing") & o["buyer_id"].isin(buyers)]
         assert set(ring_orders["seller_id"]) == sellers
         assert ring_orders.groupby("seller_id").size().min() >= 2
@@ -245,9 +246,11 @@ def test_cycles_go_round_in_position_order(m: Loaded) -> None:
     for _, members in cycles.groupby("cycle_id"):
         position = members.set_index("account_id")["position"].astype(int)
         k = len(position)
-        assert 3 <= k <= 6 and sorted(position) == list(range(k))
+        assert 3 <= k <= 6
+        assert sorted(position) == list(range(k))
         mine = circular[circular["buyer_id"].isin(position.index)]
-        assert len(mine) % k == 0 and len(mine) // k >= 2, "two rounds or more"
+        assert len(mine) % k == 0, "whole rounds"
+        assert len(mine) // k >= 2, "two rounds or more"
         for r in range(len(mine) // k):
             hop = mine.iloc[r * k:(r + 1) * k]
             assert list(position[hop["buyer_id"]]) == list(range(k))
@@ -302,7 +305,9 @@ def test_strong_values_are_shared_only_by_one_owner_or_one_household(m: Loaded) 
         household = set(t.loc[accounts, "household_id"])
         if owner != {""} and len(owner) == 1:
             continue
-        assert kind == "device" and len(household) == 1 and household != {""}
+        assert kind == "device"
+        assert len(household) == 1
+        assert household != {""}
         household_devices += 1
     assert household_devices >= 1, "some households share a tablet (an honest look-alike)"
 
@@ -328,7 +333,8 @@ def test_expected_codes_follow_the_plant_and_the_numbers(m: Loaded) -> None:
         return codes.map(lambda c: code in c)
 
     ring = t["ring_id"] != ""
-    assert (has("BRUSHING_RING") == ring).all() and (has("LOCKSTEP") == ring).all()
+    assert (has("BRUSHING_RING") == ring).all()
+    assert (has("LOCKSTEP") == ring).all()
     assert (has("LINKED_ACCOUNTS") == (t["owner_id"] != "")).all()
     assert (has("CIRCULAR_TRADE") == t["fraud_types"].str.contains("circular")).all()
     self_dealers = set(m.truth["sellers"].query("label == 'self_dealing'")["seller_id"])
@@ -448,9 +454,11 @@ def test_identifier_values_look_like_raw_personal_data(m: Loaded) -> None:
     assert value["phone"].str.fullmatch(r"\+1 \d{3}-\d{3}-\d{4}").all()
     assert value["email"].str.fullmatch(r"[a-z0-9._]+@[a-z0-9.-]+\.[a-z]+").all()
     octets = value["ip"].str.split(".", expand=True).astype(int)
-    assert octets.shape[1] == 4 and octets.le(255).all().all()
+    assert octets.shape[1] == 4
+    assert octets.le(255).all().all()
     cards = value["card"].str.replace(" ", "")
-    assert cards.str.fullmatch(r"\d{16}").all() and cards.map(_luhn).all()
+    assert cards.str.fullmatch(r"\d{16}").all()
+    assert cards.map(_luhn).all()
     assert value["id_number"].str.fullmatch(r"\d{3}-\d{2}-\d{4}").all()
     assert value["device"].str.fullmatch(
         r"[0-9A-F]{8}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{12}|[0-9a-f]{16}").all()
@@ -477,7 +485,9 @@ def test_wholesale_shops_stay_below_the_concentration_thresholds(m: Loaded) -> N
     wholesale = m.truth["sellers"].query("label == 'wholesale'")["seller_id"]
     c = m.hhi().loc[wholesale]
     assert len(c) >= 2
-    assert (c["buyers"] >= 8).all() and (c["hhi"] < 2500).all() and (c["top1"] < 0.5).all()
+    assert (c["buyers"] >= 8).all()
+    assert (c["hhi"] < 2500).all()
+    assert (c["top1"] < 0.5).all()
     big = m.orders[m.orders["seller_id"].isin(wholesale)]["amount_f"].median()
     assert big > 5 * m.orders["amount_f"].median(), "few buyers, large orders"
 
@@ -517,7 +527,8 @@ def test_market_looks_real(m: Loaded) -> None:
     assert hour.between(18, 22).mean() > 3 * hour.between(2, 6).mean()
     # Ratings mostly five and four stars, some low.
     stars = o.loc[o["rating"] != "", "rating"].astype(int).value_counts(normalize=True)
-    assert stars[5] > 0.5 and stars[5] > stars[4] > stars[3]
+    assert stars[5] > 0.5
+    assert stars[5] > stars[4] > stars[3]
     assert 0.03 < stars[1] + stars[2] < 0.2
     # Popularity follows a power law; buyer activity is light tailed.
     retail = m.truth["sellers"].query("label in ('honest', 'popular_shop', 'office')")
@@ -565,13 +576,16 @@ def test_fraud_sellers_go_overdue_more_often(m: Loaded) -> None:
     is_fraud = loans["account_id"].isin(fraud)
     overdue = loans["first_overdue"].astype(int)
     honest_rate, fraud_rate = overdue[~is_fraud].mean(), overdue[is_fraud].mean()
-    assert is_fraud.sum() >= 20 and (~is_fraud).sum() >= 20
-    assert fraud_rate > 3 * honest_rate and fraud_rate > 0.3
+    assert is_fraud.sum() >= 20
+    assert (~is_fraud).sum() >= 20
+    assert fraud_rate > 3 * honest_rate
+    assert fraud_rate > 0.3
     status = m.accounts.set_index("account_id")["status"]
     with_default = set(m.loans.loc[m.loans["defaulted"] == "1", "account_id"])
     assert (status[list(with_default)] == "defaulted").all()
     planted = m.truth["accounts"].query("fraud_types == 'defaulted'")["account_id"]
-    assert len(planted) >= 3 and set(planted) <= with_default
+    assert len(planted) >= 3
+    assert set(planted) <= with_default
     assert (loans["first_overdue"].isin(["0", "1"])).all()
     assert (m.loans.loc[m.loans["defaulted"] == "1", "first_overdue"] == "1").all()
 
@@ -581,8 +595,11 @@ def test_fraud_sellers_go_overdue_more_often(m: Loaded) -> None:
 
 def test_counts_scale_with_accounts() -> None:
     plan = Plan.draw(np.random.default_rng(0), SynthConfig(200_000, 0))
-    assert plan.device_rings == 80 and plan.self_dealing == 500 and plan.cycles == 400
-    assert plan.ring_buyers.max() <= 60 and plan.ring_buyers.max() > 40
+    assert plan.device_rings == 80
+    assert plan.self_dealing == 500
+    assert plan.cycles == 400
+    assert plan.ring_buyers.max() <= 60
+    assert plan.ring_buyers.max() > 40
     assert 0.05 < plan.new_fraud_accounts / 200_000 < 0.08
 
 
@@ -604,9 +621,9 @@ def test_parquet_tables(tmp_path: Path) -> None:
 
 
 def test_bad_arguments_are_refused() -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="at least 500"):
         generate_market(100, 1)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="dirty_fraction"):
         generate_market(600, 1, dirty_fraction=0.5)
     with pytest.raises(ValueError, match="difficulty"):
         generate_market(600, 1, difficulty="impossible")
@@ -654,7 +671,8 @@ runner = CliRunner()
 def test_cli_help_shows_an_example() -> None:
     result = runner.invoke(app, ["synth", "--help"])
     assert result.exit_code == 0
-    assert "Example" in result.stdout and "linkguard synth out/market" in result.stdout
+    assert "Example" in result.stdout
+    assert "linkguard synth out/market" in result.stdout
 
 
 def test_cli_writes_and_prints_a_json_summary(tmp_path: Path) -> None:
@@ -662,7 +680,8 @@ def test_cli_writes_and_prints_a_json_summary(tmp_path: Path) -> None:
                                  "2", "--format", "json"])
     assert result.exit_code == 0, result.output
     summary = json.loads(result.stdout)
-    assert summary["accounts"] == 600 and summary["seed"] == 2
+    assert summary["accounts"] == 600
+    assert summary["seed"] == 2
     assert all(Path(f).is_file() for f in summary["files"])
     assert summary["planted"]["cycles"] >= 1
 

@@ -15,7 +15,8 @@ def test_hidden_rings_are_planted_and_recorded(realistic):
     kinds = set(rings["kind"])
     assert {"small_farm", "recruited", "device_farm", "hijacked"} <= kinds
     planted = realistic.manifest["planted"]
-    assert planted["small_farm_rings"] >= 2 and planted["recruited_rings"] >= 2
+    assert planted["small_farm_rings"] >= 2
+    assert planted["recruited_rings"] >= 2
     accounts = realistic.truth["accounts"].to_pandas().set_index("account_id")
     farm_buyers = rings.loc[(rings.kind == "small_farm") & (rings.role == "buyer"), "account_id"]
     assert accounts.loc[farm_buyers, "fraud_types"].str.contains("farm_ring").all()

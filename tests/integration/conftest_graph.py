@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -53,9 +53,9 @@ def state(neo4j_driver: Driver, neo4j_database: str) -> Callable[[], dict[str, A
 
 
 @pytest.fixture(scope="module")
-def graph(neo4j_driver: Driver, neo4j_database: str) -> Iterator[GraphRunner]:
+def graph(neo4j_driver: Driver, neo4j_database: str) -> GraphRunner:
     """linkguard's runner on the test server (shares the session's driver)."""
-    yield GraphRunner(neo4j_driver, neo4j_database)
+    return GraphRunner(neo4j_driver, neo4j_database)
 
 
 @pytest.fixture(scope="session")

@@ -115,6 +115,7 @@ def test_ring_link_draws_the_ring_in_neo4j_browser(
         time.sleep(1.0)  # let the force layout add the last nodes
         drawn = browser.evaluate(page, nodes)
         text = browser.evaluate(page, "document.body.innerText")
-    assert "Neo.ClientError" not in text and "ERROR" not in text
+    assert "Neo.ClientError" not in text
+    assert "ERROR" not in text
     buyers_sellers = len(ring.accounts)
     assert drawn == buyers_sellers + 1  # and the ring itself

@@ -48,7 +48,8 @@ def scratch_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Scratch
     info = devserver.start(
         home, bolt_port=_free_port(), http_port=_free_port(), heap="768m", pagecache="128m"
     )
-    assert info.ready and info.bolt_uri, info
+    assert info.ready, info
+    assert info.bolt_uri, info
     try:
         yield Scratch(home, LinkguardNeo4jSettings(NEO4J_URI=info.bolt_uri))
     finally:

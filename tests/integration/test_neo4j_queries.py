@@ -229,9 +229,11 @@ def test_shortest_path_length_matches_igraph(
         if distance > 12:  # the query stops at 12 steps (inf: not connected)
             assert got == []
             continue
-        assert len(got) == 1 and got[0]["length"] == distance, (a, b)
+        assert len(got) == 1, (a, b)
+        assert got[0]["length"] == distance, (a, b)
         nodes = got[0]["nodes"]
-        assert nodes[0] == market.account_ids[a] and nodes[-1] == market.account_ids[b]
+        assert nodes[0] == market.account_ids[a]
+        assert nodes[-1] == market.account_ids[b]
         found += 1
     assert found >= 10
 
@@ -341,7 +343,8 @@ def test_guide_is_served_with_cors_for_browser(guide_url: str) -> None:
     with urllib.request.urlopen(get, timeout=10) as response:
         assert response.headers["Access-Control-Allow-Origin"] == "*"
         text = response.read().decode()
-    assert text.count("<slide") >= 5 and "runnable" in text
+    assert text.count("<slide") >= 5
+    assert "runnable" in text
     with urllib.request.urlopen(f"{guide_url}/style.grass", timeout=10) as response:
         assert b"node.Account" in response.read()
 

@@ -25,4 +25,5 @@ def test_import_folder_is_under_the_data_folder(neo4j_driver: Driver) -> None:
         "RETURN value",
         database_="system",
     )
-    assert records and records[0]["value"].endswith("/import")
+    assert records
+    assert records[0]["value"].endswith("/import")

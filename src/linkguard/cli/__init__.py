@@ -8,10 +8,10 @@ logs to stderr; exit codes are 0 success, 1 runtime failure, 2 bad usage or bad 
 from __future__ import annotations
 
 import warnings
+from typing import Any
 
 import typer
 from rich.markup import escape
-from typer._click.core import Context
 from typer.core import TyperGroup
 
 from linkguard import __version__
@@ -30,7 +30,9 @@ def _show_warning(message: Warning | str, category: type[Warning], filename: str
 class _Group(TyperGroup):
     """Turns linkguard errors into a one-line message and their exit code (2: bad input)."""
 
-    def invoke(self, ctx: Context) -> object:
+    # ``ctx`` is the click context of the installed typer (its vendored click from typer 0.26
+    # on, click itself before): typed loosely so that no private module is imported.
+    def invoke(self, ctx: Any) -> Any:
         warnings.showwarning = _show_warning
         try:
             return super().invoke(ctx)

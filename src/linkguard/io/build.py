@@ -47,7 +47,8 @@ class _Loaded:
         return values if self._mask.all() else values.filter(pa.array(self._mask))
 
     def array(self, name: str) -> np.ndarray:
-        assert self._checked is not None and self._mask is not None
+        assert self._checked is not None
+        assert self._mask is not None
         values: np.ndarray = self._checked.values[name]
         return values if self._mask.all() else values[self._mask]
 

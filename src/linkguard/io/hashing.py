@@ -24,6 +24,8 @@ True
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from collections.abc import Callable, Iterable
 
 import numpy as np
@@ -32,7 +34,6 @@ import pyarrow.compute as pc
 
 from linkguard.config import pepper_bytes
 from linkguard.io._kernels import KEEP, LOWER, ONLY_DIGITS, rewrite_values
-from linkguard.io._sha256 import hmac_sha256_strings
 from linkguard.io.arrow import (
     ArrowStrings,
     as_chunked,
@@ -48,6 +49,7 @@ __all__ = [
     "HASH_HEX_CHARS",
     "hash_bytes",
     "hash_normalised",
+    "hmac_sha256_hex_distinct",
     "normalise_kind",
     "normalise_kinds",
     "normalise_values",
@@ -56,6 +58,9 @@ __all__ = [
 
 #: Length of a value hash in hex characters (128 bits: collisions stay out of reach).
 HASH_HEX_CHARS = 32
+
+#: SHA-256's block size in bytes (HMAC pads its key to one block).
+_SHA256_BLOCK = 64
 
 #: Most values hashed into one Arrow array (their hex digits must stay below 2 GiB).
 _MAX_HASHES_PER_ARRAY = 1 << 25
@@ -137,9 +142,8 @@ def _casefold(values: pa.Array) -> pa.Array:
 def hash_normalised(values: ArrowStrings, pepper: bytes) -> pa.ChunkedArray:
     """Keyed hashes of already-normalised values; the empty string maps to the empty string.
 
-    Every value is hashed by the compiled kernel of :mod:`linkguard.io._sha256`, repeats
-    included: finding the repeats (a hash table over the values) costs about as much as hashing
-    them again. The chunks are joined first, so that the kernel's threads start once.
+    Each distinct value is hashed once with the standard library's SHA-256 (OpenSSL underneath)
+    and the hashes are spread back over the repeats (:func:`hmac_sha256_hex_distinct`).
     """
     values = as_chunked(values)
     whole = values.combine_chunks() if values.num_chunks else pa.array([], values.type)
@@ -161,12 +165,89 @@ def _hash_array(values: pa.Array, pepper: bytes) -> pa.Array:
 
     At most :data:`_MAX_HASHES_PER_ARRAY` values, so that the offsets fit in int32.
     """
-    offsets, chars = hmac_sha256_strings(*string_buffers(values), pepper, HASH_HEX_CHARS)
-    return pa.Array.from_buffers(
-        pa.string(),
-        len(values),
-        [None, pa.py_buffer(offsets.astype(np.int32)), pa.py_buffer(chars)],
+    return hmac_sha256_hex_distinct(values, pepper, HASH_HEX_CHARS)
+
+
+def hmac_sha256_hex_distinct(values: pa.Array, key: bytes, hex_chars: int) -> pa.Array:
+    """Hex HMAC-SHA-256 of each value, cut to ``hex_chars``; empty values stay empty.
+
+    Identifier values repeat (one device, many rows), so the distinct values are found first
+    (Arrow's hash table), each is hashed once (:func:`_hmac_sha256_many`) and the hashes are
+    spread back over the rows.
+
+    Parameters
+    ----------
+    values
+        A string or binary array without nulls.
+    key
+        The HMAC key.
+    hex_chars
+        Even number of hex characters kept per digest (2 to 64).
+
+    Returns
+    -------
+    pyarrow.Array
+        A string array as long as ``values``.
+
+    Examples
+    --------
+    >>> out = hmac_sha256_hex_distinct(pa.array(["abc", "", "abc"]), b"k", 8)
+    >>> out.to_pylist()
+    ['342e519c', '', '342e519c']
+    >>> out[0].as_py() == hmac.new(b"k", b"abc", "sha256").hexdigest()[:8]
+    True
+    """
+    if hex_chars % 2 or not 0 < hex_chars <= 64:
+        raise ValueError("hex_chars must be an even number from 2 to 64")
+    if values.null_count:
+        raise ValueError("values must not hold nulls")
+    if len(values) == 0:
+        return pa.array([], pa.string())
+    large = pa.types.is_large_string(values.type) or pa.types.is_large_binary(values.type)
+    encoded = pc.dictionary_encode(values.cast(pa.large_binary() if large else pa.binary()))
+    digests = _hmac_sha256_many(key, encoded.dictionary.to_pylist(), hex_chars // 2)
+    if len(digests) * hex_chars >= 1 << 31:
+        raise ValueError("too many distinct values for one string array; hash them in slices")
+    lengths = np.fromiter(map(len, digests), dtype=np.int64, count=len(digests)) * 2
+    offsets = np.zeros(len(digests) + 1, dtype=np.int32)
+    np.cumsum(lengths, out=offsets[1:])
+    text = b"".join(digests).hex().encode()
+    hashed = pa.Array.from_buffers(
+        pa.string(), len(digests), [None, pa.py_buffer(offsets), pa.py_buffer(text)]
     )
+    return hashed.take(encoded.indices)
+
+
+def _hmac_sha256_many(key: bytes, messages: list[bytes], size: int) -> list[bytes]:
+    """The first ``size`` bytes of HMAC-SHA-256 of each message; ``b""`` for an empty one.
+
+    HMAC (RFC 2104) is ``H(k ^ opad || H(k ^ ipad || m))``. The two pad blocks are hashed once
+    by :mod:`hashlib` (OpenSSL's SHA-256) and each message continues copies of those two
+    states, as the standard library's :class:`hmac.HMAC` does, without the per-call key set-up
+    of :func:`hmac.digest`: half its time per message. Short updates keep Python's interpreter
+    lock (``hmac.digest`` drops and retakes it on every call, which stalls behind the other
+    table being validated on the second thread). The result is checked against
+    :func:`hmac.digest` on the first message.
+    """
+    block = hashlib.sha256(key).digest() if len(key) > _SHA256_BLOCK else key
+    block = block.ljust(_SHA256_BLOCK, b"\0")
+    inner_copy = hashlib.sha256(bytes(b ^ 0x36 for b in block)).copy
+    outer_copy = hashlib.sha256(bytes(b ^ 0x5C for b in block)).copy
+    out: list[bytes] = []
+    append = out.append
+    for message in messages:
+        if not message:
+            append(b"")
+            continue
+        inner = inner_copy()
+        inner.update(message)
+        outer = outer_copy()
+        outer.update(inner.digest())
+        append(outer.digest()[:size])
+    probe = next((i for i, m in enumerate(messages) if m), None)
+    if probe is not None and out[probe] != hmac.digest(key, messages[probe], "sha256")[:size]:
+        raise RuntimeError("HMAC-SHA-256 self-check failed")  # pragma: no cover
+    return out
 
 
 def pseudonymise(

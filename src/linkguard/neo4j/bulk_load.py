@@ -202,7 +202,8 @@ def _import_restarting(
     step_seconds: dict[str, float],
 ) -> None:
     """Stop the server, import with a JVM of its own, start it again on the same address."""
-    assert before.bolt_port is not None and before.http_port is not None
+    assert before.bolt_port is not None
+    assert before.http_port is not None
     t0 = step("stop")
     devserver.stop(home)
     step_seconds["stop"] = round(time.perf_counter() - t0, 3)

@@ -44,6 +44,7 @@ import errno
 import fcntl
 import ipaddress
 import json
+import logging
 import os
 import re
 import shlex
@@ -67,6 +68,8 @@ from linkguard.neo4j.credentials import (
     open_private,
     resolve_password,
 )
+
+_log = logging.getLogger(__name__)
 
 __all__ = [
     "DEFAULT_BOLT_PORT",
@@ -879,14 +882,14 @@ def main(argv: list[str] | None = None) -> int:
     p_status.add_argument("--format", choices=("text", "json"), default="text")
 
     args = parser.parse_args(argv)
+    # Progress and errors go through logging to stderr; results are printed to stdout.
+    logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
     try:
         if args.command == "build":
             if args.force or _is_up_to_date_quiet() is False:
-                print(
+                _log.info(
                     "building the Neo4j dev server with Maven (first run downloads from "
-                    "Maven Central); output in neo4j-server/" + _BUILD_LOG,
-                    file=sys.stderr,
-                    flush=True,
+                    "Maven Central); output in neo4j-server/%s", _BUILD_LOG,
                 )
             result = build(force=args.force, verbose=args.verbose)
             if result.built:
@@ -896,10 +899,8 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         if args.command == "start":
             if not args.no_wait and _is_up_to_date_quiet() is False:
-                print(
-                    "building the Neo4j dev server (first run downloads from Maven Central)...",
-                    file=sys.stderr,
-                    flush=True,
+                _log.info(
+                    "building the Neo4j dev server (first run downloads from Maven Central)..."
                 )
             if args.password is not None:
                 print(f"error: {PASSWORD_OPTION_REMOVED}", file=sys.stderr)
@@ -942,7 +943,7 @@ def main(argv: list[str] | None = None) -> int:
         print(text or format_status(info))
         return 0 if info.running else 3
     except DevServerError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        _log.error("error: %s", exc)
         return exc.exit_code
 
 

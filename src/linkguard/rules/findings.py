@@ -11,7 +11,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from linkguard.detect._ids import group_id
+from linkguard.detect import group_id
 from linkguard.detect.linked import owner_groups
 from linkguard.detection import Detection
 from linkguard.market import Market

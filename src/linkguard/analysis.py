@@ -167,7 +167,7 @@ def run_analysis(
     With ``engine="neo4j"`` the validated tables replace linkguard's graph in the database at
     ``NEO4J_URI`` and detection runs on the graph read back from it; quarantine and input
     counts still come from ingest. With ``as_of`` only what was known before it is analysed
-    (:func:`linkguard.loans.pointintime.market_as_of`) and ``summary.json`` records ``as_of``.
+    (:func:`linkguard.pointintime.market_as_of`) and ``summary.json`` records ``as_of``.
     """
     from linkguard.io import read_market
 
@@ -181,7 +181,7 @@ def run_analysis(
             with timer.stage("ingest"):
                 market = read_market(data_dir, max_amount=ruleset.ingest.max_amount)
         if as_of is not None:
-            from linkguard.loans.pointintime import market_as_of
+            from linkguard.pointintime import market_as_of
 
             market = market_as_of(market, as_of)
         if engine == "neo4j":

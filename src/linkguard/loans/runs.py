@@ -16,9 +16,9 @@ import pandas as pd
 from linkguard.errors import InputError
 from linkguard.loans.backtest import backtest
 from linkguard.loans.outcomes import TARGETS, loan_outcomes
-from linkguard.loans.pointintime import month_starts
 from linkguard.loans.views import RiskView, join_views, monthly_views, read_views, snapshot_dirs
 from linkguard.market import Market
+from linkguard.pointintime import month_starts
 
 __all__ = ["applications_with_views", "read_loan_market", "risk_views", "run_backtest"]
 
@@ -119,7 +119,7 @@ def run_monitor(
     """Alerts on open borrowers between snapshots ``old`` and ``new``."""
     from linkguard.loans.monitor import alerts, flag_state, open_borrowers, summarise
     from linkguard.loans.outcomes import data_end
-    from linkguard.loans.pointintime import parse_as_of
+    from linkguard.pointintime import parse_as_of
     from linkguard.snapshot import read_snapshot
 
     before, after = read_snapshot(old), read_snapshot(new)

@@ -29,7 +29,7 @@ from pyspark.sql import types as T
 
 from linkguard.errors import InputError
 from linkguard.io.quarantine import META_COLUMNS, _output_names, quarantine_frame
-from linkguard.io.raw import MalformedRow, RawTable
+from linkguard.io.raw import MalformedRow
 from linkguard.io.sources import read_csv_bytes
 from linkguard.io.validate import REASONS, validate
 from linkguard.market import epoch_seconds

@@ -97,7 +97,7 @@ def _analyse(spark: SparkSession, inp: SparkInput, ruleset: Ruleset, timer: Stag
                 findings.extend(fs)
                 for acc in sorted(r["members"]):
                     cluster_of[acc] = cid
-                    yield {"cluster_id": cid, "account_id": acc, "size": len(r["members"]),
+                    yield {"cluster_id": cid, "account_id": acc, "size": len(list(r["members"])),
                            "identifier_kinds": list(r["kinds"])}
 
         n_clusters_rows = staged.stream("clusters", clusters_iter(),
@@ -216,7 +216,7 @@ def _group_rounds(rounds: DataFrame) -> list[dict[str, Any]]:
         out.append({"accounts": list(r["accounts"]),
                     "rounds": [list(x["order_ids"]) for x in r["rounds"]],
                     "amount": float(r["amount"])})
-    out.sort(key=lambda c: (-len(c["rounds"]), c["accounts"]))
+    out.sort(key=lambda c: (-len(c["rounds"]), c["accounts"]))  # type: ignore[arg-type]
     return out
 
 

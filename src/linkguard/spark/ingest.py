@@ -19,7 +19,7 @@ import dataclasses
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -94,7 +94,7 @@ def _list_tables(spark: SparkSession, data_dir: str) -> dict[str, str]:
 
     jvm = spark.sparkContext._jvm
     assert jvm is not None
-    conf = spark.sparkContext._jsc.hadoopConfiguration()  # type: ignore[union-attr]
+    conf = spark.sparkContext._jsc.hadoopConfiguration()
     root = jvm.org.apache.hadoop.fs.Path(data_dir)
     fs = root.getFileSystem(conf)
     if not fs.exists(root) or not fs.getFileStatus(root).isDirectory():
@@ -178,11 +178,11 @@ def _read_table(
     if file.lower().endswith(".parquet"):
         return _read_parquet_table(spark, table, path, key)
     sc = spark.sparkContext
-    text = sc.textFile(path, use_unicode=False)  # type: ignore[call-arg]
+    text: Any = sc.textFile(path, use_unicode=False)
     first = text.take(1)
     if not first:
         raise InputError(f"{file}: empty file (no header row)")
-    header = first[0]
+    header = cast(bytes, first[0])
     # validates the header (required columns) on the driver before any job runs
     columns = read_csv_bytes(header + b"\n", spec, file).columns
     unique = spec.unique_column is not None

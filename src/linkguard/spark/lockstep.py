@@ -107,7 +107,7 @@ def lockstep_groups(orders: DataFrame, params: LockstepParams,
          "max_shared_windows": max_shared[g]}
         for g in members if kept.get(g)
     ]
-    out.sort(key=lambda grp: (-len(grp["buyers"]), grp["buyers"][0]))
+    out.sort(key=lambda grp: (-len(grp["buyers"]), grp["buyers"][0]))  # type: ignore[arg-type,index]
     return out
 
 

@@ -8,7 +8,7 @@ top-5 shares, linked and ring buyers' shares and adjusted GMV over counted order
 
 from __future__ import annotations
 
-from pyspark.sql import DataFrame, Window
+from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 
 from linkguard.detection import NOT_REVENUE_STATUSES
@@ -83,7 +83,7 @@ def concentration(
          | F.coalesce(F.col("cyc"), F.lit(False))).alias("removed"),
     )
 
-    def amt_if(c: str) -> F.Column:
+    def amt_if(c: str) -> Column:
         return F.sum(F.when(F.col(c), F.col("amount")).otherwise(0.0))
 
     seller = o.groupBy("seller_id").agg(
@@ -102,7 +102,7 @@ def concentration(
         F.sum(F.when(F.col("rank") <= 5, F.col("share")).otherwise(0.0)).alias("top5_share"))
     out = seller.join(shares, "seller_id")
 
-    def share(c: str) -> F.Column:
+    def share(c: str) -> Column:
         return F.when(F.col("gmv") > 0, F.col(c) / F.col("gmv")).otherwise(0.0)
 
     return out.select(

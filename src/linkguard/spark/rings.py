@@ -16,17 +16,25 @@ The buyer x (seller, hour) view of :mod:`linkguard.detect.bursts` is not run by 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
-from linkguard.detect._background import accept_parts
+from linkguard.detect._background import Block, accept_parts
+from linkguard.detect._live import LiveGraph
+from linkguard.detect.bursts import _split_by_repeat_sellers
 from linkguard.detect.rings import Ring, RingParams, merge_rings
 from linkguard.graph import trade_pairs as local_pairs
+from linkguard.spark.lockstep import prune_cells
 
 __all__ = ["EPSILON", "MAX_BLOCK_NODES", "ring_search"]
+
+IntArray = npt.NDArray[np.int64]
+FloatArray = npt.NDArray[np.float64]
 
 #: Parallel peeling drops nodes below (1 + EPSILON) x the average weighted degree.
 EPSILON = 0.1
@@ -71,65 +79,181 @@ def _peel(edges: DataFrame, eps: float) -> tuple[DataFrame, float]:
     return block, best_g
 
 
-def ring_search(spark: SparkSession, orders: DataFrame, pairs: DataFrame,
-                params: RingParams, eps: float = EPSILON,
-                max_block: int = MAX_BLOCK_NODES) -> tuple[list[dict[str, Any]], DataFrame]:
-    """Rings (dicts of ids and statistics, densest first) and ``account_id, role, ring``."""
-    sdeg = pairs.groupBy("seller_id").agg(F.count("*").alias("sd"))
-    bdeg = pairs.groupBy("buyer_id").agg(F.count("*").alias("bd"))
-    total_edges = float(pairs.count())
-    edges = (pairs.join(sdeg, "seller_id").select(
-        F.concat(F.lit("b:"), "buyer_id").alias("u"), F.concat(F.lit("s:"), "seller_id")
-        .alias("v"), (1.0 / F.log(F.col("sd") + params.column_c)).alias("w"))).checkpoint()
-    found: list[Ring] = []
-    names: dict[str, int] = {}
+def _peel_region(
+    row: IntArray, col: IntArray, peelable: npt.NDArray[np.bool_], row_deg: FloatArray,
+    col_deg: FloatArray, total_edges: float, params: RingParams,
+) -> list[Block]:
+    """The in-memory peeling loop (:func:`linkguard.detect.rings.peel_blocks`) on one region.
+
+    ``row, col`` are every edge of the region's sellers (local numbers); only ``peelable``
+    ones (both ends in the region) are peeled, all of them are the block's incident edges.
+    Degrees are the whole graph's, so weights and the background are the in-memory ones.
+    """
+    nr = len(row_deg)
+    weight = (1.0 / np.log(col_deg + params.column_c))[col]
+    u, v = row[peelable], col[peelable] + nr
+    alive = np.zeros(nr + len(col_deg), dtype=np.bool_)
+    alive[u] = True
+    alive[v] = True
+    buyer_alive = np.ones(nr, dtype=np.bool_)
+    graph = LiveGraph(u, v, weight[peelable], np.zeros(len(alive)), alive)
+    blocks: list[Block] = []
+    idle = 0
+    for _ in range(params.max_peels):
+        if graph.n_alive < params.min_buyers + params.min_sellers:
+            break
+        block, best_g = graph.peel()
+        if len(block) == 0:
+            break
+        cols = block[block >= nr] - nr
+        col_in = np.zeros(len(col_deg), dtype=np.bool_)
+        col_in[cols] = True
+        inc = col_in[col] & buyer_alive[row]
+        found = accept_parts(block[block < nr], cols, row[inc], col[inc], row_deg, col_deg,
+                             total_edges, best_g, params)
+        blocks.extend(found)
+        alive[block] = False
+        buyer_alive[block[block < nr]] = False
+        for rows, ring_cols, _ in found:
+            alive[rows] = False
+            alive[ring_cols + nr] = False
+            buyer_alive[rows] = False
+        graph.retire(alive)
+        idle = 0 if found else idle + 1
+        if idle >= params.patience:
+            break
+    return blocks
+
+
+@dataclass(frozen=True)
+class _Region:
+    """One dense region's collected edges (local numbers) and the blocks found in it."""
+
+    rows: list[str]
+    cols: list[str]
+    row: IntArray
+    col: IntArray
+    blocks: list[Block]
+
+
+def _regions(
+    spark: SparkSession, edges: DataFrame, row_deg: DataFrame, col_deg: DataFrame,
+    total_edges: float, params: RingParams, eps: float, max_block: int,
+) -> list[_Region]:
+    """Peel dense regions off ``edges`` (``u`` row, ``v`` column, ``w``) until ``patience``
+    regions in a row hold no ring; ``row_deg``/``col_deg`` (``node, d``) are the whole graph's.
+    """
+    edges = edges.checkpoint()
+    out: list[_Region] = []
     idle = 0
     for _ in range(params.max_peels):
         if edges.limit(params.min_buyers + params.min_sellers).count() == 0:
             break
-        block, best_g = _peel(edges, eps)
-        nodes = [r["node"] for r in block.limit(max_block + 1).collect()]
+        region, _best = _peel(edges, eps)
+        nodes = [r["node"] for r in region.limit(max_block + 1).collect()]
         if not nodes or len(nodes) > max_block:
             break
-        rows = [x[2:] for x in nodes if x.startswith("b:")]
-        cols = [x[2:] for x in nodes if x.startswith("s:")]
-        colset = spark.createDataFrame([(c,) for c in cols], "v string")
-        inc = edges.join(colset.withColumn("v", F.concat(F.lit("s:"), "v")), "v",
-                         "left_semi").select("u", "v").collect()
-        hb_ids = [r["u"][2:] for r in inc]
-        hc_ids = [r["v"][2:] for r in inc]
-        b_local = sorted(set(rows) | set(hb_ids))
-        s_local = sorted(set(cols) | set(hc_ids))
-        bi = {a: i for i, a in enumerate(b_local)}
-        si = {a: i for i, a in enumerate(s_local)}
-        bd = {r["buyer_id"]: r["bd"] for r in bdeg.join(spark.createDataFrame(
-            [(a,) for a in b_local], "buyer_id string"), "buyer_id").collect()}
-        sd = {r["seller_id"]: r["sd"] for r in sdeg.join(spark.createDataFrame(
-            [(a,) for a in s_local], "seller_id string"), "seller_id").collect()}
-        row_deg = np.array([bd[a] for a in b_local], dtype=np.float64)
-        col_deg = np.array([sd[a] for a in s_local], dtype=np.float64)
-        parts = accept_parts(
-            np.array([bi[a] for a in rows], dtype=np.int64),
-            np.array([si[a] for a in cols], dtype=np.int64),
-            np.array([bi[a] for a in hb_ids], dtype=np.int64),
-            np.array([si[a] for a in hc_ids], dtype=np.int64),
-            row_deg, col_deg, total_edges, best_g, params)
+        in_region = set(nodes)
+        colset = spark.createDataFrame([(c,) for c in nodes], "v string")
+        inc = edges.join(colset, "v", "left_semi").select("u", "v").collect()
+        rows = sorted({r["u"] for r in inc})
+        cols = sorted({r["v"] for r in inc})
+        ri = {a: i for i, a in enumerate(rows)}
+        ci = {a: i for i, a in enumerate(cols)}
+        rd = _degrees(spark, row_deg, rows)
+        cd = _degrees(spark, col_deg, cols)
+        row = np.array([ri[r["u"]] for r in inc], dtype=np.int64)
+        col = np.array([ci[r["v"]] for r in inc], dtype=np.int64)
+        peelable = np.array([r["u"] in in_region for r in inc], dtype=np.bool_)
+        blocks = _peel_region(row, col, peelable,
+                              np.array([rd[a] for a in rows], dtype=np.float64),
+                              np.array([cd[a] for a in cols], dtype=np.float64),
+                              total_edges, params)
+        out.append(_Region(rows, cols, row, col, blocks))
         dead = set(nodes)
-        for r_idx, c_idx, stats in parts:
-            bs = [b_local[i] for i in r_idx]
-            ss = [s_local[i] for i in c_idx]
-            dead |= {"b:" + a for a in bs} | {"s:" + a for a in ss}
-            codes_b = np.array([names.setdefault(a, len(names)) for a in bs], dtype=np.int64)
-            codes_s = np.array([names.setdefault(a, len(names)) for a in ss], dtype=np.int64)
-            found.append(Ring(buyers=np.sort(codes_b), sellers=np.sort(codes_s),
-                              **stats))  # type: ignore[arg-type]
+        for r_idx, c_idx, _ in blocks:
+            dead |= {rows[i] for i in r_idx} | {cols[i] for i in c_idx}
         gone = spark.createDataFrame([(x,) for x in dead], "node string")
         edges = (edges.join(gone.withColumnRenamed("node", "u"), "u", "left_anti")
                  .join(gone.withColumnRenamed("node", "v"), "v", "left_anti")).checkpoint()
-        idle = 0 if parts else idle + 1
+        idle = 0 if blocks else idle + 1
         if idle >= params.patience:
             break
+    return out
+
+
+def _structural(spark: SparkSession, pairs: DataFrame, params: RingParams, eps: float,
+                max_block: int) -> list[tuple[list[str], list[str], dict[str, Any]]]:
+    """Rings of the buyer x seller view (ids, statistics)."""
+    cdeg = pairs.groupBy(F.col("seller_id").alias("s")).agg(F.count("*").alias("d"))
+    rdeg = pairs.groupBy(F.col("buyer_id").alias("node")).agg(F.count("*").alias("d"))
+    total = float(pairs.count())
+    edges = pairs.join(cdeg.withColumnRenamed("s", "seller_id"), "seller_id").select(
+        F.concat(F.lit("b:"), "buyer_id").alias("u"), F.concat(F.lit("s:"), "seller_id")
+        .alias("v"), (1.0 / F.log(F.col("d") + params.column_c)).alias("w"))
+    rdeg = rdeg.select(F.concat(F.lit("b:"), "node").alias("node"), "d")
+    cdeg = cdeg.select(F.concat(F.lit("s:"), "s").alias("node"), "d")
+    out = []
+    for reg in _regions(spark, edges, rdeg, cdeg, total, params, eps, max_block):
+        for r_idx, c_idx, stats in reg.blocks:
+            out.append(([reg.rows[i][2:] for i in r_idx], [reg.cols[i][2:] for i in c_idx],
+                        stats))
+    return out
+
+
+def _bursts(spark: SparkSession, orders: DataFrame, params: RingParams, eps: float,
+            max_block: int) -> list[tuple[list[str], list[str], dict[str, Any]]]:
+    """Rings of the buyer x (seller, time bucket) view (:mod:`linkguard.detect.bursts`)."""
+    window = params.burst_window_seconds
+    m = orders.select(
+        "buyer_id",
+        F.concat_ws("|", F.concat(F.lit("c:"), "seller_id"),
+                    F.floor(F.col("ts") / window).cast("string")).alias("cell"),
+    ).distinct().persist()
+    cdeg = m.groupBy(F.col("cell").alias("node")).agg(F.count("*").alias("d"))
+    rdeg = m.groupBy(F.concat(F.lit("b:"), "buyer_id").alias("node")).agg(
+        F.count("*").alias("d"))
+    total = float(m.count())
+    kept = prune_cells(m, ["cell"], 2)
+    edges = kept.join(cdeg.withColumnRenamed("node", "cell"), "cell").select(
+        F.concat(F.lit("b:"), "buyer_id").alias("u"), F.col("cell").alias("v"),
+        (1.0 / F.log(F.col("d") + params.column_c)).alias("w"))
+    out = []
+    for reg in _regions(spark, edges, rdeg, cdeg, total, params, eps, max_block):
+        if not reg.blocks:
+            continue
+        seller_of_col = np.array([c[2:].rsplit("|", 1)[0] for c in reg.cols], dtype=object)
+        seller_codes, seller_num = np.unique(seller_of_col, return_inverse=True)
+        by_row = np.argsort(reg.row, kind="stable")
+        ptr = np.zeros(len(reg.rows) + 1, dtype=np.int64)
+        np.cumsum(np.bincount(reg.row, minlength=len(reg.rows)), out=ptr[1:])
+        for r_idx, c_idx, stats in reg.blocks:
+            for part_rows, part_cols in _split_by_repeat_sellers(
+                    r_idx, c_idx, reg.row, reg.col, by_row, ptr,
+                    seller_num.astype(np.int64), params.min_buyers):
+                sellers = sorted({str(seller_codes[seller_num[i]]) for i in part_cols})
+                out.append(([reg.rows[i][2:] for i in part_rows], sellers, stats))
+    return out
+
+
+def ring_search(spark: SparkSession, orders: DataFrame, pairs: DataFrame,
+                params: RingParams, eps: float = EPSILON,
+                max_block: int = MAX_BLOCK_NODES) -> tuple[list[dict[str, Any]], DataFrame]:
+    """Rings (dicts of ids and statistics, densest first) and ``account_id, role, ring``."""
+    names: dict[str, int] = {}
+    found: list[Ring] = []
+    for buyers, sellers, stats in (_structural(spark, pairs, params, eps, max_block)
+                                   + _bursts(spark, orders, params, eps, max_block)):
+        codes_b = np.array([names.setdefault(a, len(names)) for a in buyers], dtype=np.int64)
+        codes_s = np.array([names.setdefault(a, len(names)) for a in sellers], dtype=np.int64)
+        found.append(Ring(buyers=np.sort(codes_b), sellers=np.sort(codes_s),
+                          **stats))
     return _merge(spark, found, names, pairs)
+
+
+def _degrees(spark: SparkSession, deg: DataFrame, ids: list[str]) -> dict[str, int]:
+    wanted = spark.createDataFrame([(a,) for a in ids], "node string")
+    return {r["node"]: int(r["d"]) for r in deg.join(wanted, "node", "left_semi").collect()}
 
 
 def _merge(spark: SparkSession, found: list[Ring], names: dict[str, int],

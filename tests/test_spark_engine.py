@@ -54,7 +54,7 @@ def _both(spark, data: Path, root: Path):
             os.environ.pop("LINKGUARD_PEPPER", None)
         else:
             os.environ["LINKGUARD_PEPPER"] = old
-    return root / "memory", root / "spark", mem, spk
+    return root / "memory", root / "spark", mem, spk, data
 
 
 @pytest.fixture(scope="module", params=["sample", "synth-3", "synth-17"])
@@ -83,7 +83,7 @@ def _jaccard(a: set[str], b: set[str]) -> float:
 
 
 def test_summary_names_the_engine_and_application(pair):
-    _, spk_dir, _, spk = pair
+    _, spk_dir, _, spk, _ = pair
     summary = json.loads((spk_dir / "summary.json").read_text())
     assert summary["engine"] == "spark"
     assert summary["spark_application_id"].startswith("local-")
@@ -91,7 +91,7 @@ def test_summary_names_the_engine_and_application(pair):
 
 
 def test_input_counts_and_quarantine_match(pair):
-    mem_dir, spk_dir, mem, spk = pair
+    mem_dir, spk_dir, mem, spk, _ = pair
     assert spk.summary["inputs"] == mem.summary["inputs"]
     for rep in spk.summary["inputs"].values():
         assert rep["rows_in"] == rep["rows_loaded"] + rep["rows_quarantined"]
@@ -105,7 +105,7 @@ def test_input_counts_and_quarantine_match(pair):
 
 
 def test_linked_clusters_identical(pair):
-    mem_dir, spk_dir, _, _ = pair
+    mem_dir, spk_dir, _, _, _ = pair
     cols = ["cluster_id", "account_id", "size"]
     a = _read(mem_dir, "clusters").sort_values(["cluster_id", "account_id"])
     b = _read(spk_dir, "clusters").sort_values(["cluster_id", "account_id"])
@@ -117,13 +117,13 @@ def test_linked_clusters_identical(pair):
 
 
 def test_self_dealing_identical(pair):
-    mem_dir, spk_dir, _, _ = pair
+    mem_dir, spk_dir, _, _, _ = pair
     a, b = _flags(mem_dir, "SELF_DEALING"), _flags(spk_dir, "SELF_DEALING")
     pd.testing.assert_frame_equal(a, b)
 
 
 def test_cycles_identical(pair):
-    mem_dir, spk_dir, mem, spk = pair
+    mem_dir, spk_dir, mem, spk, _ = pair
     a, b = _flags(mem_dir, "CIRCULAR_TRADE"), _flags(spk_dir, "CIRCULAR_TRADE")
     cols = ["account_id", "severity", "score", "reason"]
     pd.testing.assert_frame_equal(a[cols], b[cols])
@@ -135,7 +135,7 @@ def test_cycles_identical(pair):
 
 
 def test_concentration_and_adjusted_gmv_identical(pair):
-    mem_dir, spk_dir, _, _ = pair
+    mem_dir, spk_dir, _, _, _ = pair
     a = _read(mem_dir, "concentration")
     b = _read(spk_dir, "concentration")
     assert list(a.columns) == list(b.columns)
@@ -152,7 +152,7 @@ def test_concentration_and_adjusted_gmv_identical(pair):
 
 @pytest.mark.parametrize("code", ["BRUSHING_RING", "LOCKSTEP"])
 def test_ring_and_lockstep_flags_on_the_same_accounts(pair, code):
-    mem_dir, spk_dir, _, _ = pair
+    mem_dir, spk_dir, _, _, _ = pair
     a = set(_flags(mem_dir, code)["account_id"])
     b = set(_flags(spk_dir, code)["account_id"])
     j = _jaccard(a, b)
@@ -162,18 +162,42 @@ def test_ring_and_lockstep_flags_on_the_same_accounts(pair, code):
     assert j >= 0.95
 
 
-def test_collecting_a_whole_table_breaks_the_result_size_limit(spark, pair):
-    # the control: under this session's limit, collecting orders fails, so the runs above
-    # (which passed under the same limit) collected no whole orders table
+def test_the_result_size_limit_stops_whole_table_collects(spark, pair):
+    # The control for every run above, which passed under this session's 1 MiB limit:
+    # collecting the market's orders, 20 times over (Spark compresses collected rows, and a
+    # small test market's orders alone fit in 1 MiB), fails under the same limit.
     from linkguard.spark.ingest import read_input
 
-    _, _, mem, _ = pair
-    data = Path(mem.summary["inputs"]["orders"]["file"])
-    del data
-    inp = read_input(spark, str(pair[0].parent / "data") if (pair[0].parent / "data").is_dir()
-                     else str(Path(__file__).resolve().parents[1] / "samples" / "market"),
-                     PEPPER.encode())
-    orders = inp.tables["orders"].loaded
+    data = pair[4]
+    orders = read_input(spark, str(data), PEPPER.encode()).tables["orders"].loaded
     big = orders.crossJoin(spark.range(20).withColumnRenamed("id", "copy"))
     with pytest.raises(Exception, match=r"maxResultSize|bigger than"):
         big.collect()
+
+
+def test_large_star_small_star_components(spark):
+    from linkguard.spark.components import connected_components
+
+    # a path whose labels run against the order (the slow case for label propagation),
+    # a separate triangle and a pair
+    path = [(f"n{i:02d}", f"n{i + 1:02d}") for i in range(20)][::-1]
+    edges = [*path, ("x", "y"), ("y", "z"), ("z", "x"), ("p", "q")]
+    df = spark.createDataFrame(edges, "src string, dst string")
+    got = {r["node"]: r["component"] for r in connected_components(df).collect()}
+    assert {n for n, c in got.items() if c == "n00"} == {f"n{i:02d}" for i in range(21)}
+    assert got["x"] == got["y"] == got["z"] == "x"
+    assert got["p"] == got["q"] == "p"
+    assert len(got) == 21 + 3 + 2
+
+
+def test_cli_rejects_a_malformed_spark_setting(tmp_path, sample_dir):
+    from typer.testing import CliRunner
+
+    from linkguard.cli import _register, app
+
+    _register()
+    result = CliRunner().invoke(app, ["analyze", str(sample_dir), "--out", str(tmp_path / "o"),
+                                      "--engine", "spark", "--spark-conf", "no-equals-sign"])
+    assert result.exit_code == 2
+    assert "KEY=VALUE" in result.output
+    assert not (tmp_path / "o").exists()

@@ -16,12 +16,12 @@ Limits: a quoted value spanning a line break that falls on a partition boundary 
 from __future__ import annotations
 
 import dataclasses
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, cast
 
 import numpy as np
+import orjson
 import pandas as pd
 from pyspark.sql import DataFrame, SparkSession, Window
 from pyspark.sql import functions as F
@@ -66,6 +66,10 @@ _CHECKED = T.StructType([
     T.StructField("fields", T.StringType()),  # the row as read (JSON list), unique tables
     T.StructField("loaded", T.StringType()),  # the loaded values (JSON list)
 ])
+
+
+def _dumps(value: Any) -> str:
+    return orjson.dumps(value).decode()
 
 
 @dataclass(frozen=True)
@@ -159,15 +163,15 @@ def _check_partition(
     for row in q.itertuples(index=False):
         values = list(row)
         reason = REASONS.index(str(values[3])) + 1
-        yield (int(values[1]), reason, json.dumps([str(x) for x in values]), None, None)
+        yield (int(values[1]), reason, _dumps([str(x) for x in values]), None, None)
     rows = np.flatnonzero(checked.loaded)
     loaded = _loaded_values(spec.name, checked, rows)
     fields: list[str | None] = [None] * len(rows)
     if unique and len(rows):
         texts = [col.take(rows).to_pylist() for col in checked.text]
-        fields = [json.dumps([t or "" for t in r]) for r in zip(*texts, strict=True)]
+        fields = [_dumps([t or "" for t in r]) for r in zip(*texts, strict=True)]
     for i, r in enumerate(rows.tolist()):
-        yield (int(raw.lines[r]), 0, None, fields[i], json.dumps(loaded[i]))
+        yield (int(raw.lines[r]), 0, None, fields[i], _dumps(loaded[i]))
 
 
 def _read_table(

@@ -1,17 +1,22 @@
-"""Fake-reputation rings on Spark: parallel peeling, then the in-memory background test.
+"""Fake-reputation rings on Spark: parallel peeling to find dense regions, then the in-memory
+peel and background test inside each region.
 
-The buyer x seller graph carries FRAUDAR's column weights ``1 / log(seller_degree + c)``.
-Each round finds a dense block by parallel peeling (Bahmani, Kumar, Vassilvitskii, VLDB 2012):
-a pass computes every live node's weighted degree with one group-by and drops every node
-below ``(1 + eps)`` times the current average degree; the live set with the best average
-weight per node is the block, found in O(log n / eps) passes. The block's members and the
-edges from its sellers to live buyers (bounded by the block's sellers' degrees) are collected,
-and :func:`linkguard.detect._background.accept_parts` prunes, grows, splits and tests them
-exactly as in memory, on a local numbering of just those nodes. The block leaves the graph and
-the next round peels what is left (``max_peels``, ``patience`` as in memory). Rings that share
-members are merged by :func:`linkguard.detect.rings.merge_rings` over the ring members' pairs.
+Both views of :mod:`linkguard.detect.rings` and :mod:`linkguard.detect.bursts` are searched:
+buyer x seller pairs, and buyer x (seller, hour) cells pruned to a fixed point (a cell needs two
+buyers, a buyer two cells). Edges carry FRAUDAR's column weights ``1 / log(degree + c)``.
 
-The buyer x (seller, hour) view of :mod:`linkguard.detect.bursts` is not run by this engine.
+A round finds the densest region left by parallel peeling (Bahmani, Kumar, Vassilvitskii,
+VLDB 2012): each pass computes every live node's weighted degree with one group-by and drops
+every node below ``(1 + eps)`` times the average weighted degree; the live set with the best
+average weight per node is the region, found in O(log n / eps) passes. The region's columns'
+edges (bounded by their degrees, at most ``MAX_BLOCK_NODES`` nodes) are collected, and the
+in-memory loop (greedy peel in compiled code, then
+:func:`linkguard.detect._background.accept_parts`: prune, grow, split, background test) runs
+on them with the whole graph's degrees, so weights and the background are the in-memory ones.
+What that loop peeled away and the rings it accepted leave the graph; the next round peels
+what is left, until ``patience`` rounds in a row accept no ring. Rings found in both views
+that share members are merged by :func:`linkguard.detect.rings.merge_rings` over the pairs
+among ring members.
 """
 
 from __future__ import annotations
@@ -82,12 +87,13 @@ def _peel(edges: DataFrame, eps: float) -> tuple[DataFrame, float]:
 def _peel_region(
     row: IntArray, col: IntArray, peelable: npt.NDArray[np.bool_], row_deg: FloatArray,
     col_deg: FloatArray, total_edges: float, params: RingParams,
-) -> list[Block]:
+) -> tuple[list[Block], npt.NDArray[np.bool_]]:
     """The in-memory peeling loop (:func:`linkguard.detect.rings.peel_blocks`) on one region.
 
     ``row, col`` are every edge of the region's sellers (local numbers); only ``peelable``
     ones (both ends in the region) are peeled, all of them are the block's incident edges.
     Degrees are the whole graph's, so weights and the background are the in-memory ones.
+    Returns the accepted blocks and which local nodes (rows, then columns) were peeled away.
     """
     nr = len(row_deg)
     weight = (1.0 / np.log(col_deg + params.column_c))[col]
@@ -122,7 +128,10 @@ def _peel_region(
         idle = 0 if found else idle + 1
         if idle >= params.patience:
             break
-    return blocks
+    gone = np.zeros(len(alive), dtype=np.bool_)
+    gone[u] = ~alive[u]
+    gone[v] = ~alive[v]
+    return blocks, gone
 
 
 @dataclass(frozen=True)
@@ -165,14 +174,20 @@ def _regions(
         row = np.array([ri[r["u"]] for r in inc], dtype=np.int64)
         col = np.array([ci[r["v"]] for r in inc], dtype=np.int64)
         peelable = np.array([r["u"] in in_region for r in inc], dtype=np.bool_)
-        blocks = _peel_region(row, col, peelable,
-                              np.array([rd[a] for a in rows], dtype=np.float64),
-                              np.array([cd[a] for a in cols], dtype=np.float64),
-                              total_edges, params)
+        blocks, peeled = _peel_region(row, col, peelable,
+                                      np.array([rd[a] for a in rows], dtype=np.float64),
+                                      np.array([cd[a] for a in cols], dtype=np.float64),
+                                      total_edges, params)
         out.append(_Region(rows, cols, row, col, blocks))
-        dead = set(nodes)
+        # What the in-memory loop took out leaves the graph (peeled blocks and rings); the
+        # rest of the region stays for the next region, unless nothing at all was taken.
+        nr = len(rows)
+        dead = {rows[i] for i in np.flatnonzero(peeled[:nr])}
+        dead |= {cols[i] for i in np.flatnonzero(peeled[nr:])}
         for r_idx, c_idx, _ in blocks:
             dead |= {rows[i] for i in r_idx} | {cols[i] for i in c_idx}
+        if not dead:
+            dead = in_region
         gone = spark.createDataFrame([(x,) for x in dead], "node string")
         edges = (edges.join(gone.withColumnRenamed("node", "u"), "u", "left_anti")
                  .join(gone.withColumnRenamed("node", "v"), "v", "left_anti")).checkpoint()

@@ -9,6 +9,7 @@ Large snapshot tables are streamed to disk partition by partition (:mod:`.writer
 from __future__ import annotations
 
 import hashlib
+import shutil
 import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
@@ -55,8 +56,10 @@ def run_spark_analysis(
     key = pepper_bytes() if pepper is None else pepper
     spark = spark or spark_session(master, conf)
     sc = spark.sparkContext
+    own_checkpoints = None
     if not sc.getCheckpointDir():
-        sc.setCheckpointDir(tempfile.mkdtemp(prefix="linkguard-checkpoints-"))
+        own_checkpoints = tempfile.mkdtemp(prefix="linkguard-checkpoints-")
+        sc.setCheckpointDir(own_checkpoints)
     with timer.stage("ingest"):
         inp = read_input(spark, str(data_dir), key)
     staged = StagedSnapshot(out_dir)
@@ -67,6 +70,9 @@ def run_spark_analysis(
     except BaseException:
         staged.abort()
         raise
+    finally:
+        if own_checkpoints is not None:
+            shutil.rmtree(own_checkpoints, ignore_errors=True)
     return snapshot
 
 

@@ -12,6 +12,8 @@ DEFAULT_CONF: dict[str, str] = {
     "spark.sql.shuffle.partitions": "8",
     "spark.ui.showConsoleProgress": "false",
     "spark.sql.adaptive.enabled": "true",
+    # components, pruning and peeling checkpoint every round: drop what is no longer used
+    "spark.cleaner.referenceTracking.cleanCheckpoints": "true",
 }
 
 

@@ -27,7 +27,7 @@ from linkguard.snapshot import Snapshot, write_snapshot
 __all__ = ["ENGINES", "activity_table", "analyze_market", "run_analysis"]
 
 #: Where the graph lives while detectors run: in memory, or in a Neo4j database.
-ENGINES = ("igraph", "neo4j")
+ENGINES = ("igraph", "neo4j", "spark")
 
 
 def analyze_market(
@@ -173,6 +173,11 @@ def run_analysis(
 
     if engine not in ENGINES:
         raise InputError(f"unknown engine {engine!r}: choose one of {', '.join(ENGINES)}")
+    if engine == "spark" and market is None:
+        from linkguard.spark.engine import run_spark_analysis
+
+        return run_spark_analysis(data_dir, out_dir, ruleset_path=ruleset_path, timer=timer,
+                                  force=force)
     timer = timer or StageTimer()
     ruleset = load_ruleset(ruleset_path)
     inputs = [data_dir] if market is None else []

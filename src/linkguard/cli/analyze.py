@@ -12,6 +12,8 @@ from rich.table import Table
 from linkguard.cli import app
 from linkguard.cli._common import FORMAT_OPTION, err_console, print_json
 from linkguard.detection import StageTimer
+from linkguard.errors import InputError
+from linkguard.snapshot import Snapshot
 
 STAGE_TEXT = {
     "ingest": "reading and validating input",
@@ -34,7 +36,9 @@ STAGE_TEXT = {
         "  linkguard analyze samples/market --out out/snapshot\n\n"
         "  linkguard analyze data/ --out snapshots/day --ruleset rules.toml --format json\n\n"
         "  linkguard analyze samples/market --out out/neo4j-snapshot --engine neo4j\n\n"
-        "  linkguard analyze samples/market --out snaps/2026-01 --as-of 2026-01-01"
+        "  linkguard analyze samples/market --out snaps/2026-01 --as-of 2026-01-01\n\n"
+        "  linkguard analyze samples/market --out out/spark-snapshot --engine spark "
+        "--master 'local[2]' --spark-conf spark.driver.memory=2g"
     )
 )
 def analyze(
@@ -45,8 +49,16 @@ def analyze(
         None, "--ruleset", help="Ruleset TOML file (default: the shipped ruleset)."
     ),
     engine: str = typer.Option(
-        "igraph", "--engine", help="igraph (in memory, the default) or neo4j (load the data "
-        "into the database at NEO4J_URI and detect on the graph read back from it)."
+        "igraph", "--engine", help="igraph (in memory, the default), neo4j (load the data "
+        "into the database at NEO4J_URI and detect on the graph read back from it) or spark "
+        "(Apache Spark DataFrames; see docs/spark.md)."
+    ),
+    master: str | None = typer.Option(
+        None, "--master", help="Spark master for --engine spark: local[2], spark://HOST:7077, "
+        "yarn (default: what spark-submit set, else local[*])."
+    ),
+    spark_conf: list[str] = typer.Option(
+        [], "--spark-conf", help="Spark setting KEY=VALUE for --engine spark (repeatable)."
     ),
     force: bool = typer.Option(
         False, "--force", help="Replace --out even when it is a non-empty folder that is no "
@@ -84,14 +96,33 @@ def analyze(
             if not err_console.is_terminal:
                 err_console.print(f"[dim]{STAGE_TEXT.get(name, name)}...[/]")
 
-        snapshot = run_analysis(data_dir, out, ruleset_path=ruleset, engine=engine,
-                                timer=StageTimer(progress=on_stage), force=force,
-                                as_of=cutoff)
+        if engine == "spark":
+            snapshot = _run_spark(data_dir, out, ruleset, master, spark_conf,
+                                  StageTimer(progress=on_stage), force=force)
+        else:
+            snapshot = run_analysis(data_dir, out, ruleset_path=ruleset, engine=engine,
+                                    timer=StageTimer(progress=on_stage), force=force,
+                                    as_of=cutoff)
     summary = snapshot.summary
     if fmt == "json":
         print_json(summary)
         return
     _print_summary(summary, out)
+
+
+def _run_spark(data_dir: Path, out: Path, ruleset: Path | None, master: str | None,
+               spark_conf: list[str], timer: StageTimer, *, force: bool = False) -> Snapshot:
+    try:
+        from linkguard.spark.engine import run_spark_analysis
+        from linkguard.spark.session import parse_conf
+    except ImportError as exc:
+        raise InputError("--engine spark needs pyspark: pip install 'linkguard[spark]'") from exc
+    try:
+        conf = parse_conf(spark_conf)
+    except ValueError as exc:
+        raise InputError(str(exc)) from exc
+    return run_spark_analysis(str(data_dir), out, ruleset_path=ruleset, master=master,
+                              conf=conf, timer=timer, force=force)
 
 
 def _print_summary(summary: dict[str, object], out: Path) -> None:

@@ -1,0 +1,297 @@
+"""Fake-reputation rings on Spark: parallel peeling to find dense regions, then the in-memory
+peel and background test inside each region.
+
+Both views of :mod:`linkguard.detect.rings` and :mod:`linkguard.detect.bursts` are searched:
+buyer x seller pairs, and buyer x (seller, hour) cells pruned to a fixed point (a cell needs two
+buyers, a buyer two cells). Edges carry FRAUDAR's column weights ``1 / log(degree + c)``.
+
+A round finds the densest region left by parallel peeling (Bahmani, Kumar, Vassilvitskii,
+VLDB 2012): each pass computes every live node's weighted degree with one group-by and drops
+every node below ``(1 + eps)`` times the average weighted degree; the live set with the best
+average weight per node is the region, found in O(log n / eps) passes. The region's columns'
+edges (bounded by their degrees, at most ``MAX_BLOCK_NODES`` nodes) are collected, and the
+in-memory loop (greedy peel in compiled code, then
+:func:`linkguard.detect._background.accept_parts`: prune, grow, split, background test) runs
+on them with the whole graph's degrees, so weights and the background are the in-memory ones.
+What that loop peeled away and the rings it accepted leave the graph; the next round peels
+what is left, until ``patience`` rounds in a row accept no ring. Rings found in both views
+that share members are merged by :func:`linkguard.detect.rings.merge_rings` over the pairs
+among ring members.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import functions as F
+
+from linkguard.detect._background import Block, accept_parts
+from linkguard.detect._live import LiveGraph
+from linkguard.detect.bursts import _split_by_repeat_sellers
+from linkguard.detect.rings import Ring, RingParams, merge_rings
+from linkguard.graph import trade_pairs as local_pairs
+from linkguard.spark.lockstep import prune_cells
+
+__all__ = ["EPSILON", "MAX_BLOCK_NODES", "ring_search"]
+
+IntArray = npt.NDArray[np.int64]
+FloatArray = npt.NDArray[np.float64]
+
+#: Parallel peeling drops nodes below (1 + EPSILON) x the average weighted degree.
+EPSILON = 0.1
+#: A block bigger than this is no ring to collect (the market has no dense region left).
+MAX_BLOCK_NODES = 200_000
+
+
+def _peel(edges: DataFrame, eps: float) -> tuple[DataFrame, float]:
+    """The densest live set found by parallel peeling: ``node`` (``b:id`` / ``s:id``), and
+    its average weight per node."""
+    alive = (edges.select(F.col("u").alias("node")).unionByName(
+        edges.select(F.col("v").alias("node"))).distinct().withColumn("out", F.lit(None)
+                                                                      .cast("int")))
+    alive = alive.checkpoint()
+    best_g, best_pass, p = -1.0, 0, 0
+    live_e = edges
+    while True:
+        deg = (live_e.select(F.col("u").alias("node"), "w").unionByName(
+            live_e.select(F.col("v").alias("node"), "w")).groupBy("node")
+            .agg(F.sum("w").alias("d")))
+        stats = deg.agg(F.sum("d").alias("s"), F.count("*").alias("n")).collect()[0]
+        n = int(stats["n"])
+        if n == 0:
+            break
+        total_w = float(stats["s"]) / 2.0
+        g = total_w / n
+        if g > best_g:
+            best_g, best_pass = g, p
+        cut = (1.0 + eps) * 2.0 * g
+        drop = deg.where(F.col("d") < cut).select("node")
+        # nodes with no live edge left also leave
+        alive = (alive.join(deg.select("node", F.lit(1).alias("has")), "node", "left")
+                 .join(drop.withColumn("drop", F.lit(1)), "node", "left")
+                 .select("node", F.when(F.col("out").isNull() & (
+                     F.col("has").isNull() | F.col("drop").isNotNull()), F.lit(p))
+                     .otherwise(F.col("out")).alias("out"))).checkpoint()
+        live = alive.where(F.col("out").isNull()).select("node")
+        live_e = (edges.join(live.withColumnRenamed("node", "u"), "u", "left_semi")
+                  .join(live.withColumnRenamed("node", "v"), "v", "left_semi")).checkpoint()
+        p += 1
+    block = alive.where((F.col("out") >= best_pass) | F.col("out").isNull()).select("node")
+    return block, best_g
+
+
+def _peel_region(
+    row: IntArray, col: IntArray, peelable: npt.NDArray[np.bool_], row_deg: FloatArray,
+    col_deg: FloatArray, total_edges: float, params: RingParams,
+) -> tuple[list[Block], npt.NDArray[np.bool_]]:
+    """The in-memory peeling loop (:func:`linkguard.detect.rings.peel_blocks`) on one region.
+
+    ``row, col`` are every edge of the region's sellers (local numbers); only ``peelable``
+    ones (both ends in the region) are peeled, all of them are the block's incident edges.
+    Degrees are the whole graph's, so weights and the background are the in-memory ones.
+    Returns the accepted blocks and which local nodes (rows, then columns) were peeled away.
+    """
+    nr = len(row_deg)
+    weight = (1.0 / np.log(col_deg + params.column_c))[col]
+    u, v = row[peelable], col[peelable] + nr
+    alive = np.zeros(nr + len(col_deg), dtype=np.bool_)
+    alive[u] = True
+    alive[v] = True
+    buyer_alive = np.ones(nr, dtype=np.bool_)
+    graph = LiveGraph(u, v, weight[peelable], np.zeros(len(alive)), alive)
+    blocks: list[Block] = []
+    idle = 0
+    for _ in range(params.max_peels):
+        if graph.n_alive < params.min_buyers + params.min_sellers:
+            break
+        block, best_g = graph.peel()
+        if len(block) == 0:
+            break
+        cols = block[block >= nr] - nr
+        col_in = np.zeros(len(col_deg), dtype=np.bool_)
+        col_in[cols] = True
+        inc = col_in[col] & buyer_alive[row]
+        found = accept_parts(block[block < nr], cols, row[inc], col[inc], row_deg, col_deg,
+                             total_edges, best_g, params)
+        blocks.extend(found)
+        alive[block] = False
+        buyer_alive[block[block < nr]] = False
+        for rows, ring_cols, _ in found:
+            alive[rows] = False
+            alive[ring_cols + nr] = False
+            buyer_alive[rows] = False
+        graph.retire(alive)
+        idle = 0 if found else idle + 1
+        if idle >= params.patience:
+            break
+    gone = np.zeros(len(alive), dtype=np.bool_)
+    gone[u] = ~alive[u]
+    gone[v] = ~alive[v]
+    return blocks, gone
+
+
+@dataclass(frozen=True)
+class _Region:
+    """One dense region's collected edges (local numbers) and the blocks found in it."""
+
+    rows: list[str]
+    cols: list[str]
+    row: IntArray
+    col: IntArray
+    blocks: list[Block]
+
+
+def _regions(
+    spark: SparkSession, edges: DataFrame, row_deg: DataFrame, col_deg: DataFrame,
+    total_edges: float, params: RingParams, eps: float, max_block: int,
+) -> list[_Region]:
+    """Peel dense regions off ``edges`` (``u`` row, ``v`` column, ``w``) until ``patience``
+    regions in a row hold no ring; ``row_deg``/``col_deg`` (``node, d``) are the whole graph's.
+    """
+    edges = edges.checkpoint()
+    out: list[_Region] = []
+    idle = 0
+    for _ in range(params.max_peels):
+        if edges.limit(params.min_buyers + params.min_sellers).count() == 0:
+            break
+        region, _best = _peel(edges, eps)
+        nodes = [r["node"] for r in region.limit(max_block + 1).collect()]
+        if not nodes or len(nodes) > max_block:
+            break
+        in_region = set(nodes)
+        colset = spark.createDataFrame([(c,) for c in nodes], "v string")
+        inc = edges.join(colset, "v", "left_semi").select("u", "v").collect()
+        rows = sorted({r["u"] for r in inc})
+        cols = sorted({r["v"] for r in inc})
+        ri = {a: i for i, a in enumerate(rows)}
+        ci = {a: i for i, a in enumerate(cols)}
+        rd = _degrees(spark, row_deg, rows)
+        cd = _degrees(spark, col_deg, cols)
+        row = np.array([ri[r["u"]] for r in inc], dtype=np.int64)
+        col = np.array([ci[r["v"]] for r in inc], dtype=np.int64)
+        peelable = np.array([r["u"] in in_region for r in inc], dtype=np.bool_)
+        blocks, peeled = _peel_region(row, col, peelable,
+                                      np.array([rd[a] for a in rows], dtype=np.float64),
+                                      np.array([cd[a] for a in cols], dtype=np.float64),
+                                      total_edges, params)
+        out.append(_Region(rows, cols, row, col, blocks))
+        # What the in-memory loop took out leaves the graph (peeled blocks and rings); the
+        # rest of the region stays for the next region, unless nothing at all was taken.
+        nr = len(rows)
+        dead = {rows[i] for i in np.flatnonzero(peeled[:nr])}
+        dead |= {cols[i] for i in np.flatnonzero(peeled[nr:])}
+        for r_idx, c_idx, _ in blocks:
+            dead |= {rows[i] for i in r_idx} | {cols[i] for i in c_idx}
+        if not dead:
+            dead = in_region
+        gone = spark.createDataFrame([(x,) for x in dead], "node string")
+        edges = (edges.join(gone.withColumnRenamed("node", "u"), "u", "left_anti")
+                 .join(gone.withColumnRenamed("node", "v"), "v", "left_anti")).checkpoint()
+        idle = 0 if blocks else idle + 1
+        if idle >= params.patience:
+            break
+    return out
+
+
+def _structural(spark: SparkSession, pairs: DataFrame, params: RingParams, eps: float,
+                max_block: int) -> list[tuple[list[str], list[str], dict[str, Any]]]:
+    """Rings of the buyer x seller view (ids, statistics)."""
+    cdeg = pairs.groupBy(F.col("seller_id").alias("s")).agg(F.count("*").alias("d"))
+    rdeg = pairs.groupBy(F.col("buyer_id").alias("node")).agg(F.count("*").alias("d"))
+    total = float(pairs.count())
+    edges = pairs.join(cdeg.withColumnRenamed("s", "seller_id"), "seller_id").select(
+        F.concat(F.lit("b:"), "buyer_id").alias("u"), F.concat(F.lit("s:"), "seller_id")
+        .alias("v"), (1.0 / F.log(F.col("d") + params.column_c)).alias("w"))
+    rdeg = rdeg.select(F.concat(F.lit("b:"), "node").alias("node"), "d")
+    cdeg = cdeg.select(F.concat(F.lit("s:"), "s").alias("node"), "d")
+    out = []
+    for reg in _regions(spark, edges, rdeg, cdeg, total, params, eps, max_block):
+        for r_idx, c_idx, stats in reg.blocks:
+            out.append(([reg.rows[i][2:] for i in r_idx], [reg.cols[i][2:] for i in c_idx],
+                        stats))
+    return out
+
+
+def _bursts(spark: SparkSession, orders: DataFrame, params: RingParams, eps: float,
+            max_block: int) -> list[tuple[list[str], list[str], dict[str, Any]]]:
+    """Rings of the buyer x (seller, time bucket) view (:mod:`linkguard.detect.bursts`)."""
+    window = params.burst_window_seconds
+    m = orders.select(
+        "buyer_id",
+        F.concat_ws("|", F.concat(F.lit("c:"), "seller_id"),
+                    F.floor(F.col("ts") / window).cast("string")).alias("cell"),
+    ).distinct().persist()
+    cdeg = m.groupBy(F.col("cell").alias("node")).agg(F.count("*").alias("d"))
+    rdeg = m.groupBy(F.concat(F.lit("b:"), "buyer_id").alias("node")).agg(
+        F.count("*").alias("d"))
+    total = float(m.count())
+    kept = prune_cells(m, ["cell"], 2)
+    edges = kept.join(cdeg.withColumnRenamed("node", "cell"), "cell").select(
+        F.concat(F.lit("b:"), "buyer_id").alias("u"), F.col("cell").alias("v"),
+        (1.0 / F.log(F.col("d") + params.column_c)).alias("w"))
+    out = []
+    for reg in _regions(spark, edges, rdeg, cdeg, total, params, eps, max_block):
+        if not reg.blocks:
+            continue
+        seller_of_col = np.array([c[2:].rsplit("|", 1)[0] for c in reg.cols], dtype=object)
+        seller_codes, seller_num = np.unique(seller_of_col, return_inverse=True)
+        by_row = np.argsort(reg.row, kind="stable")
+        ptr = np.zeros(len(reg.rows) + 1, dtype=np.int64)
+        np.cumsum(np.bincount(reg.row, minlength=len(reg.rows)), out=ptr[1:])
+        for r_idx, c_idx, stats in reg.blocks:
+            for part_rows, part_cols in _split_by_repeat_sellers(
+                    r_idx, c_idx, reg.row, reg.col, by_row, ptr,
+                    seller_num.astype(np.int64), params.min_buyers):
+                sellers = sorted({str(seller_codes[seller_num[i]]) for i in part_cols})
+                out.append(([reg.rows[i][2:] for i in part_rows], sellers, stats))
+    return out
+
+
+def ring_search(spark: SparkSession, orders: DataFrame, pairs: DataFrame,
+                params: RingParams, eps: float = EPSILON,
+                max_block: int = MAX_BLOCK_NODES) -> tuple[list[dict[str, Any]], DataFrame]:
+    """Rings (dicts of ids and statistics, densest first) and ``account_id, role, ring``."""
+    names: dict[str, int] = {}
+    found: list[Ring] = []
+    for buyers, sellers, stats in (_structural(spark, pairs, params, eps, max_block)
+                                   + _bursts(spark, orders, params, eps, max_block)):
+        codes_b = np.array([names.setdefault(a, len(names)) for a in buyers], dtype=np.int64)
+        codes_s = np.array([names.setdefault(a, len(names)) for a in sellers], dtype=np.int64)
+        found.append(Ring(buyers=np.sort(codes_b), sellers=np.sort(codes_s),
+                          **stats))
+    return _merge(spark, found, names, pairs)
+
+
+def _degrees(spark: SparkSession, deg: DataFrame, ids: list[str]) -> dict[str, int]:
+    wanted = spark.createDataFrame([(a,) for a in ids], "node string")
+    return {r["node"]: int(r["d"]) for r in deg.join(wanted, "node", "left_semi").collect()}
+
+
+def _merge(spark: SparkSession, found: list[Ring], names: dict[str, int],
+           pairs: DataFrame) -> tuple[list[dict[str, Any]], DataFrame]:
+    empty = spark.createDataFrame([], "account_id string, role string, ring int")
+    if not found:
+        return [], empty
+    ids = sorted(names, key=names.__getitem__)
+    members = spark.createDataFrame([(a,) for a in ids], "a string")
+    local = (pairs.join(members.withColumnRenamed("a", "buyer_id"), "buyer_id", "left_semi")
+             .join(members.withColumnRenamed("a", "seller_id"), "seller_id", "left_semi")
+             .select("buyer_id", "seller_id").collect())
+    b = np.array([names[r["buyer_id"]] for r in local], dtype=np.int64)
+    s = np.array([names[r["seller_id"]] for r in local], dtype=np.int64)
+    tp = local_pairs(b, s, np.zeros(len(b)), np.zeros(len(b), dtype=np.int64),
+                     np.full(len(b), np.nan))
+    merged = merge_rings([found], tp, len(ids))
+    out, rows = [], []
+    for i, r in enumerate(merged.rings):
+        buyers = sorted(ids[c] for c in r.buyers)
+        sellers = sorted(ids[c] for c in r.sellers)
+        out.append({"buyers": buyers, "sellers": sellers, "edges": r.edges,
+                    "density": r.density, "score": r.score, "lift": r.lift,
+                    "log10_p": r.log10_p})
+        rows += [(a, "buyer", i) for a in buyers] + [(a, "seller", i) for a in sellers]
+    return out, spark.createDataFrame(rows, "account_id string, role string, ring int")

@@ -1,0 +1,44 @@
+"""The Spark session the engine runs in: master and settings from the command line."""
+
+from __future__ import annotations
+
+from pyspark.sql import SparkSession
+
+__all__ = ["DEFAULT_CONF", "parse_conf", "spark_session"]
+
+#: Settings that suit linkguard's jobs unless the caller sets them: few shuffle partitions
+#: on small masters (the driver tunes nothing else), and no UI port on shared machines.
+DEFAULT_CONF: dict[str, str] = {
+    "spark.sql.shuffle.partitions": "8",
+    "spark.ui.showConsoleProgress": "false",
+    "spark.sql.adaptive.enabled": "true",
+    # components, pruning and peeling checkpoint every round: drop what is no longer used
+    "spark.cleaner.referenceTracking.cleanCheckpoints": "true",
+}
+
+
+def parse_conf(pairs: list[str]) -> dict[str, str]:
+    """``["k=v", ...]`` as a dict; raises ValueError naming the bad item.
+
+    >>> parse_conf(["spark.executor.memory=4g"])
+    {'spark.executor.memory': '4g'}
+    """
+    out: dict[str, str] = {}
+    for item in pairs:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise ValueError(f"--spark-conf {item!r}: expected KEY=VALUE")
+        out[key.strip()] = value.strip()
+    return out
+
+
+def spark_session(master: str | None = None, conf: dict[str, str] | None = None) -> SparkSession:
+    """Get (or create) the session; ``master`` None keeps what ``spark-submit`` set."""
+    builder = SparkSession.builder.appName("linkguard")
+    if master:
+        builder = builder.master(master)
+    for key, value in {**DEFAULT_CONF, **(conf or {})}.items():
+        builder = builder.config(key, value)
+    spark = builder.getOrCreate()
+    spark.sparkContext.setLogLevel("ERROR")
+    return spark

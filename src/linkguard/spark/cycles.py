@@ -44,7 +44,7 @@ def cyclic_orders(orders: DataFrame) -> DataFrame:
 
 def circular_trades(orders: DataFrame, params: CycleParams) -> DataFrame:
     """One row per found cycle round: ``accounts`` (sorted), ``order_ids`` (in path order),
-    ``start_ts``, ``amount`` (sum of the round's orders)."""
+    ``start_ts``, ``amounts`` (each order's) and ``amount`` (sum of the round's orders)."""
     o = cyclic_orders(orders).select("order_id", "buyer_id", "seller_id", "amount", "ts")
     o = o.persist()
     paths = o.select(
@@ -70,6 +70,7 @@ def circular_trades(orders: DataFrame, params: CycleParams) -> DataFrame:
                 F.array_sort(F.slice("nodes", 1, depth + 1)).alias("accounts"),
                 F.concat("path", F.array("e")).alias("order_ids"),
                 F.col("t0").alias("start_ts"),
+                F.concat("amounts", F.array("a")).alias("amounts"),
                 F.aggregate(F.concat("amounts", F.array("a")), F.lit(0.0),
                             lambda acc, x: acc + x).alias("amount"))
             found = done if found is None else found.unionByName(done)

@@ -234,12 +234,13 @@ def _cluster_rows(cluster_of: DataFrame, clusters: DataFrame, bad: DataFrame) ->
 def _group_rounds(rounds: DataFrame) -> list[dict[str, Any]]:
     """Cycle rounds grouped by their accounts (collected: found cycles only)."""
     per = rounds.groupBy("accounts").agg(
-        F.array_sort(F.collect_list(F.struct("start_ts", "order_ids"))).alias("rounds"),
+        F.array_sort(F.collect_list(F.struct("start_ts", "order_ids", "amounts"))).alias("rounds"),
         F.sum("amount").alias("amount"))
     out = []
     for r in per.collect():
         out.append({"accounts": list(r["accounts"]),
                     "rounds": [list(x["order_ids"]) for x in r["rounds"]],
+                    "round_amounts": [list(x["amounts"]) for x in r["rounds"]],
                     "amount": float(r["amount"])})
     out.sort(key=lambda c: (-len(c["rounds"]), c["accounts"]))  # type: ignore[arg-type]
     return out

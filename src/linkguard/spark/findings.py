@@ -32,6 +32,8 @@ def linked_findings(
     base: dict[str, Any] = {
         "cluster_id": cid, "size": len(ids), "identifier_kinds": list(kinds),
         "kinds": _kinds_text(list(kinds)), "members": _capped(ids),
+        # one owner behind several shops (review, with exposure) is not yet looked for here
+        "lending_parties": 0, "exposure": "",
     }
     bad_words = sorted({s or "defaulted" for s in bad.values()})
     out = []
@@ -52,10 +54,12 @@ def self_dealing_findings(rows: Iterable[dict[str, Any]]) -> list[Finding]:
     for r in rows:
         puppets = sorted(r["puppets"])
         kinds = tuple(r["kinds"])
+        kinds_text = _kinds_text(kinds) if kinds else "owner's linked accounts"
         out.append(Finding(r["seller_id"], "SELF_DEALING", {
             "n_puppets": len(puppets), "puppets": _capped(puppets),
-            "identifier_kinds": list(kinds), "kinds": _kinds_text(kinds) if kinds
-            else "owner's linked accounts",
+            "identifier_kinds": list(kinds), "kinds": kinds_text,
+            "self_orders": 0, "self_amount": 0.0,
+            "who": f"{len(puppets)} of its buyers share its {kinds_text}",
             "orders": int(r["orders"]), "amount": round(float(r["amount"]), 2),
             "gmv_share": round(float(r["gmv_share"]), 4),
         }))
@@ -67,10 +71,23 @@ def cycle_findings(cycles: Iterable[dict[str, Any]]) -> list[Finding]:
     out = []
     for c in cycles:
         accounts = sorted(c["accounts"])
+        # As the in-memory engine counts them: distinct orders once each, and rounds taken in
+        # time order, each counted when it shares no order with a round counted before it.
+        amounts: dict[str, float] = {}
+        counted: set[str] = set()
+        separate = 0
+        for ids, amts in zip(c["rounds"], c.get("round_amounts") or [[]] * len(c["rounds"]),
+                             strict=True):
+            ids = [str(x) for x in ids]
+            if counted.isdisjoint(ids):
+                separate += 1
+                counted.update(ids)
+            for x, a in zip(ids, amts or [0.0] * len(ids), strict=True):
+                amounts.setdefault(x, float(a))
         facts: dict[str, Any] = {
-            "length": len(accounts), "rounds": len(c["rounds"]),
-            "amount": round(float(c["amount"]), 2), "accounts": accounts,
-            "orders": _capped([str(x) for r in c["rounds"] for x in r]),
+            "length": len(accounts), "rounds": separate,
+            "amount": round(sum(amounts.values()), 2), "n_orders": len(amounts),
+            "accounts": accounts, "orders": _capped(list(amounts)),
         }
         for acc in accounts:
             out.append(Finding(acc, "CIRCULAR_TRADE", facts))

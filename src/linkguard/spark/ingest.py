@@ -56,6 +56,11 @@ LOADED_SCHEMAS: dict[str, T.StructType] = {
         T.StructField("loan_id", T.StringType()), T.StructField("account_id", T.StringType()),
         T.StructField("defaulted", T.DoubleType()),
     ]),
+    # validated and quarantined like every table; no detector reads repayments
+    "repayments": T.StructType([
+        T.StructField("loan_id", T.StringType()), T.StructField("amount_due", T.DoubleType()),
+        T.StructField("amount_paid", T.DoubleType()),
+    ]),
 }
 
 #: One record per input row out of a partition: loaded (``reason`` 0) or rejected.
@@ -137,6 +142,8 @@ def _loaded_values(table: str, checked: Any, rows: np.ndarray) -> list[list[Any]
         cols = [text("account_id"), text("status")]
     elif table == "identifiers":
         cols = [text("account_id"), text("kind"), text("value_hash")]
+    elif table == "repayments":
+        cols = [text("loan_id"), num("amount_due"), num("amount_paid")]
     else:
         cols = [text("loan_id"), text("account_id"), num("defaulted")]
     return [list(r) for r in zip(*cols, strict=True)] if len(rows) else []

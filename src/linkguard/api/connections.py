@@ -324,24 +324,27 @@ class _GuardedMixin:
             self.transport.write(_raw_response(400, _MALFORMED))
             self.transport.close()
 
+    # The mixin comes first in the guarded protocols' bases, so these run before uvicorn's own
+    # methods (reached through super()) for either parser.
 
-class GuardedH11Protocol(_GuardedMixin, H11Protocol):
-    """uvicorn's h11 protocol with timeouts, the connection cap and JSON 400s."""
-
-    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
-        super().connection_made(transport)
+    def connection_made(self, transport: asyncio.Transport) -> None:
+        super().connection_made(transport)  # type: ignore[misc]
         self._lg_start()
 
     def data_received(self, data: bytes) -> None:
         self._lg_received(data)
-        super().data_received(data)
+        super().data_received(data)  # type: ignore[misc]
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._lg_lost()
-        super().connection_lost(exc)
+        super().connection_lost(exc)  # type: ignore[misc]
 
     def send_400_response(self, msg: str) -> None:
         self._lg_send_400()
+
+
+class GuardedH11Protocol(_GuardedMixin, H11Protocol):  # type: ignore[misc]
+    """uvicorn's h11 protocol with timeouts, the connection cap and JSON 400s."""
 
 
 GuardedHTTPProtocol: type[asyncio.Protocol] = GuardedH11Protocol
@@ -351,23 +354,8 @@ except ImportError:  # pragma: no cover - httptools is an optional speed-up
     pass
 else:
 
-    class GuardedHttpToolsProtocol(_GuardedMixin, HttpToolsProtocol):
+    class GuardedHttpToolsProtocol(_GuardedMixin, HttpToolsProtocol):  # type: ignore[misc]
         """uvicorn's httptools protocol with timeouts, the connection cap and JSON 400s."""
-
-        def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
-            super().connection_made(transport)
-            self._lg_start()
-
-        def data_received(self, data: bytes) -> None:
-            self._lg_received(data)
-            super().data_received(data)
-
-        def connection_lost(self, exc: Exception | None) -> None:
-            self._lg_lost()
-            super().connection_lost(exc)
-
-        def send_400_response(self, msg: str) -> None:
-            self._lg_send_400()
 
     GuardedHTTPProtocol = GuardedHttpToolsProtocol
     __all__ += ["GuardedHttpToolsProtocol"]

@@ -147,6 +147,16 @@ def _offices(b: MarketBuilder, pool: IntArray) -> None:
         b.mark_structure(shops, "office", shops)
 
 
+def _one_home(b: MarketBuilder, group: IntArray) -> None:
+    """One household: the region, address and home IP of its first member, and a number."""
+    head = int(group[0])
+    b.region[group] = b.region[head]
+    b.share("address", group, head)
+    b.share("ip", group, head)
+    b.household[group] = b.n_households
+    b.n_households += 1
+
+
 def _households(b: MarketBuilder, buyers: IntArray) -> None:
     """Households: 2-5 buyers sharing address and home IP; one in five shares a device."""
     rng = b.rng
@@ -156,14 +166,9 @@ def _households(b: MarketBuilder, buyers: IntArray) -> None:
     bounds = np.cumsum(np.r_[0, sizes])
     for i in range(len(sizes)):
         group = members[bounds[i]:bounds[i + 1]]
-        head = int(group[0])
-        b.region[group] = b.region[head]
-        b.share("address", group, head)
-        b.share("ip", group, head)
+        _one_home(b, group)
         if rng.random() < 0.2:
-            b.share("device", group, head, as_row=True)
-        b.household[group] = b.n_households
-        b.n_households += 1
+            b.share("device", group, int(group[0]), as_row=True)
     b.mark_structure(members, "household")
 
 
@@ -177,13 +182,7 @@ def _family_shops(b: MarketBuilder, pool: IntArray) -> None:
     members = rng.choice(pool, int(sizes.sum()), replace=False)
     bounds = np.cumsum(np.r_[0, sizes])
     for i in range(len(sizes)):
-        group = members[bounds[i]:bounds[i + 1]]
-        head = int(group[0])
-        b.region[group] = b.region[head]
-        b.share("address", group, head)
-        b.share("ip", group, head)
-        b.household[group] = b.n_households
-        b.n_households += 1
+        _one_home(b, members[bounds[i]:bounds[i + 1]])
     b.mark_structure(members, "household")
 
 

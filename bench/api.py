@@ -2,9 +2,10 @@
 
 ``http`` (the default) starts ``linkguard serve`` on a synthetic snapshot in a subprocess and
 a bare Starlette app in another (same uvicorn, same precomputed bytes for the same path from
-the same :class:`~linkguard.lookup.FlagIndex`; no auth, validation, request id or access log),
-then drives both over loopback. ``--with-route`` adds a third subprocess: linkguard's app with
-its fast path off, so lookups go through FastAPI's routing - what the fast path saves.
+the same :class:`~linkguard.serving.lookup.FlagIndex`; no auth, validation, request id or
+access log), then drives both over loopback. ``--with-route`` adds a third subprocess:
+linkguard's app with its fast path off, so lookups go through FastAPI's routing - what the fast
+path saves.
 
 Two loads, both bounded in count and time and aimed at 127.0.0.1 only:
 
@@ -61,6 +62,8 @@ from pathlib import Path
 from typing import Any
 
 DATA_ROOT = Path(__file__).resolve().parent / "data" / "api"
+# The made-up snapshots the API tests use (tests/sample_snapshots.py, not part of the wheel).
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 TOKEN = "bench-token-0123456789abcdef"
 ROUTE = "/v1/accounts/{}/flags"
 
@@ -70,8 +73,8 @@ ROUTE = "/v1/accounts/{}/flags"
 
 def ensure_snapshot(n_accounts: int, name: str | None = None) -> Path:
     """A synthetic snapshot of ``n_accounts`` flagged accounts, cached under bench/data/api."""
-    from linkguard.api.sample import synthetic_snapshot
-    from linkguard.snapshot import write_snapshot
+    from linkguard.pipeline.snapshot import write_snapshot
+    from sample_snapshots import synthetic_snapshot
 
     path = DATA_ROOT / (name or f"snap-{n_accounts}")
     if (path / "summary.json").is_file():
@@ -190,7 +193,7 @@ def run_bare(snapshot: Path, port: int) -> None:
     from starlette.responses import Response
     from starlette.routing import Route
 
-    from linkguard.lookup import FlagIndex
+    from linkguard.serving.lookup import FlagIndex
 
     index = FlagIndex.load(snapshot, details=False)
 

@@ -32,7 +32,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from api import account_ids, ensure_snapshot
-from linkguard.lookup import FlagIndex
+from linkguard.serving.lookup import FlagIndex
 
 
 def best_ns(call: Callable[[], object], repeat: int, rounds: int) -> float:

@@ -53,9 +53,9 @@ import psutil
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _plain import PlainResult, run_plain
-from linkguard.analysis import run_analysis
 from linkguard.detect.rings import RingParams
-from linkguard.detection import StageTimer
+from linkguard.pipeline.analysis import run_analysis
+from linkguard.pipeline.detection import StageTimer
 
 DATA_ROOT = Path(__file__).resolve().parent / "data"
 PEPPER = "bench-pipeline-pepper"

@@ -22,8 +22,8 @@ import time
 import numpy as np
 from scipy import sparse
 
+from linkguard.detect.graph import trade_pairs
 from linkguard.detect.rings import dense_rings
-from linkguard.graph import trade_pairs
 
 
 def background(rng: np.random.Generator, n_edges: int, buyer_tail: float | None

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from linkguard.analysis import run_analysis
+from linkguard.pipeline.analysis import run_analysis
 
 
 def metadata_path() -> Path:

@@ -16,7 +16,7 @@ def sample_dir() -> Path:
 
 @pytest.fixture(scope="session")
 def sample_snapshot(sample_dir, tmp_path_factory):
-    from linkguard.analysis import run_analysis
+    from linkguard.pipeline.analysis import run_analysis
 
     out = tmp_path_factory.mktemp("sample") / "snapshot"
     return run_analysis(sample_dir, out)

@@ -10,10 +10,10 @@ from typer.testing import CliRunner
 
 import linkguard.cli.account
 import linkguard.cli.serve  # noqa: F401  (registers the command)
-from linkguard.api.sample import sample_snapshot
 from linkguard.cli import app
-from linkguard.lookup import FlagIndex
-from linkguard.snapshot import write_snapshot
+from linkguard.pipeline.snapshot import write_snapshot
+from linkguard.serving.lookup import FlagIndex
+from sample_snapshots import sample_snapshot
 
 runner = CliRunner()
 

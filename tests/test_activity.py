@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from linkguard.analysis import activity_table
 from linkguard.io import read_market
-from linkguard.lookup import FlagIndex
+from linkguard.pipeline.analysis import activity_table
+from linkguard.serving.lookup import FlagIndex
 
 SAMPLE = Path(__file__).resolve().parents[1] / "samples" / "market"
 
@@ -42,7 +42,7 @@ def test_openapi_documents_known_and_seen_times() -> None:
 
 
 def test_a_clean_account_of_the_analysed_sample_is_known(tmp_path: Path) -> None:
-    from linkguard.analysis import run_analysis
+    from linkguard.pipeline.analysis import run_analysis
 
     snapshot = run_analysis(SAMPLE, tmp_path / "snap")
     index = FlagIndex.load(tmp_path / "snap")

@@ -5,11 +5,11 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-from linkguard.analysis import run_analysis
 from linkguard.errors import LinkguardError
 from linkguard.io import read_market
+from linkguard.pipeline.analysis import run_analysis
+from linkguard.pipeline.snapshot import write_snapshot
 from linkguard.rules import ruleset as ruleset_module
-from linkguard.snapshot import write_snapshot
 
 ORDERS = (
     "order_id,buyer_id,seller_id,amount,created_at\n"

@@ -19,11 +19,11 @@ import pytest
 from linkguard.api import SnapshotSource, create_app
 from linkguard.api.logs import JsonFormatter, JsonLineHandler, configure_logging
 from linkguard.api.models import AccountFlags
-from linkguard.api.sample import sample_snapshot as make_snapshot
-from linkguard.browser_links import browser_link
 from linkguard.errors import SnapshotInvalid
-from linkguard.lookup import FlagIndex
-from linkguard.snapshot import Snapshot, write_snapshot
+from linkguard.pipeline.snapshot import Snapshot, write_snapshot
+from linkguard.serving.browser_links import browser_link
+from linkguard.serving.lookup import FlagIndex
+from sample_snapshots import sample_snapshot as make_snapshot
 
 with warnings.catch_warnings():
     # Starlette announces a future switch of its test client's HTTP library.
@@ -535,7 +535,7 @@ def test_polling_thread_and_lifespan(tmp_path: Path) -> None:
 
 
 def test_index_from_memory_and_from_disk_agree(snap_dir: Path) -> None:
-    from linkguard.snapshot import read_snapshot
+    from linkguard.pipeline.snapshot import read_snapshot
 
     on_disk = FlagIndex.load(snap_dir)
     in_memory = FlagIndex.from_snapshot(read_snapshot(snap_dir))
@@ -599,7 +599,7 @@ def test_naive_created_at_is_utc() -> None:
 
 
 def test_empty_snapshot_answers_none(tmp_path: Path) -> None:
-    from linkguard.snapshot import empty_table
+    from linkguard.pipeline.snapshot import empty_table
 
     snap = make_snapshot()
     for name in ("flags", "accounts", "clusters", "rings", "concentration"):

@@ -18,8 +18,8 @@ import orjson
 import pytest
 
 from linkguard.api import SnapshotSource, create_app
-from linkguard.api.sample import sample_snapshot
-from linkguard.snapshot import write_snapshot
+from linkguard.pipeline.snapshot import write_snapshot
+from sample_snapshots import sample_snapshot
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")

@@ -18,8 +18,8 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 
 from linkguard.api import SnapshotSource, create_app
-from linkguard.api.sample import sample_snapshot
-from linkguard.snapshot import write_snapshot
+from linkguard.pipeline.snapshot import write_snapshot
+from sample_snapshots import sample_snapshot
 
 TOKEN = "schema-test-token-0123456789"
 

@@ -28,8 +28,8 @@ import httpx
 import orjson
 import pytest
 
-from linkguard.api.sample import sample_snapshot
-from linkguard.snapshot import write_snapshot
+from linkguard.pipeline.snapshot import write_snapshot
+from sample_snapshots import sample_snapshot
 
 TOKEN = "slow-clients-token-0123456789"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}

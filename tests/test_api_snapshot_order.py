@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from linkguard.api.sample import sample_snapshot as make_snapshot
 from linkguard.api.snapshots import SnapshotSource, find_snapshots
-from linkguard.lookup import FlagIndex
-from linkguard.snapshot import SUMMARY_FILE, write_snapshot
+from linkguard.pipeline.snapshot import SUMMARY_FILE, write_snapshot
+from linkguard.serving.lookup import FlagIndex
+from sample_snapshots import sample_snapshot as make_snapshot
 
 
 def _write(root: Path, name: str, snapshot_id: str, created_at: str) -> Path:

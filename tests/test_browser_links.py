@@ -13,17 +13,17 @@ from typer.testing import CliRunner
 
 import linkguard.cli.account  # noqa: F401  (registers the command)
 from linkguard.api import SnapshotSource, create_app
-from linkguard.api.sample import sample_snapshot
-from linkguard.browser_links import (
+from linkguard.cli import app
+from linkguard.neo4j import devserver
+from linkguard.neo4j.queries import query_spec
+from linkguard.pipeline.snapshot import write_snapshot
+from linkguard.serving.browser_links import (
     AccountLinks,
     browser_base_url,
     browser_link,
     browser_text,
 )
-from linkguard.cli import app
-from linkguard.neo4j import devserver
-from linkguard.neo4j.queries import query_spec
-from linkguard.snapshot import write_snapshot
+from sample_snapshots import sample_snapshot
 
 TOKEN = "links-token-0123456789"
 

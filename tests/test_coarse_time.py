@@ -3,10 +3,10 @@
 import numpy as np
 import pandas as pd
 
-from linkguard.analysis import analyze_market
 from linkguard.detect.bursts import burst_rings, bursts_visible
 from linkguard.detect.lockstep import LockstepParams, lockstep_groups, timestamp_granularity
 from linkguard.market import Market
+from linkguard.pipeline.analysis import analyze_market
 from linkguard.rules.ruleset import load_ruleset
 
 HOUR = 3600

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 from linkguard.detect.concentration import seller_concentration
+from linkguard.detect.graph import identifier_values, trade_pairs
 from linkguard.detect.self_dealing import self_dealing
-from linkguard.graph import identifier_values, trade_pairs
 
 
 def test_hhi_top_shares_and_adjusted_gmv():

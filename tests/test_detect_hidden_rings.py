@@ -6,13 +6,13 @@ import json
 import numpy as np
 import pandas as pd
 
-from linkguard.analysis import analyze_market
 from linkguard.detect.farms import farm_rings
+from linkguard.detect.graph import identifier_values, trade_pairs
 from linkguard.detect.local_rings import local_rings
 from linkguard.detect.ring_checks import drop_ordinary_ratings, trim_sparse_sellers
 from linkguard.detect.rings import Ring, RingParams, merge_rings
-from linkguard.graph import identifier_values, trade_pairs
 from linkguard.market import Market as LiveMarket
+from linkguard.pipeline.analysis import analyze_market
 from linkguard.rules.ruleset import load_ruleset
 
 DAY, HOUR = 86_400, 3_600

@@ -2,8 +2,8 @@
 
 import numpy as np
 
+from linkguard.detect.graph import identifier_values
 from linkguard.detect.linked import LinkParams, linked_accounts
-from linkguard.graph import identifier_values
 
 
 def link(rows, n):

@@ -19,8 +19,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from linkguard.detect.cycles import CycleParams, circular_trades
+from linkguard.detect.graph import identifier_values
 from linkguard.detect.linked import LinkParams, linked_accounts
-from linkguard.graph import identifier_values
 from linkguard.schema import STRONG_IDENTIFIER_KINDS, WEAK_IDENTIFIER_KINDS
 
 N_ACCOUNTS = 8

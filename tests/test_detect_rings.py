@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
+from linkguard.detect.graph import trade_pairs
 from linkguard.detect.rings import dense_rings
-from linkguard.graph import trade_pairs
 
 NB, NS = 20000, 2000
 N = NB + NS

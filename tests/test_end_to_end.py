@@ -2,9 +2,9 @@
 
 import pytest
 
-from linkguard.analysis import run_analysis
-from linkguard.evaluate import FRAUD_CODES, evaluate_snapshot
+from linkguard.pipeline.analysis import run_analysis
 from linkguard.synth import generate_market, write_market
+from linkguard.synth.evaluate import FRAUD_CODES, evaluate_snapshot
 
 pytestmark = pytest.mark.slow
 

@@ -4,9 +4,9 @@ beside their honest look-alikes, on seeds the detectors were not tuned on."""
 import pandas as pd
 import pytest
 
-from linkguard.analysis import run_analysis
-from linkguard.evaluate import FRAUD_CODES, evaluate_snapshot
+from linkguard.pipeline.analysis import run_analysis
 from linkguard.synth import generate_market, write_market
+from linkguard.synth.evaluate import FRAUD_CODES, evaluate_snapshot
 
 pytestmark = pytest.mark.slow
 

@@ -8,10 +8,10 @@ from urllib.parse import quote
 import pytest
 from typer.testing import CliRunner
 
-from linkguard.analysis import run_analysis
 from linkguard.api import SnapshotSource, create_app
 from linkguard.cli import _register, app
 from linkguard.ids import is_valid_id
+from linkguard.pipeline.analysis import run_analysis
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")

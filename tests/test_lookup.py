@@ -11,14 +11,14 @@ import orjson
 import pandas as pd
 import pytest
 
-from linkguard import _answers
-from linkguard._answers import AnswerStore
-from linkguard._flag_json import FlagPieces
-from linkguard.api.sample import sample_snapshot as make_snapshot
-from linkguard.browser_links import browser_link
 from linkguard.errors import SnapshotInvalid
-from linkguard.lookup import SEVERITIES, FlagIndex, SnapshotMeta
-from linkguard.snapshot import Snapshot, write_snapshot
+from linkguard.pipeline.snapshot import Snapshot, write_snapshot
+from linkguard.serving import answers as answer_store
+from linkguard.serving.answers import AnswerStore
+from linkguard.serving.browser_links import browser_link
+from linkguard.serving.flag_json import FlagPieces
+from linkguard.serving.lookup import SEVERITIES, FlagIndex, SnapshotMeta
+from sample_snapshots import sample_snapshot as make_snapshot
 
 GHOSTS = ("ghost", "acct-x", "..x", "a" * 128)
 
@@ -192,7 +192,7 @@ def _pack(keys: list[str], chunk: int = 4) -> AnswerStore:
 
 
 def test_store_answers_every_key_across_blocks(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(_answers, "BLOCK_ROWS", 3)
+    monkeypatch.setattr(answer_store, "BLOCK_ROWS", 3)
     keys = [f"k{i}" for i in range(11)]
     store = _pack(keys)
     assert len(store) == 11
@@ -206,7 +206,7 @@ def test_store_answers_every_key_across_blocks(monkeypatch: pytest.MonkeyPatch) 
 
 
 def test_store_tells_apart_keys_with_one_hash(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(_answers, "_hash", lambda key: 42 if key.startswith("a") else -1)
+    monkeypatch.setattr(answer_store, "_hash", lambda key: 42 if key.startswith("a") else -1)
     store = _pack(["a1", "a2", "b1", "a3", "b2"], chunk=2)
     for k in ("a1", "a2", "a3", "b1", "b2"):
         answer = store.get(k)

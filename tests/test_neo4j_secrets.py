@@ -18,13 +18,13 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from linkguard.api.sample import sample_snapshot
 from linkguard.cli import _register, app
 from linkguard.neo4j import devserver
 from linkguard.neo4j.credentials import PASSWORD_ENV
 from linkguard.neo4j.driver import unreachable_message
+from linkguard.pipeline.snapshot import write_snapshot
 from linkguard.redact import redact
-from linkguard.snapshot import write_snapshot
+from sample_snapshots import sample_snapshot
 
 PASSWORD = "pw-Zq8-never-shown"
 cli = CliRunner()

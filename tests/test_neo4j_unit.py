@@ -240,7 +240,7 @@ def test_rows_carry_every_order_and_identifier_row() -> None:
 def test_write_findings_sends_parameters_only() -> None:
     driver = RecordingDriver()
     ids = NASTY_IDS[:3]
-    from linkguard.snapshot import Snapshot
+    from linkguard.pipeline.snapshot import Snapshot
 
     snap = Snapshot(
         flags=pd.DataFrame(
@@ -513,8 +513,8 @@ def test_cli_guide_names_the_configured_servers(monkeypatch: Any) -> None:
 
 
 def test_self_dealer_puppets_get_a_role_and_their_own_style() -> None:
-    from linkguard.api.sample import sample_snapshot
     from linkguard.neo4j.writeback import finding_rows
+    from sample_snapshots import sample_snapshot
 
     snap = sample_snapshot()
     snap.flags.loc[len(snap.flags)] = {

@@ -7,7 +7,7 @@ import pytest
 from typer.testing import CliRunner
 
 from linkguard.cli import _register, app
-from linkguard.outdir import (
+from linkguard.pipeline.outdir import (
     OutputRefused,
     clean_debris,
     output_folder,

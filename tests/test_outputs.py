@@ -7,7 +7,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-from linkguard.snapshot import SNAPSHOT_COLUMNS, read_snapshot
+from linkguard.pipeline.snapshot import SNAPSHOT_COLUMNS, read_snapshot
 
 
 def _all_text(snapshot_dir):

@@ -11,10 +11,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from linkguard.analysis import analyze_market
+from linkguard.detect.graph import identifier_values
 from linkguard.detect.linked import linked_accounts, owner_groups
-from linkguard.graph import identifier_values
 from linkguard.market import Market
+from linkguard.pipeline.analysis import analyze_market
 from linkguard.rules.ruleset import load_ruleset
 
 SHOPS = ["own1", "own2", "fam1", "fam2", "off1", "off2", "off3", "solo"]

@@ -20,8 +20,8 @@ import pandas as pd
 import pytest
 
 from linkguard import config
-from linkguard.analysis import run_analysis
 from linkguard.io import pseudonymise
+from linkguard.pipeline.analysis import run_analysis
 from linkguard.synth import generate_market, write_market
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))

@@ -2,9 +2,9 @@
 
 import pandas as pd
 
-from linkguard.analysis import run_analysis
 from linkguard.io.sources import read_csv_bytes
-from linkguard.quarantine_csv import FORMULA_PREFIXES
+from linkguard.pipeline.analysis import run_analysis
+from linkguard.pipeline.quarantine_csv import FORMULA_PREFIXES
 from linkguard.schema import TableSpec
 
 ORDERS = (

@@ -13,10 +13,10 @@ import pytest
 from typer.testing import CliRunner
 
 import linkguard.cli.flags  # noqa: F401  (registers the command)
-from linkguard.browser_links import browser_link
 from linkguard.cli import app
 from linkguard.errors import InputError
-from linkguard.review_queue import read_queue_inputs, review_queue
+from linkguard.serving.browser_links import browser_link
+from linkguard.serving.review_queue import read_queue_inputs, review_queue
 
 LEVELS = {"info": 1, "review": 2, "decline": 3}
 runner = CliRunner()

@@ -4,8 +4,8 @@ import json
 
 import pytest
 
-from linkguard.analysis import analyze_market
 from linkguard.io import read_market
+from linkguard.pipeline.analysis import analyze_market
 from linkguard.rules.ruleset import load_ruleset
 
 

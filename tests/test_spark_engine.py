@@ -17,7 +17,7 @@ import pytest
 
 pyspark = pytest.importorskip("pyspark")
 
-from linkguard.analysis import run_analysis  # noqa: E402
+from linkguard.pipeline.analysis import run_analysis  # noqa: E402
 from linkguard.rules.findings import MAX_EVIDENCE_IDS  # noqa: E402
 from linkguard.synth import generate_market, write_market  # noqa: E402
 

@@ -23,7 +23,7 @@ from hostile_cases import BRACKET_CASES, CASES, RAW_VALUES, Case, summary_number
 from typer.testing import CliRunner
 
 from linkguard.cli import _register, app
-from linkguard.quarantine_csv import FORMULA_PREFIXES
+from linkguard.pipeline.quarantine_csv import FORMULA_PREFIXES
 
 _register()
 #: Generous: every case ends in about a second; a hang (a FIFO read) must fail, not block.

@@ -7,7 +7,7 @@ import pytest
 from typer.testing import CliRunner
 
 from linkguard.cli import _register, app
-from linkguard.snapshot import read_snapshot
+from linkguard.pipeline.snapshot import read_snapshot
 
 pytest_plugins = ["conftest_graph"]
 pytestmark = [pytest.mark.neo4j, pytest.mark.usefixtures("clean_graph")]

@@ -15,15 +15,15 @@ import pytest
 from neo4j import Driver
 
 from chromium_cdp import Chromium, find_chromium, headless_chromium
-from linkguard.analysis import analyze_market
-from linkguard.browser_links import browser_link, browser_text
 from linkguard.market import Market
 from linkguard.neo4j.driver import GraphRunner
 from linkguard.neo4j.loader import load_market
 from linkguard.neo4j.writeback import write_findings
+from linkguard.pipeline.analysis import analyze_market
+from linkguard.pipeline.snapshot import write_snapshot
 from linkguard.report.build import ReportData, gather
 from linkguard.rules.ruleset import load_ruleset
-from linkguard.snapshot import write_snapshot
+from linkguard.serving.browser_links import browser_link, browser_text
 
 pytest_plugins = ["conftest_graph"]
 pytestmark = [pytest.mark.neo4j, pytest.mark.usefixtures("clean_graph")]

@@ -24,7 +24,7 @@ from linkguard.neo4j.bulk_load import bulk_load_dev_server
 from linkguard.neo4j.driver import GraphRunner
 from linkguard.neo4j.loader import load_market
 from linkguard.neo4j.writeback import write_findings
-from linkguard.snapshot import Snapshot
+from linkguard.pipeline.snapshot import Snapshot
 
 pytest_plugins = ["conftest_graph"]
 pytestmark = [pytest.mark.neo4j, pytest.mark.usefixtures("clean_graph")]
@@ -58,9 +58,9 @@ def scratch_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Scratch
 
 @pytest.fixture(scope="module")
 def sample_findings(sample_market: Market, tmp_path_factory: pytest.TempPathFactory) -> Snapshot:
-    from linkguard.analysis import analyze_market
+    from linkguard.pipeline.analysis import analyze_market
+    from linkguard.pipeline.snapshot import read_snapshot, write_snapshot
     from linkguard.rules.ruleset import load_ruleset
-    from linkguard.snapshot import read_snapshot, write_snapshot
 
     out = tmp_path_factory.mktemp("bulk") / "snapshot"
     write_snapshot(analyze_market(sample_market, load_ruleset(None)), out)

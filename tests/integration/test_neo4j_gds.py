@@ -17,7 +17,7 @@ from linkguard.neo4j.driver import GraphRunner
 from linkguard.neo4j.loader import load_market
 from linkguard.neo4j.queries import bind_params, load_query
 from linkguard.neo4j.writeback import write_findings
-from linkguard.snapshot import Snapshot
+from linkguard.pipeline.snapshot import Snapshot
 
 pytest_plugins = ["conftest_graph"]
 pytestmark = [pytest.mark.neo4j, pytest.mark.usefixtures("clean_graph")]
@@ -27,9 +27,9 @@ pytestmark = [pytest.mark.neo4j, pytest.mark.usefixtures("clean_graph")]
 def loaded(
     graph: GraphRunner, sample_market: Market, tmp_path_factory: pytest.TempPathFactory
 ) -> Snapshot:
-    from linkguard.analysis import analyze_market
+    from linkguard.pipeline.analysis import analyze_market
+    from linkguard.pipeline.snapshot import read_snapshot, write_snapshot
     from linkguard.rules.ruleset import load_ruleset
-    from linkguard.snapshot import read_snapshot, write_snapshot
 
     out = tmp_path_factory.mktemp("gds") / "snapshot"
     write_snapshot(analyze_market(sample_market, load_ruleset(None)), out)

@@ -206,8 +206,8 @@ def test_hostile_ids_round_trip_unchanged(
 
 
 def test_hostile_findings_write_back(graph: GraphRunner, wipe: Callable[[], None]) -> None:
-    from linkguard.analysis import analyze_market
     from linkguard.neo4j.writeback import write_findings
+    from linkguard.pipeline.analysis import analyze_market
     from linkguard.rules.ruleset import load_ruleset
 
     market = _hostile_market()

@@ -12,10 +12,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from linkguard.analysis import analyze_market
 from linkguard.io import read_market as ingest
 from linkguard.neo4j.driver import GraphRunner
 from linkguard.neo4j.engine import analyze_with_neo4j
+from linkguard.pipeline.analysis import analyze_market
 from linkguard.rules.ruleset import load_ruleset
 
 pytest_plugins = ["conftest_graph"]

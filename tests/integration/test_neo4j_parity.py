@@ -13,14 +13,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from linkguard.analysis import analyze_market
 from linkguard.io import read_market as ingest
 from linkguard.neo4j.driver import GraphRunner
 from linkguard.neo4j.engine import analyze_with_neo4j, read_market
 from linkguard.neo4j.loader import load_market
+from linkguard.pipeline.analysis import analyze_market
+from linkguard.pipeline.snapshot import Snapshot
 from linkguard.rules.ruleset import load_ruleset
 from linkguard.schema import FLAG_CODES
-from linkguard.snapshot import Snapshot
 
 pytest_plugins = ["conftest_graph"]
 pytestmark = [pytest.mark.neo4j, pytest.mark.usefixtures("clean_graph")]

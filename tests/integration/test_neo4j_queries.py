@@ -22,14 +22,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from linkguard.analysis import analyze_market
 from linkguard.market import Market
 from linkguard.neo4j.driver import GraphRunner
 from linkguard.neo4j.loader import load_market
 from linkguard.neo4j.queries import bind_params, list_queries
 from linkguard.neo4j.writeback import write_findings
+from linkguard.pipeline.analysis import analyze_market
+from linkguard.pipeline.snapshot import Snapshot
 from linkguard.rules.ruleset import load_ruleset
-from linkguard.snapshot import Snapshot
 
 pytest_plugins = ["conftest_graph"]
 pytestmark = [pytest.mark.neo4j, pytest.mark.usefixtures("clean_graph")]

@@ -22,7 +22,7 @@ from starlette.responses import Response
 
 from linkguard.api.errors import NotReady, openapi_errors
 from linkguard.api.snapshots import SnapshotSource, find_snapshots
-from linkguard.snapshot import read_summary
+from linkguard.pipeline.snapshot import read_summary
 
 __all__ = ["ALERTS_ROUTE", "DATA_DIR_ENV", "add_alert_routes"]
 

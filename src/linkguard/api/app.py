@@ -1,7 +1,7 @@
 """The flag API application (contract section 5).
 
 ``GET /v1/accounts/{account_id}/flags`` and ``POST /v1/flags:batch`` answer from the
-precomputed bytes of a :class:`~linkguard.lookup.FlagIndex`; ``/healthz``, ``/readyz`` and
+precomputed bytes of a :class:`~linkguard.serving.lookup.FlagIndex`; ``/healthz``, ``/readyz`` and
 ``/openapi.json`` need no token. Layers, outermost first: request context (request id,
 body limit, access log, last-resort 500), bearer auth, the fast path for valid single-account
 lookups, then FastAPI (everything else, and every error); see :class:`FlagAPI`.
@@ -37,7 +37,7 @@ from linkguard.api.models import AccountFlags, BatchRequest, Health, Ready
 from linkguard.api.snapshots import SnapshotSource
 from linkguard.config import Settings
 from linkguard.ids import ID_RULE
-from linkguard.lookup import ACCOUNT_ID_MAX_LENGTH, ACCOUNT_ID_PATTERN
+from linkguard.serving.lookup import ACCOUNT_ID_MAX_LENGTH, ACCOUNT_ID_PATTERN
 
 __all__ = ["FlagAPI", "ServeSettings", "app_from_env", "create_app"]
 

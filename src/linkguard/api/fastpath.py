@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from linkguard.lookup import FlagIndex, is_valid_account_id
+from linkguard.serving.lookup import FlagIndex, is_valid_account_id
 
 __all__ = ["FlagFastPath"]
 

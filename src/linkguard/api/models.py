@@ -11,7 +11,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from linkguard.lookup import ACCOUNT_ID_MAX_LENGTH, ACCOUNT_ID_PATTERN, MAX_REASON_CODES
+from linkguard.serving.lookup import ACCOUNT_ID_MAX_LENGTH, ACCOUNT_ID_PATTERN, MAX_REASON_CODES
 
 __all__ = [
     "MAX_BATCH",

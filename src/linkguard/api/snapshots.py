@@ -30,8 +30,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from linkguard.lookup import FlagIndex
-from linkguard.snapshot import SUMMARY_FILE
+from linkguard.pipeline.snapshot import SUMMARY_FILE
+from linkguard.serving.lookup import FlagIndex
 
 __all__ = ["Candidate", "SnapshotSource", "find_snapshots", "load_for_api", "name_order"]
 

@@ -15,7 +15,7 @@ from linkguard.cli import app
 from linkguard.cli._common import FORMAT_OPTION, print_json
 from linkguard.errors import InputError
 from linkguard.ids import ID_RULE
-from linkguard.lookup import FlagIndex, is_valid_account_id
+from linkguard.serving.lookup import FlagIndex, is_valid_account_id
 
 __all__ = ["account", "render_view"]
 

@@ -11,9 +11,9 @@ from rich.table import Table
 
 from linkguard.cli import app
 from linkguard.cli._common import FORMAT_OPTION, err_console, print_json
-from linkguard.detection import StageTimer
 from linkguard.errors import InputError
-from linkguard.snapshot import Snapshot
+from linkguard.pipeline.detection import StageTimer
+from linkguard.pipeline.snapshot import Snapshot
 
 STAGE_TEXT = {
     "ingest": "reading and validating input",
@@ -77,8 +77,8 @@ def analyze(
     is never written. A second analyze writing the same --out at the same time exits 2.
     """
     from linkguard._kernel_cache import FIRST_RUN_NOTE, kernels_cached
-    from linkguard.analysis import run_analysis
     from linkguard.cli.loans import parse_time_option
+    from linkguard.pipeline.analysis import run_analysis
 
     cutoff = parse_time_option("--as-of", as_of)
 

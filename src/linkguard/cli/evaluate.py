@@ -25,8 +25,8 @@ def evaluate(
     fmt: str = FORMAT_OPTION,
 ) -> None:
     """Precision, recall and F1 of a snapshot against planted fraud (synthetic markets)."""
-    from linkguard.evaluate import evaluate_snapshot
-    from linkguard.snapshot import read_snapshot
+    from linkguard.pipeline.snapshot import read_snapshot
+    from linkguard.synth.evaluate import evaluate_snapshot
 
     result = evaluate_snapshot(read_snapshot(snapshot), data)
     if fmt == "json":

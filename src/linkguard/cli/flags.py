@@ -12,11 +12,11 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from linkguard.browser_links import AccountLinks
 from linkguard.cli import app
 from linkguard.cli._common import print_json
 from linkguard.errors import InputError
-from linkguard.review_queue import RANKINGS, read_queue_inputs, review_queue
+from linkguard.serving.browser_links import AccountLinks
+from linkguard.serving.review_queue import RANKINGS, read_queue_inputs, review_queue
 
 __all__ = ["flags", "queue_records"]
 

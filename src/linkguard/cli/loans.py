@@ -21,7 +21,7 @@ def parse_time_option(name: str, value: str | None) -> pd.Timestamp | None:
     """``value`` as a UTC timestamp; a clear bad-usage error naming ``name`` otherwise."""
     if value is None:
         return None
-    from linkguard.pointintime import parse_as_of
+    from linkguard.pipeline.pointintime import parse_as_of
 
     try:
         return parse_as_of(value)

@@ -119,7 +119,7 @@ def load(
     from linkguard.neo4j.driver import connect
     from linkguard.neo4j.loader import load_market
     from linkguard.neo4j.writeback import write_findings
-    from linkguard.snapshot import read_snapshot
+    from linkguard.pipeline.snapshot import read_snapshot
 
     _check_format(fmt)
     if bulk and bulk_finish:

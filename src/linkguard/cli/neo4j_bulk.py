@@ -15,7 +15,7 @@ from rich.markup import escape
 
 from linkguard.cli._common import err_console, print_json
 from linkguard.market import Market
-from linkguard.snapshot import Snapshot
+from linkguard.pipeline.snapshot import Snapshot
 
 __all__ = ["finish_bulk", "run_bulk"]
 

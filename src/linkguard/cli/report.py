@@ -9,7 +9,7 @@ import typer
 from linkguard.cli import app
 from linkguard.cli._common import err_console
 from linkguard.errors import InputError
-from linkguard.lookup import is_valid_account_id
+from linkguard.serving.lookup import is_valid_account_id
 
 __all__ = ["report"]
 

@@ -12,7 +12,7 @@ from linkguard.api.logs import log_config
 from linkguard.cli import app
 from linkguard.config import Settings
 from linkguard.errors import InputError, SnapshotInvalid, SnapshotNotFound
-from linkguard.snapshot import SUMMARY_FILE
+from linkguard.pipeline.snapshot import SUMMARY_FILE
 
 __all__ = ["serve"]
 

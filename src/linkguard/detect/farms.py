@@ -25,7 +25,7 @@ campaign's sign-ups on one campus IP rate like everyone else too.
 Examples
 --------
 >>> import numpy as np
->>> from linkguard.graph import identifier_values, trade_pairs
+>>> from linkguard.detect.graph import identifier_values, trade_pairs
 >>> rng = np.random.default_rng(0)
 >>> hb = rng.integers(20, 600, 3000); hs = rng.integers(600, 700, 3000)     # honest trade
 >>> b = np.r_[np.arange(12), hb]; s = np.r_[np.full(12, 650), hs]
@@ -59,8 +59,8 @@ from linkguard.detect._behaviour import (
     coarse_times,
     market_baseline,
 )
+from linkguard.detect.graph import IdentifierValues, TradePairs
 from linkguard.detect.rings import Ring
-from linkguard.graph import IdentifierValues, TradePairs
 from linkguard.schema import STRONG_IDENTIFIER_KINDS
 
 __all__ = ["FarmParams", "farm_rings"]
@@ -123,9 +123,9 @@ def farm_rings(
     Parameters
     ----------
     pairs
-        Trade pairs of the orders (:func:`linkguard.graph.trade_pairs`).
+        Trade pairs of the orders (:func:`linkguard.detect.graph.trade_pairs`).
     values
-        Account-identifier memberships (:func:`linkguard.graph.identifier_values`).
+        Account-identifier memberships (:func:`linkguard.detect.graph.identifier_values`).
     buyer, ts, rating
         Per order: buyer code, time (epoch seconds), rating (NaN when unrated).
     created

@@ -10,7 +10,7 @@ accounts joined by links at or above the threshold.
 Examples
 --------
 >>> import numpy as np
->>> from linkguard.graph import identifier_values
+>>> from linkguard.detect.graph import identifier_values
 >>> iv = identifier_values([0, 1, 2, 3, 4, 5], ["device", "device", "ip", "ip", "ip", "ip"],
 ...                        ["d1", "d1", "h", "h", "h", "h"])
 >>> res = linked_accounts(iv, n_accounts=6)
@@ -28,7 +28,7 @@ import numpy as np
 import numpy.typing as npt
 
 from linkguard._arrays import components, pairs_within_groups
-from linkguard.graph import IdentifierValues
+from linkguard.detect.graph import IdentifierValues
 from linkguard.schema import STRONG_IDENTIFIER_KINDS, WEAK_IDENTIFIER_KINDS
 
 __all__ = [
@@ -117,7 +117,7 @@ def linked_accounts(
     Parameters
     ----------
     values
-        Account-identifier memberships (:func:`linkguard.graph.identifier_values`).
+        Account-identifier memberships (:func:`linkguard.detect.graph.identifier_values`).
     n_accounts
         Number of account codes.
     params
@@ -211,7 +211,7 @@ def owner_groups(linked: LinkedResult, party: npt.ArrayLike) -> list[OwnerGroup]
 
     Examples
     --------
-    >>> from linkguard.graph import identifier_values
+    >>> from linkguard.detect.graph import identifier_values
     >>> iv = identifier_values([0, 1, 2, 3, 4, 5],
     ...                        ["id_number", "id_number", "phone", "phone", "ip", "ip"],
     ...                        ["n", "n", "p", "p", "h", "h"])

@@ -28,7 +28,7 @@ flagged.
 Examples
 --------
 >>> import numpy as np
->>> from linkguard.graph import trade_pairs
+>>> from linkguard.detect.graph import trade_pairs
 >>> rng = np.random.default_rng(1)
 >>> hb = rng.integers(100, 3000, 15000); hs = rng.integers(3000, 3300, 15000)
 >>> rb = np.repeat(np.arange(20), 2)                       # 20 recruited buyers, 2 shops each
@@ -62,8 +62,8 @@ from linkguard.detect._behaviour import (
     coarse_times,
     market_baseline,
 )
+from linkguard.detect.graph import TradePairs
 from linkguard.detect.rings import Ring
-from linkguard.graph import TradePairs
 
 __all__ = ["LocalRingParams", "local_rings"]
 
@@ -149,7 +149,7 @@ def local_rings(
     Parameters
     ----------
     pairs
-        Trade pairs of the orders (:func:`linkguard.graph.trade_pairs`).
+        Trade pairs of the orders (:func:`linkguard.detect.graph.trade_pairs`).
     buyer, seller, ts, rating
         Per order: buyer and seller codes, time (epoch seconds), rating (NaN when unrated).
     n_accounts

@@ -23,8 +23,8 @@ import numpy.typing as npt
 
 from linkguard.detect._background import poisson_log10_tail
 from linkguard.detect._behaviour import binom_log10_tail
+from linkguard.detect.graph import TradePairs
 from linkguard.detect.rings import Ring, RingParams
-from linkguard.graph import TradePairs
 
 __all__ = ["drop_ordinary_ratings", "rated_like_everyone", "trim_sparse_sellers"]
 
@@ -38,7 +38,7 @@ def trim_sparse_sellers(rings: list[Ring], pairs: TradePairs, n_accounts: int,
     Buyers stay with ``min_hits`` sellers left (or all of them, when fewer are left).
 
     >>> import numpy as np
-    >>> from linkguard.graph import trade_pairs
+    >>> from linkguard.detect.graph import trade_pairs
     >>> rng = np.random.default_rng(0)
     >>> b = np.r_[np.repeat(np.arange(10), 2), 0, 1, rng.integers(20, 2000, 8000)]
     >>> s = np.r_[np.tile([2000, 2001], 10), 2002, 2002, rng.integers(2002, 2400, 8000)]

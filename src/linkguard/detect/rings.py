@@ -16,7 +16,7 @@ ring passes when that excess is both large (``lift``) and improbable (Poisson ta
 Examples
 --------
 >>> import numpy as np
->>> from linkguard.graph import trade_pairs
+>>> from linkguard.detect.graph import trade_pairs
 >>> rng = np.random.default_rng(1)
 >>> b = np.r_[np.repeat(np.arange(8), 3), rng.integers(8, 400, 2000)]
 >>> s = np.r_[np.tile([400, 401, 402], 8), rng.integers(403, 500, 2000)]
@@ -37,7 +37,7 @@ import numpy.typing as npt
 from linkguard._arrays import dense_numbering
 from linkguard.detect._background import Block, accept_parts
 from linkguard.detect._live import LiveGraph
-from linkguard.graph import TradePairs
+from linkguard.detect.graph import TradePairs
 
 __all__ = ["Ring", "RingParams", "RingResult", "dense_rings"]
 
@@ -170,7 +170,7 @@ def dense_rings(
     Parameters
     ----------
     pairs
-        Trade pairs (:func:`linkguard.graph.trade_pairs`).
+        Trade pairs (:func:`linkguard.detect.graph.trade_pairs`).
     n_accounts
         Number of account codes.
     buyer_prior, seller_prior

@@ -9,7 +9,7 @@ share with the seller, and the share of the seller's GMV they made.
 Examples
 --------
 >>> import numpy as np
->>> from linkguard.graph import identifier_values, trade_pairs
+>>> from linkguard.detect.graph import identifier_values, trade_pairs
 >>> iv = identifier_values([0, 1, 2], ["phone", "phone", "ip"], ["p", "p", "x"])
 >>> pairs = trade_pairs([1, 2, 2], [0, 0, 0], [60.0, 20.0, 20.0], [0, 0, 0], [5, 5, 5])
 >>> res = self_dealing(pairs, np.array([0, 0, -1]), iv)
@@ -32,7 +32,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from linkguard.graph import IdentifierValues, TradePairs
+from linkguard.detect.graph import IdentifierValues, TradePairs
 from linkguard.schema import STRONG_IDENTIFIER_KINDS
 
 __all__ = ["SelfDealing", "SelfDealingResult", "self_dealing"]

@@ -8,6 +8,6 @@ the ``backtest``, ``vintage``, ``funnel`` and ``monitor`` commands are doors ont
 from __future__ import annotations
 
 from linkguard.loans.outcomes import TARGETS, data_end, loan_outcomes
-from linkguard.pointintime import market_as_of, month_starts
+from linkguard.pipeline.pointintime import market_as_of, month_starts
 
 __all__ = ["TARGETS", "data_end", "loan_outcomes", "market_as_of", "month_starts"]

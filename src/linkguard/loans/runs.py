@@ -18,7 +18,7 @@ from linkguard.loans.backtest import backtest
 from linkguard.loans.outcomes import TARGETS, loan_outcomes
 from linkguard.loans.views import RiskView, join_views, monthly_views, read_views, snapshot_dirs
 from linkguard.market import Market
-from linkguard.pointintime import month_starts
+from linkguard.pipeline.pointintime import month_starts
 
 __all__ = ["applications_with_views", "read_loan_market", "risk_views", "run_backtest"]
 
@@ -52,7 +52,7 @@ def risk_views(
         return read_views([Path(snapshot)])
     if snapshots is not None:
         return read_views(snapshot_dirs(snapshots))
-    from linkguard.analysis import analyze_market
+    from linkguard.pipeline.analysis import analyze_market
     from linkguard.rules.ruleset import load_ruleset
 
     ruleset = load_ruleset(None if ruleset_path is None else Path(ruleset_path))
@@ -119,8 +119,8 @@ def run_monitor(
     """Alerts on open borrowers between snapshots ``old`` and ``new``."""
     from linkguard.loans.monitor import alerts, flag_state, open_borrowers, summarise
     from linkguard.loans.outcomes import data_end
-    from linkguard.pointintime import parse_as_of
-    from linkguard.snapshot import read_snapshot
+    from linkguard.pipeline.pointintime import parse_as_of
+    from linkguard.pipeline.snapshot import read_snapshot
 
     before, after = read_snapshot(old), read_snapshot(new)
     stamp = after.summary.get("as_of")

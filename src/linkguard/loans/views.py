@@ -19,8 +19,8 @@ import pandas as pd
 
 from linkguard.errors import InputError
 from linkguard.market import Market
-from linkguard.pointintime import market_as_of, parse_as_of
-from linkguard.snapshot import Snapshot, read_snapshot, read_summary
+from linkguard.pipeline.pointintime import market_as_of, parse_as_of
+from linkguard.pipeline.snapshot import Snapshot, read_snapshot, read_summary
 
 __all__ = ["RiskView", "join_views", "monthly_views", "read_views", "view_of"]
 

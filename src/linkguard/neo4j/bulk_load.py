@@ -39,7 +39,7 @@ from linkguard.neo4j import devserver
 from linkguard.neo4j.bulk import ImportFiles, write_import_files
 from linkguard.neo4j.driver import connect
 from linkguard.neo4j.loader import create_schema
-from linkguard.snapshot import Snapshot
+from linkguard.pipeline.snapshot import Snapshot
 
 __all__ = [
     "BulkLoadReport",

@@ -24,12 +24,12 @@ import numpy.typing as npt
 import pandas as pd
 
 from linkguard.config import Neo4jSettings
-from linkguard.detection import StageTimer
 from linkguard.market import Market, TableReport
 from linkguard.neo4j.driver import GraphRunner, connect
 from linkguard.neo4j.loader import DEFAULT_BATCH_SIZE, NAT_MICROS, load_market
+from linkguard.pipeline.detection import StageTimer
+from linkguard.pipeline.snapshot import Snapshot
 from linkguard.rules.ruleset import Ruleset
-from linkguard.snapshot import Snapshot
 
 __all__ = ["analyze_with_neo4j", "read_market"]
 
@@ -213,7 +213,7 @@ def analyze_with_neo4j(
     The snapshot's summary keeps ingest's input counts and quarantine (taken from ``market``)
     and records ``engine: neo4j``; stages ``neo4j load`` and ``neo4j read`` are timed.
     """
-    from linkguard.analysis import analyze_market
+    from linkguard.pipeline.analysis import analyze_market
 
     timer = timer or StageTimer()
     own = runner is None

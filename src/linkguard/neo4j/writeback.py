@@ -28,7 +28,7 @@ import pandas as pd
 from linkguard.config import Neo4jSettings
 from linkguard.neo4j.driver import GraphRunner, connect
 from linkguard.neo4j.queries import load_query
-from linkguard.snapshot import Snapshot
+from linkguard.pipeline.snapshot import Snapshot
 
 __all__ = ["WritebackReport", "finding_rows", "write_findings"]
 

@@ -9,9 +9,9 @@ from typing import Any
 
 import pandas as pd
 
-from linkguard.browser_links import browser_base_url, browser_link
 from linkguard.errors import InputError
 from linkguard.market import Market
+from linkguard.pipeline.snapshot import read_snapshot
 from linkguard.report.evidence import (
     Finding,
     Selection,
@@ -21,9 +21,9 @@ from linkguard.report.evidence import (
     ring_findings,
     self_dealing_findings,
 )
-from linkguard.review_queue import review_queue
 from linkguard.schema import FLAG_CODES, SEVERITIES
-from linkguard.snapshot import read_snapshot
+from linkguard.serving.browser_links import browser_base_url, browser_link
+from linkguard.serving.review_queue import review_queue
 
 __all__ = ["GALLERY_LIMIT", "ReportData", "build_report", "gather"]
 

@@ -1,4 +1,4 @@
-"""``analyze --engine spark``: the analysis of :mod:`linkguard.analysis` on Apache Spark.
+"""``analyze --engine spark``: the analysis of :mod:`linkguard.pipeline.analysis` on Apache Spark.
 
 Tables stay in Spark from ingest to the snapshot; only findings (flagged groups, a few
 statistics each) are collected, and the ruleset scores them with the in-memory code
@@ -23,11 +23,11 @@ from pyspark.sql import functions as F
 
 from linkguard import __version__
 from linkguard.config import pepper_bytes
-from linkguard.detection import NOT_REVENUE_STATUSES, StageTimer
+from linkguard.pipeline.detection import NOT_REVENUE_STATUSES, StageTimer
+from linkguard.pipeline.snapshot import SNAPSHOT_COLUMNS, Snapshot, empty_table
 from linkguard.rules.flags import Finding, apply_rules
 from linkguard.rules.ruleset import FLAG_CODES, Ruleset, load_ruleset
 from linkguard.schema import BAD_ACCOUNT_STATUSES
-from linkguard.snapshot import SNAPSHOT_COLUMNS, Snapshot, empty_table
 from linkguard.spark import findings as fd
 from linkguard.spark.cycles import circular_trades
 from linkguard.spark.ingest import SparkInput, quarantine_columns, read_input
@@ -52,11 +52,12 @@ def run_spark_analysis(
 ) -> Snapshot:
     """Analyse ``data_dir`` on Spark and write the snapshot ``out_dir`` (local path).
 
-    ``out_dir`` is checked and locked as for the in-memory engine (:mod:`linkguard.outdir`):
-    only a missing or empty folder or a previous snapshot is replaced (any other folder with
-    ``force``), never the data directory or a folder holding it.
+    ``out_dir`` is checked and locked as for the in-memory engine
+    (:mod:`linkguard.pipeline.outdir`): only a missing or empty folder or a previous snapshot
+    is replaced (any other folder with ``force``), never the data directory or a folder
+    holding it.
     """
-    from linkguard.outdir import output_folder
+    from linkguard.pipeline.outdir import output_folder
 
     local_input = "://" not in str(data_dir) or str(data_dir).startswith("file://")
     inputs = [str(data_dir).removeprefix("file://")] if local_input else []

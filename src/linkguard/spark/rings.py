@@ -32,8 +32,8 @@ from pyspark.sql import functions as F
 from linkguard.detect._background import Block, accept_parts
 from linkguard.detect._live import LiveGraph
 from linkguard.detect.bursts import _split_by_repeat_sellers
+from linkguard.detect.graph import trade_pairs as local_pairs
 from linkguard.detect.rings import Ring, RingParams, merge_rings
-from linkguard.graph import trade_pairs as local_pairs
 from linkguard.spark.lockstep import prune_cells
 
 __all__ = ["EPSILON", "MAX_BLOCK_NODES", "ring_search"]

@@ -11,7 +11,7 @@ from __future__ import annotations
 from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 
-from linkguard.detection import NOT_REVENUE_STATUSES
+from linkguard.pipeline.detection import NOT_REVENUE_STATUSES
 from linkguard.schema import STRONG_IDENTIFIER_KINDS
 
 __all__ = ["concentration", "self_dealing", "trade_pairs"]

@@ -4,7 +4,7 @@ Large tables (concentration, clusters, quarantine, adjustments) reach the driver
 ``toLocalIterator``, one partition per job, and go straight into a Parquet or CSV writer; the
 driver never holds a whole table. Small tables (flags, accounts, rings) are pandas frames.
 The directory is written beside the target and renamed into place, as
-:func:`linkguard.snapshot.write_snapshot` does.
+:func:`linkguard.pipeline.snapshot.write_snapshot` does.
 """
 
 from __future__ import annotations
@@ -21,9 +21,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from linkguard.outdir import swap_into_place, temporary_sibling
-from linkguard.quarantine_csv import neutralise
-from linkguard.snapshot import (
+from linkguard.pipeline.outdir import swap_into_place, temporary_sibling
+from linkguard.pipeline.quarantine_csv import neutralise
+from linkguard.pipeline.snapshot import (
     QUARANTINE_DIR,
     SNAPSHOT_COLUMNS,
     SUMMARY_FILE,
@@ -66,7 +66,7 @@ class StagedSnapshot:
         """Write quarantined rows (already ordered by line) as ``quarantine/TABLE.csv``."""
         n = 0
         path = self.tmp / QUARANTINE_DIR / f"{table}.csv"
-        # As linkguard.quarantine_csv writes them: values neutralised against spreadsheet
+        # As linkguard.pipeline.quarantine_csv writes them: values neutralised against spreadsheet
         # formulas, rows ended by "\r\n" so that a value holding "\r" or "\n" is quoted.
         with open(path, "w", encoding="utf-8", newline="") as fh:
             w = csv.writer(fh, quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")

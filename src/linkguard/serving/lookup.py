@@ -8,13 +8,13 @@ a lookup is a few array reads, one decompression of a couple of hundred bytes an
 concatenation. The same index serves ``linkguard serve`` and ``linkguard account``, so the
 HTTP answer and the investigator's view never disagree.
 
-Memory: the answers are kept by :class:`~linkguard._answers.AnswerStore`, each compressed on
+Memory: the answers are kept by :class:`~linkguard.serving.answers.AnswerStore`, each compressed on
 its own against a dictionary of sample answers and packed in blocks of 10,000, with no object
 per account; the snapshot-wide fields (snapshot id, ruleset version, time) are stored once and
 appended per answer. Building holds one chunk of answers uncompressed at a time, and streams
 ``flags.parquet``: in account order, as ``linkguard analyze`` writes it, each flag's JSON lives
 only from its batch being read to its answer being built
-(:class:`~linkguard._flag_json.FlagPieces`). Measured with ``bench/api.py rss`` on a million
+(:class:`~linkguard.serving.flag_json.FlagPieces`). Measured with ``bench/api.py rss`` on a million
 accounts with 873 bytes of answer each on average: the answers take 199 MiB (176 MiB
 compressed, 4.7 times smaller, plus 23 MiB of arrays that find them); the server holds 504 MiB
 resident once loaded, 914 MiB at the peak of loading and 1,123 MiB at the peak of swapping to a
@@ -35,8 +35,12 @@ import orjson
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from linkguard._account_view import cluster_view, concentration_view, ring_views
-from linkguard._answer_build import (
+from linkguard.errors import SnapshotInvalid
+from linkguard.ids import ID_MAX_CHARS, ID_PATTERN, is_valid_id
+from linkguard.pipeline.snapshot import Snapshot, read_summary
+from linkguard.schema import MAX_REASON_CODES, RISK_LEVELS, SEVERITIES
+from linkguard.serving.account_view import cluster_view, concentration_view, ring_views
+from linkguard.serving.answer_build import (
     ACTIVITY_FILE,
     NO_FLAGS_END,
     UNKNOWN_END,
@@ -49,12 +53,8 @@ from linkguard._answer_build import (
     read_activity,
     read_table,
 )
-from linkguard._answers import AnswerStore
-from linkguard.browser_links import AccountLinks
-from linkguard.errors import SnapshotInvalid
-from linkguard.ids import ID_MAX_CHARS, ID_PATTERN, is_valid_id
-from linkguard.schema import MAX_REASON_CODES, RISK_LEVELS, SEVERITIES
-from linkguard.snapshot import Snapshot, read_summary
+from linkguard.serving.answers import AnswerStore
+from linkguard.serving.browser_links import AccountLinks
 
 __all__ = [
     "ACCOUNT_ID_MAX_LENGTH",
@@ -186,7 +186,7 @@ class FlagIndex:
     ----------
     answers : AnswerStore
         Per account, its JSON answer up to ``adjusted_gmv``
-        (see :func:`linkguard._answer_build.encode_answers`).
+        (see :func:`linkguard.serving.answer_build.encode_answers`).
     meta : SnapshotMeta
         The snapshot's run-wide facts.
     details : dict of str to pyarrow.Table, optional
@@ -194,7 +194,7 @@ class FlagIndex:
         where only the flag answers are needed.
     browser_url : str, optional
         Neo4j Browser's address for each answer's ``browser_link``
-        (see :func:`linkguard.browser_links.browser_base_url`).
+        (see :func:`linkguard.serving.browser_links.browser_base_url`).
     """
 
     __slots__ = ("_answers", "_details", "_links", "_tail", "meta")
@@ -293,7 +293,7 @@ class FlagIndex:
         Parameters
         ----------
         snapshot : Snapshot
-            The snapshot, e.g. from :func:`linkguard.snapshot.read_snapshot`.
+            The snapshot, e.g. from :func:`linkguard.pipeline.snapshot.read_snapshot`.
         only : collection of str, optional
             Index just these accounts.
         details : bool
@@ -398,7 +398,7 @@ class FlagIndex:
     def release(self, batch: int = 8) -> None:
         """Free the answers a few blocks at a time; the index answers "none" for everyone after.
 
-        The answers sit in blocks of 10,000 (see :class:`~linkguard._answers.AnswerStore`),
+        The answers sit in blocks of 10,000 (see :class:`~linkguard.serving.answers.AnswerStore`),
         so even a million-account index is freed in about a hundred quick steps, with the
         GIL handed to other threads between batches. Call it only on an index that no
         request can still be reading.

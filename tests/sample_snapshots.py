@@ -1,4 +1,7 @@
-"""Made-up snapshots for trying, testing and benchmarking the flag API.
+"""Made-up snapshots for testing and benchmarking the flag API (kept out of the wheel).
+
+The tests import it as ``sample_snapshots`` (``tests/`` is on their path); ``bench/api.py``
+puts ``tests/`` on its path to do the same.
 
 :func:`sample_snapshot` is small and hand-written, so tests can name its accounts;
 :func:`synthetic_snapshot` is as large as asked (a million flagged accounts for the memory
@@ -13,8 +16,8 @@ import numpy as np
 import orjson
 import pandas as pd
 
+from linkguard.pipeline.snapshot import Snapshot, empty_table
 from linkguard.schema import FLAG_CODES
-from linkguard.snapshot import Snapshot, empty_table
 
 __all__ = ["FLAG_CODES", "sample_snapshot", "synthetic_snapshot"]
 

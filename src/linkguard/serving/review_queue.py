@@ -28,8 +28,8 @@ import numpy as np
 import pandas as pd
 
 from linkguard.errors import InputError
+from linkguard.pipeline.snapshot import read_summary
 from linkguard.schema import FLAG_CODES, RISK_LEVELS, SEVERITIES
-from linkguard.snapshot import read_summary
 
 __all__ = ["QUEUE_COLUMNS", "RANKINGS", "read_queue_inputs", "review_queue"]
 
@@ -232,7 +232,7 @@ def read_queue_inputs(
     SnapshotNotFound, SnapshotInvalid
         When the snapshot is missing or incomplete.
     """
-    from linkguard._answer_build import read_table
+    from linkguard.serving.answer_build import read_table
 
     root = Path(snapshot)
     read_summary(root)  # a missing or half-written snapshot fails here, with its own message

@@ -1,7 +1,7 @@
 """The investigator's details of one account: its linked cluster, its rings, its seller figures.
 
 Read from the snapshot's ``clusters``, ``rings`` and ``concentration`` tables (Arrow) by
-:meth:`linkguard.lookup.FlagIndex.view`.
+:meth:`linkguard.serving.lookup.FlagIndex.view`.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from linkguard._flag_json import finite_or_none
+from linkguard.serving.flag_json import finite_or_none
 
 __all__ = ["cluster_view", "concentration_view", "ring_views"]
 

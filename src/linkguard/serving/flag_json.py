@@ -1,7 +1,8 @@
 """The rows of ``flags.parquet`` as the JSON objects of the flag API, streamed.
 
 :class:`FlagPieces` reads the file batch by batch and holds each flag's JSON only until the
-answer of its account takes it (see :mod:`linkguard._answer_build`, which builds the answers).
+answer of its account takes it (see :mod:`linkguard.serving.answer_build`, which builds the
+answers).
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """An analysis snapshot (contract section 2): the files ``analyze`` writes and ``serve`` reads.
 
 A snapshot is written into a sibling temporary directory and swapped into place in one step
-(:mod:`linkguard.outdir`), so a reader never sees half of one; ``summary.json`` is written last
-and marks a snapshot as complete.
+(:mod:`linkguard.pipeline.outdir`), so a reader never sees half of one; ``summary.json`` is
+written last and marks a snapshot as complete.
 """
 
 from __future__ import annotations
@@ -21,8 +21,8 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from linkguard.errors import LinkguardError, SnapshotInvalid, SnapshotNotFound
-from linkguard.outdir import output_folder, swap_into_place, temporary_sibling
-from linkguard.quarantine_csv import write_quarantine_csv
+from linkguard.pipeline.outdir import output_folder, swap_into_place, temporary_sibling
+from linkguard.pipeline.quarantine_csv import write_quarantine_csv
 
 __all__ = [
     "SNAPSHOT_COLUMNS",
@@ -153,9 +153,9 @@ def write_snapshot(
 
     The files go to a hidden sibling directory first; when everything (``summary.json`` last)
     is on disk, the directory is swapped into place in one step. Only a previous snapshot (or
-    a missing or empty folder) is replaced; see :mod:`linkguard.outdir` for ``force``,
+    a missing or empty folder) is replaced; see :mod:`linkguard.pipeline.outdir` for ``force``,
     ``inputs`` and the lock. ``locked`` says the caller already holds
-    :func:`~linkguard.outdir.output_folder` for ``out_dir``.
+    :func:`~linkguard.pipeline.outdir.output_folder` for ``out_dir``.
 
     Raises
     ------

@@ -1,7 +1,7 @@
 """Many short byte answers, one per key, kept compressed in a few large blocks.
 
-:class:`AnswerStore` is the storage behind :class:`linkguard.lookup.FlagIndex`: a million JSON
-answers of about 870 bytes each, held in about a quarter of that and found in a few
+:class:`AnswerStore` is the storage behind :class:`linkguard.serving.lookup.FlagIndex`: a
+million JSON answers of about 870 bytes each, held in about a quarter of that and found in a few
 microseconds. Three choices make it small:
 
 - Each answer is compressed on its own with zlib (raw deflate, fixed Huffman codes, so no

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from linkguard.errors import InputError
-from linkguard.snapshot import Snapshot
+from linkguard.pipeline.snapshot import Snapshot
 
 __all__ = ["FRAUD_CODES", "HONEST_SHOP_LABELS", "Evaluation", "evaluate_snapshot", "f1"]
 

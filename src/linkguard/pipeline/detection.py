@@ -21,6 +21,7 @@ from linkguard.detect.bursts import burst_rings
 from linkguard.detect.concentration import seller_concentration
 from linkguard.detect.cycles import CycleResult, circular_trades
 from linkguard.detect.farms import farm_rings
+from linkguard.detect.graph import IdentifierValues, TradePairs, identifier_values, trade_pairs
 from linkguard.detect.linked import LinkedResult, linked_accounts
 from linkguard.detect.local_rings import local_rings
 from linkguard.detect.lockstep import LockstepResult, lockstep_groups
@@ -31,7 +32,6 @@ from linkguard.detect.ring_checks import (
 )
 from linkguard.detect.rings import RingResult, dense_rings, merge_rings
 from linkguard.detect.self_dealing import SelfDealingResult, self_dealing
-from linkguard.graph import IdentifierValues, TradePairs, identifier_values, trade_pairs
 from linkguard.market import Market, epoch_seconds
 from linkguard.rules.ruleset import Ruleset
 from linkguard.schema import BAD_ACCOUNT_STATUSES

@@ -2,7 +2,7 @@
 
 :func:`encode_answers` turns the ``flags``, ``accounts`` and ``concentration`` tables into
 the JSON answer of every account with a finding, a chunk of accounts at a time, for
-:class:`linkguard._answers.AnswerStore` to keep; :class:`FlagRows`, :func:`read_table` and
+:class:`linkguard.serving.answers.AnswerStore` to keep; :class:`FlagRows`, :func:`read_table` and
 :func:`arrow_tables` read the tables from a snapshot directory or an in-memory snapshot.
 """
 
@@ -18,10 +18,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from linkguard._flag_json import FlagPieces, finite_or_none, unit_score
 from linkguard.errors import SnapshotInvalid
+from linkguard.pipeline.snapshot import SNAPSHOT_COLUMNS, Snapshot, open_table
 from linkguard.schema import MAX_REASON_CODES, RISK_LEVELS, SEVERITIES
-from linkguard.snapshot import SNAPSHOT_COLUMNS, Snapshot, open_table
+from linkguard.serving.flag_json import FlagPieces, finite_or_none, unit_score
 
 __all__ = [
     "ACTIVITY_FILE",

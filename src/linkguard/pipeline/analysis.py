@@ -15,14 +15,14 @@ import numpy as np
 import pandas as pd
 
 from linkguard import __version__
-from linkguard.detection import NOT_REVENUE_STATUSES, Detection, StageTimer, detect
 from linkguard.errors import InputError
 from linkguard.market import Market
-from linkguard.outdir import output_folder
+from linkguard.pipeline.detection import NOT_REVENUE_STATUSES, Detection, StageTimer, detect
+from linkguard.pipeline.outdir import output_folder
+from linkguard.pipeline.snapshot import Snapshot, write_snapshot
 from linkguard.rules.findings import collect_findings, group_tables
 from linkguard.rules.flags import apply_rules
 from linkguard.rules.ruleset import FLAG_CODES, Ruleset, load_ruleset
-from linkguard.snapshot import Snapshot, write_snapshot
 
 __all__ = ["ENGINES", "activity_table", "analyze_market", "run_analysis"]
 
@@ -160,14 +160,15 @@ def run_analysis(
 ) -> Snapshot:
     """Read ``data_dir`` (unless ``market`` is given), analyse it and write ``out_dir``.
 
-    ``out_dir`` is checked and locked before anything is read (:mod:`linkguard.outdir`): only
-    a missing or empty folder or a previous snapshot is replaced (``force``: any folder that
-    does not hold or lie inside ``data_dir``), and a second run on it stops with exit code 2.
+    ``out_dir`` is checked and locked before anything is read (:mod:`linkguard.pipeline.outdir`):
+    only a missing or empty folder or a previous snapshot is replaced (``force``: any folder
+    that does not hold or lie inside ``data_dir``), and a second run on it stops with exit
+    code 2.
 
     With ``engine="neo4j"`` the validated tables replace linkguard's graph in the database at
     ``NEO4J_URI`` and detection runs on the graph read back from it; quarantine and input
     counts still come from ingest. With ``as_of`` only what was known before it is analysed
-    (:func:`linkguard.pointintime.market_as_of`) and ``summary.json`` records ``as_of``.
+    (:func:`linkguard.pipeline.pointintime.market_as_of`) and ``summary.json`` records ``as_of``.
     """
     from linkguard.io import read_market
 
@@ -186,7 +187,7 @@ def run_analysis(
             with timer.stage("ingest"):
                 market = read_market(data_dir, max_amount=ruleset.ingest.max_amount)
         if as_of is not None:
-            from linkguard.pointintime import market_as_of
+            from linkguard.pipeline.pointintime import market_as_of
 
             market = market_as_of(market, as_of)
         if engine == "neo4j":

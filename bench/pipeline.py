@@ -55,7 +55,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _plain import PlainResult, run_plain
 from linkguard.detect.rings import RingParams
 from linkguard.pipeline.analysis import run_analysis
-from linkguard.pipeline.detection import StageTimer
+from linkguard.pipeline.timing import StageTimer
 
 DATA_ROOT = Path(__file__).resolve().parent / "data"
 PEPPER = "bench-pipeline-pepper"

@@ -3,8 +3,8 @@
 Every ``import`` in ``src/linkguard`` (those inside functions too, which hide a cycle rather
 than remove it; only ``if TYPE_CHECKING:`` blocks are left out) is read with :mod:`ast`, and
 each module is collapsed to its part: the subpackage it lives in (``linkguard.detect``), or the
-module itself for modules at the package root (``linkguard.market``). The graph of parts must
-be acyclic, apart from the cycles listed in :data:`KNOWN_CYCLES`.
+module itself for modules at the package root (``linkguard.engines``). The graph of parts must
+be acyclic (:data:`KNOWN_CYCLES` is empty).
 """
 
 from __future__ import annotations
@@ -19,16 +19,9 @@ import linkguard
 
 ROOT = Path(linkguard.__file__).resolve().parent
 
-#: Cycles that exist today and are to be broken by moving code between parts (a new cycle
-#: fails the test; so does a listed one that is gone, so the list only shrinks). Each is the
-#: sorted tuple of the parts in one strongly connected component.
-KNOWN_CYCLES: frozenset[tuple[str, ...]] = frozenset({
-    # pipeline/analysis.py runs the Neo4j and Spark engines (imports inside a function), which
-    # import the pipeline; pipeline/detection.py takes the Ruleset, and rules/findings.py reads
-    # a Detection. To go when the engine choice leaves the pipeline and Detection lives in
-    # detect/.
-    ("linkguard.neo4j", "linkguard.pipeline", "linkguard.rules", "linkguard.spark"),
-})
+#: Cycles allowed between parts: none. A cycle found fails the test, and so would a listed one
+#: that is gone, so the list can only shrink.
+KNOWN_CYCLES: frozenset[tuple[str, ...]] = frozenset()
 
 
 def _module_name(path: Path, root: Path) -> str:

@@ -12,8 +12,8 @@ from rich.table import Table
 from linkguard.cli import app
 from linkguard.cli._common import FORMAT_OPTION, err_console, print_json
 from linkguard.errors import InputError
-from linkguard.pipeline.detection import StageTimer
 from linkguard.pipeline.snapshot import Snapshot
+from linkguard.pipeline.timing import StageTimer
 
 STAGE_TEXT = {
     "ingest": "reading and validating input",
@@ -78,7 +78,7 @@ def analyze(
     """
     from linkguard._kernel_cache import FIRST_RUN_NOTE, kernels_cached
     from linkguard.cli.loans import parse_time_option
-    from linkguard.pipeline.analysis import run_analysis
+    from linkguard.engines import analyze_with_engine
 
     cutoff = parse_time_option("--as-of", as_of)
 
@@ -100,9 +100,9 @@ def analyze(
             snapshot = _run_spark(data_dir, out, ruleset, master, spark_conf,
                                   StageTimer(progress=on_stage), force=force)
         else:
-            snapshot = run_analysis(data_dir, out, ruleset_path=ruleset, engine=engine,
-                                    timer=StageTimer(progress=on_stage), force=force,
-                                    as_of=cutoff)
+            snapshot = analyze_with_engine(data_dir, out, ruleset_path=ruleset, engine=engine,
+                                           timer=StageTimer(progress=on_stage), force=force,
+                                           as_of=cutoff)
     summary = snapshot.summary
     if fmt == "json":
         print_json(summary)

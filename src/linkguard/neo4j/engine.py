@@ -7,6 +7,9 @@ and loans back out of the graph, in the order ingest numbered them (``seq`` and 
 properties), and hands the market to the same detectors. ``analyze_market`` on the market read
 back gives exactly what it gives on the market that was loaded.
 
+The flow does not import this door: :func:`load_and_read_back` returns the market read back,
+and :mod:`linkguard.engines` hands it to :func:`linkguard.pipeline.analysis.run_analysis`.
+
 Examples
 --------
 >>> from linkguard.neo4j.engine import analyze_with_neo4j        # doctest: +SKIP
@@ -27,11 +30,12 @@ from linkguard.config import Neo4jSettings
 from linkguard.market import Market, TableReport
 from linkguard.neo4j.driver import GraphRunner, connect
 from linkguard.neo4j.loader import DEFAULT_BATCH_SIZE, NAT_MICROS, load_market
-from linkguard.pipeline.detection import StageTimer
+from linkguard.pipeline.analysis import analyze_market
 from linkguard.pipeline.snapshot import Snapshot
+from linkguard.pipeline.timing import StageTimer
 from linkguard.rules.ruleset import Ruleset
 
-__all__ = ["analyze_with_neo4j", "read_market"]
+__all__ = ["analyze_with_neo4j", "load_and_read_back", "read_market"]
 
 
 def _utc_from_parts(secs: pd.Series, nanos: pd.Series) -> pd.Series:
@@ -199,6 +203,32 @@ def read_market(
     )
 
 
+def load_and_read_back(
+    market: Market,
+    timer: StageTimer | None = None,
+    settings: Neo4jSettings | None = None,
+    *,
+    runner: GraphRunner | None = None,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+) -> Market:
+    """Load ``market`` into Neo4j (replacing the graph) and return the market read back.
+
+    The market read back keeps ingest's input counts and quarantine (taken from ``market``);
+    stages ``neo4j load`` and ``neo4j read`` are timed.
+    """
+    timer = timer or StageTimer()
+    own = runner is None
+    graph = runner if runner is not None else connect(settings)
+    try:
+        with timer.stage("neo4j load"):
+            load_market(market, batch_size=batch_size, runner=graph, replace=True)
+        with timer.stage("neo4j read"):
+            return read_market(runner=graph, reports=market.reports, quarantine=market.quarantine)
+    finally:
+        if own:
+            graph.close()
+
+
 def analyze_with_neo4j(
     market: Market,
     ruleset: Ruleset,
@@ -208,24 +238,13 @@ def analyze_with_neo4j(
     runner: GraphRunner | None = None,
     batch_size: int = DEFAULT_BATCH_SIZE,
 ) -> Snapshot:
-    """``analyze --engine neo4j``: load ``market`` (replacing the graph), read it back, analyse.
+    """``analyze --engine neo4j`` on a market in hand: load it, read it back, analyse that.
 
     The snapshot's summary keeps ingest's input counts and quarantine (taken from ``market``)
     and records ``engine: neo4j``; stages ``neo4j load`` and ``neo4j read`` are timed.
     """
-    from linkguard.pipeline.analysis import analyze_market
-
     timer = timer or StageTimer()
-    own = runner is None
-    graph = runner if runner is not None else connect(settings)
-    try:
-        with timer.stage("neo4j load"):
-            load_market(market, batch_size=batch_size, runner=graph, replace=True)
-        with timer.stage("neo4j read"):
-            graph_market = read_market(
-                runner=graph, reports=market.reports, quarantine=market.quarantine
-            )
-    finally:
-        if own:
-            graph.close()
+    graph_market = load_and_read_back(
+        market, timer, settings, runner=runner, batch_size=batch_size
+    )
     return analyze_market(graph_market, ruleset, timer, engine="neo4j")

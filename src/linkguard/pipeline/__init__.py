@@ -5,7 +5,9 @@
   reads, analyses and writes;
 - :mod:`.snapshot`: the snapshot folder (parquet tables, ``summary.json``, quarantine CSVs) and
   its checks, written atomically (:mod:`.outdir`, :mod:`.quarantine_csv`);
-- :mod:`.pointintime`: the market as of a moment (backtests).
+- :mod:`.pointintime`: the market as of a moment (backtests);
+- :mod:`.timing`: the stage timer every engine reports through.
 
-Nothing is re-exported here, so that reading a snapshot does not load the detectors.
+The flow imports no door (CLI, API, Neo4j, Spark): those import it. Nothing is re-exported
+here, so that reading a snapshot does not load the detectors.
 """

@@ -1,12 +1,15 @@
 """The main job: ingest, detect, score, and write a snapshot.
 
 Data flows one way (read -> validate -> build graph -> detect -> score rules -> write); the
-CLI and the Neo4j engine are doors onto :func:`analyze_market` and :func:`run_analysis`.
+CLI and the engines (:mod:`linkguard.engines`, which picks one; the Neo4j engine, which hands
+the flow the market it read back) are doors onto :func:`analyze_market` and
+:func:`run_analysis`. Nothing here imports a door.
 """
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -15,19 +18,21 @@ import numpy as np
 import pandas as pd
 
 from linkguard import __version__
-from linkguard.errors import InputError
+from linkguard.detect.results import Detection
 from linkguard.market import Market
-from linkguard.pipeline.detection import NOT_REVENUE_STATUSES, Detection, StageTimer, detect
+from linkguard.pipeline.detection import NOT_REVENUE_STATUSES, detect
 from linkguard.pipeline.outdir import output_folder
 from linkguard.pipeline.snapshot import Snapshot, write_snapshot
+from linkguard.pipeline.timing import StageTimer
 from linkguard.rules.findings import collect_findings, group_tables
 from linkguard.rules.flags import apply_rules
 from linkguard.rules.ruleset import FLAG_CODES, Ruleset, load_ruleset
 
-__all__ = ["ENGINES", "activity_table", "analyze_market", "run_analysis"]
+__all__ = ["MarketReadBack", "activity_table", "analyze_market", "run_analysis"]
 
-#: Where the graph lives while detectors run: in memory, or in a Neo4j database.
-ENGINES = ("igraph", "neo4j", "spark")
+#: Puts a market into another engine's store and returns the market read back from it, which
+#: the detectors then see (``analyze --engine neo4j``; :mod:`linkguard.engines` passes it).
+MarketReadBack = Callable[[Market, StageTimer], Market]
 
 
 def analyze_market(
@@ -155,6 +160,7 @@ def run_analysis(
     timer: StageTimer | None = None,
     market: Market | None = None,
     engine: str = "igraph",
+    read_back: MarketReadBack | None = None,
     force: bool = False,
     as_of: pd.Timestamp | None = None,
 ) -> Snapshot:
@@ -165,20 +171,15 @@ def run_analysis(
     that does not hold or lie inside ``data_dir``), and a second run on it stops with exit
     code 2.
 
-    With ``engine="neo4j"`` the validated tables replace linkguard's graph in the database at
-    ``NEO4J_URI`` and detection runs on the graph read back from it; quarantine and input
+    ``engine`` is the name ``summary.json`` records. With ``read_back`` (the Neo4j engine's,
+    through :func:`linkguard.engines.analyze_with_engine`) the validated market goes into that
+    engine's store and detection runs on the market read back from it; quarantine and input
     counts still come from ingest. With ``as_of`` only what was known before it is analysed
-    (:func:`linkguard.pipeline.pointintime.market_as_of`) and ``summary.json`` records ``as_of``.
+    (:func:`linkguard.pipeline.pointintime.market_as_of`) and ``summary.json`` records
+    ``as_of``.
     """
     from linkguard.io import read_market
 
-    if engine not in ENGINES:
-        raise InputError(f"unknown engine {engine!r}: choose one of {', '.join(ENGINES)}")
-    if engine == "spark" and market is None:
-        from linkguard.spark.engine import run_spark_analysis
-
-        return run_spark_analysis(data_dir, out_dir, ruleset_path=ruleset_path, timer=timer,
-                                  force=force)
     timer = timer or StageTimer()
     ruleset = load_ruleset(ruleset_path)
     inputs = [data_dir] if market is None else []
@@ -190,12 +191,9 @@ def run_analysis(
             from linkguard.pipeline.pointintime import market_as_of
 
             market = market_as_of(market, as_of)
-        if engine == "neo4j":
-            from linkguard.neo4j.engine import analyze_with_neo4j
-
-            snapshot = analyze_with_neo4j(market, ruleset, timer)
-        else:
-            snapshot = analyze_market(market, ruleset, timer, engine=engine)
+        if read_back is not None:
+            market = read_back(market, timer)
+        snapshot = analyze_market(market, ruleset, timer, engine=engine)
         if as_of is not None:
             snapshot.summary["as_of"] = as_of.isoformat().replace("+00:00", "Z")
         with timer.stage("write"):

@@ -1,91 +1,44 @@
 """Run every detector over a market: the in-memory (igraph + compiled peeling) engine.
 
 This is the reference path; other engines (Neo4j) read their graph into a :class:`Market`
-and call :func:`detect` so that every engine raises the same flags.
+and call :func:`detect` so that every engine raises the same flags. The result type,
+:class:`~linkguard.detect.results.Detection`, lives with the detectors; the stage timer in
+:mod:`linkguard.pipeline.timing`.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import time
-from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
-from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
-import pandas as pd
 
 from linkguard.detect.bursts import burst_rings
 from linkguard.detect.concentration import seller_concentration
-from linkguard.detect.cycles import CycleResult, circular_trades
+from linkguard.detect.cycles import circular_trades
 from linkguard.detect.farms import farm_rings
-from linkguard.detect.graph import IdentifierValues, TradePairs, identifier_values, trade_pairs
-from linkguard.detect.linked import LinkedResult, linked_accounts
+from linkguard.detect.graph import identifier_values, trade_pairs
+from linkguard.detect.linked import linked_accounts
 from linkguard.detect.local_rings import local_rings
-from linkguard.detect.lockstep import LockstepResult, lockstep_groups
+from linkguard.detect.lockstep import lockstep_groups
+from linkguard.detect.results import Detection
 from linkguard.detect.ring_checks import (
     drop_ordinary_ratings,
     rated_like_everyone,
     trim_sparse_sellers,
 )
 from linkguard.detect.rings import RingResult, dense_rings, merge_rings
-from linkguard.detect.self_dealing import SelfDealingResult, self_dealing
+from linkguard.detect.self_dealing import self_dealing
 from linkguard.market import Market, epoch_seconds
+from linkguard.pipeline.timing import StageTimer
 from linkguard.rules.ruleset import Ruleset
 from linkguard.schema import BAD_ACCOUNT_STATUSES
 
-__all__ = ["NOT_REVENUE_STATUSES", "Detection", "StageTimer", "detect"]
+__all__ = ["NOT_REVENUE_STATUSES", "detect"]
 
 #: Orders in these states are not revenue: left out of GMV and concentration.
 NOT_REVENUE_STATUSES = ("cancelled", "refunded")
-
-#: Called as ``progress(stage_name)`` when a stage starts.
-Progress = Callable[[str], None]
-
-
-@dataclass
-class StageTimer:
-    """Wall-clock seconds per named stage."""
-
-    seconds: dict[str, float] = field(default_factory=dict)
-    progress: Progress | None = None
-
-    @contextmanager
-    def stage(self, name: str, announce: bool = True) -> Iterator[None]:
-        """Time the block as stage ``name``; ``announce`` it through ``progress`` first.
-
-        A stage run on a helper thread beside others is timed but not announced (its caller
-        announces it when it starts waiting for it), so progress shows one stage at a time.
-        """
-        if announce and self.progress is not None:
-            self.progress(name)
-        start = time.perf_counter()
-        try:
-            yield
-        finally:
-            self.seconds[name] = round(
-                self.seconds.get(name, 0.0) + time.perf_counter() - start, 4
-            )
-
-
-@dataclass(frozen=True)
-class Detection:
-    """Every detector's result over one market."""
-
-    ts: npt.NDArray[np.int64]
-    pairs: TradePairs
-    values: IdentifierValues
-    linked: LinkedResult
-    bad_account: npt.NDArray[np.bool_]
-    self_dealing: SelfDealingResult
-    rings: RingResult
-    lockstep: LockstepResult
-    cycles: CycleResult
-    #: Per order: left out of adjusted GMV (ring, self-dealing or circular).
-    removed_order: npt.NDArray[np.bool_]
-    concentration: pd.DataFrame
 
 
 def bad_accounts(market: Market) -> npt.NDArray[np.bool_]:

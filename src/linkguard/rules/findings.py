@@ -13,8 +13,8 @@ import pandas as pd
 
 from linkguard.detect import group_id
 from linkguard.detect.linked import owner_groups
+from linkguard.detect.results import Detection
 from linkguard.market import Market
-from linkguard.pipeline.detection import Detection
 from linkguard.rules.flags import Finding
 from linkguard.rules.ruleset import Ruleset
 

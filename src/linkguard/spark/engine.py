@@ -23,8 +23,9 @@ from pyspark.sql import functions as F
 
 from linkguard import __version__
 from linkguard.config import pepper_bytes
-from linkguard.pipeline.detection import NOT_REVENUE_STATUSES, StageTimer
+from linkguard.pipeline.detection import NOT_REVENUE_STATUSES
 from linkguard.pipeline.snapshot import SNAPSHOT_COLUMNS, Snapshot, empty_table
+from linkguard.pipeline.timing import StageTimer
 from linkguard.rules.flags import Finding, apply_rules
 from linkguard.rules.ruleset import FLAG_CODES, Ruleset, load_ruleset
 from linkguard.schema import BAD_ACCOUNT_STATUSES

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from linkguard.detect._ids import group_id
+from linkguard.detect import group_id
 from linkguard.rules.findings import MAX_EVIDENCE_IDS, _kinds_text
 from linkguard.rules.flags import Finding
 from linkguard.rules.ruleset import Ruleset

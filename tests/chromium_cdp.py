@@ -128,9 +128,9 @@ class Chromium:
     def open_page(self, *, offline: bool = True) -> str:
         """A new tab with its events on (runtime, console, network); returns its session."""
         target = self.send("Target.createTarget", {"url": "about:blank"})["targetId"]
-        session = self.send("Target.attachToTarget", {"targetId": target, "flatten": True})[
-            "sessionId"
-        ]
+        session: str = self.send(
+            "Target.attachToTarget", {"targetId": target, "flatten": True}
+        )["sessionId"]
         for domain in ("Runtime", "Log", "Network", "Page"):
             self.send(f"{domain}.enable", session=session)
         if offline:

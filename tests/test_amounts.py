@@ -1,5 +1,7 @@
 """Absurd amounts are quarantined, and no snapshot ever holds a non-finite number."""
 
+from importlib import resources
+
 import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
@@ -9,7 +11,6 @@ from linkguard.errors import LinkguardError
 from linkguard.io import read_market
 from linkguard.pipeline.analysis import run_analysis
 from linkguard.pipeline.snapshot import write_snapshot
-from linkguard.rules import ruleset as ruleset_module
 
 ORDERS = (
     "order_id,buyer_id,seller_id,amount,created_at\n"
@@ -43,7 +44,7 @@ def test_amounts_beyond_the_maximum_are_quarantined_with_a_reason(tmp_path):
 
 
 def test_the_maximum_comes_from_the_ruleset(tmp_path):
-    text = ruleset_module.resources.files("linkguard.rules").joinpath("default.toml") \
+    text = resources.files("linkguard.rules").joinpath("default.toml") \
         .read_text("utf-8").replace("max_amount = 1e12", "max_amount = 100")
     rules = tmp_path / "rules.toml"
     rules.write_text(text)

@@ -10,7 +10,7 @@ import time
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import httpx
 import orjson
@@ -21,6 +21,7 @@ from linkguard.api.logs import JsonFormatter, JsonLineHandler, configure_logging
 from linkguard.api.models import AccountFlags
 from linkguard.errors import SnapshotInvalid
 from linkguard.pipeline.snapshot import Snapshot, write_snapshot
+from linkguard.serving.answers import AnswerStore
 from linkguard.serving.browser_links import browser_link
 from linkguard.serving.lookup import FlagIndex
 from sample_snapshots import sample_snapshot as make_snapshot
@@ -336,7 +337,7 @@ def test_every_error_uses_the_envelope(client: TestClient, source: SnapshotSourc
     )
     index = source.index
     assert index is not None
-    source.index = _Broken({}, index.meta)
+    source.index = _Broken(cast(AnswerStore, {}), index.meta)  # payload() fails before reading
     err = _envelope(client.get("/v1/accounts/S1/flags", headers=AUTH), 500, "internal_error")
     assert "fire" not in err["message"]
     source.index = None

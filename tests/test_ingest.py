@@ -141,7 +141,7 @@ def test_malformed_row_keeps_its_fields(tmp_path: Path) -> None:
 
 
 def test_first_applicable_reason_wins(tmp_path: Path) -> None:
-    rows = [
+    rows: list[str | bytes] = [
         GOOD,
         b"o2,b\xff,s1,abc,never,paid,9,",  # bad_utf8 before bad_amount / bad_timestamp
         f",b1,s1,1,2026-01-01,{LONG},5,",  # field_too_long before missing_id
@@ -257,7 +257,7 @@ def test_take_rows_matches_arrow_take(chunks: list[list[str]], data: st.DataObje
 def test_self_dealing_orders_are_kept(tmp_path: Path) -> None:
     market = read_market(orders_dir(tmp_path, "o1,a,a,5,2026-01-01,paid,,"), pepper=PEPPER)
     assert len(market.orders) == 1
-    assert market.orders.loc[0, "buyer"] == market.orders.loc[0, "seller"]
+    assert market.orders["buyer"].loc[0] == market.orders["seller"].loc[0]
 
 
 def test_values_are_normalised(tmp_path: Path) -> None:

@@ -73,7 +73,8 @@ def _expected_applications(market: Path, snaps: Path) -> pd.DataFrame:
         levels.append(accounts["risk_level"].get(acc, "none"))
         scores.append(float(accounts["risk_score"].get(acc, 0.0)))
         codes.append(set(flags.loc[flags["account_id"] == acc, "code"]))
-    return loans.assign(risk_level=levels, risk_score=scores, codes=codes)
+    return loans.assign(risk_level=levels, risk_score=scores,
+                        codes=pd.Series(codes, index=loans.index, dtype=object))
 
 
 @pytest.fixture(scope="module")

@@ -28,7 +28,7 @@ REPAYMENTS = (
 )
 
 
-def _market(tmp_path: Path, repayments: str = REPAYMENTS):  # type: ignore[no-untyped-def]
+def _market(tmp_path: Path, repayments: str = REPAYMENTS):
     (tmp_path / "orders.csv").write_text(ORDERS)
     (tmp_path / "loans.csv").write_text(LOANS)
     (tmp_path / "repayments.csv").write_text(repayments)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
+from collections.abc import Hashable
 from pathlib import Path
 from typing import Any
 
@@ -42,7 +43,7 @@ def reference_payloads(snap: Snapshot) -> dict[str, bytes]:
         "computed_at": meta.computed_at,
     }
     rank = {s: i for i, s in enumerate(SEVERITIES)}
-    flags: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    flags: dict[str, list[dict[Hashable, Any]]] = defaultdict(list)
     for row in snap.flags.to_dict("records"):
         if not _missing(row["account_id"]):
             flags[row["account_id"]].append(row)
@@ -76,7 +77,7 @@ def reference_payloads(snap: Snapshot) -> dict[str, bytes]:
             codes = list(dict.fromkeys(f["code"] for f in own))[:4]
         else:
             level, score, codes = "none", 0.0, []
-        value = gmv.get(account)
+        value: Any = gmv.get(account)
         answer = {
             "account_id": account,
             "risk_level": level,
@@ -230,10 +231,12 @@ def test_market_accounts_without_findings_are_known_and_ghosts_are_not(tmp_path:
     snap.extra["activity"] = pd.DataFrame({
         "account_id": [flagged, "clean-seller", "no-orders"],
         "first_seen": pd.to_datetime(
-            ["2026-01-02T03:04:05.6Z", "2026-02-01T00:00:00.0Z", None], utc=True, format="ISO8601"
+            pd.Index(["2026-01-02T03:04:05.6Z", "2026-02-01T00:00:00.0Z", None]), utc=True,
+            format="ISO8601",
         ),
         "last_seen": pd.to_datetime(
-            ["2026-03-02T03:04:05Z", "2026-02-09T12:00:00Z", None], utc=True, format="ISO8601"
+            pd.Index(["2026-03-02T03:04:05Z", "2026-02-09T12:00:00Z", None]), utc=True,
+            format="ISO8601",
         ),
     })
     expected = reference_payloads(snap)

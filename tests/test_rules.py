@@ -2,6 +2,7 @@
 
 import tomllib
 from pathlib import Path
+from typing import cast
 
 import orjson
 import pytest
@@ -89,7 +90,7 @@ def test_account_risk_orders_reasons_and_caps_them_at_four():
     assert a["reason_codes"][:2] == ["CIRCULAR_TRADE", "LINKED_TO_BAD"]
     assert "LINKED_ACCOUNTS" not in a["reason_codes"]
     scores = flags[flags.account_id == "a"]["score"]
-    expected = 1 - (1 - scores).prod()
+    expected = 1 - cast(float, (1 - scores).prod())
     assert a["risk_score"] == pytest.approx(expected, abs=1e-4)
     assert accounts.set_index("account_id").loc["b", "risk_level"] == "info"
     evidence = orjson.loads(flags.iloc[0]["evidence"])

@@ -11,6 +11,7 @@ import csv
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -103,7 +104,7 @@ def m(market_dir: Path) -> Loaded:
     clean = {}
     for name, frame in raw.items():
         bad = truth["dirty"].loc[truth["dirty"]["file"] == f"{name}.csv", "line"].astype(int) - 2
-        clean[name] = frame.drop(index=bad.to_numpy()).reset_index(drop=True)
+        clean[name] = frame.drop(index=bad.tolist()).reset_index(drop=True)
     orders = clean["orders"]
     orders["amount_f"] = orders["amount"].astype(float)
     orders["t"] = pd.to_datetime(orders["created_at"], utc=True)
@@ -300,7 +301,8 @@ def test_strong_values_are_shared_only_by_one_owner_or_one_household(m: Loaded) 
     shared = holders.groupby(["kind_c", "value"])["account_id"].apply(sorted)
     shared = shared[shared.map(len) >= 2]
     household_devices = 0
-    for (kind, _), accounts in shared.items():
+    for key, accounts in shared.items():
+        kind, _ = cast(tuple[str, str], key)
         owner = set(t.loc[accounts, "owner_id"])
         household = set(t.loc[accounts, "household_id"])
         if owner != {""} and len(owner) == 1:
@@ -426,10 +428,10 @@ def test_dirty_lines_point_at_the_bad_rows(market_dir: Path, m: Loaded) -> None:
             hit = defects.loc[row]
             assert hit[reason], (name, row, reason)
             assert hit.sum() == 1, (name, row, "exactly one defect")
-            touched = {v for k, v in m.raw[name].iloc[row].items() if k.endswith("account_id")
-                       or k in ("buyer_id", "seller_id")}
+            touched = {v for k, v in m.raw[name].iloc[row].items()
+                       if str(k).endswith("account_id") or k in ("buyer_id", "seller_id")}
             assert not touched & fraud, "bad rows are never part of the planted fraud"
-        clean = defects.drop(index=rows.to_numpy())
+        clean = defects.drop(index=rows.tolist())
         assert not clean.to_numpy().any(), f"{name}: only listed rows are bad"
 
 
@@ -547,9 +549,9 @@ def test_market_looks_real(m: Loaded) -> None:
 
 def test_accounts_exist_before_they_act(m: Loaded) -> None:
     created = pd.to_datetime(m.accounts.set_index("account_id")["created_at"], utc=True)
-    first = pd.concat([m.orders[["buyer_id", "t"]].set_axis(["account_id", "t"], axis=1),
-                       m.orders[["seller_id", "t"]].set_axis(["account_id", "t"], axis=1)])
-    first = first.groupby("account_id")["t"].min()
+    both = pd.concat([m.orders[["buyer_id", "t"]].set_axis(["account_id", "t"], axis=1),
+                      m.orders[["seller_id", "t"]].set_axis(["account_id", "t"], axis=1)])
+    first = both.groupby("account_id")["t"].min()
     assert (created[first.index] <= first).all()
     seen = pd.to_datetime(m.identifiers["seen_at"], utc=True)
     assert (created[m.identifiers["account_id"]].to_numpy() <= seen.to_numpy()).all()

@@ -54,7 +54,8 @@ class Case:
     """One hostile folder and what ``analyze`` must make of it."""
 
     name: str
-    build: Callable[[Path], None]
+    #: Writes the folder (what it returns, if anything, is not used).
+    build: Callable[[Path], object]
     exit_code: int = 0
     #: Words the printed message must hold (whitespace-insensitive).
     messages: tuple[str, ...] = ()

@@ -42,7 +42,7 @@ def report(
 
 def _paths(driver: Driver, database: str, text: str) -> list[Any]:
     # The link's text as Browser would send it: values written in, no parameters.
-    records, _, _ = driver.execute_query(text, database_=database)  # type: ignore[call-overload]
+    records, _, _ = driver.execute_query(text, database_=database)
     return [r["p"] for r in records]
 
 

@@ -51,7 +51,8 @@ def scratch_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Scratch
     assert info.ready, info
     assert info.bolt_uri, info
     try:
-        yield Scratch(home, LinkguardNeo4jSettings(NEO4J_URI=info.bolt_uri))
+        settings = LinkguardNeo4jSettings(NEO4J_URI=info.bolt_uri)  # type: ignore[call-arg]
+        yield Scratch(home, settings)
     finally:
         devserver.stop(home)
 

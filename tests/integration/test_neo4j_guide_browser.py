@@ -163,6 +163,7 @@ def test_circular_trade_reason_evidence_and_money_cycles_agree(
     amount_of = dict(zip(market.orders["order_id"], market.orders["amount"], strict=True))
     flags = snapshot.flags[snapshot.flags["code"] == "CIRCULAR_TRADE"]
     assert len(flags)
+    row: Any
     for row in flags.itertuples():
         evidence = json.loads(row.evidence)
         orders = evidence["orders"]

@@ -8,6 +8,7 @@ Each case is a data directory written here: no ``accounts.created_at``, no ``con
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -58,7 +59,7 @@ def _write(root: Path, files: dict[str, str]) -> Path:
     return root
 
 
-def _cell(value: object) -> object:
+def _cell(value: Any) -> object:
     return value if isinstance(value, str) or not hasattr(value, "__len__") else tuple(value)
 
 

@@ -14,7 +14,7 @@ import threading
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, cast
 
 import igraph as ig
 import networkx as nx
@@ -150,9 +150,10 @@ def test_ring_around_seller_matches_co_buyers(
     for b, s in set(zip(_ids(market, o["buyer"]), _ids(market, o["seller"]), strict=True)):
         buyers_of.setdefault(s, set()).add(b)
     rings = snapshot.rings
-    ring_sets = {rid: set(part["account_id"]) for rid, part in rings.groupby("ring_id")}
-    for seller in sorted(set(rings.loc[rings["role"] == "seller", "account_id"]))[:8]:
-        expected = []
+    ring_sets = {cast(str, rid): set(part["account_id"]) for rid, part in rings.groupby("ring_id")}
+    sellers = cast(set[str], set(rings.loc[rings["role"] == "seller", "account_id"]))
+    for seller in sorted(sellers)[:8]:
+        expected: list[dict[str, Any]] = []
         for other, theirs in buyers_of.items():
             shared = sorted(buyers_of[seller] & theirs)
             if other != seller and len(shared) >= 2:

@@ -15,13 +15,19 @@ Examples
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-__all__ = ["seller_concentration"]
+__all__ = ["SellerFigures", "seller_concentration", "seller_figures"]
 
 BoolArray = npt.NDArray[np.bool_]
+
+
+COLUMNS = ["orders", "buyers", "gmv", "hhi", "top1_share", "top5_share",
+           "linked_buyer_share", "ring_buyer_share", "adjusted_gmv"]
 
 
 def seller_concentration(
@@ -53,15 +59,53 @@ def seller_concentration(
         ``orders, buyers, gmv, hhi, top1_share, top5_share, linked_buyer_share,
         ring_buyer_share, adjusted_gmv`` indexed by seller code.
     """
+    return seller_figures(seller, buyer, amount, linked).finish(in_ring, removed)
+
+
+@dataclass(frozen=True)
+class SellerFigures:
+    """The figures that need no ring: built while the ring search runs, finished after it.
+
+    ``frame`` holds every column but ``ring_buyer_share`` and ``adjusted_gmv``; ``local`` is
+    each order's row in it, so the ring-dependent columns are two weighted counts.
+    """
+
+    frame: pd.DataFrame
+    local: npt.NDArray[np.int64]
+    amount: npt.NDArray[np.float64]
+    gmv: npt.NDArray[np.float64]
+
+    def _per_seller(self, mask: BoolArray | None) -> npt.NDArray[np.float64]:
+        if mask is None:
+            return np.zeros(len(self.gmv), dtype=np.float64)
+        return np.bincount(self.local, weights=np.where(mask, self.amount, 0.0),
+                           minlength=len(self.gmv)).astype(np.float64)
+
+    def finish(self, in_ring: BoolArray | None = None,
+               removed: BoolArray | None = None) -> pd.DataFrame:
+        """The whole frame, given the per-order ring and removed-revenue masks."""
+        gmv = self.gmv
+        safe = np.where(gmv > 0, gmv, 1.0)
+        out = self.frame.copy()
+        out["ring_buyer_share"] = np.where(gmv > 0, self._per_seller(in_ring) / safe, 0.0)
+        out["adjusted_gmv"] = np.round(np.clip(gmv - self._per_seller(removed), 0.0, None), 2)
+        return out[COLUMNS]
+
+
+def seller_figures(
+    seller: npt.ArrayLike,
+    buyer: npt.ArrayLike,
+    amount: npt.ArrayLike,
+    linked: BoolArray | None = None,
+) -> SellerFigures:
+    """Orders, buyers, GMV, HHI, top-1/top-5 and linked shares per seller code."""
     s = np.asarray(seller, dtype=np.int64)
     b = np.asarray(buyer, dtype=np.int64)
     amt = np.asarray(amount, dtype=np.float64)
-    none = np.zeros(len(s), dtype=np.bool_)
-    columns = ["orders", "buyers", "gmv", "hhi", "top1_share", "top5_share",
-               "linked_buyer_share", "ring_buyer_share", "adjusted_gmv"]
     if len(s) == 0:
-        return pd.DataFrame({c: pd.Series(dtype="float64") for c in columns}).rename_axis(
+        empty = pd.DataFrame({c: pd.Series(dtype="float64") for c in COLUMNS}).rename_axis(
             "seller")
+        return SellerFigures(empty, np.zeros(0, np.int64), amt, np.zeros(0, np.float64))
     # Buyer totals per seller: one sort of the (seller, buyer) key, sums per run.
     key = s * (int(b.max()) + 1) + b
     order = np.argsort(key)
@@ -86,13 +130,8 @@ def seller_concentration(
     rank = np.arange(len(share)) - first[seller_idx[rank_order]]
     top = rank_order[rank < 5]
     safe = np.where(gmv > 0, gmv, 1.0)
-
-    def share_of(mask: BoolArray | None) -> npt.NDArray[np.float64]:
-        m = none if mask is None else mask
-        return np.where(gmv > 0, per_seller(np.where(m, amt, 0.0)) / safe, 0.0)
-
-    removed_amt = per_seller(np.where(none if removed is None else removed, amt, 0.0))
-    out = pd.DataFrame(
+    m = np.zeros(len(s), dtype=np.bool_) if linked is None else linked
+    frame = pd.DataFrame(
         {
             "orders": per_seller(None).astype(np.int64),
             "buyers": np.bincount(seller_idx, minlength=n).astype(np.int64),
@@ -100,10 +139,9 @@ def seller_concentration(
             "hhi": per_seller((share * 100.0) ** 2, seller_idx),
             "top1_share": share[rank_order[rank == 0]],
             "top5_share": per_seller(share[top], seller_idx[top]),
-            "linked_buyer_share": share_of(linked),
-            "ring_buyer_share": share_of(in_ring),
-            "adjusted_gmv": np.round(np.clip(gmv - removed_amt, 0.0, None), 2),
+            "linked_buyer_share": np.where(gmv > 0, per_seller(np.where(m, amt, 0.0)) / safe,
+                                           0.0),
         },
         index=pd.Index(sellers, name="seller"),
     )
-    return out[columns]
+    return SellerFigures(frame, local, amt, gmv)

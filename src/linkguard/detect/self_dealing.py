@@ -84,27 +84,34 @@ def self_dealing(
     mask = ((cb >= 0) & (cb == cs)) | itself
     if not mask.any():
         return SelfDealingResult([], mask)
-    gmv = pd.Series(pairs.amount).groupby(pairs.seller).sum()
-    sel = pd.DataFrame(
-        {"seller": pairs.seller[mask], "buyer": pairs.buyer[mask],
-         "orders": pairs.orders[mask], "amount": pairs.amount[mask], "itself": itself[mask]}
+    gmv = np.bincount(pairs.seller, weights=pairs.amount, minlength=int(pairs.seller.max()) + 1)
+    # The flagged pairs grouped by seller (stable: buyers keep their order within a seller).
+    order = np.flatnonzero(mask)
+    order = order[np.argsort(pairs.seller[order], kind="stable")]
+    seller, buyer = pairs.seller[order], pairs.buyer[order]
+    orders, amount, own = pairs.orders[order], pairs.amount[order], itself[order]
+    kinds = _shared_kinds(
+        pd.DataFrame({"seller": seller[~own], "buyer": buyer[~own]}), values
     )
-    kinds = _shared_kinds(sel[~sel["itself"]], values)
+    starts = np.flatnonzero(np.r_[True, seller[1:] != seller[:-1]])
+    sum_orders = np.add.reduceat(orders, starts)
+    sum_amount = np.add.reduceat(amount, starts)
+    self_orders = np.add.reduceat(np.where(own, orders, 0), starts)
+    self_amount = np.add.reduceat(np.where(own, amount, 0.0), starts)
     findings = []
-    for seller, part in sel.groupby("seller", sort=True):
-        s = int(str(seller))
-        amount = float(part["amount"].sum())
-        own = part[part["itself"]]
+    for i, (lo, hi) in enumerate(zip(starts, np.r_[starts[1:], len(order)], strict=True)):
+        s = int(seller[lo])
+        total = float(sum_amount[i])
         findings.append(
             SelfDealing(
                 seller=s,
-                puppets=np.sort(part.loc[~part["itself"], "buyer"].to_numpy(dtype=np.int64)),
-                orders=int(part["orders"].sum()),
-                amount=amount,
-                gmv_share=amount / float(gmv.loc[s]) if gmv.loc[s] > 0 else 0.0,
+                puppets=np.sort(buyer[lo:hi][~own[lo:hi]].astype(np.int64)),
+                orders=int(sum_orders[i]),
+                amount=total,
+                gmv_share=total / float(gmv[s]) if gmv[s] > 0 else 0.0,
                 kinds=kinds.get(s, ()),
-                self_orders=int(own["orders"].sum()),
-                self_amount=float(own["amount"].sum()),
+                self_orders=int(self_orders[i]),
+                self_amount=float(self_amount[i]),
             )
         )
     return SelfDealingResult(findings, mask)

@@ -15,7 +15,7 @@ import numpy as np
 import numpy.typing as npt
 
 from linkguard.detect.bursts import burst_rings
-from linkguard.detect.concentration import seller_concentration
+from linkguard.detect.concentration import seller_figures
 from linkguard.detect.cycles import circular_trades
 from linkguard.detect.farms import farm_rings
 from linkguard.detect.graph import identifier_values, trade_pairs
@@ -104,21 +104,20 @@ def detect(market: Market, ruleset: Ruleset, timer: StageTimer | None = None) ->
             )
         with timer.stage("cycles"):
             cycles = circular_trades(buyer, seller, amount, ts, ruleset.cycles)
+        with timer.stage("concentration"):
+            # Everything but the ring-dependent columns, while the ring search runs.
+            op = pairs.order_pair
+            counted = ~o["status"].isin(NOT_REVENUE_STATUSES).to_numpy()
+            cluster = linked.cluster_of
+            linked_order = (cluster[buyer] >= 0) & (cluster[buyer] == cluster[seller])
+            figures = seller_figures(seller[counted], buyer[counted], amount[counted],
+                                     linked=linked_order[counted])
         if timer.progress is not None:
             timer.progress("rings")
         rings = ring_search.result()
-    with timer.stage("concentration"):
-        op = pairs.order_pair
-        removed = (
-            (rings.pair_ring[op] >= 0) | dealing.pair_mask[op] | cycles.order_mask(len(o))
-        )
-        counted = ~o["status"].isin(NOT_REVENUE_STATUSES).to_numpy()
-        cluster = linked.cluster_of
-        linked_order = (cluster[buyer] >= 0) & (cluster[buyer] == cluster[seller])
-        conc = seller_concentration(
-            seller[counted], buyer[counted], amount[counted],
-            linked=linked_order[counted], in_ring=(rings.pair_ring[op] >= 0)[counted],
-            removed=removed[counted],
-        )
+    with timer.stage("concentration", announce=False):
+        in_ring = rings.pair_ring[op] >= 0
+        removed = in_ring | dealing.pair_mask[op] | cycles.order_mask(len(o))
+        conc = figures.finish(in_ring=in_ring[counted], removed=removed[counted])
     return Detection(ts, pairs, values, linked, bad, dealing, rings, lockstep, cycles,
                      removed, conc)

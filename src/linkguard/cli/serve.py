@@ -7,8 +7,6 @@ from pathlib import Path
 
 import typer
 
-from linkguard.api.auth import parse_tokens
-from linkguard.api.logs import log_config
 from linkguard.cli import app
 from linkguard.config import Settings
 from linkguard.errors import InputError, SnapshotInvalid, SnapshotNotFound
@@ -80,6 +78,7 @@ def serve(
     """
     # A LinkguardError propagates: the entry point prints it and exits 2.
     _check(snapshot, snapshot_root, log_level)
+    # The web stack is imported by this command only: other commands start without it.
     import uvicorn
 
     from linkguard.api.connections import (
@@ -87,6 +86,7 @@ def serve(
         GuardedHTTPProtocol,
         default_max_connections,
     )
+    from linkguard.api.logs import log_config
 
     # Worker processes rebuild the app from the environment (uvicorn's factory mode).
     if snapshot is not None:
@@ -126,6 +126,8 @@ def _check(snapshot: Path | None, snapshot_root: Path | None, log_level: str) ->
         raise InputError("give exactly one of --snapshot DIR or --snapshot-root DIR")
     if log_level.lower() not in _LOG_LEVELS:
         raise InputError(f"--log-level must be one of {', '.join(_LOG_LEVELS)}")
+    from linkguard.api.auth import parse_tokens
+
     raw = Settings().api_tokens
     if not parse_tokens(raw.get_secret_value() if raw else None):
         raise InputError(

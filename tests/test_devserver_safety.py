@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from linkguard.neo4j import devserver
+from linkguard.neo4j.devserver import process as dev_process
 
 
 @pytest.mark.parametrize("host", ["0.0.0.0", "::", "192.0.2.10", "example.org"])
@@ -14,7 +15,7 @@ def test_refuses_a_non_loopback_address_without_a_password(
     host: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     launched: list[object] = []
-    monkeypatch.setattr(devserver, "build", lambda **_: launched.append("build"))
+    monkeypatch.setattr(dev_process, "build", lambda **_: launched.append("build"))
     with pytest.raises(devserver.DevServerError, match="without authentication"):
         devserver.start(tmp_path / "neo4j", bolt_port=17687, http_port=17474, host=host)
     assert launched == []
@@ -40,7 +41,7 @@ def test_the_command_refuses_a_public_address_without_a_password(
     _register()
 
     monkeypatch.delenv("LINKGUARD_NEO4J_PASSWORD", raising=False)
-    monkeypatch.setattr(devserver, "build", lambda **_: pytest.fail("must not build"))
+    monkeypatch.setattr(dev_process, "build", lambda **_: pytest.fail("must not build"))
     result = CliRunner().invoke(
         app, ["neo4j", "dev-server", "start", "--data-dir", str(tmp_path / "n"), "--host",
               "0.0.0.0"],

@@ -23,8 +23,7 @@ from neo4j import Driver, GraphDatabase
 from neo4j.exceptions import AuthError, DriverError, Neo4jError
 
 START_HINT = (
-    "start the dev server with `linkguard neo4j dev-server start` "
-    "(or `python -m linkguard.neo4j.devserver start`), "
+    "start the dev server with `linkguard neo4j dev-server start`, "
     "or point NEO4J_URI (and NEO4J_HTTP_URL) at a running Neo4j 5.26"
 )
 

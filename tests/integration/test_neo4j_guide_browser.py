@@ -52,7 +52,7 @@ def guide_base(
     loaded: tuple[Market, Snapshot], neo4j_settings: Any
 ) -> Iterator[str]:
     """The guide server, reading examples from the test server (NEO4J_URI as the tests')."""
-    from linkguard.cli.neo4j import guide_server
+    from linkguard.neo4j.guide_server import guide_server
 
     before = os.environ.get("NEO4J_URI")
     os.environ["NEO4J_URI"] = neo4j_settings.uri

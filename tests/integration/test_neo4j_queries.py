@@ -311,7 +311,7 @@ def test_neo4j_browser_answers(neo4j_settings: Any) -> None:
 
 @pytest.fixture(scope="module")
 def guide_url() -> Iterator[str]:
-    from linkguard.cli.neo4j import guide_server
+    from linkguard.neo4j.guide_server import guide_server
 
     server = guide_server("localhost", 0)
     thread = threading.Thread(target=server.serve_forever, daemon=True)

@@ -1,13 +1,16 @@
-"""``linkguard neo4j dev-server start|stop|status``: the local Neo4j 5.26 server.
+"""``linkguard neo4j dev-server build|start|stop|status``: the local Neo4j 5.26 server.
 
 Exposes :data:`devserver_app`; the main CLI mounts it with
 ``neo4j_app.add_typer(devserver_app, name="dev-server")``. The work is done by
-:mod:`linkguard.neo4j.devserver` (also runnable as ``python -m linkguard.neo4j.devserver``).
+:mod:`linkguard.neo4j.devserver`, which reports progress through :mod:`logging` (shown on
+stderr); results go to stdout.
 """
 
 from __future__ import annotations
 
 import json
+import logging
+import sys
 from pathlib import Path
 
 import typer
@@ -28,6 +31,12 @@ devserver_app = typer.Typer(
     no_args_is_help=True,
 )
 
+
+@devserver_app.callback()
+def _log_to_stderr() -> None:
+    # The dev server library's progress messages (a Maven build, a forced stop) go to stderr.
+    logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
+
 _DATA_DIR = typer.Option(
     devserver.DEFAULT_DATA_DIR,
     "--data-dir",
@@ -40,6 +49,30 @@ _FORMAT = typer.Option("text", "--format", "-f", help="Output format: text or js
 def _check_format(fmt: str) -> None:
     if fmt not in ("text", "json"):
         raise typer.BadParameter("use text or json", param_hint="--format")
+
+
+@devserver_app.command("build")
+def build_command(
+    force: bool = typer.Option(False, "--force", help="Rebuild even if up to date."),
+    verbose: bool = typer.Option(False, "--verbose", help="Log Maven's output to stderr."),
+) -> None:
+    """Build the server jar with Maven if it is out of date (start does this too).
+
+    The first build downloads Neo4j and its libraries (~170 MB) into ~/.m2; Maven's output
+    goes to neo4j-server/target/maven-build.log.
+
+    Example:
+
+        linkguard neo4j dev-server build --force
+    """
+    try:
+        result = devserver.build(force=force, verbose=verbose)
+    except devserver.DevServerError as exc:
+        raise fail(exc) from exc
+    if result.built:
+        typer.echo(f"built {result.jar} in {result.seconds:.1f} s")
+    else:
+        typer.echo(f"up to date: {result.jar}")
 
 
 @devserver_app.command("start")
@@ -191,7 +224,10 @@ def status_command(data_dir: Path = _DATA_DIR, fmt: str = _FORMAT) -> None:
         linkguard neo4j dev-server status --format json
     """
     _check_format(fmt)
-    info = devserver.status(data_dir)
+    try:
+        info = devserver.status(data_dir)
+    except devserver.DevServerError as exc:
+        raise fail(exc) from exc
     if fmt == "json":
         typer.echo(json.dumps(info.to_dict(), indent=2))
     else:

@@ -10,5 +10,7 @@ Small single-purpose modules, imported on use (nothing here imports the driver e
 - :mod:`.writeback` -- :func:`~.writeback.write_findings`: a snapshot's findings onto the graph;
 - :mod:`.engine` -- :func:`~.engine.read_market`: the graph back into a market, so the
   in-memory detectors run on it (``analyze --engine neo4j``);
-- :mod:`.devserver` -- a local Neo4j 5.26 for development, tests and CI.
+- :mod:`.guide_server` -- serves the Neo4j Browser guide and style with CORS;
+- :mod:`.devserver` -- a local Neo4j 5.26 for development, tests and CI (a package: config,
+  Maven build, process control).
 """

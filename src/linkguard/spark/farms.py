@@ -147,7 +147,10 @@ def ring_frame(group: str, ring: Any, buyer_ids: list[str],
     cols = ["group", "buyers", "sellers", "edges", "density", "score", "lift", "log10_p",
             "evidence"]
     if ring is None:
-        return pd.DataFrame({c: [] for c in cols})
+        return pd.DataFrame({c: pd.Series([], dtype=object if c in ("buyers", "sellers") else
+                                          "int64" if c == "edges" else
+                                          "float64" if c != "group" and c != "evidence"
+                                          else object) for c in cols})
     return pd.DataFrame([{
         "group": group, "buyers": [buyer_ids[i] for i in ring.buyers.tolist()],
         "sellers": seller_ids, "edges": int(ring.edges), "density": float(ring.density),

@@ -154,11 +154,7 @@ RING_FREE = ["orders", "buyers", "gmv", "hhi", "top1_share", "top5_share",
              "linked_buyer_share"]
 
 
-def test_concentration_and_adjusted_gmv_identical(request, pair):
-    if "synth-3" in request.node.name:
-        # the same known ring gap: 9 of 152 sellers' rings differ on this market
-        request.applymarker(pytest.mark.xfail(strict=True, reason="region search accepts "
-                                              "an honest block the in-memory search skips"))
+def test_concentration_and_adjusted_gmv_identical(pair):
     # Every column is identical for every seller whose ring (if any) both engines found
     # with the same members; the columns that do not depend on rings, for every seller.
     mem_dir, spk_dir, _, _, _ = pair
@@ -186,13 +182,7 @@ def test_concentration_and_adjusted_gmv_identical(request, pair):
 
 
 @pytest.mark.parametrize("code", ["BRUSHING_RING", "LOCKSTEP"])
-def test_ring_and_lockstep_flags_on_the_same_accounts(request, pair, code):
-    if code == "BRUSHING_RING" and "synth-3" in request.node.name:
-        # Known gap: on this market the region search accepts a 15-account block of honest
-        # accounts (public Wi-Fi users) that the in-memory search never examines (Jaccard
-        # 0.78). The test still runs and fails loudly should it start passing.
-        request.applymarker(pytest.mark.xfail(strict=True, reason="region search accepts "
-                                              "an honest block the in-memory search skips"))
+def test_ring_and_lockstep_flags_on_the_same_accounts(pair, code):
     mem_dir, spk_dir, _, _, _ = pair
     a = set(_flags(mem_dir, code)["account_id"])
     b = set(_flags(spk_dir, code)["account_id"])

@@ -35,6 +35,10 @@ def spark(tmp_path_factory):
         "spark.ui.enabled": "false",
         "spark.driver.maxResultSize": "1m",
         "spark.sql.adaptive.coalescePartitions.enabled": "true",
+        # a broadcast join's small side passes through the driver and counts against the
+        # limit: keep broadcasts well below it
+        "spark.sql.autoBroadcastJoinThreshold": "256k",
+        "spark.sql.adaptive.autoBroadcastJoinThreshold": "256k",
     })
     session.sparkContext.setCheckpointDir(str(tmp_path_factory.mktemp("checkpoints")))
     yield session

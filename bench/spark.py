@@ -13,7 +13,12 @@ engine's cost grows in proportion to the orders.
 Run::
 
     .venv/bin/python bench/spark.py --accounts 200000           # ~1M orders
-    .venv/bin/python bench/spark.py --accounts 200000 2000000   # ~1M and ~10M orders
+    .venv/bin/python bench/spark.py --accounts 200000 600000    # ~1M and ~3M orders
+    .venv/bin/python bench/spark.py --accounts 200000 --spark-only \
+        --spark-conf spark.sql.shuffle.partitions=16            # Spark alone, per stage
+
+The load average is printed at the start and end of each run: on a shared machine the
+figures mean little without it.
 """
 
 from __future__ import annotations
@@ -57,18 +62,25 @@ def _watch(cmd: list[str], env: dict[str, str]) -> tuple[float, int, str]:
     return wall, peak, "".join(err[-5:])
 
 
-def run(data: Path, engine: str, out_root: Path, master: str) -> dict[str, Any]:
+def run(data: Path, engine: str, out_root: Path, master: str,
+        conf: list[str] | None = None) -> dict[str, Any]:
     out = out_root / engine
     cmd = [sys.executable, "-m", "linkguard", "analyze", str(data), "--out", str(out),
            "--engine", engine, "--format", "json"]
     if engine == "spark":
-        cmd += ["--master", master, "--spark-conf", "spark.driver.memory=3g",
-                "--spark-conf", "spark.sql.shuffle.partitions=8"]
+        cmd += ["--master", master, "--spark-conf", "spark.driver.memory=3g"]
+        for item in conf or []:
+            cmd += ["--spark-conf", item]
     env = {**os.environ, "LINKGUARD_PEPPER": os.environ.get("LINKGUARD_PEPPER", "bench")}
+    load = os.getloadavg()[0]
     wall, peak, _ = _watch(cmd, env)
     summary = json.loads((out / "summary.json").read_text())
     return {"wall": wall, "peak": peak, "flags": summary["flags"],
-            "stages": summary["stage_seconds"]}
+            "stages": summary["stage_seconds"], "load": (load, os.getloadavg()[0])}
+
+
+def _stages(stages: dict[str, float]) -> str:
+    return ", ".join(f"{k} {v:.1f}" for k, v in stages.items())
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -76,6 +88,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--accounts", type=int, nargs="+", default=[200_000])
     ap.add_argument("--seed", type=int, default=5)
     ap.add_argument("--master", default="local[2]")
+    ap.add_argument("--spark-conf", action="append", default=[], metavar="KEY=VALUE",
+                    help="a Spark setting for the Spark run (repeatable)")
+    ap.add_argument("--spark-only", action="store_true",
+                    help="run the Spark engine only (no in-memory run, no ratios)")
     args = ap.parse_args(argv)
     DATA_ROOT.mkdir(parents=True, exist_ok=True)
     rows = []
@@ -84,18 +100,23 @@ def main(argv: list[str] | None = None) -> int:
         n_orders = describe(data)
         out_root = DATA_ROOT / "spark-out" / f"{accounts}-{args.seed}"
         out_root.mkdir(parents=True, exist_ok=True)
-        load = os.getloadavg()[0]
-        mem = run(data, "igraph", out_root, args.master)
-        spk = run(data, "spark", out_root, args.master)
-        same = {c: (mem["flags"][c], spk["flags"][c]) for c in mem["flags"]}
-        print(f"\n{n_orders:,} orders (load average {load:.1f} at start)")
-        print(f"  in-memory: {mem['wall']:8.1f} s  peak {mem['peak'] / 2**30:6.2f} GiB")
+        spk = run(data, "spark", out_root, args.master, args.spark_conf)
+        print(f"\n{n_orders:,} orders")
         print(f"  spark:     {spk['wall']:8.1f} s  peak {spk['peak'] / 2**30:6.2f} GiB  "
-              f"({args.master})")
+              f"({args.master}; load average {spk['load'][0]:.1f} at start, "
+              f"{spk['load'][1]:.1f} at end)")
+        print(f"  spark stages (s): {_stages(spk['stages'])}")
+        if args.spark_only:
+            print(f"  flags: {spk['flags']}", flush=True)
+            continue
+        mem = run(data, "igraph", out_root, args.master)
+        same = {c: (mem["flags"][c], spk["flags"][c]) for c in mem["flags"]}
+        print(f"  in-memory: {mem['wall']:8.1f} s  peak {mem['peak'] / 2**30:6.2f} GiB  "
+              f"(load average {mem['load'][0]:.1f} at start, {mem['load'][1]:.1f} at end)")
         print(f"  spark / in-memory: time {spk['wall'] / mem['wall']:.1f}x, "
               f"memory {spk['peak'] / mem['peak']:.2f}x")
-        print(f"  spark stages (s): {spk['stages']}")
-        print(f"  flags (in-memory, spark): {same}")
+        print(f"  in-memory stages (s): {_stages(mem['stages'])}")
+        print(f"  flags (in-memory, spark): {same}", flush=True)
         rows.append((n_orders, mem, spk))
     for (n0, m0, s0), (n1, m1, s1) in itertools.pairwise(rows):
         g = n1 / n0

@@ -20,3 +20,26 @@ def sample_snapshot(sample_dir, tmp_path_factory):
 
     out = tmp_path_factory.mktemp("sample") / "snapshot"
     return run_analysis(sample_dir, out)
+
+
+@pytest.fixture(scope="session")
+def spark(tmp_path_factory):
+    """One local[2] Spark session for every Spark test, with a 1 MiB limit on what a job may
+    bring back to the driver (``spark.driver.maxResultSize``)."""
+    pytest.importorskip("pyspark")
+    from linkguard.spark.session import spark_session
+
+    session = spark_session("local[2]", {
+        "spark.sql.shuffle.partitions": "2",
+        "spark.default.parallelism": "2",
+        "spark.ui.enabled": "false",
+        "spark.driver.maxResultSize": "1m",
+        "spark.sql.adaptive.coalescePartitions.enabled": "true",
+        # a broadcast join's small side passes through the driver and counts against the
+        # limit: keep broadcasts well below it
+        "spark.sql.autoBroadcastJoinThreshold": "256k",
+        "spark.sql.adaptive.autoBroadcastJoinThreshold": "256k",
+    })
+    session.sparkContext.setCheckpointDir(str(tmp_path_factory.mktemp("checkpoints")))
+    yield session
+    session.stop()

@@ -1,8 +1,9 @@
 """The Spark engine against the in-memory engine, on local[2] with one shared session.
 
-The session runs with ``spark.driver.maxResultSize=1m``: every engine run below happens under
-that limit, and a control test shows that collecting a market's orders table breaks it, so a
-run that passes collected no whole table.
+The session (``spark`` in ``conftest.py``) runs with ``spark.driver.maxResultSize=1m``: every
+engine run below happens under that limit; ``test_spark_inputs.py`` shows, on a market whose
+orders table is larger than the limit, that collecting it breaks the limit while the engine
+runs through.
 """
 
 from __future__ import annotations
@@ -24,22 +25,6 @@ from linkguard.synth import generate_market, write_market  # noqa: E402
 pytestmark = [pytest.mark.spark, pytest.mark.slow]
 
 PEPPER = "spark-parity-test-key"
-
-
-@pytest.fixture(scope="session")
-def spark(tmp_path_factory):
-    from linkguard.spark.session import spark_session
-
-    session = spark_session("local[2]", {
-        "spark.sql.shuffle.partitions": "2",
-        "spark.default.parallelism": "2",
-        "spark.ui.enabled": "false",
-        "spark.driver.maxResultSize": "1m",
-        "spark.sql.adaptive.coalescePartitions.enabled": "true",
-    })
-    session.sparkContext.setCheckpointDir(str(tmp_path_factory.mktemp("checkpoints")))
-    yield session
-    session.stop()
 
 
 def _both(spark, data: Path, root: Path):
@@ -113,27 +98,24 @@ def test_linked_clusters_identical(pair):
     assert len(a) > 0
     pd.testing.assert_frame_equal(a[cols].reset_index(drop=True), b[cols].reset_index(drop=True))
     assert [list(k) for k in a["identifier_kinds"]] == [list(k) for k in b["identifier_kinds"]]
-    # Members of one-owner groups (several shops or borrowers bound by strong identifiers) are
-    # escalated with their exposure by the in-memory engine only: compared in the test below.
-    for code in ("LINKED_ACCOUNTS", "LINKED_TO_BAD"):
-        mem, spk = _flags(mem_dir, code), _flags(spk_dir, code)
-        outside = ~_in_owner_group(mem)
-        assert code == "LINKED_TO_BAD" or outside.sum() > 0
-        assert len(mem) == len(spk)
-        pd.testing.assert_frame_equal(mem[outside].reset_index(drop=True),
-                                      spk[outside].reset_index(drop=True))
+    pd.testing.assert_frame_equal(_flags(mem_dir, "LINKED_TO_BAD"),
+                                  _flags(spk_dir, "LINKED_TO_BAD"))
 
 
 def _in_owner_group(flags: pd.DataFrame) -> pd.Series:
     return flags["evidence"].map(lambda e: json.loads(e).get("lending_parties", 0) >= 2)
 
 
-@pytest.mark.xfail(strict=True, reason="the Spark engine does not yet look for one owner "
-                   "behind several shops or borrowers (LINKED_ACCOUNTS at review with exposure)")
 def test_owner_groups_escalated_like_the_memory_engine(pair):
+    # Several shops or borrowers bound by strong identifiers are one owner: LINKED_ACCOUNTS at
+    # review with the owner's combined GMV and loans in the reason, word for word.
     mem_dir, spk_dir, _, _, _ = pair
     mem, spk = _flags(mem_dir, "LINKED_ACCOUNTS"), _flags(spk_dir, "LINKED_ACCOUNTS")
-    assert _in_owner_group(mem).any()
+    owned = _in_owner_group(mem)
+    print(f"\nLINKED_ACCOUNTS: {len(mem)} in-memory, {len(spk)} spark, "
+          f"{int(owned.sum())} in one-owner groups")
+    assert owned.any()
+    assert (mem[owned]["reason"].str.contains("one owner behind")).all()
     pd.testing.assert_frame_equal(mem, spk)
 
 
@@ -172,11 +154,7 @@ RING_FREE = ["orders", "buyers", "gmv", "hhi", "top1_share", "top5_share",
              "linked_buyer_share"]
 
 
-def test_concentration_and_adjusted_gmv_identical(request, pair):
-    if "synth-3" in request.node.name:
-        # the same known ring gap: 9 of 152 sellers' rings differ on this market
-        request.applymarker(pytest.mark.xfail(strict=True, reason="region search accepts "
-                                              "an honest block the in-memory search skips"))
+def test_concentration_and_adjusted_gmv_identical(pair):
     # Every column is identical for every seller whose ring (if any) both engines found
     # with the same members; the columns that do not depend on rings, for every seller.
     mem_dir, spk_dir, _, _, _ = pair
@@ -204,19 +182,7 @@ def test_concentration_and_adjusted_gmv_identical(request, pair):
 
 
 @pytest.mark.parametrize("code", ["BRUSHING_RING", "LOCKSTEP"])
-def test_ring_and_lockstep_flags_on_the_same_accounts(request, pair, code):
-    if code == "BRUSHING_RING" and "synth-3" in request.node.name:
-        # Known gap: on this market the region search accepts a 15-account block of honest
-        # accounts (public Wi-Fi users) that the in-memory search never examines (Jaccard
-        # 0.78). The test still runs and fails loudly should it start passing.
-        request.applymarker(pytest.mark.xfail(strict=True, reason="region search accepts "
-                                              "an honest block the in-memory search skips"))
-    if code == "BRUSHING_RING" and "synth-17" in request.node.name:
-        # Known gap: the in-memory engine also finds one-shop farms and recruited rings
-        # (detect/farms.py, detect/local_rings.py) and drops rings whose ratings are ordinary
-        # (detect/ring_checks.py); the Spark engine has none of these yet (Jaccard 0.93 here).
-        request.applymarker(pytest.mark.xfail(strict=True, reason="farm, local-ring and "
-                                              "ring-check detectors not yet on Spark"))
+def test_ring_and_lockstep_flags_on_the_same_accounts(pair, code):
     mem_dir, spk_dir, _, _, _ = pair
     a = set(_flags(mem_dir, code)["account_id"])
     b = set(_flags(spk_dir, code)["account_id"])
@@ -225,19 +191,6 @@ def test_ring_and_lockstep_flags_on_the_same_accounts(request, pair, code):
           f"only in-memory: {sorted(a - b)}; only spark: {sorted(b - a)}")
     assert a, f"the market should raise {code} at all"
     assert j >= 0.95
-
-
-def test_the_result_size_limit_stops_whole_table_collects(spark, pair):
-    # The control for every run above, which passed under this session's 1 MiB limit:
-    # collecting the market's orders, 20 times over (Spark compresses collected rows, and a
-    # small test market's orders alone fit in 1 MiB), fails under the same limit.
-    from linkguard.spark.ingest import read_input
-
-    data = pair[4]
-    orders = read_input(spark, str(data), PEPPER.encode()).tables["orders"].loaded
-    big = orders.crossJoin(spark.range(20).withColumnRenamed("id", "copy"))
-    with pytest.raises(Exception, match=r"maxResultSize|bigger than"):
-        big.collect()
 
 
 def test_large_star_small_star_components(spark):

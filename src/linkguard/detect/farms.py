@@ -63,7 +63,7 @@ from linkguard.detect.graph import IdentifierValues, TradePairs
 from linkguard.detect.rings import Ring
 from linkguard.schema import STRONG_IDENTIFIER_KINDS
 
-__all__ = ["FarmParams", "farm_rings"]
+__all__ = ["FarmParams", "farm_ring", "farm_rings"]
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
@@ -209,29 +209,52 @@ def farm_rings(
     rings = []
     for c in passed.tolist():
         group = nodes[by_comp[cptr[c]:cptr[c + 1]]]
-        seller = int(pairs.seller[group[0]])
-        k = len(group)
         idx = np.concatenate([by_pair[optr[p]:optr[p + 1]] for p in group.tolist()])
-        beh = behaviour(idx, b, t, r, cr, base, params.burst_gap_seconds,
-                        params.min_burst_orders)
-        if not _looks_bought(beh, base, params, bool(strong_share[c] >= 0.5), timed):
-            continue
         links = cv_val[cv_ptr[c]:cv_ptr[c + 1]]
-        kinds = Counter(str(x) for x in values.kind_of_value[links])
-        evidence: dict[str, Any] = {
-            "found_by": "buyer_farm",
-            "farm_identifiers": {kind: {"values": n, "max_accounts_per_value": int(
-                values.sharers[links][values.kind_of_value[links] == kind].max())}
-                for kind, n in sorted(kinds.items())},
-            "strongly_linked_share": round(float(strong_share[c]), 3),
-            **beh.facts(),
-        }
-        rings.append(Ring(
-            buyers=np.sort(pairs.buyer[group]), sellers=np.array([seller], dtype=np.int64),
-            edges=k, density=1.0, score=min(1.0, float(log10_p[c]) / 100.0),
-            lift=k / max(float(lam[c]), 1e-9), log10_p=float(log10_p[c]), evidence=evidence,
-        ))
+        ring = farm_ring(pairs.buyer[group], int(pairs.seller[group[0]]), idx, b, t, r, cr, base,
+                         params, strong_share=float(strong_share[c]),
+                         log10_p=float(log10_p[c]), lam=float(lam[c]),
+                         link_kinds=values.kind_of_value[links],
+                         link_sharers=values.sharers[links], timed=timed)
+        if ring is not None:
+            rings.append(ring)
     return rings
+
+
+def farm_ring(
+    buyers: IntArray, seller: int, order_idx: IntArray, buyer: IntArray, ts: IntArray,
+    rating: FloatArray, created: IntArray, base: Baseline, params: FarmParams, *,
+    strong_share: float, log10_p: float, lam: float, link_kinds: npt.NDArray[np.object_],
+    link_sharers: IntArray, timed: bool,
+) -> Ring | None:
+    """The ring of one group of a shop's linked buyers whose size passed the chance test, or
+    ``None`` when its orders do not look bought.
+
+    ``buyers`` are the group's buyer codes and ``seller`` its shop; ``order_idx`` the group's
+    orders there (positions in the per-order ``buyer, ts, rating``; ``created`` is per account
+    code). ``strong_share`` is the share of the group on strong linking values, ``log10_p``
+    and ``lam`` its size test, ``link_kinds``/``link_sharers`` the kind and number of sharers
+    of each of its linking values, ``timed`` whether the times carry a time of day.
+    """
+    beh = behaviour(order_idx, buyer, ts, rating, created, base, params.burst_gap_seconds,
+                    params.min_burst_orders)
+    if not _looks_bought(beh, base, params, strong_share >= 0.5, timed):
+        return None
+    kinds = Counter(str(x) for x in link_kinds)
+    evidence: dict[str, Any] = {
+        "found_by": "buyer_farm",
+        "farm_identifiers": {kind: {"values": n, "max_accounts_per_value": int(
+            link_sharers[link_kinds == kind].max())}
+            for kind, n in sorted(kinds.items())},
+        "strongly_linked_share": round(strong_share, 3),
+        **beh.facts(),
+    }
+    k = len(buyers)
+    return Ring(
+        buyers=np.sort(buyers), sellers=np.array([seller], dtype=np.int64),
+        edges=k, density=1.0, score=min(1.0, log10_p / 100.0),
+        lift=k / max(lam, 1e-9), log10_p=log10_p, evidence=evidence,
+    )
 
 
 def _looks_bought(beh: Behaviour, base: Baseline, params: FarmParams, strong: bool,

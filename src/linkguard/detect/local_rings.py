@@ -65,7 +65,7 @@ from linkguard.detect._behaviour import (
 from linkguard.detect.graph import TradePairs
 from linkguard.detect.rings import Ring
 
-__all__ = ["LocalRingParams", "local_rings"]
+__all__ = ["LocalRingParams", "local_rings", "seed_ring"]
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
@@ -195,7 +195,7 @@ def local_rings(
         idx = at[bounds[seed]:bounds[seed + 1]]
         if len(idx) == 0:
             continue
-        ring = _test_seed(idx, b, s, t, r, cr, base, params, n_accounts)
+        ring = seed_ring(idx, b, s, t, r, cr, base, params, n_accounts)
         if ring is None:
             continue
         mine = pair_seed == seed
@@ -209,10 +209,14 @@ def local_rings(
     return rings
 
 
-def _test_seed(idx: IntArray, b: IntArray, s: IntArray, t: IntArray, r: FloatArray,
+def seed_ring(idx: IntArray, b: IntArray, s: IntArray, t: IntArray, r: FloatArray,
                cr: IntArray, base: Baseline, params: LocalRingParams,
                stride: int) -> Ring | None:
-    """The ring of a seed's orders ``idx`` (orders at its shops), or ``None``."""
+    """The ring of a seed's orders ``idx`` (orders at its shops), or ``None``.
+
+    ``b, s, t, r`` are per order (buyer and seller codes, time, rating), ``cr`` per account
+    code; codes are below ``stride``. Every order of the seed's shops must be in ``idx``.
+    """
     ob, os_ = b[idx], s[idx]
     buyer_shop = np.unique(ob * stride + os_)
     who, n_shops = np.unique(buyer_shop // stride, return_counts=True)

@@ -26,7 +26,8 @@ from linkguard.detect._behaviour import binom_log10_tail
 from linkguard.detect.graph import TradePairs
 from linkguard.detect.rings import Ring, RingParams
 
-__all__ = ["drop_ordinary_ratings", "rated_like_everyone", "trim_sparse_sellers"]
+__all__ = ["drop_ordinary_ratings", "rated_like_base", "rated_like_everyone", "trim_by_degrees",
+           "trim_sparse_sellers"]
 
 IntArray = npt.NDArray[np.int64]
 
@@ -51,12 +52,29 @@ def trim_sparse_sellers(rings: list[Ring], pairs: TradePairs, n_accounts: int,
         return rings
     seller_deg = np.bincount(pairs.seller, minlength=n_accounts).astype(np.float64)
     buyer_deg = np.bincount(pairs.buyer, minlength=n_accounts).astype(np.float64)
-    total = float(len(pairs))
-    bar = math.log10(max(int((seller_deg > 0).sum()), 1)) + 1.0
+    return trim_by_degrees(rings, pairs.buyer, pairs.seller, seller_deg, buyer_deg,
+                           float(len(pairs)), int((seller_deg > 0).sum()), params, min_hits)
+
+
+def trim_by_degrees(rings: list[Ring], pair_buyer: IntArray, pair_seller: IntArray,
+                    seller_deg: npt.NDArray[np.float64], buyer_deg: npt.NDArray[np.float64],
+                    total_pairs: float, n_sellers: int, params: RingParams,
+                    min_hits: int = 2) -> list[Ring]:
+    """:func:`trim_sparse_sellers` given the market's statistics: its trade pairs' degrees
+    (per account code), their number and the number of sellers.
+
+    ``pair_buyer, pair_seller`` need only hold the pairs among the rings' members (an engine
+    that keeps the market elsewhere passes those, in codes of its own); the degrees are the
+    whole market's.
+    """
+    if not rings:
+        return rings
+    n_accounts = len(seller_deg)
+    bar = math.log10(max(n_sellers, 1)) + 1.0
     groups = [(r.buyers, r.sellers) for r in rings]
-    row, grp = _inside(groups, pairs.buyer, pairs.seller, n_accounts)
+    row, grp = _inside(groups, pair_buyer, pair_seller, n_accounts)
     # edges per (ring, seller), against the seller's expectation given the ring's buyers
-    key = grp * n_accounts + pairs.seller[row]
+    key = grp * n_accounts + pair_seller[row]
     ring_seller = np.concatenate([i * n_accounts + r.sellers for i, r in enumerate(rings)])
     edges = np.zeros(len(ring_seller), dtype=np.int64)
     order = np.argsort(ring_seller)
@@ -64,11 +82,11 @@ def trim_sparse_sellers(rings: list[Ring], pairs: TradePairs, n_accounts: int,
     owner = ring_seller // n_accounts
     seller_of = ring_seller % n_accounts
     buyer_sum = np.array([buyer_deg[r.buyers].sum() for r in rings])
-    lam = seller_deg[seller_of] * buyer_sum[owner] / total
+    lam = seller_deg[seller_of] * buyer_sum[owner] / total_pairs
     keep_seller = poisson_log10_tail(edges, lam) >= bar
     kept_key = ring_seller[keep_seller]
     kept_rows = np.isin(key, kept_key)
-    hits_key = grp[kept_rows] * n_accounts + pairs.buyer[row[kept_rows]]
+    hits_key = grp[kept_rows] * n_accounts + pair_buyer[row[kept_rows]]
     hk, hits = np.unique(hits_key, return_counts=True)
     out = []
     for i, ring in enumerate(rings):
@@ -136,10 +154,23 @@ def rated_like_everyone(groups: list[tuple[IntArray, IntArray]], buyer: IntArray
     if not groups or not rated.any():
         return [False] * len(groups)
     base = float((rating[rated] >= 5).mean())
-    rows, grp = _inside(groups, buyer, seller, n_accounts)
-    ok = rated[rows]
-    n = np.bincount(grp[ok], minlength=len(groups))
-    five = np.bincount(grp[ok & (rating[rows] >= 5)], minlength=len(groups))
+    five = rated & (rating >= 5)
+    return rated_like_base(groups, buyer, seller, rated.astype(np.int64), five.astype(np.int64),
+                           base, n_accounts, min_rated, min_log10_p, uniform_share)
+
+
+def rated_like_base(groups: list[tuple[IntArray, IntArray]], row_buyer: IntArray,
+                    row_seller: IntArray, row_rated: IntArray, row_five: IntArray, base: float,
+                    n_accounts: int, min_rated: int = 10, min_log10_p: float = 1.5,
+                    uniform_share: float = 0.9) -> list[bool]:
+    """:func:`rated_like_everyone` given the market's five-star rate ``base`` (NaN: nothing
+    is rated) and, per row (an order, or a trade pair with its counts), the rated and
+    five-star orders it holds. Rows need only cover the groups' members."""
+    if not groups or math.isnan(base):
+        return [False] * len(groups)
+    rows, grp = _inside(groups, row_buyer, row_seller, n_accounts)
+    n = np.bincount(grp, weights=row_rated[rows], minlength=len(groups)).astype(np.int64)
+    five = np.bincount(grp, weights=row_five[rows], minlength=len(groups)).astype(np.int64)
     return [bool(n[i] >= min_rated and five[i] < uniform_share * n[i]
                  and binom_log10_tail(int(five[i]), int(n[i]), base) < min_log10_p)
             for i in range(len(groups))]

@@ -29,7 +29,7 @@ from linkguard.io.raw import MalformedRow, RawTable, fold_fields, normalise_head
 from linkguard.io.spans import split_swallowed
 from linkguard.schema import TableSpec
 
-__all__ = ["read_csv_bytes", "read_raw"]
+__all__ = ["parquet_column_as_bytes", "read_csv_bytes", "read_raw"]
 
 #: A whole file's bytes: ``bytes``, or a ``pyarrow.Buffer`` (no copy into Python memory).
 FileBytes: TypeAlias = Any
@@ -242,7 +242,7 @@ def _read_parquet(path: Path, spec: TableSpec) -> RawTable:
     keep: list[int] = []
     data: list[pa.ChunkedArray] = []
     for i, name in enumerate(columns):
-        as_bytes = _parquet_column_as_bytes(arrow.column(i))
+        as_bytes = parquet_column_as_bytes(arrow.column(i))
         if as_bytes is None:
             if name in spec.columns:
                 raise InputError(
@@ -256,7 +256,7 @@ def _read_parquet(path: Path, spec: TableSpec) -> RawTable:
     return RawTable(spec.name, path.name, tuple(columns[i] for i in keep), tuple(data), lines)
 
 
-def _parquet_column_as_bytes(col: pa.ChunkedArray) -> pa.ChunkedArray | None:
+def parquet_column_as_bytes(col: pa.ChunkedArray) -> pa.ChunkedArray | None:
     """A typed Parquet column as text bytes (numbers and times in Arrow's ISO rendering)."""
     if pa.types.is_dictionary(col.type):
         col = col.cast(col.type.value_type)

@@ -18,7 +18,8 @@ from linkguard.market import Market
 from linkguard.rules.flags import Finding
 from linkguard.rules.ruleset import Ruleset
 
-__all__ = ["MAX_EVIDENCE_IDS", "GroupTables", "collect_findings", "group_tables"]
+__all__ = ["MAX_EVIDENCE_IDS", "GroupTables", "collect_findings", "exposure_text",
+           "group_tables"]
 
 #: Id lists in evidence are cut to this many (with the full count beside them).
 MAX_EVIDENCE_IDS = 50
@@ -140,15 +141,20 @@ def _owner_facts(market: Market, det: Detection) -> dict[int, dict[str, Any]]:
             "owner_loans": int(loan_count[m].sum()),
             "owner_loan_amount": round(float(loan_amount[m].sum()), 2),
         }
-        facts["exposure"] = (
-            f"; one owner behind {facts['n_owner_sellers']} shop(s) and "
-            f"{facts['n_owner_borrowers']} borrower(s): GMV {facts['owner_gmv']:,.2f} "
-            f"(adjusted {facts['owner_adjusted_gmv']:,.2f}), {facts['owner_loans']} loan(s) of "
-            f"{facts['owner_loan_amount']:,.2f} in all"
-        )
+        facts["exposure"] = exposure_text(facts)
         for acc in m.tolist():
             out[acc] = facts
     return out
+
+
+def exposure_text(facts: dict[str, Any]) -> str:
+    """The ``{exposure}`` part of an owner group's LINKED_ACCOUNTS reason, from its facts."""
+    return (
+        f"; one owner behind {facts['n_owner_sellers']} shop(s) and "
+        f"{facts['n_owner_borrowers']} borrower(s): GMV {facts['owner_gmv']:,.2f} "
+        f"(adjusted {facts['owner_adjusted_gmv']:,.2f}), {facts['owner_loans']} loan(s) of "
+        f"{facts['owner_loan_amount']:,.2f} in all"
+    )
 
 
 def _linked(market: Market, det: Detection, groups: GroupTables) -> list[Finding]:

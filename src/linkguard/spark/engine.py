@@ -30,10 +30,15 @@ from linkguard.rules.flags import Finding, apply_rules
 from linkguard.rules.ruleset import FLAG_CODES, Ruleset, load_ruleset
 from linkguard.schema import BAD_ACCOUNT_STATUSES
 from linkguard.spark import findings as fd
+from linkguard.spark.behaviour import baselines, created_of, timed
 from linkguard.spark.cycles import circular_trades
+from linkguard.spark.farms import farm_rings
 from linkguard.spark.ingest import SparkInput, quarantine_columns, read_input
 from linkguard.spark.linked import linked_accounts
+from linkguard.spark.local_rings import local_rings
 from linkguard.spark.lockstep import lockstep_groups
+from linkguard.spark.owners import owner_facts, owner_groups
+from linkguard.spark.ring_checks import market_counts, ordinary_groups
 from linkguard.spark.rings import ring_search
 from linkguard.spark.session import spark_session
 from linkguard.spark.trade import concentration, self_dealing, self_dealing_pairs, trade_pairs
@@ -111,30 +116,24 @@ def _analyse(spark: SparkSession, inp: SparkInput, ruleset: Ruleset, timer: Stag
     findings: list[Finding] = []
     with timer.stage("graph"):
         pairs = trade_pairs(orders).persist()
+        counts = market_counts(pairs)
+        created = created_of(t["accounts"].loaded if "accounts" in t else None, orders)
+        # the farms' new-buyer age, and the local rings' (30 days, as the in-memory engine)
+        farm_base, local_base = baselines(orders, pairs, created,
+                                          [ruleset.farms.new_days, 30.0])
+        is_timed = timed(orders)
     with timer.stage("linked"):
         linked = linked_accounts(idents, ruleset.linked)
         bad = _bad_accounts(spark, inp)
-        cluster_of: dict[str, str] = {}
-        cluster_rows = _cluster_rows(linked.cluster_of, linked.clusters, bad)
-
-        def clusters_iter() -> Any:
-            for r in cluster_rows.toLocalIterator():
-                badmap = {b["account_id"]: b["status"] for b in (r["bad"] or [])}
-                cid, fs = fd.linked_findings(list(r["members"]), list(r["kinds"]), badmap)
-                findings.extend(fs)
-                for acc in sorted(r["members"]):
-                    cluster_of[acc] = cid
-                    yield {"cluster_id": cid, "account_id": acc, "size": len(list(r["members"])),
-                           "identifier_kinds": list(r["kinds"])}
-
-        n_clusters_rows = staged.stream("clusters", clusters_iter(),
-                                        list(SNAPSHOT_COLUMNS["clusters"]))
-        n_clusters = len(set(cluster_of.values()))
         sd_pairs = self_dealing_pairs(pairs, linked.cluster_of).persist()
         sd = self_dealing(pairs, linked.cluster_of, linked.memberships)
         findings += fd.self_dealing_findings(r.asDict() for r in sd.collect())
     with timer.stage("lockstep"):
         groups = lockstep_groups(orders, ruleset.lockstep)
+        # Co-workers who order lunch together rate like everyone; bought orders do not.
+        ordinary = ordinary_groups(pairs, [(g["buyers"], g["sellers"]) for g in groups],
+                                   farm_base.five_star)
+        groups = [g for g, o in zip(groups, ordinary, strict=True) if not o]
         for g in groups:
             facts = {"n_buyers": len(g["buyers"]), "n_sellers": len(g["sellers"]),
                      "windows": g["windows"], "max_shared_windows": g["max_shared_windows"],
@@ -147,7 +146,17 @@ def _analyse(spark: SparkSession, inp: SparkInput, ruleset: Ruleset, timer: Stag
         findings += fd.cycle_findings(cycles)
         cycle_orders = rounds.select(F.explode("order_ids").alias("order_id")).distinct()
     with timer.stage("rings"):
-        rings, ring_members = ring_search(spark, orders, pairs, ruleset.rings)
+        # Rings the peels cannot reach: farms around one shop, seen through their linked
+        # buyers, and a handful of shops sharing bursts of buyers.
+        # (parts of the stage timed on their own as well: "rings.farms", "rings.local")
+        with timer.stage("rings.farms", announce=False):
+            hidden = farm_rings(orders, pairs, linked.memberships, created, farm_base,
+                                is_timed, counts.buyers, ruleset.farms)
+        with timer.stage("rings.local", announce=False):
+            hidden += local_rings(orders, pairs, created, local_base, is_timed, counts.buyers,
+                                  ruleset.local_rings)
+        rings, ring_members = ring_search(spark, orders, pairs, ruleset.rings, counts=counts,
+                                          five_star=farm_base.five_star, hidden=hidden)
         ring_pairs = _ring_pairs(pairs, ring_members).persist()
         ring_orders = {int(r["ring"]): int(r["n"]) for r in ring_pairs.groupBy("ring").agg(
             F.sum("orders").alias("n")).collect()}
@@ -161,6 +170,7 @@ def _analyse(spark: SparkSession, inp: SparkInput, ruleset: Ruleset, timer: Stag
                 "log10_p": round(ring["log10_p"], 1), "ring_score": round(ring["score"], 4),
                 "ring_orders": ring_orders.get(i, 0),
                 "sellers": sorted(ring["sellers"])[:50], "buyers": sorted(ring["buyers"])[:50],
+                **ring["evidence"],
             }
             findings += fd.group_findings("BRUSHING_RING", ring["buyers"], ring["sellers"],
                                           facts, ("seller", "buyer"))
@@ -180,6 +190,27 @@ def _analyse(spark: SparkSession, inp: SparkInput, ruleset: Ruleset, timer: Stag
         adjust = _adjustments(orders, ring_pairs, sd_pairs, cycle_orders)
         staged.stream("adjustments", (r.asDict() for r in adjust.toLocalIterator()),
                       list(_ADJUSTMENT_TYPES), _ADJUSTMENT_TYPES)
+    with timer.stage("linked"):
+        loans = (t["loans"].loaded.select("account_id", "amount") if "loans" in t else None)
+        owners = owner_groups(linked.strong_edges, orders, loans, conc)
+        cluster_rows = _cluster_rows(linked.cluster_of, linked.clusters, bad, owners)
+        cluster_of: dict[str, str] = {}
+
+        def clusters_iter() -> Any:
+            for r in cluster_rows.toLocalIterator():
+                badmap = {b["account_id"]: b["status"] for b in (r["bad"] or [])}
+                groups = {g["owner"]: owner_facts(g) for g in (r["owner_groups"] or [])}
+                owned = {m["account_id"]: groups[m["owner"]] for m in (r["owned"] or [])}
+                members = list(r["members"])
+                cid, fs = fd.linked_findings(members, list(r["kinds"]), badmap, owned)
+                findings.extend(fs)
+                for acc in sorted(members):
+                    cluster_of[acc] = cid
+                    yield {"cluster_id": cid, "account_id": acc, "size": len(members),
+                           "identifier_kinds": list(r["kinds"])}
+
+        staged.stream("clusters", clusters_iter(), list(SNAPSHOT_COLUMNS["clusters"]))
+        n_clusters = len(set(cluster_of.values()))
     with timer.stage("flags"):
         flags, accounts = apply_rules(findings, ruleset)
         accounts["cluster_id"] = accounts["account_id"].map(cluster_of)
@@ -201,7 +232,6 @@ def _analyse(spark: SparkSession, inp: SparkInput, ruleset: Ruleset, timer: Stag
     n_accounts = _count_accounts(inp)
     summary = _summary(spark, flags, accounts, ruleset, reports, n_accounts, n_clusters,
                        len(rings), len(groups), len(cycles), timer)
-    del n_clusters_rows
     return Snapshot(flags=flags, accounts=accounts, clusters=empty_table("clusters"),
                     rings=rings_frame, concentration=empty_table("concentration"),
                     summary=summary)
@@ -225,12 +255,22 @@ def _bad_accounts(spark: SparkSession, inp: SparkInput) -> DataFrame:
         "account_id", F.coalesce(F.col("status"), F.lit("")).alias("status"))
 
 
-def _cluster_rows(cluster_of: DataFrame, clusters: DataFrame, bad: DataFrame) -> DataFrame:
-    members = cluster_of.join(bad.withColumn("is_bad", F.lit(True)), "account_id", "left")
+def _cluster_rows(cluster_of: DataFrame, clusters: DataFrame, bad: DataFrame,
+                  owners: DataFrame) -> DataFrame:
+    """Per cluster: ``members``, ``bad`` members with their status, ``kinds``, and the owner
+    groups inside it (``owned``: member and group; ``owner_groups``: each group's facts)."""
+    members = (cluster_of.join(bad.withColumn("is_bad", F.lit(True)), "account_id", "left")
+               .join(owners.select("account_id", "owner"), "account_id", "left"))
     grouped = members.groupBy("cluster").agg(
         F.collect_list("account_id").alias("members"),
-        F.collect_list(F.when(F.col("is_bad"), F.struct("account_id", "status"))).alias("bad"))
-    return grouped.join(clusters.select("cluster", "kinds"), "cluster")
+        F.collect_list(F.when(F.col("is_bad"), F.struct("account_id", "status"))).alias("bad"),
+        F.collect_list(F.when(F.col("owner").isNotNull(), F.struct("account_id", "owner")))
+        .alias("owned"))
+    facts = [c for c in owners.columns if c != "account_id"]
+    per_owner = (owners.join(cluster_of, "account_id").dropDuplicates(["owner"])
+                 .groupBy("cluster").agg(F.collect_list(F.struct(*facts)).alias("owner_groups")))
+    return (grouped.join(clusters.select("cluster", "kinds"), "cluster")
+            .join(per_owner, "cluster", "left"))
 
 
 def _group_rounds(rounds: DataFrame) -> list[dict[str, Any]]:

@@ -24,25 +24,28 @@ def _capped(ids: list[str]) -> list[str]:
 
 
 def linked_findings(
-    members: list[str], kinds: list[str], bad: dict[str, str]
+    members: list[str], kinds: list[str], bad: dict[str, str],
+    owners: dict[str, dict[str, Any]] | None = None,
 ) -> tuple[str, list[Finding]]:
-    """One cluster: its id and its members' findings; ``bad`` maps bad members to status."""
+    """One cluster: its id and its members' findings; ``bad`` maps bad members to status,
+    ``owners`` members of owner groups to their group's facts (:mod:`.owners`)."""
     ids = sorted(members)
     cid = group_id("C", ids)
     base: dict[str, Any] = {
         "cluster_id": cid, "size": len(ids), "identifier_kinds": list(kinds),
         "kinds": _kinds_text(list(kinds)), "members": _capped(ids),
-        # one owner behind several shops (review, with exposure) is not yet looked for here
         "lending_parties": 0, "exposure": "",
     }
+    owners = owners or {}
     bad_words = sorted({s or "defaulted" for s in bad.values()})
     out = []
     for acc in ids:
-        out.append(Finding(acc, "LINKED_ACCOUNTS", base))
+        facts = {**base, **owners[acc]} if acc in owners else base
+        out.append(Finding(acc, "LINKED_ACCOUNTS", facts))
         others = sorted(set(bad) - {acc})
         if others:
             out.append(Finding(acc, "LINKED_TO_BAD", {
-                **base, "n_bad": len(others), "bad_accounts": _capped(others),
+                **facts, "n_bad": len(others), "bad_accounts": _capped(others),
                 "bad_statuses": "are " + " or ".join(bad_words)
                 if bad_words != ["active"] else "defaulted on a loan",
             }))

@@ -9,28 +9,33 @@ file's physical lines (header = line 1), so quarantine rows cite the same lines.
 The one check that spans partitions, ``duplicate_id`` (the first row with an id is kept), runs as
 a window over the id ordered by line among the rows that passed every other check.
 
+Parquet tables (``orders.parquet``: one file, or a folder of part files) are read by Spark's
+reader and validated a batch at a time by the same function (:func:`_read_parquet_table`).
+
 Limits: a quoted value spanning a line break that falls on a partition boundary is split
-(Hadoop splits text files on line ends); Parquet input is read by the in-memory reader.
+(Hadoop splits text files on line ends).
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, cast
 
 import numpy as np
 import orjson
 import pandas as pd
+import pyarrow as pa
 from pyspark.sql import DataFrame, SparkSession, Window
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
 from linkguard.errors import InputError
+from linkguard.io.limits import check_columns
 from linkguard.io.quarantine import META_COLUMNS, _output_names, quarantine_frame
-from linkguard.io.raw import MalformedRow
-from linkguard.io.sources import read_csv_bytes
+from linkguard.io.raw import MalformedRow, RawTable, normalise_header
+from linkguard.io.sources import parquet_column_as_bytes, read_csv_bytes
 from linkguard.io.validate import REASONS, validate
 from linkguard.market import epoch_seconds
 from linkguard.schema import TABLES, TableSpec
@@ -47,6 +52,7 @@ LOADED_SCHEMAS: dict[str, T.StructType] = {
     ]),
     "accounts": T.StructType([
         T.StructField("account_id", T.StringType()), T.StructField("status", T.StringType()),
+        T.StructField("created", T.LongType()),  # epoch seconds; null when unknown
     ]),
     "identifiers": T.StructType([
         T.StructField("account_id", T.StringType()), T.StructField("kind", T.StringType()),
@@ -54,7 +60,7 @@ LOADED_SCHEMAS: dict[str, T.StructType] = {
     ]),
     "loans": T.StructType([
         T.StructField("loan_id", T.StringType()), T.StructField("account_id", T.StringType()),
-        T.StructField("defaulted", T.DoubleType()),
+        T.StructField("defaulted", T.DoubleType()), T.StructField("amount", T.DoubleType()),
     ]),
     # validated and quarantined like every table; no detector reads repayments
     "repayments": T.StructType([
@@ -71,6 +77,13 @@ _CHECKED = T.StructType([
     T.StructField("fields", T.StringType()),  # the row as read (JSON list), unique tables
     T.StructField("loaded", T.StringType()),  # the loaded values (JSON list)
 ])
+
+
+_CHECKED_ARROW = pa.schema([("line", pa.int64()), ("reason", pa.int32()), ("qrow", pa.string()),
+                            ("fields", pa.string()), ("loaded", pa.string())])
+
+#: What :func:`linkguard.market.epoch_seconds` makes of a missing time (NaT).
+_NAT = int(np.iinfo(np.int64).min)
 
 
 def _dumps(value: Any) -> str:
@@ -133,19 +146,22 @@ def _loaded_values(table: str, checked: Any, rows: np.ndarray) -> list[list[Any]
         arr = np.asarray(v[name], dtype=np.float64)[rows]
         return [None if np.isnan(x) else float(x) for x in arr.tolist()]
 
+    def seconds(name: str) -> list[int | None]:
+        stamps = pd.Series(np.asarray(v[name], dtype="datetime64[us]")[rows])
+        secs = epoch_seconds(stamps)
+        return [None if x == _NAT else int(x) for x in secs.tolist()] if len(rows) else []
+
     if table == "orders":
-        stamps = pd.Series(np.asarray(v["created_at"], dtype="datetime64[us]")[rows])
-        ts = epoch_seconds(stamps).tolist() if len(rows) else []
-        cols = [text("order_id"), text("buyer_id"), text("seller_id"), num("amount"), ts,
-                text("status"), num("rating")]
+        cols = [text("order_id"), text("buyer_id"), text("seller_id"), num("amount"),
+                seconds("created_at"), text("status"), num("rating")]
     elif table == "accounts":
-        cols = [text("account_id"), text("status")]
+        cols = [text("account_id"), text("status"), seconds("created_at")]
     elif table == "identifiers":
         cols = [text("account_id"), text("kind"), text("value_hash")]
     elif table == "repayments":
         cols = [text("loan_id"), num("amount_due"), num("amount_paid")]
     else:
-        cols = [text("loan_id"), text("account_id"), num("defaulted")]
+        cols = [text("loan_id"), text("account_id"), num("defaulted"), num("amount")]
     return [list(r) for r in zip(*cols, strict=True)] if len(rows) else []
 
 
@@ -165,6 +181,12 @@ def _check_partition(
         raw, lines=np.asarray(raw.lines, dtype=np.int64) + shift,
         malformed=tuple(MalformedRow(m.line + shift, m.fields) for m in raw.malformed),
     )
+    yield from _check_raw(raw, spec, key, unique)
+
+
+def _check_raw(raw: RawTable, spec: TableSpec, key: bytes, unique: bool
+               ) -> Iterator[tuple[Any, ...]]:
+    """Rows of :data:`_CHECKED` for ``raw`` (validated as the in-memory engine validates)."""
     checked = validate(raw, dataclasses.replace(spec, unique_column=None), key)
     q = quarantine_frame(checked, key)
     for row in q.itertuples(index=False):
@@ -205,8 +227,78 @@ def _read_table(
 
 
 def _read_parquet_table(spark: SparkSession, table: str, path: str, key: bytes) -> TableInput:
-    raise InputError(f"{path}: the Spark engine reads CSV input (.csv, .csv.gz); "
-                     "convert Parquet tables to CSV or use the in-memory engine")
+    """A Parquet table: one file, or a folder of part files (as Spark and Hive write them).
+
+    Spark's reader splits the files by row group; each batch's columns are turned into their
+    text as the in-memory reader turns them (:func:`linkguard.io.sources.parquet_column_as_bytes`)
+    and validated by the same :func:`_check_raw`. A row's line is its 1-based row number in
+    the table: part files are taken in the order of their paths, rows in file order
+    (``_metadata.row_index``), so a single file numbers its rows as the in-memory engine does.
+    """
+    spec = TABLES[table]
+    file = path.rstrip("/").rsplit("/", 1)[-1]
+    try:
+        df = spark.read.parquet(path)
+    except Exception as exc:  # AnalysisException and the JVM's errors: unreadable input
+        raise InputError(f"{path}: cannot read the Parquet table ({_first_line(exc)})") from exc
+    check_columns(len(df.columns), file)
+    names = normalise_header(list(df.columns), spec, file)
+    keep = []
+    for i, field in enumerate(df.schema.fields):
+        if isinstance(field.dataType, (T.StructType, T.ArrayType, T.MapType)):
+            if names[i] in spec.columns:
+                raise InputError(f"{path}: column {names[i]!r} has type "
+                                 f"{field.dataType.simpleString()}, which cannot be read as text")
+            continue  # an extra nested column: ignored, like any unknown column
+        keep.append(i)
+    columns = tuple(names[i] for i in keep)
+
+    def quoted(name: str) -> str:
+        return "`" + name.replace("`", "``") + "`"
+
+    located = df.select(*[F.col(quoted(df.columns[i])).alias(f"c{j}")
+                          for j, i in enumerate(keep)],
+                        F.col("_metadata.file_path").alias("_file"),
+                        F.col("_metadata.row_index").alias("_row"))
+    per_file = sorted((r["_file"], int(r["n"])) for r in
+                      located.groupBy("_file").agg(F.count("*").alias("n")).collect())
+    if not per_file:
+        raise InputError(f"{path}: the Parquet table has no rows")
+    offsets, start = [], 0
+    for name, n in per_file:
+        offsets.append((name, start))
+        start += n
+    offset = F.broadcast(spark.createDataFrame(offsets, "_file string, _offset long"))
+    numbered = located.join(offset, "_file").select(
+        *[f"c{j}" for j in range(len(keep))],
+        (F.col("_offset") + F.col("_row") + 1).alias("_line"))
+    unique = spec.unique_column is not None
+    schema = _CHECKED
+
+    def check(batches: Iterable[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        for batch in batches:
+            data = tuple(_as_text(batch.column(j)) for j in range(len(columns)))
+            lines = np.asarray(batch.column(len(columns)), dtype=np.int64)
+            raw = RawTable(spec.name, file, columns, data, lines)
+            rows = list(_check_raw(raw, spec, key, unique))
+            yield pa.RecordBatch.from_pylist(
+                [dict(zip(schema.names, r, strict=True)) for r in rows],
+                schema=_CHECKED_ARROW)
+
+    checked = numbered.mapInArrow(check, schema)
+    return _assemble(table, file, spec, columns, checked)
+
+
+def _as_text(col: pa.Array) -> pa.ChunkedArray:
+    out = parquet_column_as_bytes(pa.chunked_array([col]))
+    if out is None:  # nested types were left out on the driver
+        raise InputError(f"a Parquet column of type {col.type} cannot be read as text")
+    return out
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
 
 
 def _assemble(

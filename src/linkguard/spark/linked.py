@@ -33,8 +33,12 @@ class SparkLinked:
     cluster_of: DataFrame
     #: ``cluster, size, kinds`` (kinds sorted).
     clusters: DataFrame
-    #: ``account_id, kind, value_hash, weight``: distinct memberships with their value's weight.
+    #: ``account_id, kind, value_hash, k, weight``: distinct memberships with their value's
+    #: sharers and weight.
     memberships: DataFrame
+    #: ``src, dst``: links that strong kinds carry on their own (a star per heavy strong
+    #: value, and pairs whose light strong values sum to the threshold), for owner groups.
+    strong_edges: DataFrame
 
 
 def _weight(k: Column, kind: Column, p: LinkParams) -> Column:
@@ -58,17 +62,23 @@ def linked_accounts(identifiers: DataFrame, params: LinkParams) -> SparkLinked:
     cut = params.threshold - 1e-9
     heavy = live.where(F.col("weight") >= cut)
     star_root = heavy.groupBy("kind", "value_hash").agg(F.min("account_id").alias("root"))
+    strong = F.col("kind").isin(sorted(STRONG_IDENTIFIER_KINDS))
     star = heavy.join(star_root, ["kind", "value_hash"]).select(
-        F.col("account_id").alias("src"), F.col("root").alias("dst"))
+        F.col("account_id").alias("src"), F.col("root").alias("dst"), strong.alias("strong"))
     light = live.where(F.col("weight") < cut).select("kind", "value_hash", "account_id",
                                                      "weight")
     a = light.alias("a")
     b = light.select("kind", "value_hash", F.col("account_id").alias("other"))
     pairs = a.join(b, ["kind", "value_hash"]).where(F.col("account_id") < F.col("other"))
-    summed = pairs.groupBy("account_id", "other").agg(F.sum("weight").alias("w"))
+    summed = pairs.groupBy("account_id", "other").agg(
+        F.sum("weight").alias("w"),
+        F.sum(F.when(strong, F.col("weight")).otherwise(0.0)).alias("ws"))
     linked_pairs = summed.where(F.col("w") >= cut).select(
-        F.col("account_id").alias("src"), F.col("other").alias("dst"))
-    edges = star.unionByName(linked_pairs).where(F.col("src") != F.col("dst"))
+        F.col("account_id").alias("src"), F.col("other").alias("dst"),
+        (F.col("ws") >= cut).alias("strong"))
+    both = star.unionByName(linked_pairs).where(F.col("src") != F.col("dst")).persist()
+    edges = both.select("src", "dst")
+    strong_edges = both.where("strong").select("src", "dst")
     comp = connected_components(edges)
     cluster_of = comp.select(F.col("node").alias("account_id"),
                              F.col("component").alias("cluster")).persist()
@@ -79,4 +89,4 @@ def linked_accounts(identifiers: DataFrame, params: LinkParams) -> SparkLinked:
     kinds = shared.groupBy("cluster").agg(F.array_sort(F.collect_list("kind")).alias("kinds"))
     clusters = sizes.join(kinds, "cluster", "left").withColumn(
         "kinds", F.coalesce(F.col("kinds"), F.array().cast("array<string>")))
-    return SparkLinked(cluster_of, clusters, m)
+    return SparkLinked(cluster_of, clusters, m, strong_edges)

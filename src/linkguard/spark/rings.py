@@ -33,8 +33,10 @@ from linkguard.detect._background import Block, accept_parts
 from linkguard.detect._live import LiveGraph
 from linkguard.detect.bursts import _split_by_repeat_sellers
 from linkguard.detect.graph import trade_pairs as local_pairs
+from linkguard.detect.ring_checks import rated_like_base, trim_by_degrees
 from linkguard.detect.rings import Ring, RingParams, merge_rings
 from linkguard.spark.lockstep import prune_cells
+from linkguard.spark.ring_checks import MarketCounts, member_pairs
 
 __all__ = ["EPSILON", "MAX_BLOCK_NODES", "ring_search"]
 
@@ -251,47 +253,56 @@ def _bursts(spark: SparkSession, orders: DataFrame, params: RingParams, eps: flo
     return out
 
 
+RingList = list[tuple[list[str], list[str], dict[str, Any]]]
+
+
 def ring_search(spark: SparkSession, orders: DataFrame, pairs: DataFrame,
-                params: RingParams, eps: float = EPSILON,
+                params: RingParams, *, counts: MarketCounts, five_star: float,
+                hidden: RingList | None = None, eps: float = EPSILON,
                 max_block: int = MAX_BLOCK_NODES) -> tuple[list[dict[str, Any]], DataFrame]:
-    """Rings (dicts of ids and statistics, densest first) and ``account_id, role, ring``."""
-    names: dict[str, int] = {}
-    found: list[Ring] = []
-    for buyers, sellers, stats in (_structural(spark, pairs, params, eps, max_block)
-                                   + _bursts(spark, orders, params, eps, max_block)):
-        codes_b = np.array([names.setdefault(a, len(names)) for a in buyers], dtype=np.int64)
-        codes_s = np.array([names.setdefault(a, len(names)) for a in sellers], dtype=np.int64)
-        found.append(Ring(buyers=np.sort(codes_b), sellers=np.sort(codes_s),
-                          **stats))
-    return _merge(spark, found, names, pairs)
+    """Rings (dicts of ids, statistics and evidence, densest first) and
+    ``account_id, role, ring``.
 
+    The peeled rings of both views go through the in-memory checks (sparse sellers trimmed,
+    ordinary ratings dropped: :mod:`linkguard.spark.ring_checks`), then merge with the
+    ``hidden`` rings (farms, local rings) as :func:`linkguard.detect.rings.merge_rings` does.
+    """
+    structural = _structural(spark, pairs, params, eps, max_block)
+    temporal = _bursts(spark, orders, params, eps, max_block)
+    hidden = hidden or []
+    ids = sorted({a for b, s, _ in [*structural, *temporal, *hidden] for a in (*b, *s)})
+    if not ids:
+        return [], spark.createDataFrame([], "account_id string, role string, ring int")
+    mp = member_pairs(pairs, ids)
 
-def _degrees(spark: SparkSession, deg: DataFrame, ids: list[str]) -> dict[str, int]:
-    wanted = spark.createDataFrame([(a,) for a in ids], "node string")
-    return {r["node"]: int(r["d"]) for r in deg.join(wanted, "node", "left_semi").collect()}
+    def coded(found: RingList) -> list[Ring]:
+        return [Ring(buyers=np.sort(np.array([mp.code[a] for a in b], dtype=np.int64)),
+                     sellers=np.sort(np.array([mp.code[a] for a in s], dtype=np.int64)),
+                     **stats) for b, s, stats in found]
 
+    def trimmed(found: RingList, min_hits: int) -> list[Ring]:
+        return trim_by_degrees(coded(found), mp.buyer, mp.seller, mp.seller_deg, mp.buyer_deg,
+                               float(counts.pairs), counts.sellers, params, min_hits)
 
-def _merge(spark: SparkSession, found: list[Ring], names: dict[str, int],
-           pairs: DataFrame) -> tuple[list[dict[str, Any]], DataFrame]:
-    empty = spark.createDataFrame([], "account_id string, role string, ring int")
-    if not found:
-        return [], empty
-    ids = sorted(names, key=names.__getitem__)
-    members = spark.createDataFrame([(a,) for a in ids], "a string")
-    local = (pairs.join(members.withColumnRenamed("a", "buyer_id"), "buyer_id", "left_semi")
-             .join(members.withColumnRenamed("a", "seller_id"), "seller_id", "left_semi")
-             .select("buyer_id", "seller_id").collect())
-    b = np.array([names[r["buyer_id"]] for r in local], dtype=np.int64)
-    s = np.array([names[r["seller_id"]] for r in local], dtype=np.int64)
-    tp = local_pairs(b, s, np.zeros(len(b)), np.zeros(len(b), dtype=np.int64),
-                     np.full(len(b), np.nan))
-    merged = merge_rings([found], tp, len(ids))
+    peeled = trimmed(structural, 2) + trimmed(temporal, 1)
+    ordinary = rated_like_base([(r.buyers, r.sellers) for r in peeled], mp.buyer, mp.seller,
+                               mp.rated, mp.five, five_star, len(ids))
+    peeled = [r for r, o in zip(peeled, ordinary, strict=True) if not o]
+    tp = local_pairs(mp.buyer, mp.seller, np.zeros(len(mp.buyer)),
+                     np.zeros(len(mp.buyer), dtype=np.int64), np.full(len(mp.buyer), np.nan))
+    merged = merge_rings([peeled, coded(hidden)], tp, len(ids))
     out, rows = [], []
     for i, r in enumerate(merged.rings):
         buyers = sorted(ids[c] for c in r.buyers)
         sellers = sorted(ids[c] for c in r.sellers)
         out.append({"buyers": buyers, "sellers": sellers, "edges": r.edges,
                     "density": r.density, "score": r.score, "lift": r.lift,
-                    "log10_p": r.log10_p})
+                    "log10_p": r.log10_p, "evidence": r.evidence})
         rows += [(a, "buyer", i) for a in buyers] + [(a, "seller", i) for a in sellers]
     return out, spark.createDataFrame(rows, "account_id string, role string, ring int")
+
+
+def _degrees(spark: SparkSession, deg: DataFrame, ids: list[str]) -> dict[str, int]:
+    wanted = spark.createDataFrame([(a,) for a in ids], "node string")
+    return {r["node"]: int(r["d"]) for r in deg.join(wanted, "node", "left_semi").collect()}
+

@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
+from pyspark import SparkConf, SparkContext
 from pyspark.sql import SparkSession
 
 __all__ = ["DEFAULT_CONF", "parse_conf", "spark_session"]
 
-#: Settings that suit linkguard's jobs unless the caller sets them: few shuffle partitions
-#: on small masters (the driver tunes nothing else), and no UI port on shared machines.
+#: Settings that suit linkguard's jobs unless the caller (``--spark-conf``, ``spark-submit``)
+#: sets them: few shuffle partitions (set your own on a cluster), no console progress,
+#: adaptive execution (which coalesces small shuffles and broadcasts small join sides), and
+#: checkpoints dropped once unused.
 DEFAULT_CONF: dict[str, str] = {
     "spark.sql.shuffle.partitions": "8",
     "spark.ui.showConsoleProgress": "false",
     "spark.sql.adaptive.enabled": "true",
+    "spark.sql.adaptive.coalescePartitions.enabled": "true",
     # components, pruning and peeling checkpoint every round: drop what is no longer used
     "spark.cleaner.referenceTracking.cleanCheckpoints": "true",
 }
-
 
 def parse_conf(pairs: list[str]) -> dict[str, str]:
     """``["k=v", ...]`` as a dict; raises ValueError naming the bad item.
@@ -33,12 +36,23 @@ def parse_conf(pairs: list[str]) -> dict[str, str]:
 
 
 def spark_session(master: str | None = None, conf: dict[str, str] | None = None) -> SparkSession:
-    """Get (or create) the session; ``master`` None keeps what ``spark-submit`` set."""
+    """Get (or create) the session; ``master`` None keeps what ``spark-submit`` set.
+
+    ``conf`` wins over everything; :data:`DEFAULT_CONF` fills in only what neither ``conf``
+    nor ``spark-submit`` (its ``--conf`` and properties file) set.
+    """
+    conf = dict(conf or {})
+    SparkContext._ensure_initialized()  # the JVM, holding spark-submit's settings
+    given = SparkConf()
     builder = SparkSession.builder.appName("linkguard")
     if master:
         builder = builder.master(master)
-    for key, value in {**DEFAULT_CONF, **(conf or {})}.items():
+    for key, value in DEFAULT_CONF.items():
+        if key not in conf and not given.contains(key):
+            builder = builder.config(key, value)
+    for key, value in conf.items():
         builder = builder.config(key, value)
     spark = builder.getOrCreate()
     spark.sparkContext.setLogLevel("ERROR")
     return spark
+

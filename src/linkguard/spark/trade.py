@@ -18,9 +18,12 @@ __all__ = ["concentration", "self_dealing", "trade_pairs"]
 
 
 def trade_pairs(orders: DataFrame) -> DataFrame:
-    """``buyer_id, seller_id, orders, amount`` over every order (as the in-memory pairs)."""
+    """``buyer_id, seller_id, orders, amount, first_ts, rated, five`` over every order (as
+    the in-memory pairs; ``rated`` and ``five`` count rated and five-star orders)."""
     return orders.groupBy("buyer_id", "seller_id").agg(
-        F.count("*").alias("orders"), F.sum("amount").alias("amount"))
+        F.count("*").alias("orders"), F.sum("amount").alias("amount"),
+        F.min("ts").alias("first_ts"), F.count("rating").alias("rated"),
+        F.count(F.when(F.col("rating") >= 5, 1)).alias("five"))
 
 
 def self_dealing(pairs: DataFrame, cluster_of: DataFrame, memberships: DataFrame) -> DataFrame:

@@ -51,8 +51,17 @@ from linkguard.schema import BAD_ACCOUNT_STATUSES, IDENTIFIER_KIND_ALIASES, STRO
 
 __all__ = ["STAGES", "PlainResult", "StageRecord", "run_plain"]
 
-STAGES = ("ingest", "linked", "self_dealing", "rings", "lockstep", "cycles", "concentration",
-          "flags", "write")
+STAGES = (
+    "ingest",
+    "linked",
+    "self_dealing",
+    "rings",
+    "lockstep",
+    "cycles",
+    "concentration",
+    "flags",
+    "write",
+)
 
 MAX_FIELD_CHARS = 256
 #: A strong identifier value links its accounts when at most this many accounts share it.
@@ -71,15 +80,34 @@ NOT_REVENUE = ("cancelled", "refunded")
 ORDER_STATUSES = ("paid", "shipped", "confirmed", "refunded", "cancelled")
 
 TABLES: dict[str, dict[str, Any]] = {
-    "orders": {"ids": ("order_id", "buyer_id", "seller_id"), "amounts": ("amount",),
-               "required_ts": ("created_at",), "optional_ts": ("confirmed_at",),
-               "unique": "order_id"},
-    "accounts": {"ids": ("account_id",), "amounts": (), "required_ts": (),
-                 "optional_ts": ("created_at",), "unique": "account_id"},
-    "identifiers": {"ids": ("account_id", "kind", "value"), "amounts": (), "required_ts": (),
-                    "optional_ts": ("seen_at",), "unique": None},
-    "loans": {"ids": ("loan_id", "account_id"), "amounts": ("amount",),
-              "required_ts": ("applied_at",), "optional_ts": (), "unique": "loan_id"},
+    "orders": {
+        "ids": ("order_id", "buyer_id", "seller_id"),
+        "amounts": ("amount",),
+        "required_ts": ("created_at",),
+        "optional_ts": ("confirmed_at",),
+        "unique": "order_id",
+    },
+    "accounts": {
+        "ids": ("account_id",),
+        "amounts": (),
+        "required_ts": (),
+        "optional_ts": ("created_at",),
+        "unique": "account_id",
+    },
+    "identifiers": {
+        "ids": ("account_id", "kind", "value"),
+        "amounts": (),
+        "required_ts": (),
+        "optional_ts": ("seen_at",),
+        "unique": None,
+    },
+    "loans": {
+        "ids": ("loan_id", "account_id"),
+        "amounts": ("amount",),
+        "required_ts": ("applied_at",),
+        "optional_ts": (),
+        "unique": "loan_id",
+    },
 }
 
 
@@ -140,6 +168,7 @@ class _Budget:
 
 
 # --------------------------------------------------------------------------------- ingest
+
 
 def _parse_ts(text: pd.Series) -> pd.Series:
     return pd.to_datetime(text, utc=True, format="ISO8601", errors="coerce")
@@ -229,6 +258,7 @@ def _ingest(data_dir: Path, key: bytes) -> dict[str, Any]:
 
 # --------------------------------------------------------------------------------- linked
 
+
 def _linked(identifiers: pd.DataFrame) -> pd.DataFrame:
     """Clusters (``cluster_id, account_id, size, identifier_kinds``) of 2+ linked accounts."""
     strong = identifiers[identifiers["kind"].isin(list(STRONG_IDENTIFIER_KINDS))]
@@ -242,8 +272,7 @@ def _linked(identifiers: pd.DataFrame) -> pd.DataFrame:
     )
     rows = []
     components = sorted(
-        (sorted(n[1] for n in comp if n[0] == "a"),
-         sorted({n[1] for n in comp if n[0] == "v"}))
+        (sorted(n[1] for n in comp if n[0] == "a"), sorted({n[1] for n in comp if n[0] == "v"}))
         for comp in nx.connected_components(graph)
     )
     for cid, (accounts, kinds) in enumerate(c for c in components if len(c[0]) >= 2):
@@ -254,24 +283,40 @@ def _linked(identifiers: pd.DataFrame) -> pd.DataFrame:
 
 def _self_dealing(orders: pd.DataFrame, clusters: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
     cl = clusters[["account_id", "cluster_id"]]
-    m = orders[["order_id", "buyer_id", "seller_id", "amount"]].merge(
-        cl.rename(columns={"account_id": "buyer_id", "cluster_id": "buyer_cluster"}),
-        on="buyer_id", how="left",
-    ).merge(
-        cl.rename(columns={"account_id": "seller_id", "cluster_id": "seller_cluster"}),
-        on="seller_id", how="left",
+    m = (
+        orders[["order_id", "buyer_id", "seller_id", "amount"]]
+        .merge(
+            cl.rename(columns={"account_id": "buyer_id", "cluster_id": "buyer_cluster"}),
+            on="buyer_id",
+            how="left",
+        )
+        .merge(
+            cl.rename(columns={"account_id": "seller_id", "cluster_id": "seller_cluster"}),
+            on="seller_id",
+            how="left",
+        )
     )
-    mask = (m["buyer_cluster"].notna() & (m["buyer_cluster"] == m["seller_cluster"])
-            & (m["buyer_id"] != m["seller_id"]))
+    mask = (
+        m["buyer_cluster"].notna()
+        & (m["buyer_cluster"] == m["seller_cluster"])
+        & (m["buyer_id"] != m["seller_id"])
+    )
     gmv = orders.groupby("seller_id")["amount"].sum()
-    found = m[mask].groupby("seller_id").agg(
-        puppets=("buyer_id", "nunique"), orders=("order_id", "size"), amount=("amount", "sum"),
+    found = (
+        m[mask]
+        .groupby("seller_id")
+        .agg(
+            puppets=("buyer_id", "nunique"),
+            orders=("order_id", "size"),
+            amount=("amount", "sum"),
+        )
     )
     found["gmv_share"] = found["amount"] / gmv.reindex(found.index)
     return found.reset_index(), pd.Series(mask.to_numpy(), index=orders.index)
 
 
 # ---------------------------------------------------------------------------------- rings
+
 
 def _rings(orders: pd.DataFrame, budget: _Budget) -> tuple[pd.DataFrame, pd.Series, float]:
     """One FRAUDAR greedy peel; returns ring members, per-order ring mask, share of work done."""
@@ -331,6 +376,7 @@ def _rings(orders: pd.DataFrame, budget: _Budget) -> tuple[pd.DataFrame, pd.Seri
 
 # ------------------------------------------------------------------------------- lockstep
 
+
 def _lockstep(orders: pd.DataFrame, budget: _Budget) -> tuple[pd.DataFrame, float]:
     """Lockstep groups (``group_id, account_id, sellers``) and the share of pair work done."""
     cells = orders[["seller_id", "buyer_id"]].assign(hour=orders["ts"] // WINDOW)
@@ -367,6 +413,7 @@ def _lockstep(orders: pd.DataFrame, budget: _Budget) -> tuple[pd.DataFrame, floa
 
 # --------------------------------------------------------------------------------- cycles
 
+
 def _cycles(orders: pd.DataFrame, budget: _Budget) -> tuple[pd.DataFrame, pd.Series, dict]:
     """Money cycles in time order with similar amounts; per-order mask; progress figures."""
     paid = orders[orders["buyer_id"] != orders["seller_id"]]
@@ -374,8 +421,9 @@ def _cycles(orders: pd.DataFrame, budget: _Budget) -> tuple[pd.DataFrame, pd.Ser
     graph.add_edges_from(zip(paid["buyer_id"], paid["seller_id"], strict=True))
     by_edge: dict[tuple[str, str], list[tuple[int, float, int]]] = {}
     srt = paid.sort_values("ts")
-    for b, s, t, a, i in zip(srt["buyer_id"], srt["seller_id"], srt["ts"], srt["amount"],
-                             srt.index, strict=True):
+    for b, s, t, a, i in zip(
+        srt["buyer_id"], srt["seller_id"], srt["ts"], srt["amount"], srt.index, strict=True
+    ):
         by_edge.setdefault((b, s), []).append((t, a, i))
     in_scc = sum(len(c) for c in nx.strongly_connected_components(graph) if len(c) >= 2)
     rounds: list[tuple[tuple[str, ...], list[int]]] = []
@@ -391,10 +439,17 @@ def _cycles(orders: pd.DataFrame, budget: _Budget) -> tuple[pd.DataFrame, pd.Ser
                     continue
                 rounds.extend(_time_rounds(cyc, by_edge))
         except _OutOfTime:
-            return pd.DataFrame(), pd.Series(False, index=orders.index), {
-                "finished": False, "cycles_enumerated": enumerated, "roots_searched": searched[0],
-                "scc_nodes": in_scc, "rounds": len(rounds),
-            }
+            return (
+                pd.DataFrame(),
+                pd.Series(False, index=orders.index),
+                {
+                    "finished": False,
+                    "cycles_enumerated": enumerated,
+                    "roots_searched": searched[0],
+                    "scc_nodes": in_scc,
+                    "rounds": len(rounds),
+                },
+            )
     circular = pd.Series(False, index=orders.index)
     rows = []
     by_accounts: dict[tuple[str, ...], list[list[int]]] = {}
@@ -406,9 +461,17 @@ def _cycles(orders: pd.DataFrame, budget: _Budget) -> tuple[pd.DataFrame, pd.Ser
         amount = float(orders.loc[idx, "amount"].sum())
         rows.extend((cid, a, len(rs), amount) for a in accounts)
     out = pd.DataFrame(rows, columns=["cycle_id", "account_id", "rounds", "amount"])
-    return out, circular, {"finished": True, "cycles_enumerated": enumerated,
-                           "roots_searched": searched[0], "scc_nodes": in_scc,
-                           "rounds": len(rounds)}
+    return (
+        out,
+        circular,
+        {
+            "finished": True,
+            "cycles_enumerated": enumerated,
+            "roots_searched": searched[0],
+            "scc_nodes": in_scc,
+            "rounds": len(rounds),
+        },
+    )
 
 
 class _OutOfTime(Exception):
@@ -441,8 +504,9 @@ def _root_counter(budget: _Budget) -> Iterator[list[int]]:
         nx.DiGraph.remove_node = original  # type: ignore[method-assign]
 
 
-def _time_rounds(cyc: list[str], by_edge: dict[tuple[str, str], list[tuple[int, float, int]]]
-                 ) -> list[tuple[list[str], list[int]]]:
+def _time_rounds(
+    cyc: list[str], by_edge: dict[tuple[str, str], list[tuple[int, float, int]]]
+) -> list[tuple[list[str], list[int]]]:
     """Each time money went round ``cyc``: orders in time order, inside the window, with
     amounts within ``AMOUNT_RATIO`` of the first; found once, from its earliest order."""
     k = len(cyc)
@@ -465,8 +529,14 @@ def _time_rounds(cyc: list[str], by_edge: dict[tuple[str, str], list[tuple[int, 
 
 # -------------------------------------------------------------------------- concentration
 
-def _concentration(orders: pd.DataFrame, clusters: pd.DataFrame, ring: pd.Series,
-                   dealing: pd.Series, circular: pd.Series) -> pd.DataFrame:
+
+def _concentration(
+    orders: pd.DataFrame,
+    clusters: pd.DataFrame,
+    ring: pd.Series,
+    dealing: pd.Series,
+    circular: pd.Series,
+) -> pd.DataFrame:
     counted = ~orders["status"].isin(NOT_REVENUE)
     cl = clusters.set_index("account_id")["cluster_id"]
     cb, cs = orders["buyer_id"].map(cl), orders["seller_id"].map(cl)
@@ -475,8 +545,11 @@ def _concentration(orders: pd.DataFrame, clusters: pd.DataFrame, ring: pd.Series
     o["ring_amt"] = o["amount"].where(ring[counted], 0.0)
     o["removed_amt"] = o["amount"].where((ring | dealing | circular)[counted], 0.0)
     per_seller = o.groupby("seller_id").agg(
-        orders=("amount", "size"), buyers=("buyer_id", "nunique"), gmv=("amount", "sum"),
-        linked_amt=("linked_amt", "sum"), ring_amt=("ring_amt", "sum"),
+        orders=("amount", "size"),
+        buyers=("buyer_id", "nunique"),
+        gmv=("amount", "sum"),
+        linked_amt=("linked_amt", "sum"),
+        ring_amt=("ring_amt", "sum"),
         removed_amt=("removed_amt", "sum"),
     )
     pair = o.groupby(["seller_id", "buyer_id"])["amount"].sum().reset_index()
@@ -496,14 +569,25 @@ def _concentration(orders: pd.DataFrame, clusters: pd.DataFrame, ring: pd.Series
 
 # ---------------------------------------------------------------------------------- flags
 
-def _flags(tables: dict[str, pd.DataFrame], clusters: pd.DataFrame, dealing: pd.DataFrame,
-           dealing_mask: pd.Series, rings: pd.DataFrame, lockstep: pd.DataFrame,
-           cycles: pd.DataFrame, conc: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+
+def _flags(
+    tables: dict[str, pd.DataFrame],
+    clusters: pd.DataFrame,
+    dealing: pd.DataFrame,
+    dealing_mask: pd.Series,
+    rings: pd.DataFrame,
+    lockstep: pd.DataFrame,
+    cycles: pd.DataFrame,
+    conc: pd.DataFrame,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     orders = tables["orders"]
     parts = []
     puppets = orders.loc[dealing_mask.to_numpy(), "buyer_id"].drop_duplicates()
-    parts.append(pd.DataFrame({"account_id": pd.concat([dealing["seller_id"], puppets]),
-                               "code": "SELF_DEALING"}))
+    parts.append(
+        pd.DataFrame(
+            {"account_id": pd.concat([dealing["seller_id"], puppets]), "code": "SELF_DEALING"}
+        )
+    )
     parts.append(pd.DataFrame({"account_id": clusters["account_id"], "code": "LINKED_ACCOUNTS"}))
     bad = set()
     if "accounts" in tables:
@@ -514,18 +598,24 @@ def _flags(tables: dict[str, pd.DataFrame], clusters: pd.DataFrame, dealing: pd.
         loans = tables["loans"]
         bad |= set(loans.loc[loans["defaulted"] == "1", "account_id"])
     bad_clusters = clusters.loc[clusters["account_id"].isin(bad), "cluster_id"].unique()
-    tainted = clusters[clusters["cluster_id"].isin(bad_clusters)
-                       & ~clusters["account_id"].isin(bad)]
+    tainted = clusters[
+        clusters["cluster_id"].isin(bad_clusters) & ~clusters["account_id"].isin(bad)
+    ]
     parts.append(pd.DataFrame({"account_id": tainted["account_id"], "code": "LINKED_TO_BAD"}))
     if len(rings):
         parts.append(pd.DataFrame({"account_id": rings["account_id"], "code": "BRUSHING_RING"}))
     if len(lockstep):
         parts.append(pd.DataFrame({"account_id": lockstep["account_id"], "code": "LOCKSTEP"}))
     if len(cycles):
-        parts.append(pd.DataFrame({"account_id": cycles["account_id"].drop_duplicates(),
-                                   "code": "CIRCULAR_TRADE"}))
-    high = conc[(conc["orders"] >= CONC_MIN_ORDERS)
-                & ((conc["hhi"] >= CONC_HHI) | (conc["top1_share"] >= CONC_TOP1))]
+        parts.append(
+            pd.DataFrame(
+                {"account_id": cycles["account_id"].drop_duplicates(), "code": "CIRCULAR_TRADE"}
+            )
+        )
+    high = conc[
+        (conc["orders"] >= CONC_MIN_ORDERS)
+        & ((conc["hhi"] >= CONC_HHI) | (conc["top1_share"] >= CONC_TOP1))
+    ]
     parts.append(pd.DataFrame({"account_id": high["seller_id"], "code": "HIGH_CONCENTRATION"}))
     flags = pd.concat(parts, ignore_index=True).drop_duplicates()
     accounts = flags.groupby("account_id")["code"].agg(lambda c: ",".join(sorted(c)))
@@ -538,14 +628,17 @@ def _flags(tables: dict[str, pd.DataFrame], clusters: pd.DataFrame, dealing: pd.
 
 # ----------------------------------------------------------------------------------- main
 
-def run_plain(data_dir: Path, out_dir: Path, key: bytes, budget_seconds: float = 600.0
-              ) -> PlainResult:
+
+def run_plain(
+    data_dir: Path, out_dir: Path, key: bytes, budget_seconds: float = 600.0
+) -> PlainResult:
     """Run every plain stage over ``data_dir``, write ``out_dir``; seconds per stage."""
     res = PlainResult()
 
     def timed(name: str, start: tuple[float, float]) -> None:
-        res.stages[name] = StageRecord(time.perf_counter() - start[0],
-                                       time.process_time() - start[1])
+        res.stages[name] = StageRecord(
+            time.perf_counter() - start[0], time.process_time() - start[1]
+        )
 
     def clock() -> tuple[float, float]:
         return time.perf_counter(), time.process_time()
@@ -568,13 +661,22 @@ def run_plain(data_dir: Path, out_dir: Path, key: bytes, budget_seconds: float =
 
     budget = _Budget(budget_seconds)
     rings, ring_mask, done = _rings(orders, budget)
-    _record_bounded(res, "rings", budget, done,
-                    "share of buyer-seller edges removed by the peel when the budget ran out")
+    _record_bounded(
+        res,
+        "rings",
+        budget,
+        done,
+        "share of buyer-seller edges removed by the peel when the budget ran out",
+    )
     budget = _Budget(budget_seconds)
     lockstep, done = _lockstep(orders, budget)
-    _record_bounded(res, "lockstep", budget, done,
-                    "share of the buyer pairs of all (seller, hour) cells counted when the "
-                    "budget ran out")
+    _record_bounded(
+        res,
+        "lockstep",
+        budget,
+        done,
+        "share of the buyer pairs of all (seller, hour) cells counted when the budget ran out",
+    )
     budget = _Budget(budget_seconds)
     cycles, circular, progress = _cycles(orders, budget)
     res.counts["cycles_progress"] = progress
@@ -583,39 +685,52 @@ def run_plain(data_dir: Path, out_dir: Path, key: bytes, budget_seconds: float =
     else:
         # How many roots networkx will search is only known at the end (it stops once no
         # component of 2+ nodes is left), and their costs differ: no extrapolation.
-        _record_bounded(res, "cycles", budget, 0.0,
-                        f"networkx.simple_cycles had finished {progress['roots_searched']:,} "
-                        f"search roots ({progress['cycles_enumerated']:,} cycles) among "
-                        f"{progress['scc_nodes']:,} nodes in strongly connected components")
+        _record_bounded(
+            res,
+            "cycles",
+            budget,
+            0.0,
+            f"networkx.simple_cycles had finished {progress['roots_searched']:,} "
+            f"search roots ({progress['cycles_enumerated']:,} cycles) among "
+            f"{progress['scc_nodes']:,} nodes in strongly connected components",
+        )
 
     t = clock()
     conc = _concentration(orders, clusters, ring_mask, dealing_mask, circular)
     timed("concentration", t)
     t = clock()
-    flags, accounts = _flags(tables, clusters, dealing, dealing_mask, rings, lockstep, cycles,
-                             conc)
+    flags, accounts = _flags(tables, clusters, dealing, dealing_mask, rings, lockstep, cycles, conc)
     timed("flags", t)
 
     t = clock()
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "quarantine").mkdir(exist_ok=True)
-    for name, frame in (("flags", flags), ("accounts", accounts), ("clusters", clusters),
-                        ("rings", rings), ("lockstep", lockstep), ("cycles", cycles),
-                        ("concentration", conc), ("self_dealing", dealing)):
+    for name, frame in (
+        ("flags", flags),
+        ("accounts", accounts),
+        ("clusters", clusters),
+        ("rings", rings),
+        ("lockstep", lockstep),
+        ("cycles", cycles),
+        ("concentration", conc),
+        ("self_dealing", dealing),
+    ):
         frame.to_parquet(out_dir / f"{name}.parquet", index=False)
     for name, frame in ing["quarantine"].items():
         frame.to_parquet(out_dir / "quarantine" / f"{name}.parquet", index=False)
-    res.counts.update({
-        "clusters": int(clusters["cluster_id"].nunique()),
-        "clustered_accounts": len(clusters),
-        "self_dealing_sellers": len(dealing),
-        "ring_members": len(rings),
-        "lockstep_groups": int(lockstep["group_id"].nunique()) if len(lockstep) else 0,
-        "cycles": int(cycles["cycle_id"].nunique()) if len(cycles) else 0,
-        "flags": len(flags),
-        "flagged_accounts": len(accounts),
-        "sellers": len(conc),
-    })
+    res.counts.update(
+        {
+            "clusters": int(clusters["cluster_id"].nunique()),
+            "clustered_accounts": len(clusters),
+            "self_dealing_sellers": len(dealing),
+            "ring_members": len(rings),
+            "lockstep_groups": int(lockstep["group_id"].nunique()) if len(lockstep) else 0,
+            "cycles": int(cycles["cycle_id"].nunique()) if len(cycles) else 0,
+            "flags": len(flags),
+            "flagged_accounts": len(accounts),
+            "sellers": len(conc),
+        }
+    )
     summary = {
         "stage_seconds": {k: round(v.seconds, 3) for k, v in res.stages.items()},
         "extrapolated": [k for k, v in res.stages.items() if v.extrapolated],
@@ -630,8 +745,7 @@ def run_plain(data_dir: Path, out_dir: Path, key: bytes, budget_seconds: float =
 MIN_SHARE_TO_EXTRAPOLATE = 0.01
 
 
-def _record_bounded(res: PlainResult, name: str, budget: _Budget, done: float, what: str
-                    ) -> None:
+def _record_bounded(res: PlainResult, name: str, budget: _Budget, done: float, what: str) -> None:
     """Record a bounded stage: measured when it finished; else set-up + loop / share done, or
     (with under 1% of the loop done) only the lower bound it ran."""
     elapsed, cpu = budget.elapsed(), budget.cpu()
@@ -644,13 +758,18 @@ def _record_bounded(res: PlainResult, name: str, budget: _Budget, done: float, w
     stopped = f"stopped after {elapsed:.1f} s ({setup:.1f} s set-up, {loop:.1f} s main loop)"
     if done < MIN_SHARE_TO_EXTRAPOLATE:
         res.stages[name] = StageRecord(
-            seconds=elapsed, cpu_seconds=cpu, lower_bound=True, measured_seconds=elapsed,
+            seconds=elapsed,
+            cpu_seconds=cpu,
+            lower_bound=True,
+            measured_seconds=elapsed,
             how=f"{stopped}; {what}; not extrapolated: at least {elapsed:.1f} s",
         )
         return
     res.stages[name] = StageRecord(
-        seconds=setup + loop / done, cpu_seconds=setup_cpu + (cpu - setup_cpu) / done,
-        extrapolated=True, measured_seconds=elapsed,
+        seconds=setup + loop / done,
+        cpu_seconds=setup_cpu + (cpu - setup_cpu) / done,
+        extrapolated=True,
+        measured_seconds=elapsed,
         how=f"{stopped} at {done:.2%} of the loop ({what}); total = set-up + main loop / "
-            f"share done",
+        f"share done",
     )

@@ -141,14 +141,15 @@ def wait_ready(server: Server, timeout: float) -> float:
     raise RuntimeError(f"{server.name} not ready after {timeout} s: see {server.log}")
 
 
-def _spawn(name: str, args: Sequence[str], log: Path, env: dict[str, str] | None = None
-           ) -> Server:
+def _spawn(name: str, args: Sequence[str], log: Path, env: dict[str, str] | None = None) -> Server:
     """Start ``python ARGS --port PORT`` on a free port, its stderr to ``log``."""
     port = free_port()
     with open(log, "wb") as fh:
         proc = subprocess.Popen(
             [sys.executable, *args, "--port", str(port)],
-            env=env, stdout=subprocess.DEVNULL, stderr=fh,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=fh,
         )
     return Server(name, proc, port, log)
 
@@ -337,9 +338,19 @@ def drive_go(
     paths.write_text("\n".join(ROUTE.format(a) for a in ids))
     lat_file = DATA_ROOT / "loadgen-latencies.txt"
     cmd = [
-        str(binary), "-addr", f"127.0.0.1:{port}", "-paths", str(paths),
-        "-conns", str(concurrency), "-rate", str(rate or 0), "-timeout", f"{timeout}s",
-        "-latencies", str(lat_file),
+        str(binary),
+        "-addr",
+        f"127.0.0.1:{port}",
+        "-paths",
+        str(paths),
+        "-conns",
+        str(concurrency),
+        "-rate",
+        str(rate or 0),
+        "-timeout",
+        f"{timeout}s",
+        "-latencies",
+        str(lat_file),
     ]
     if auth:
         cmd += ["-token", TOKEN]
@@ -404,8 +415,9 @@ def cmd_http(opts: argparse.Namespace) -> dict[str, Any]:
     results["load_generator"] = "go (bench/loadgen)" if binary else "python asyncio"
     print(f"load generator: {results['load_generator']}")
 
-    def load(port: int, ids: Sequence[str], conns: int, rate: float | None = None,
-             auth: bool = True) -> Result:
+    def load(
+        port: int, ids: Sequence[str], conns: int, rate: float | None = None, auth: bool = True
+    ) -> Result:
         if binary is not None:
             return drive_go(binary, port, ids, conns, rate, auth)
         return asyncio.run(drive(port, ids, conns, rate, auth))

@@ -58,32 +58,38 @@ def _applications(market_dir: Path, n: int, seed: int) -> Path:
             os.symlink(market_dir / f"{name}.parquet", target)
     rng = np.random.default_rng(seed)
     loans = pd.read_parquet(market_dir / "loans.parquet")
-    loans = loans[(loans["decision"] == "approved") & loans["first_overdue"].isin(["0", "1"])
-                  & loans["amount"].str.fullmatch(r"[0-9.]+").fillna(False)]
+    loans = loans[
+        (loans["decision"] == "approved")
+        & loans["first_overdue"].isin(["0", "1"])
+        & loans["amount"].str.fullmatch(r"[0-9.]+").fillna(False)
+    ]
     pick = loans.iloc[rng.integers(0, len(loans), n)].reset_index(drop=True)
     orders = pd.read_parquet(market_dir / "orders.parquet", columns=["created_at"])
     t = pd.to_datetime(orders["created_at"], utc=True, errors="coerce").dropna()
     lo, hi = t.min() + 14 * DAY, t.max() - 35 * DAY
-    applied = pd.DatetimeIndex(pd.to_datetime(
-        lo.value + (rng.random(n) * (hi - lo).value).astype(np.int64), utc=True))
+    applied = pd.DatetimeIndex(
+        pd.to_datetime(lo.value + (rng.random(n) * (hi - lo).value).astype(np.int64), utc=True)
+    )
     disbursed = applied + pd.to_timedelta(rng.integers(3600, 2 * 86400, n), unit="s")
     credit = (pick["product"] == "credit").to_numpy()
     count = np.where(credit, 6, 3)
     late = pick["first_overdue"].astype(str).eq("1").to_numpy()
     stops = late & (rng.random(n) < 0.6)
     iso = "%Y-%m-%dT%H:%M:%SZ"
-    frame = pd.DataFrame({
-        "loan_id": [f"B{i:07d}" for i in range(n)],
-        "account_id": pick["account_id"].to_numpy(),
-        "applied_at": applied.strftime(iso),
-        "amount": pick["amount"].to_numpy(),
-        "product": pick["product"].to_numpy(),
-        "decision": "approved",
-        "first_overdue": np.where(late, "1", "0"),
-        "defaulted": np.where(stops, "1", "0"),
-        "disbursed_at": disbursed.strftime(iso),
-        "due_at": (disbursed + pd.to_timedelta(30 * count, unit="D")).strftime(iso),
-    })
+    frame = pd.DataFrame(
+        {
+            "loan_id": [f"B{i:07d}" for i in range(n)],
+            "account_id": pick["account_id"].to_numpy(),
+            "applied_at": applied.strftime(iso),
+            "amount": pick["amount"].to_numpy(),
+            "product": pick["product"].to_numpy(),
+            "decision": "approved",
+            "first_overdue": np.where(late, "1", "0"),
+            "defaulted": np.where(stops, "1", "0"),
+            "disbursed_at": disbursed.strftime(iso),
+            "due_at": (disbursed + pd.to_timedelta(30 * count, unit="D")).strftime(iso),
+        }
+    )
     frame.to_parquet(out / "loans.parquet", index=False)
     loan = np.repeat(np.arange(n), count)
     k = np.arange(len(loan)) - np.repeat(np.cumsum(count) - count, count) + 1
@@ -92,13 +98,15 @@ def _applications(market_dir: Path, n: int, seed: int) -> Path:
     delay = np.where((k == 1) & late[loan], rng.integers(1, 41, len(loan)), -1)
     paid = due + pd.to_timedelta(delay, unit="D")
     unpaid = stops[loan] | (paid > t.max())
-    pd.DataFrame({
-        "loan_id": frame["loan_id"].to_numpy()[loan],
-        "due_at": due.strftime(iso),
-        "amount_due": np.round(amount, 2).astype(str),
-        "paid_at": np.where(unpaid, "", paid.strftime(iso)),
-        "amount_paid": np.where(unpaid, "", np.round(amount, 2).astype(str)),
-    }).to_parquet(out / "repayments.parquet", index=False)
+    pd.DataFrame(
+        {
+            "loan_id": frame["loan_id"].to_numpy()[loan],
+            "due_at": due.strftime(iso),
+            "amount_due": np.round(amount, 2).astype(str),
+            "paid_at": np.where(unpaid, "", paid.strftime(iso)),
+            "amount_paid": np.where(unpaid, "", np.round(amount, 2).astype(str)),
+        }
+    ).to_parquet(out / "repayments.parquet", index=False)
     return out
 
 
@@ -137,8 +145,7 @@ def main(argv: list[str] | None = None) -> int:
     from linkguard.loans.runs import risk_views, run_backtest
 
     os.environ.setdefault("LINKGUARD_PEPPER", "bench-pepper")
-    data = _applications(_market(args.accounts, args.seed, args.days), args.applications,
-                         args.seed)
+    data = _applications(_market(args.accounts, args.seed, args.days), args.applications, args.seed)
     print(f"load average {os.getloadavg()[0]:.1f}", file=sys.stderr)
     started = time.perf_counter()
     market = read_market(data)
@@ -163,17 +170,23 @@ def main(argv: list[str] | None = None) -> int:
     flagged = next(s for s in report["segments"] if s["by"] == "flagged" and s["value"] == "true")
     assert abs(plain["flagged"] - flagged["lift"]) < 1e-9, (plain["flagged"], flagged["lift"])
 
-    print(f"orders {len(market.orders):,}, applications {len(market.loans):,}, "
-          f"instalments {len(market.repayments):,}, monthly views {len(views)}")
+    print(
+        f"orders {len(market.orders):,}, applications {len(market.loans):,}, "
+        f"instalments {len(market.repayments):,}, monthly views {len(views)}"
+    )
     print(f"read + validate           {t_read:8.1f} s")
     each = t_views / max(len(views), 1)
     print(f"monthly analyses          {t_views:8.1f} s  ({each:.1f} s each)")
     print(f"join + figures            {t_join:8.1f} s")
     print(f"total (linkguard backtest){total:8.1f} s")
-    print(f"plain pandas join + lifts {t_plain:8.1f} s  "
-          f"(ratio plain / linkguard join+figures: {t_plain / t_join:.2f}x)")
-    print(f"backtested {report['applications']:,} applications, bad rate "
-          f"{report['bad_rate']:.3f}, flagged lift {flagged['lift']:.2f}, KS {report['ks']:.3f}")
+    print(
+        f"plain pandas join + lifts {t_plain:8.1f} s  "
+        f"(ratio plain / linkguard join+figures: {t_plain / t_join:.2f}x)"
+    )
+    print(
+        f"backtested {report['applications']:,} applications, bad rate "
+        f"{report['bad_rate']:.3f}, flagged lift {flagged['lift']:.2f}, KS {report['ks']:.3f}"
+    )
     return 0
 
 

@@ -43,19 +43,22 @@ from rings import background, f_measure, inject, run_fraudar
 DAY = 86_400
 
 
-def write_orders(path: Path, b: np.ndarray, s: np.ndarray, days: int,
-                 rng: np.random.Generator) -> None:
+def write_orders(
+    path: Path, b: np.ndarray, s: np.ndarray, days: int, rng: np.random.Generator
+) -> None:
     """One order per edge: ``b<n>`` buys from ``s<n>`` on a date drawn over ``days`` days."""
     n = len(b)
     start = np.datetime64("2026-01-01")
     dates = (start + rng.integers(0, days, n).astype("timedelta64[D]")).astype(str)
-    table = pa.table({
-        "order_id": pa.array(np.char.add("o", np.arange(n).astype(str))),
-        "buyer_id": pa.array(np.char.add("b", b.astype(str))),
-        "seller_id": pa.array(np.char.add("s", s.astype(str))),
-        "amount": pa.array(np.full(n, "25.00")),
-        "created_at": pa.array(dates),
-    })
+    table = pa.table(
+        {
+            "order_id": pa.array(np.char.add("o", np.arange(n).astype(str))),
+            "buyer_id": pa.array(np.char.add("b", b.astype(str))),
+            "seller_id": pa.array(np.char.add("s", s.astype(str))),
+            "amount": pa.array(np.full(n, "25.00")),
+            "created_at": pa.array(dates),
+        }
+    )
     path.mkdir(parents=True, exist_ok=True)
     pacsv.write_csv(table, path / "orders.csv")
 
@@ -71,16 +74,22 @@ def run_analyze(data: Path, out: Path) -> tuple[float, float, dict[str, object],
     env = {**os.environ, "LINKGUARD_PEPPER": os.environ.get("LINKGUARD_PEPPER", "bench-pepper")}
     cpu = _children_cpu()
     start = time.perf_counter()
-    subprocess.run([str(exe), "analyze", str(data), "--out", str(out)], check=True, env=env,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    subprocess.run(
+        [str(exe), "analyze", str(data), "--out", str(out)],
+        check=True,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     elapsed = time.perf_counter() - start
     cpu = _children_cpu() - cpu
     summary = json.loads((out / "summary.json").read_text())
     return elapsed, cpu, summary, pd.read_parquet(out / "rings.parquet")
 
 
-def run_reference(b: np.ndarray, s: np.ndarray, n_buyers: int, n_sellers: int
-                  ) -> tuple[set[int], set[int], float, float]:
+def run_reference(
+    b: np.ndarray, s: np.ndarray, n_buyers: int, n_sellers: int
+) -> tuple[set[int], set[int], float, float]:
     """The reference alone: its block, wall and CPU seconds (matrix built before the clock)."""
     cpu = time.process_time()
     rows, cols, wall = run_fraudar(b, s, n_buyers, n_sellers)
@@ -90,10 +99,18 @@ def run_reference(b: np.ndarray, s: np.ndarray, n_buyers: int, n_sellers: int
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--edges", type=int, default=1_000_000)
-    parser.add_argument("--days", type=int, default=90,
-                        help="orders are dated uniformly over this many days (1: one date)")
-    parser.add_argument("--repeat", type=int, default=2,
-                        help="time each side this many times and keep the fastest run")
+    parser.add_argument(
+        "--days",
+        type=int,
+        default=90,
+        help="orders are dated uniformly over this many days (1: one date)",
+    )
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=2,
+        help="time each side this many times and keep the fastest run",
+    )
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="linkguard-coarse-") as tmp:
@@ -105,9 +122,11 @@ def main() -> None:
         run_analyze(root / "warm", root / "warm-out")
 
         print(f"load average {os.getloadavg()[0]:.1f}")
-        print(f"{'density':>7} {'camouflage':>10} {'days':>5} {'orders':>9} {'F linkguard':>11} "
-              f"{'F fraudar':>9} {'t linkguard':>11} {'t fraudar':>9} {'speed-up':>8} "
-              f"{'cpu linkguard':>13} {'cpu fraudar':>11} {'cpu ratio':>9}")
+        print(
+            f"{'density':>7} {'camouflage':>10} {'days':>5} {'orders':>9} {'F linkguard':>11} "
+            f"{'F fraudar':>9} {'t linkguard':>11} {'t fraudar':>9} {'speed-up':>8} "
+            f"{'cpu linkguard':>13} {'cpu fraudar':>11} {'cpu ratio':>9}"
+        )
         for density in (0.05, 0.1):
             for camo in ("random", "biased"):
                 rng = np.random.default_rng(args.seed)
@@ -117,22 +136,30 @@ def main() -> None:
                 write_orders(data, b, s, args.days, rng)
                 # Best of --repeat runs each: the machine is shared, the minimum is the run
                 # least disturbed by other work (CPU seconds are less disturbed than wall).
-                runs = [run_analyze(data, root / f"out-{density}-{camo}-{i}")
-                        for i in range(args.repeat)]
+                runs = [
+                    run_analyze(data, root / f"out-{density}-{camo}-{i}")
+                    for i in range(args.repeat)
+                ]
                 lt, lcpu, summary, rings = min(runs, key=lambda r: r[0])
                 lr = {int(a[1:]) for a in rings.loc[rings.role == "buyer", "account_id"]}
                 lc = {int(a[1:]) for a in rings.loc[rings.role == "seller", "account_id"]}
-                fr, fc, ft, fcpu = min((run_reference(b, s, nb, ns) for _ in range(args.repeat)),
-                                       key=lambda r: r[2])
-                print(f"{density:>7} {camo:>10} {args.days:>5} {len(b):>9,} "
-                      f"{f_measure(lr, lc, rows, cols):>11.3f} "
-                      f"{f_measure(fr, fc, rows, cols):>9.3f} {lt:>10.2f}s {ft:>8.2f}s "
-                      f"{ft / lt:>7.1f}x {lcpu:>12.2f}s {fcpu:>10.2f}s {fcpu / lcpu:>8.1f}x",
-                      flush=True)
+                fr, fc, ft, fcpu = min(
+                    (run_reference(b, s, nb, ns) for _ in range(args.repeat)), key=lambda r: r[2]
+                )
+                print(
+                    f"{density:>7} {camo:>10} {args.days:>5} {len(b):>9,} "
+                    f"{f_measure(lr, lc, rows, cols):>11.3f} "
+                    f"{f_measure(fr, fc, rows, cols):>9.3f} {lt:>10.2f}s {ft:>8.2f}s "
+                    f"{ft / lt:>7.1f}x {lcpu:>12.2f}s {fcpu:>10.2f}s {fcpu / lcpu:>8.1f}x",
+                    flush=True,
+                )
                 stages = summary["stage_seconds"]
                 assert isinstance(stages, dict)
-                print("    linkguard stages: " + ", ".join(
-                    f"{k} {v:.2f}s" for k, v in stages.items()), flush=True)
+                print(
+                    "    linkguard stages: "
+                    + ", ".join(f"{k} {v:.2f}s" for k, v in stages.items()),
+                    flush=True,
+                )
                 notes = summary.get("notes")
                 if notes:
                     print(f"    notes: {notes}", flush=True)

@@ -50,7 +50,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=3, help="timed rounds per reader")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument(
-        "--source", choices=("auto", "synth", "numpy"), default="auto",
+        "--source",
+        choices=("auto", "synth", "numpy"),
+        default="auto",
         help="generator: linkguard.synth when importable (auto), or the numpy one",
     )
     args = parser.parse_args(argv)
@@ -90,19 +92,29 @@ def main(argv: list[str] | None = None) -> int:
             f"  {name:12s} in {report.rows_in:>10,d} loaded {report.rows_loaded:>10,d} "
             f"quarantined {report.rows_quarantined:>6,d} {report.by_reason}"
         )
-    print("read_market stages (best of the rounds): "
-          + ", ".join(f"{k} {v:.2f}s" for k, v in stages.items()))
-    print(f"rounds (s): read_market {fmt(ours)} | pandas.read_csv {fmt(peer)} | "
-          f"pandas.read_csv(dtype=str) {fmt(peer_text)}")
-    print(f"load average (1, 5, 15 min) on {os.cpu_count()} CPUs: before "
-          + " ".join(f"{x:.2f}" for x in load_before) + ", after "
-          + " ".join(f"{x:.2f}" for x in os.getloadavg()))
+    print(
+        "read_market stages (best of the rounds): "
+        + ", ".join(f"{k} {v:.2f}s" for k, v in stages.items())
+    )
+    print(
+        f"rounds (s): read_market {fmt(ours)} | pandas.read_csv {fmt(peer)} | "
+        f"pandas.read_csv(dtype=str) {fmt(peer_text)}"
+    )
+    print(
+        f"load average (1, 5, 15 min) on {os.cpu_count()} CPUs: before "
+        + " ".join(f"{x:.2f}" for x in load_before)
+        + ", after "
+        + " ".join(f"{x:.2f}" for x in os.getloadavg())
+    )
     best, best_peer, best_text = min(ours), min(peer), min(peer_text)
     print(f"pandas.read_csv (default)        {best_peer:7.3f} s  (CPU {min(cpu['peer']):.3f} s)")
-    print(f"pandas.read_csv (dtype=str)      {best_text:7.3f} s  "
-          f"(CPU {min(cpu['peer_text']):.3f} s)")
-    print(f"linkguard read_market            {best:7.3f} s  (median {statistics.median(ours):.3f}, "
-          f"CPU {min(cpu['ours']):.3f} s)")
+    print(
+        f"pandas.read_csv (dtype=str)      {best_text:7.3f} s  (CPU {min(cpu['peer_text']):.3f} s)"
+    )
+    print(
+        f"linkguard read_market            {best:7.3f} s  (median {statistics.median(ours):.3f}, "
+        f"CPU {min(cpu['ours']):.3f} s)"
+    )
     print(f"speed-up vs pandas default:   {best_peer / best:5.2f}x  (goal: >= 2x)")
     print(f"speed-up vs pandas dtype=str: {best_text / best:5.2f}x")
     return 0
@@ -169,8 +181,9 @@ def ensure_data(n_orders: int, seed: int, source: str) -> Path:
             out = DATA_ROOT / f"synth-{n_orders}-{seed}"
             if not (out / ".complete").exists():
                 print(f"generating {out} with linkguard.synth ...", file=sys.stderr)
-                market = generate_market(accounts=max(n_orders // 5, 500), seed=seed,
-                                         orders=n_orders)
+                market = generate_market(
+                    accounts=max(n_orders // 5, 500), seed=seed, orders=n_orders
+                )
                 write_market(market, out)
                 (out / ".complete").write_text("ok\n")
             return out
@@ -191,40 +204,55 @@ def generate_numpy(out: Path, n_orders: int, seed: int) -> None:
     span = 365 * 86_400
     account_ids = "acc" + pl.Series(np.arange(n_accounts)).cast(pl.String).str.zfill(7)
 
-    pl.DataFrame({
-        "account_id": account_ids,
-        "created_at": iso(start - rng.integers(0, 3 * span, n_accounts)),
-        "kind": rng.choice(["buyer", "seller", "both"], n_accounts, p=[0.8, 0.1, 0.1]),
-        "region": rng.choice(["north", "south", "east", "west", "central"], n_accounts),
-        "status": rng.choice(["active", "frozen", "defaulted", "blacklisted"], n_accounts,
-                             p=[0.96, 0.02, 0.015, 0.005]),
-    }).write_csv(out / "accounts.csv")
+    pl.DataFrame(
+        {
+            "account_id": account_ids,
+            "created_at": iso(start - rng.integers(0, 3 * span, n_accounts)),
+            "kind": rng.choice(["buyer", "seller", "both"], n_accounts, p=[0.8, 0.1, 0.1]),
+            "region": rng.choice(["north", "south", "east", "west", "central"], n_accounts),
+            "status": rng.choice(
+                ["active", "frozen", "defaulted", "blacklisted"],
+                n_accounts,
+                p=[0.96, 0.02, 0.015, 0.005],
+            ),
+        }
+    ).write_csv(out / "accounts.csv")
 
     n_shops = max(n_accounts // 10, 1)
     created = start + rng.integers(0, span, n_orders)
-    status = rng.choice(["paid", "shipped", "confirmed", "refunded", "cancelled"], n_orders,
-                        p=[0.1, 0.1, 0.7, 0.05, 0.05])
+    status = rng.choice(
+        ["paid", "shipped", "confirmed", "refunded", "cancelled"],
+        n_orders,
+        p=[0.1, 0.1, 0.7, 0.05, 0.05],
+    )
     confirmed = status == "confirmed"
-    orders = pl.DataFrame({
-        "order_id": "ord" + pl.Series(np.arange(n_orders)).cast(pl.String).str.zfill(9),
-        "buyer_id": account_ids.gather(rng.integers(n_shops, n_accounts, n_orders)),
-        "seller_id": account_ids.gather((rng.zipf(1.5, n_orders) - 1) % n_shops),
-        "amount": pl.Series(np.round(rng.lognormal(3.5, 1.0, n_orders), 2)).cast(pl.String),
-        "created_at": iso(created),
-        "status": status,
-        # Unconfirmed orders have no rating and no confirmation time: empty fields.
-        "rating": only_where(confirmed, pl.Series(rng.integers(1, 6, n_orders)).cast(pl.String)),
-        "confirmed_at": only_where(
-            confirmed, iso(created + rng.integers(3_600, 14 * 86_400, n_orders))
-        ),
-    })
+    orders = pl.DataFrame(
+        {
+            "order_id": "ord" + pl.Series(np.arange(n_orders)).cast(pl.String).str.zfill(9),
+            "buyer_id": account_ids.gather(rng.integers(n_shops, n_accounts, n_orders)),
+            "seller_id": account_ids.gather((rng.zipf(1.5, n_orders) - 1) % n_shops),
+            "amount": pl.Series(np.round(rng.lognormal(3.5, 1.0, n_orders), 2)).cast(pl.String),
+            "created_at": iso(created),
+            "status": status,
+            # Unconfirmed orders have no rating and no confirmation time: empty fields.
+            "rating": only_where(
+                confirmed, pl.Series(rng.integers(1, 6, n_orders)).cast(pl.String)
+            ),
+            "confirmed_at": only_where(
+                confirmed, iso(created + rng.integers(3_600, 14 * 86_400, n_orders))
+            ),
+        }
+    )
     orders = spoil(orders, rng, {"amount": "12,50", "created_at": "yesterday", "rating": "6"})
     orders.write_csv(out / "orders.csv")
 
     n_ids = 3 * n_accounts
     owner = rng.integers(0, n_accounts, n_ids)
-    kind = rng.choice(["phone", "email", "device", "ip", "mobile", "Device_ID"], n_ids,
-                      p=[0.25, 0.2, 0.25, 0.2, 0.05, 0.05])
+    kind = rng.choice(
+        ["phone", "email", "device", "ip", "mobile", "Device_ID"],
+        n_ids,
+        p=[0.25, 0.2, 0.25, 0.2, 0.05, 0.05],
+    )
     # A share of values repeats across accounts (shared devices, hub IPs, reused phones).
     shared = rng.random(n_ids) < 0.15
     key = np.where(shared, rng.integers(0, n_accounts // 20 + 1, n_ids), owner) * 3 + (
@@ -232,35 +260,48 @@ def generate_numpy(out: Path, n_orders: int, seed: int) -> None:
     )
     k = pl.Series(kind)
     text = pl.Series(key).cast(pl.String)
-    phone = ("+1 (555) " + pl.Series(key % 1000).cast(pl.String).str.zfill(3) + "-"
-             + pl.Series(key // 1000).cast(pl.String).str.zfill(5))
+    phone = (
+        "+1 (555) "
+        + pl.Series(key % 1000).cast(pl.String).str.zfill(3)
+        + "-"
+        + pl.Series(key // 1000).cast(pl.String).str.zfill(5)
+    )
     email = "User" + text + "@Example.com"
     device = "dev-" + pl.Series(key * 2_654_435_761 % (1 << 40)).cast(pl.String)
     octets = [pl.Series(key // 256**i % 256).cast(pl.String) for i in range(3)]
     ip = "10." + octets[0] + "." + octets[1] + "." + octets[2]
     value = pl.select(
-        pl.when(k.is_in(["phone", "mobile"])).then(phone)
-        .when(k == "email").then(email)
-        .when(k.is_in(["device", "Device_ID"])).then(device)
+        pl.when(k.is_in(["phone", "mobile"]))
+        .then(phone)
+        .when(k == "email")
+        .then(email)
+        .when(k.is_in(["device", "Device_ID"]))
+        .then(device)
         .otherwise(ip)
     ).to_series()
-    pl.DataFrame({
-        "account_id": account_ids.gather(owner), "kind": kind, "value": value,
-        "seen_at": iso(start + rng.integers(0, span, n_ids)),
-    }).write_csv(out / "identifiers.csv")
+    pl.DataFrame(
+        {
+            "account_id": account_ids.gather(owner),
+            "kind": kind,
+            "value": value,
+            "seen_at": iso(start + rng.integers(0, span, n_ids)),
+        }
+    ).write_csv(out / "identifiers.csv")
 
     n_loans = max(n_accounts // 4, 1)
     overdue = rng.choice(["0", "1", ""], n_loans, p=[0.8, 0.1, 0.1])
-    pl.DataFrame({
-        "loan_id": "loan" + pl.Series(np.arange(n_loans)).cast(pl.String).str.zfill(8),
-        "account_id": account_ids.gather(rng.integers(0, n_accounts, n_loans)),
-        "applied_at": iso(start + rng.integers(0, span, n_loans)),
-        "amount": pl.Series(np.round(rng.lognormal(7, 1, n_loans), 2)).cast(pl.String),
-        "product": rng.choice(["order", "credit"], n_loans),
-        "decision": rng.choice(["approved", "declined"], n_loans),
-        "first_overdue": overdue,
-        "defaulted": np.where(overdue == "1", rng.choice(["0", "1"], n_loans), overdue),
-    }).write_csv(out / "loans.csv")
+    pl.DataFrame(
+        {
+            "loan_id": "loan" + pl.Series(np.arange(n_loans)).cast(pl.String).str.zfill(8),
+            "account_id": account_ids.gather(rng.integers(0, n_accounts, n_loans)),
+            "applied_at": iso(start + rng.integers(0, span, n_loans)),
+            "amount": pl.Series(np.round(rng.lognormal(7, 1, n_loans), 2)).cast(pl.String),
+            "product": rng.choice(["order", "credit"], n_loans),
+            "decision": rng.choice(["approved", "declined"], n_loans),
+            "first_overdue": overdue,
+            "defaulted": np.where(overdue == "1", rng.choice(["0", "1"], n_loans), overdue),
+        }
+    ).write_csv(out / "loans.csv")
 
 
 def iso(seconds: np.ndarray) -> pl.Series:

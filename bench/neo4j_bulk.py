@@ -83,24 +83,32 @@ def main(argv: list[str] | None = None) -> int:
     data = ensure_market(args.accounts, args.seed)
     market = read_market(data, pepper=PEPPER)
     print(
-        f"market: {args.accounts:,} accounts, {len(market.orders):,} orders "
-        f"(seed {args.seed})",
+        f"market: {args.accounts:,} accounts, {len(market.orders):,} orders (seed {args.seed})",
         flush=True,
     )
     batched = run_batched(market, args.batch_size)
-    print(f"batched: {batched['relationships']:,} relationships in {batched['seconds']:.1f} s "
-          f"= {batched['rate']:,.0f}/s", flush=True)
+    print(
+        f"batched: {batched['relationships']:,} relationships in {batched['seconds']:.1f} s "
+        f"= {batched['rate']:,.0f}/s",
+        flush=True,
+    )
     bulk = run_bulk(market, args.data_dir)
     steps = ", ".join(f"{k} {v:.1f}s" for k, v in bulk["steps"].items())
-    print(f"bulk:    {bulk['relationships']:,} relationships in {bulk['seconds']:.1f} s "
-          f"= {bulk['rate']:,.0f}/s  ({steps})", flush=True)
+    print(
+        f"bulk:    {bulk['relationships']:,} relationships in {bulk['seconds']:.1f} s "
+        f"= {bulk['rate']:,.0f}/s  ({steps})",
+        flush=True,
+    )
     same = batched["counts"] == bulk["counts"]
     ratio = bulk["rate"] / batched["rate"]
-    print(f"same graph counts: {same}; bulk / batched: {ratio:.1f}x "
-          f"(goals: >= 100,000 relationships/s and >= 10x)")
+    print(
+        f"same graph counts: {same}; bulk / batched: {ratio:.1f}x "
+        f"(goals: >= 100,000 relationships/s and >= 10x)"
+    )
     if args.json:
-        args.json.write_text(json.dumps({"batched": batched, "bulk": bulk, "ratio": ratio},
-                                        indent=2))
+        args.json.write_text(
+            json.dumps({"batched": batched, "bulk": bulk, "ratio": ratio}, indent=2)
+        )
     return 0 if same else 1
 
 

@@ -102,6 +102,7 @@ market = generate_market(accounts=int(sys.argv[1]), seed=int(sys.argv[2]))
 write_market(market, sys.argv[3])
 """
 
+
 def ensure_market(accounts: int, seed: int) -> Path:
     """The cached market of ``accounts`` and ``seed``, generated (in a child process) if absent.
 
@@ -114,8 +115,9 @@ def ensure_market(accounts: int, seed: int) -> Path:
     shutil.rmtree(partial, ignore_errors=True)
     print(f"generating {target} (accounts={accounts:,}, seed={seed}) ...", flush=True)
     start = time.perf_counter()
-    subprocess.run([sys.executable, "-c", _GENERATE, str(accounts), str(seed), str(partial)],
-                   check=True)
+    subprocess.run(
+        [sys.executable, "-c", _GENERATE, str(accounts), str(seed), str(partial)], check=True
+    )
     partial.rename(target)
     print(f"  generated in {time.perf_counter() - start:.0f} s", flush=True)
     return target
@@ -137,6 +139,7 @@ def describe(data_dir: Path) -> int:
 
 
 # ----------------------------------------------------------------------------- load
+
 
 class LoadMeter:
     """Load average, and CPU seconds other processes used while a measurement ran."""
@@ -166,13 +169,16 @@ class LoadMeter:
         used = (own_cpu if own_cpu is not None else self._own_cpu()) - self.own_cpu
         others = max(self._busy() - self.busy - used, 0.0)
         after = os.getloadavg()
-        return (f"load avg {self.load_before[0]:.2f} -> {after[0]:.2f} "
-                f"(1-min; {os.cpu_count()} cores); this run used {used:.0f} CPU-s in "
-                f"{wall:.0f} s wall, other processes {others:.0f} CPU-s "
-                f"(~{others / max(wall, 1e-9):.2f} cores busy on average)")
+        return (
+            f"load avg {self.load_before[0]:.2f} -> {after[0]:.2f} "
+            f"(1-min; {os.cpu_count()} cores); this run used {used:.0f} CPU-s in "
+            f"{wall:.0f} s wall, other processes {others:.0f} CPU-s "
+            f"(~{others / max(wall, 1e-9):.2f} cores busy on average)"
+        )
 
 
 # ----------------------------------------------------------------------------- runs
+
 
 def warm_up() -> None:
     """Load numba's cached kernels and both implementations' imports on a tiny market."""
@@ -190,8 +196,9 @@ def read_files(data_dir: Path) -> None:
                 pass
 
 
-def run_linkguard(data_dir: Path, out_dir: Path
-                  ) -> tuple[dict[str, float], dict[str, float], float, float, dict]:
+def run_linkguard(
+    data_dir: Path, out_dir: Path
+) -> tuple[dict[str, float], dict[str, float], float, float, dict]:
     """Wall seconds per stage, CPU seconds per stage, total wall, total CPU, summary."""
     marks: list[tuple[str, float]] = []
     timer = StageTimer(progress=lambda name: marks.append((name, time.process_time())))
@@ -234,10 +241,14 @@ def compare(args: argparse.Namespace) -> None:
         print(f"plain finished in {plain_wall:.1f} s wall  [{plain_load}]", flush=True)
 
     print(f"\n=== {n_orders:,} orders, {args.accounts:,} accounts, seed {args.seed} ===")
-    print("wall seconds (CPU seconds of this process in brackets; ~ extrapolated, > lower bound: "
-          "not finished)")
-    print(f"{'stage':<14} {'linkguard':>16} {'plain':>18} {'wall ratio':>10} {'CPU ratio':>9}"
-          f"  plain stages")
+    print(
+        "wall seconds (CPU seconds of this process in brackets; ~ extrapolated, > lower bound: "
+        "not finished)"
+    )
+    print(
+        f"{'stage':<14} {'linkguard':>16} {'plain':>18} {'wall ratio':>10} {'CPU ratio':>9}"
+        f"  plain stages"
+    )
     lg_sum = lg_cpu_sum = plain_sum = plain_cpu = 0.0
     for lg_name, plain_names in STAGE_MAP:
         lg_s, lg_c = lg_stages.get(lg_name, 0.0), lg_cpu.get(lg_name, 0.0)
@@ -255,12 +266,16 @@ def compare(args: argparse.Namespace) -> None:
         p_txt = f"{mark}{p_s:.2f} ({mark}{p_c:.1f})" if recs else "-"
         ratio = f"{p_s / lg_s:.1f}x" if recs and lg_s > 0 else "-"
         cratio = f"{p_c / lg_c:.1f}x" if recs and lg_c > 0 else "-"
-        print(f"{lg_name:<14} {lg_txt:>16} {p_txt:>18} {ratio:>10} {cratio:>9}  "
-              f"{' + '.join(plain_names) or '(inside each plain stage)'}")
+        print(
+            f"{lg_name:<14} {lg_txt:>16} {p_txt:>18} {ratio:>10} {cratio:>9}  "
+            f"{' + '.join(plain_names) or '(inside each plain stage)'}"
+        )
     print(f"{'(between)':<14} {lg_total - lg_sum:>16.2f}")
-    print("  (linkguard's rings run on a second thread beside linked, lockstep and cycles: their "
-          "seconds\n   overlap, so '(between)' can be negative, and the CPU of that thread counts "
-          "under the stage\n   the main thread was in)")
+    print(
+        "  (linkguard's rings run on a second thread beside linked, lockstep and cycles: their "
+        "seconds\n   overlap, so '(between)' can be negative, and the CPU of that thread counts "
+        "under the stage\n   the main thread was in)"
+    )
     lg_txt = f"{lg_total:.2f} ({lg_cpu_total:.1f})"
     if plain is None:
         print(f"{'total':<14} {lg_txt:>16}")
@@ -274,37 +289,53 @@ def compare(args: argparse.Namespace) -> None:
     if ratio >= SPEED_GOAL:
         verdict = "met" + (" (on an estimate)" if "~" in mark else "")
     else:
-        verdict = "undecided: a lower bound" if ">" in mark else "NOT met" + (
-            " (on an estimate)" if "~" in mark else "")
-    print(f"\nspeed ratio (plain total / linkguard total, wall): {mark}{ratio:.1f}x  "
-          f"(goal: >= {SPEED_GOAL:g}x -> {verdict}); in CPU seconds: {mark}{cratio:.1f}x")
+        verdict = (
+            "undecided: a lower bound"
+            if ">" in mark
+            else "NOT met" + (" (on an estimate)" if "~" in mark else "")
+        )
+    print(
+        f"\nspeed ratio (plain total / linkguard total, wall): {mark}{ratio:.1f}x  "
+        f"(goal: >= {SPEED_GOAL:g}x -> {verdict}); in CPU seconds: {mark}{cratio:.1f}x"
+    )
     if unmeasured:
         print("not measured in full (~ extrapolated, > lower bound):")
         for name, rec in unmeasured.items():
             print(f"  {name}: {rec.mark}{rec.seconds:.1f} s; {rec.how}")
-        measured_ratio = (measured + sum(v.measured_seconds or 0.0 for v in unmeasured.values())
-                          ) / lg_total
-        print(f"  measured part only (plain stopped at the budget): plain >= "
-              f"{measured_ratio * lg_total:.1f} s, ratio >= {measured_ratio:.1f}x")
-    print("\nwhat each side found (a sanity check that both did the work; the plain rules are "
-          "simpler, so counts differ):")
-    print(f"  linkguard: clusters {summary['clusters']:,}, rings {summary['rings']}, lockstep "
-          f"groups {summary['lockstep_groups']}, cycles {summary['cycles']}, flags "
-          f"{sum(summary['flags'].values()):,}, flagged accounts {summary['flagged_accounts']:,}, "
-          f"quarantined {_quarantined(summary)}")
+        measured_ratio = (
+            measured + sum(v.measured_seconds or 0.0 for v in unmeasured.values())
+        ) / lg_total
+        print(
+            f"  measured part only (plain stopped at the budget): plain >= "
+            f"{measured_ratio * lg_total:.1f} s, ratio >= {measured_ratio:.1f}x"
+        )
+    print(
+        "\nwhat each side found (a sanity check that both did the work; the plain rules are "
+        "simpler, so counts differ):"
+    )
+    print(
+        f"  linkguard: clusters {summary['clusters']:,}, rings {summary['rings']}, lockstep "
+        f"groups {summary['lockstep_groups']}, cycles {summary['cycles']}, flags "
+        f"{sum(summary['flags'].values()):,}, flagged accounts {summary['flagged_accounts']:,}, "
+        f"quarantined {_quarantined(summary)}"
+    )
     c = plain.counts
-    print(f"  plain:     clusters {c.get('clusters', 0):,}, ring members "
-          f"{c.get('ring_members', 0)} (one peel), lockstep groups {c.get('lockstep_groups', 0)}, "
-          f"cycles {c.get('cycles', 0)}, flags {c.get('flags', 0):,}, flagged accounts "
-          f"{c.get('flagged_accounts', 0):,}, quarantined {c['quarantined']}")
+    print(
+        f"  plain:     clusters {c.get('clusters', 0):,}, ring members "
+        f"{c.get('ring_members', 0)} (one peel), lockstep groups {c.get('lockstep_groups', 0)}, "
+        f"cycles {c.get('cycles', 0)}, flags {c.get('flags', 0):,}, flagged accounts "
+        f"{c.get('flagged_accounts', 0):,}, quarantined {c['quarantined']}"
+    )
     print(f"  plain cycle search: {c['cycles_progress']}")
     check_hashes(plain)
-    print("\nnotes: plain lockstep uses one hour grid (linkguard two, half an hour apart); plain "
-          f"rings run one peel on buyer x seller (linkguard up to {RingParams().max_peels} peels "
-          "per view with pruning and "
-          "background tests, plus the buyer x (seller, hour) view); plain linking uses strong "
-          "values shared by <= 30 accounts only (linkguard weighs every kind by sharers); plain "
-          "flags carry codes only (no scores, reasons or evidence).")
+    print(
+        "\nnotes: plain lockstep uses one hour grid (linkguard two, half an hour apart); plain "
+        f"rings run one peel on buyer x seller (linkguard up to {RingParams().max_peels} peels "
+        "per view with pruning and "
+        "background tests, plus the buyer x (seller, hour) view); plain linking uses strong "
+        "values shared by <= 30 accounts only (linkguard weighs every kind by sharers); plain "
+        "flags carry codes only (no scores, reasons or evidence)."
+    )
 
 
 def _quarantined(summary: dict[str, Any]) -> dict[str, int]:
@@ -326,6 +357,7 @@ def check_hashes(plain: PlainResult) -> None:
 
 
 # ----------------------------------------------------------------------------- big
+
 
 class _StageWatch(threading.Thread):
     """Reads the child's stderr: its progress lines tell the current stage and when it began."""
@@ -439,72 +471,114 @@ def big(args: argparse.Namespace) -> None:
         print("\n".join(watch.lines[-60:]))
     goal_t = "met" if wall < TIME_GOAL_S else "NOT met"
     goal_m = "met" if peak / GiB < MEMORY_GOAL_GIB else "NOT met"
-    print(f"wall time      {wall:8.1f} s   (goal < {TIME_GOAL_S:.0f} s: {goal_t}; from launch to "
-          f"exit, interpreter start and imports included); CPU {cpu_total:.0f} s")
-    print(f"peak RSS       {peak / GiB:8.2f} GiB (goal < {MEMORY_GOAL_GIB:g} GiB: {goal_m}; "
-          f"process tree sampled every 0.2 s, peak during '{peak_stage}')")
+    print(
+        f"wall time      {wall:8.1f} s   (goal < {TIME_GOAL_S:.0f} s: {goal_t}; from launch to "
+        f"exit, interpreter start and imports included); CPU {cpu_total:.0f} s"
+    )
+    print(
+        f"peak RSS       {peak / GiB:8.2f} GiB (goal < {MEMORY_GOAL_GIB:g} GiB: {goal_m}; "
+        f"process tree sampled every 0.2 s, peak during '{peak_stage}')"
+    )
     if maxrss_kib is not None:
-        print(f"max RSS        {maxrss_kib / 2**20:8.2f} GiB (/usr/bin/time -v: largest single "
-              f"process, kernel accounting)")
+        print(
+            f"max RSS        {maxrss_kib / 2**20:8.2f} GiB (/usr/bin/time -v: largest single "
+            f"process, kernel accounting)"
+        )
     summary_path = out_dir / "summary.json"
     summary: dict[str, Any] = {}
     if child.returncode == 0 and summary_path.exists():
         summary = json.loads(summary_path.read_text())
     stages = summary.get("stage_seconds", {})
     walls = watch.stage_walls(wall)
-    print("\nper stage: seconds from summary.json (the snapshot's own timer); wall from the "
-          "child's progress lines,\nCPU and peak RSS of the process tree sampled while the stage "
-          "ran ('write' is not in summary.json:\nthe file is written during that stage):")
-    print(f"  {'stage':<15} {'summary s':>9} {'wall s':>7} {'share':>6} {'CPU s':>7} "
-          f"{'peak RSS GiB':>13}")
+    print(
+        "\nper stage: seconds from summary.json (the snapshot's own timer); wall from the "
+        "child's progress lines,\nCPU and peak RSS of the process tree sampled while the stage "
+        "ran ('write' is not in summary.json:\nthe file is written during that stage):"
+    )
+    print(
+        f"  {'stage':<15} {'summary s':>9} {'wall s':>7} {'share':>6} {'CPU s':>7} "
+        f"{'peak RSS GiB':>13}"
+    )
     order = sorted(walls, key=lambda k: -walls[k])
     for name in order:
         sec = stages.get(name)
         sec_txt = f"{sec:.2f}" if sec is not None else "-"
         rss = stage_peak.get(name)
         rss_txt = f"{rss / GiB:.2f}" if rss else "-"
-        print(f"  {name:<15} {sec_txt:>9} {walls[name]:>7.1f} {walls[name] / wall:>6.0%} "
-              f"{stage_cpu.get(name, 0.0):>7.1f} {rss_txt:>13}")
-    print("  (rings run on a second thread beside linked, lockstep and cycles: its summary "
-          "seconds are its\n   own, its wall is the wait after them, and its CPU falls under "
-          "theirs)")
+        print(
+            f"  {name:<15} {sec_txt:>9} {walls[name]:>7.1f} {walls[name] / wall:>6.0%} "
+            f"{stage_cpu.get(name, 0.0):>7.1f} {rss_txt:>13}"
+        )
+    print(
+        "  (rings run on a second thread beside linked, lockstep and cycles: its summary "
+        "seconds are its\n   own, its wall is the wait after them, and its CPU falls under "
+        "theirs)"
+    )
     if summary:
         inputs = summary.get("inputs", {})
-        print("inputs: " + ", ".join(f"{k} {v['rows_in']:,} in / {v['rows_quarantined']:,} "
-                                     f"quarantined" for k, v in inputs.items()))
-        print(f"found: clusters {summary.get('clusters')}, rings {summary.get('rings')}, "
-              f"lockstep groups {summary.get('lockstep_groups')}, cycles {summary.get('cycles')}, "
-              f"flagged accounts {summary.get('flagged_accounts')}")
+        print(
+            "inputs: "
+            + ", ".join(
+                f"{k} {v['rows_in']:,} in / {v['rows_quarantined']:,} quarantined"
+                for k, v in inputs.items()
+            )
+        )
+        print(
+            f"found: clusters {summary.get('clusters')}, rings {summary.get('rings')}, "
+            f"lockstep groups {summary.get('lockstep_groups')}, cycles {summary.get('cycles')}, "
+            f"flagged accounts {summary.get('flagged_accounts')}"
+        )
 
 
 # ----------------------------------------------------------------------------- main
 
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__.split("Run::", 1)[0].rstrip(),
-        epilog=("examples:\n"
-                "  .venv/bin/python bench/pipeline.py --accounts 20000\n"
-                "  .venv/bin/python bench/pipeline.py                 # ~1M orders, both sides\n"
-                "  .venv/bin/python bench/pipeline.py --skip-plain\n"
-                "  .venv/bin/python bench/pipeline.py --big           # 10M orders, linkguard"),
+        epilog=(
+            "examples:\n"
+            "  .venv/bin/python bench/pipeline.py --accounts 20000\n"
+            "  .venv/bin/python bench/pipeline.py                 # ~1M orders, both sides\n"
+            "  .venv/bin/python bench/pipeline.py --skip-plain\n"
+            "  .venv/bin/python bench/pipeline.py --big           # 10M orders, linkguard"
+        ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--accounts", type=int, default=200_000,
-                        help="accounts in the compared market (default 200000: ~1M orders, "
-                             "five per account)")
+    parser.add_argument(
+        "--accounts",
+        type=int,
+        default=200_000,
+        help="accounts in the compared market (default 200000: ~1M orders, five per account)",
+    )
     parser.add_argument("--seed", type=int, default=5, help="synthetic market seed (default 5)")
-    parser.add_argument("--skip-plain", action="store_true",
-                        help="time linkguard only (no plain pandas + networkx run)")
-    parser.add_argument("--plain-budget", type=float, default=600.0, metavar="SECONDS",
-                        help="time budget of the main loop of each long plain stage (rings, "
-                             "lockstep, cycles); past it the stage stops and its total is "
-                             "extrapolated from the share of the loop done, or reported as a "
-                             "lower bound (default 600)")
-    parser.add_argument("--big", action="store_true",
-                        help="instead: linkguard alone on a 10M-order market in a subprocess, "
-                             "with wall time, peak RSS and per-stage seconds")
-    parser.add_argument("--big-accounts", type=int, default=2_000_000,
-                        help="accounts of the --big market (default 2000000: ~10M orders)")
+    parser.add_argument(
+        "--skip-plain",
+        action="store_true",
+        help="time linkguard only (no plain pandas + networkx run)",
+    )
+    parser.add_argument(
+        "--plain-budget",
+        type=float,
+        default=600.0,
+        metavar="SECONDS",
+        help="time budget of the main loop of each long plain stage (rings, "
+        "lockstep, cycles); past it the stage stops and its total is "
+        "extrapolated from the share of the loop done, or reported as a "
+        "lower bound (default 600)",
+    )
+    parser.add_argument(
+        "--big",
+        action="store_true",
+        help="instead: linkguard alone on a 10M-order market in a subprocess, "
+        "with wall time, peak RSS and per-stage seconds",
+    )
+    parser.add_argument(
+        "--big-accounts",
+        type=int,
+        default=2_000_000,
+        help="accounts of the --big market (default 2000000: ~10M orders)",
+    )
     args = parser.parse_args(argv)
     os.environ["LINKGUARD_PEPPER"] = PEPPER
     DATA_ROOT.mkdir(parents=True, exist_ok=True)

@@ -26,8 +26,9 @@ from linkguard.detect.graph import trade_pairs
 from linkguard.detect.rings import dense_rings
 
 
-def background(rng: np.random.Generator, n_edges: int, buyer_tail: float | None
-               ) -> tuple[np.ndarray, np.ndarray, int, int]:
+def background(
+    rng: np.random.Generator, n_edges: int, buyer_tail: float | None
+) -> tuple[np.ndarray, np.ndarray, int, int]:
     """Buyers: Poisson-ish activity (or Pareto with shape ``buyer_tail``); shops: Zipf."""
     n_buyers, n_sellers = n_edges // 4, n_edges // 40
     shop_pop = 1.0 / np.arange(1, n_sellers + 1) ** 1.0
@@ -41,9 +42,16 @@ def background(rng: np.random.Generator, n_edges: int, buyer_tail: float | None
     return key // n_sellers, key % n_sellers, n_buyers, n_sellers
 
 
-def inject(rng: np.random.Generator, b: np.ndarray, s: np.ndarray, n_buyers: int,
-           n_sellers: int, density: float, camouflage: str, size: int = 200
-           ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def inject(
+    rng: np.random.Generator,
+    b: np.ndarray,
+    s: np.ndarray,
+    n_buyers: int,
+    n_sellers: int,
+    density: float,
+    camouflage: str,
+    size: int = 200,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     rows = rng.choice(n_buyers, size, replace=False)
     cols = rng.choice(n_sellers, size, replace=False)
     rr, cc = np.meshgrid(rows, cols, indexing="ij")
@@ -61,8 +69,9 @@ def inject(rng: np.random.Generator, b: np.ndarray, s: np.ndarray, n_buyers: int
     return key // n_sellers, key % n_sellers, rows, cols
 
 
-def f_measure(pred_rows: set[int], pred_cols: set[int], rows: np.ndarray, cols: np.ndarray
-              ) -> float:
+def f_measure(
+    pred_rows: set[int], pred_cols: set[int], rows: np.ndarray, cols: np.ndarray
+) -> float:
     pred = {("r", r) for r in pred_rows} | {("c", c) for c in pred_cols}
     truth = {("r", int(r)) for r in rows} | {("c", int(c)) for c in cols}
     tp = len(pred & truth)
@@ -75,8 +84,9 @@ def run_linkguard(b: np.ndarray, s: np.ndarray, n_buyers: int) -> tuple[set[int]
     # detectors). Everything dense_rings does - renumbering, weights, adjacency, every peel
     # and the background tests - is timed.
     sellers = s + n_buyers
-    pairs = trade_pairs(b, sellers, np.ones(len(b)), np.zeros(len(b), dtype=np.int64),
-                        np.full(len(b), np.nan))
+    pairs = trade_pairs(
+        b, sellers, np.ones(len(b)), np.zeros(len(b), dtype=np.int64), np.full(len(b), np.nan)
+    )
     start = time.perf_counter()
     res = dense_rings(pairs, int(sellers.max()) + 1)
     elapsed = time.perf_counter() - start
@@ -85,8 +95,9 @@ def run_linkguard(b: np.ndarray, s: np.ndarray, n_buyers: int) -> tuple[set[int]
     return rows, cols, elapsed
 
 
-def run_fraudar(b: np.ndarray, s: np.ndarray, n_buyers: int, n_sellers: int
-                ) -> tuple[set[int], set[int], float]:
+def run_fraudar(
+    b: np.ndarray, s: np.ndarray, n_buyers: int, n_sellers: int
+) -> tuple[set[int], set[int], float]:
     from fraudar.export import greedy
 
     m = sparse.coo_matrix((np.ones(len(b)), (b, s)), shape=(n_buyers, n_sellers)).tocsc()
@@ -100,19 +111,29 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--edges", type=int, default=1_000_000)
     parser.add_argument("--seeds", type=int, default=1)
-    parser.add_argument("--repeat", type=int, default=3,
-                        help="time each detector this many times and keep the fastest run")
-    parser.add_argument("--heavy-tail", action="store_true",
-                        help="also run a heavy-tailed buyer background (Pareto shape 2)")
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=3,
+        help="time each detector this many times and keep the fastest run",
+    )
+    parser.add_argument(
+        "--heavy-tail",
+        action="store_true",
+        help="also run a heavy-tailed buyer background (Pareto shape 2)",
+    )
     args = parser.parse_args()
     # Compile the peeling once so its one-off compile time is not charged to a run.
-    warm_b = np.array([0, 1, 0, 1]); warm_s = np.array([0, 0, 1, 1])  # noqa: E702
+    warm_b = np.array([0, 1, 0, 1])
+    warm_s = np.array([0, 0, 1, 1])
     run_linkguard(warm_b, warm_s, 2)
 
     tails: list[float | None] = [None, 2.0] if args.heavy_tail else [None]
-    print(f"{'background':<11} {'density':>7} {'camouflage':>10} {'edges':>9} "
-          f"{'F linkguard':>11} {'F fraudar':>9} {'t linkguard':>11} {'t fraudar':>9} "
-          f"{'speed-up':>8}")
+    print(
+        f"{'background':<11} {'density':>7} {'camouflage':>10} {'edges':>9} "
+        f"{'F linkguard':>11} {'F fraudar':>9} {'t linkguard':>11} {'t fraudar':>9} "
+        f"{'speed-up':>8}"
+    )
     for tail in tails:
         for density in (0.05, 0.1):
             for camo in ("random", "biased"):
@@ -122,15 +143,20 @@ def main() -> None:
                     b, s, rows, cols = inject(rng, b, s, nb, ns, density, camo)
                     # Best of --repeat runs each: the machine is shared, the minimum is the
                     # run least disturbed by other work.
-                    lr, lc, lt = min((run_linkguard(b, s, nb) for _ in range(args.repeat)),
-                                     key=lambda r: r[2])
-                    fr, fc, ft = min((run_fraudar(b, s, nb, ns) for _ in range(args.repeat)),
-                                     key=lambda r: r[2])
+                    lr, lc, lt = min(
+                        (run_linkguard(b, s, nb) for _ in range(args.repeat)), key=lambda r: r[2]
+                    )
+                    fr, fc, ft = min(
+                        (run_fraudar(b, s, nb, ns) for _ in range(args.repeat)), key=lambda r: r[2]
+                    )
                     name = "marketplace" if tail is None else f"pareto{tail:g}"
-                    print(f"{name:<11} {density:>7} {camo:>10} {len(b):>9,} "
-                          f"{f_measure(lr, lc, rows, cols):>11.3f} "
-                          f"{f_measure(fr, fc, rows, cols):>9.3f} {lt:>10.2f}s {ft:>8.2f}s "
-                          f"{ft / lt:>7.1f}x", flush=True)
+                    print(
+                        f"{name:<11} {density:>7} {camo:>10} {len(b):>9,} "
+                        f"{f_measure(lr, lc, rows, cols):>11.3f} "
+                        f"{f_measure(fr, fc, rows, cols):>9.3f} {lt:>10.2f}s {ft:>8.2f}s "
+                        f"{ft / lt:>7.1f}x",
+                        flush=True,
+                    )
 
 
 if __name__ == "__main__":

@@ -45,8 +45,9 @@ from pipeline import DATA_ROOT, describe, ensure_market, tree_rss
 def _watch(cmd: list[str], env: dict[str, str]) -> tuple[float, int, str]:
     """Run ``cmd``; wall seconds, peak RSS of its process tree, and its stderr tail."""
     start = time.perf_counter()
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                            text=True)
+    proc = subprocess.Popen(
+        cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+    )
     peak = 0
     ps = psutil.Process(proc.pid)
     err: list[str] = []
@@ -62,11 +63,23 @@ def _watch(cmd: list[str], env: dict[str, str]) -> tuple[float, int, str]:
     return wall, peak, "".join(err[-5:])
 
 
-def run(data: Path, engine: str, out_root: Path, master: str,
-        conf: list[str] | None = None) -> dict[str, Any]:
+def run(
+    data: Path, engine: str, out_root: Path, master: str, conf: list[str] | None = None
+) -> dict[str, Any]:
     out = out_root / engine
-    cmd = [sys.executable, "-m", "linkguard", "analyze", str(data), "--out", str(out),
-           "--engine", engine, "--format", "json"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "linkguard",
+        "analyze",
+        str(data),
+        "--out",
+        str(out),
+        "--engine",
+        engine,
+        "--format",
+        "json",
+    ]
     if engine == "spark":
         cmd += ["--master", master, "--spark-conf", "spark.driver.memory=3g"]
         for item in conf or []:
@@ -75,8 +88,13 @@ def run(data: Path, engine: str, out_root: Path, master: str,
     load = os.getloadavg()[0]
     wall, peak, _ = _watch(cmd, env)
     summary = json.loads((out / "summary.json").read_text())
-    return {"wall": wall, "peak": peak, "flags": summary["flags"],
-            "stages": summary["stage_seconds"], "load": (load, os.getloadavg()[0])}
+    return {
+        "wall": wall,
+        "peak": peak,
+        "flags": summary["flags"],
+        "stages": summary["stage_seconds"],
+        "load": (load, os.getloadavg()[0]),
+    }
 
 
 def _stages(stages: dict[str, float]) -> str:
@@ -88,10 +106,18 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--accounts", type=int, nargs="+", default=[200_000])
     ap.add_argument("--seed", type=int, default=5)
     ap.add_argument("--master", default="local[2]")
-    ap.add_argument("--spark-conf", action="append", default=[], metavar="KEY=VALUE",
-                    help="a Spark setting for the Spark run (repeatable)")
-    ap.add_argument("--spark-only", action="store_true",
-                    help="run the Spark engine only (no in-memory run, no ratios)")
+    ap.add_argument(
+        "--spark-conf",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a Spark setting for the Spark run (repeatable)",
+    )
+    ap.add_argument(
+        "--spark-only",
+        action="store_true",
+        help="run the Spark engine only (no in-memory run, no ratios)",
+    )
     args = ap.parse_args(argv)
     DATA_ROOT.mkdir(parents=True, exist_ok=True)
     rows = []
@@ -102,19 +128,25 @@ def main(argv: list[str] | None = None) -> int:
         out_root.mkdir(parents=True, exist_ok=True)
         spk = run(data, "spark", out_root, args.master, args.spark_conf)
         print(f"\n{n_orders:,} orders")
-        print(f"  spark:     {spk['wall']:8.1f} s  peak {spk['peak'] / 2**30:6.2f} GiB  "
-              f"({args.master}; load average {spk['load'][0]:.1f} at start, "
-              f"{spk['load'][1]:.1f} at end)")
+        print(
+            f"  spark:     {spk['wall']:8.1f} s  peak {spk['peak'] / 2**30:6.2f} GiB  "
+            f"({args.master}; load average {spk['load'][0]:.1f} at start, "
+            f"{spk['load'][1]:.1f} at end)"
+        )
         print(f"  spark stages (s): {_stages(spk['stages'])}")
         if args.spark_only:
             print(f"  flags: {spk['flags']}", flush=True)
             continue
         mem = run(data, "igraph", out_root, args.master)
         same = {c: (mem["flags"][c], spk["flags"][c]) for c in mem["flags"]}
-        print(f"  in-memory: {mem['wall']:8.1f} s  peak {mem['peak'] / 2**30:6.2f} GiB  "
-              f"(load average {mem['load'][0]:.1f} at start, {mem['load'][1]:.1f} at end)")
-        print(f"  spark / in-memory: time {spk['wall'] / mem['wall']:.1f}x, "
-              f"memory {spk['peak'] / mem['peak']:.2f}x")
+        print(
+            f"  in-memory: {mem['wall']:8.1f} s  peak {mem['peak'] / 2**30:6.2f} GiB  "
+            f"(load average {mem['load'][0]:.1f} at start, {mem['load'][1]:.1f} at end)"
+        )
+        print(
+            f"  spark / in-memory: time {spk['wall'] / mem['wall']:.1f}x, "
+            f"memory {spk['peak'] / mem['peak']:.2f}x"
+        )
         print(f"  in-memory stages (s): {_stages(mem['stages'])}")
         print(f"  flags (in-memory, spark): {same}", flush=True)
         rows.append((n_orders, mem, spk))
@@ -122,9 +154,11 @@ def main(argv: list[str] | None = None) -> int:
         g = n1 / n0
         print(f"\ngrowth {n0:,} -> {n1:,} orders ({g:.1f}x):")
         for name, a, b in (("in-memory", m0, m1), ("spark", s0, s1)):
-            print(f"  {name}: time {b['wall'] / a['wall']:.1f}x "
-                  f"({b['wall'] / a['wall'] / g:.2f} of linear), "
-                  f"memory {b['peak'] / a['peak']:.1f}x")
+            print(
+                f"  {name}: time {b['wall'] / a['wall']:.1f}x "
+                f"({b['wall'] / a['wall'] / g:.2f} of linear), "
+                f"memory {b['peak'] / a['peak']:.1f}x"
+            )
     return 0
 
 

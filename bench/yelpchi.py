@@ -42,13 +42,15 @@ def read_reviews(path: Path) -> pd.DataFrame:
 
 def main() -> None:
     reviews = read_reviews(metadata_path())
-    orders = pd.DataFrame({
-        "order_id": [f"r{i}" for i in range(len(reviews))],
-        "buyer_id": "u" + reviews["user"],
-        "seller_id": "p" + reviews["product"],
-        "amount": "1.00",
-        "created_at": "2014-01-01",
-    })
+    orders = pd.DataFrame(
+        {
+            "order_id": [f"r{i}" for i in range(len(reviews))],
+            "buyer_id": "u" + reviews["user"],
+            "seller_id": "p" + reviews["product"],
+            "amount": "1.00",
+            "created_at": "2014-01-01",
+        }
+    )
     os.environ.setdefault("LINKGUARD_PEPPER", "bench-pepper")
     with tempfile.TemporaryDirectory(prefix="linkguard-yelpchi-") as tmp:
         data = Path(tmp) / "data"
@@ -61,18 +63,29 @@ def main() -> None:
     ring_buyers = set(snap.rings.loc[snap.rings["role"] == "buyer", "account_id"])
     ring_products = set(snap.rings.loc[snap.rings["role"] == "seller", "account_id"])
     filtered = set("u" + reviews.loc[reviews["label"] == "-1", "user"])
-    print(f"YelpChi: {len(reviews):,} reviews, {len(reviewers):,} reviewers, "
-          f"{orders['seller_id'].nunique()} products; analysed in {elapsed:.1f} s")
-    print(f"reviewers put in rings: {len(ring_buyers):,} "
-          f"({len(ring_buyers) / len(reviewers):.2%}; goal <= 2%), "
-          f"in {snap.rings['ring_id'].nunique()} ring(s) with {len(ring_products)} product(s)")
+    print(
+        f"YelpChi: {len(reviews):,} reviews, {len(reviewers):,} reviewers, "
+        f"{orders['seller_id'].nunique()} products; analysed in {elapsed:.1f} s"
+    )
+    print(
+        f"reviewers put in rings: {len(ring_buyers):,} "
+        f"({len(ring_buyers) / len(reviewers):.2%}; goal <= 2%), "
+        f"in {snap.rings['ring_id'].nunique()} ring(s) with {len(ring_products)} product(s)"
+    )
     if ring_buyers:
-        print(f"of them with a review Yelp's filter flagged: {len(ring_buyers & filtered):,} "
-              f"({len(ring_buyers & filtered) / len(ring_buyers):.1%}; "
-              f"{len(filtered) / len(reviewers):.1%} of all reviewers)")
+        print(
+            f"of them with a review Yelp's filter flagged: {len(ring_buyers & filtered):,} "
+            f"({len(ring_buyers & filtered) / len(ring_buyers):.1%}; "
+            f"{len(filtered) / len(reviewers):.1%} of all reviewers)"
+        )
     flagged = snap.flags[snap.flags["account_id"].isin(reviewers)]
-    print("flags on reviewers: " + (", ".join(
-        f"{code} {n:,}" for code, n in flagged["code"].value_counts().items()) or "none"))
+    print(
+        "flags on reviewers: "
+        + (
+            ", ".join(f"{code} {n:,}" for code, n in flagged["code"].value_counts().items())
+            or "none"
+        )
+    )
     for note in snap.summary.get("notes", []):
         print(f"note: {note}")
 

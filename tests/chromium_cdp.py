@@ -23,8 +23,10 @@ __all__ = ["Chromium", "find_chromium", "headless_chromium"]
 
 
 def find_chromium() -> str | None:
-    return shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which(
-        "google-chrome"
+    return (
+        shutil.which("chromium")
+        or shutil.which("chromium-browser")
+        or shutil.which("google-chrome")
     )
 
 
@@ -88,7 +90,10 @@ class Chromium:
                     self._cond.notify_all()
 
     def send(
-        self, method: str, params: dict[str, Any] | None = None, session: str | None = None,
+        self,
+        method: str,
+        params: dict[str, Any] | None = None,
+        session: str | None = None,
         timeout: float = 30.0,
     ) -> dict[str, Any]:
         """Send one command and wait for its answer; a protocol error raises RuntimeError."""
@@ -128,16 +133,15 @@ class Chromium:
     def open_page(self, *, offline: bool = True) -> str:
         """A new tab with its events on (runtime, console, network); returns its session."""
         target = self.send("Target.createTarget", {"url": "about:blank"})["targetId"]
-        session: str = self.send(
-            "Target.attachToTarget", {"targetId": target, "flatten": True}
-        )["sessionId"]
+        session: str = self.send("Target.attachToTarget", {"targetId": target, "flatten": True})[
+            "sessionId"
+        ]
         for domain in ("Runtime", "Log", "Network", "Page"):
             self.send(f"{domain}.enable", session=session)
         if offline:
             self.send(
                 "Network.emulateNetworkConditions",
-                {"offline": True, "latency": 0, "downloadThroughput": -1,
-                 "uploadThroughput": -1},
+                {"offline": True, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1},
                 session=session,
             )
             self.send(
@@ -150,7 +154,8 @@ class Chromium:
     def evaluate(self, session: str, expression: str) -> Any:
         """The value of a JavaScript expression in the page."""
         result = self.send(
-            "Runtime.evaluate", {"expression": expression, "returnByValue": True},
+            "Runtime.evaluate",
+            {"expression": expression, "returnByValue": True},
             session=session,
         )
         if "exceptionDetails" in result:

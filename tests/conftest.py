@@ -29,17 +29,20 @@ def spark(tmp_path_factory):
     pytest.importorskip("pyspark")
     from linkguard.spark.session import spark_session
 
-    session = spark_session("local[2]", {
-        "spark.sql.shuffle.partitions": "2",
-        "spark.default.parallelism": "2",
-        "spark.ui.enabled": "false",
-        "spark.driver.maxResultSize": "1m",
-        "spark.sql.adaptive.coalescePartitions.enabled": "true",
-        # a broadcast join's small side passes through the driver and counts against the
-        # limit: keep broadcasts well below it
-        "spark.sql.autoBroadcastJoinThreshold": "256k",
-        "spark.sql.adaptive.autoBroadcastJoinThreshold": "256k",
-    })
+    session = spark_session(
+        "local[2]",
+        {
+            "spark.sql.shuffle.partitions": "2",
+            "spark.default.parallelism": "2",
+            "spark.ui.enabled": "false",
+            "spark.driver.maxResultSize": "1m",
+            "spark.sql.adaptive.coalescePartitions.enabled": "true",
+            # a broadcast join's small side passes through the driver and counts against the
+            # limit: keep broadcasts well below it
+            "spark.sql.autoBroadcastJoinThreshold": "256k",
+            "spark.sql.adaptive.autoBroadcastJoinThreshold": "256k",
+        },
+    )
     session.sparkContext.setCheckpointDir(str(tmp_path_factory.mktemp("checkpoints")))
     yield session
     session.stop()

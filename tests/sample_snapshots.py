@@ -22,7 +22,6 @@ from linkguard.schema import FLAG_CODES
 __all__ = ["FLAG_CODES", "sample_snapshot", "synthetic_snapshot"]
 
 
-
 def _summary(snapshot_id: str, created_at: str) -> dict[str, Any]:
     return {
         "snapshot_id": snapshot_id,

@@ -19,10 +19,12 @@ def test_activity_matches_the_orders_of_each_account() -> None:
     assert len(table) == market.n_accounts
     o = market.orders
     ids = market.account_ids
-    both = pd.concat([
-        pd.DataFrame({"account_id": ids[o["buyer"].to_numpy()], "t": o["created_at"]}),
-        pd.DataFrame({"account_id": ids[o["seller"].to_numpy()], "t": o["created_at"]}),
-    ])
+    both = pd.concat(
+        [
+            pd.DataFrame({"account_id": ids[o["buyer"].to_numpy()], "t": o["created_at"]}),
+            pd.DataFrame({"account_id": ids[o["seller"].to_numpy()], "t": o["created_at"]}),
+        ]
+    )
     expected = both.groupby("account_id")["t"].agg(["min", "max"])
     got = table.loc[expected.index]
     assert (got["first_seen"] == expected["min"]).all()

@@ -37,15 +37,21 @@ def _reasons(market):
 def test_amounts_beyond_the_maximum_are_quarantined_with_a_reason(tmp_path):
     market = read_market(_data(tmp_path), pepper=b"k")
     assert _reasons(market) == {
-        "o1": "amount_too_large", "o2": "amount_too_large", "o5": "bad_amount",
+        "o1": "amount_too_large",
+        "o2": "amount_too_large",
+        "o5": "bad_amount",
     }
     assert market.orders["order_id"].tolist() == ["o3", "o4"]
     assert np.isfinite(market.orders["amount"]).all()
 
 
 def test_the_maximum_comes_from_the_ruleset(tmp_path):
-    text = resources.files("linkguard.rules").joinpath("default.toml") \
-        .read_text("utf-8").replace("max_amount = 1e12", "max_amount = 100")
+    text = (
+        resources.files("linkguard.rules")
+        .joinpath("default.toml")
+        .read_text("utf-8")
+        .replace("max_amount = 1e12", "max_amount = 100")
+    )
     rules = tmp_path / "rules.toml"
     rules.write_text(text)
     snap = run_analysis(_data(tmp_path), tmp_path / "out", ruleset_path=rules)

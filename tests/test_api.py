@@ -264,9 +264,21 @@ def test_bad_ids_are_422_before_lookup(client: TestClient, raw: str) -> None:
 
 @pytest.mark.parametrize(
     ("raw", "account_id"),
-    [("x" * 128, "x" * 128), ("a.b:c@d-e_f", "a.b:c@d-e_f"), ("..a", "..a"), (".a", ".a"),
-     ("123", "123"), ("a%20b", "a b"), ("a+b", "a+b"), ("%C3%A9t%C3%A9", "été"),
-     ("a%2Fb", "a/b"), ("a;b", "a;b"), ("a$", "a$"), ("100%25", "100%"), ("a%3Fb%23c", "a?b#c")],
+    [
+        ("x" * 128, "x" * 128),
+        ("a.b:c@d-e_f", "a.b:c@d-e_f"),
+        ("..a", "..a"),
+        (".a", ".a"),
+        ("123", "123"),
+        ("a%20b", "a b"),
+        ("a+b", "a+b"),
+        ("%C3%A9t%C3%A9", "été"),
+        ("a%2Fb", "a/b"),
+        ("a;b", "a;b"),
+        ("a$", "a$"),
+        ("100%25", "100%"),
+        ("a%3Fb%23c", "a?b#c"),
+    ],
 )
 def test_good_ids(client: TestClient, raw: str, account_id: str) -> None:
     resp = client.get(f"/v1/accounts/{raw}/flags", headers=AUTH)
@@ -347,8 +359,7 @@ def test_every_error_uses_the_envelope(client: TestClient, source: SnapshotSourc
 
 def test_validation_messages_do_not_echo_input(client: TestClient) -> None:
     secret = "+15551234567"
-    resp = client.post("/v1/flags:batch", json={"account_ids": [secret, 15551234567]},
-                       headers=AUTH)
+    resp = client.post("/v1/flags:batch", json={"account_ids": [secret, 15551234567]}, headers=AUTH)
     _envelope(resp, 422, "validation_error")
     assert secret not in resp.text
 

@@ -42,9 +42,11 @@ def _arg(link: str) -> str:
 def test_base_url_order(monkeypatch: pytest.MonkeyPatch) -> None:
     assert browser_base_url() == "http://localhost:7474"
     monkeypatch.setattr(
-        devserver, "status",
-        lambda data_dir: devserver.ServerStatus(str(data_dir), True, True,
-                                                http_uri="http://localhost:7414"),
+        devserver,
+        "status",
+        lambda data_dir: devserver.ServerStatus(
+            str(data_dir), True, True, http_uri="http://localhost:7414"
+        ),
     )
     assert browser_base_url() == "http://localhost:7414"
     monkeypatch.setenv("NEO4J_HTTP_URL", "http://db.internal:7475/")
@@ -98,11 +100,13 @@ def test_api_answers_carry_the_link_on_the_configured_base(
     with TestClient(create_app(source, [TOKEN], watch=False)) as client:
         auth = {"Authorization": f"Bearer {TOKEN}"}
         one = client.get("/v1/accounts/S1/flags", headers=auth).json()
-        batch = client.post("/v1/flags:batch", json={"account_ids": ["B1", "nobody"]},
-                            headers=auth).json()
+        batch = client.post(
+            "/v1/flags:batch", json={"account_ids": ["B1", "nobody"]}, headers=auth
+        ).json()
         spec = client.get("/openapi.json").json()
-    expected = browser_link("account_graph", {"account_id": "S1"},
-                            base="http://investigate.example:7474")
+    expected = browser_link(
+        "account_graph", {"account_id": "S1"}, base="http://investigate.example:7474"
+    )
     assert one["browser_link"] == expected
     assert [a["browser_link"] for a in batch] == [
         browser_link("account_graph", {"account_id": a}, base="http://investigate.example:7474")
@@ -116,10 +120,19 @@ def test_api_answers_carry_the_link_on_the_configured_base(
 def test_account_json_has_the_link(snap: Path) -> None:
     result = CliRunner().invoke(
         app,
-        ["account", "S1", "--snapshot", str(snap), "--format", "json",
-         "--browser-url", "http://b:7"],
+        [
+            "account",
+            "S1",
+            "--snapshot",
+            str(snap),
+            "--format",
+            "json",
+            "--browser-url",
+            "http://b:7",
+        ],
     )
     assert result.exit_code == 0, result.output
     view: dict[str, Any] = json.loads(result.stdout)
-    assert view["browser_link"] == browser_link("account_graph", {"account_id": "S1"},
-                                                base="http://b:7")
+    assert view["browser_link"] == browser_link(
+        "account_graph", {"account_id": "S1"}, base="http://b:7"
+    )

@@ -30,8 +30,9 @@ def test_there_are_commands():
     assert {"synth", "analyze", "serve", "account", "neo4j"} <= names
 
 
-@pytest.mark.parametrize("path", [p for p, c in ALL if not hasattr(c, "commands")],
-                         ids=lambda p: " ".join(p))
+@pytest.mark.parametrize(
+    "path", [p for p, c in ALL if not hasattr(c, "commands")], ids=lambda p: " ".join(p)
+)
 def test_every_command_has_help_with_an_example(path):
     result = runner.invoke(app, [*path, "--help"])
     assert result.exit_code == 0, result.output
@@ -40,8 +41,9 @@ def test_every_command_has_help_with_an_example(path):
 
 
 def test_analyze_sample_json_summary_counts_add_up(sample_dir, tmp_path):
-    result = runner.invoke(app, ["analyze", str(sample_dir), "--out", str(tmp_path / "s"),
-                                 "--format", "json"])
+    result = runner.invoke(
+        app, ["analyze", str(sample_dir), "--out", str(tmp_path / "s"), "--format", "json"]
+    )
     assert result.exit_code == 0, result.output
     summary = json.loads(result.stdout)
     for table, rep in summary["inputs"].items():
@@ -71,8 +73,9 @@ def test_missing_data_directory_exits_2(tmp_path):
 
 
 def test_evaluate_scores_the_sample(sample_snapshot, sample_dir):
-    result = runner.invoke(app, ["evaluate", str(sample_snapshot.path), "--data",
-                                 str(sample_dir), "--format", "json"])
+    result = runner.invoke(
+        app, ["evaluate", str(sample_snapshot.path), "--data", str(sample_dir), "--format", "json"]
+    )
     assert result.exit_code == 0, result.output
     scores = json.loads(result.stdout)
     assert scores["seller_fraud"]["f1"] >= 0.9

@@ -31,7 +31,8 @@ def test_analyze_prints_an_out_path_with_brackets(tmp_path):
     data = tmp_path / "in"
     data.mkdir()
     (data / "orders.csv").write_text(
-        "order_id,buyer_id,seller_id,amount,created_at\no1,b,s,5,2026-01-01T00:00:00Z\n")
+        "order_id,buyer_id,seller_id,amount,created_at\no1,b,s,5,2026-01-01T00:00:00Z\n"
+    )
     out = tmp_path / "snap[/bold]"
     result = runner.invoke(app, ["analyze", str(data), "--out", str(out)])
     assert result.exit_code == 0, result.output
@@ -44,14 +45,31 @@ def test_the_account_view_prints_ids_that_look_like_markup():
     from rich.console import Console
 
     view = {
-        "account_id": "[/x]", "risk_level": "review", "risk_score": 0.5,
-        "reason_codes": ["SELF_DEALING"], "snapshot_id": "s[1]", "ruleset_version": "[v]",
-        "computed_at": "2026-01-01T00:00:00Z", "adjusted_gmv": 1.0,
-        "flags": [{"code": "SELF_DEALING", "severity": "review", "score": 0.5,
-                   "reason": "[red]x[/] bought", "evidence": {"puppets": ["[/y]"]}}],
-        "cluster": {"cluster_id": "C1", "size": 2, "identifier_kinds": ["phone"],
-                    "members": [{"account_id": "[/z]", "identifier_kinds": ["[b]"]}]},
-        "rings": [], "concentration": None,
+        "account_id": "[/x]",
+        "risk_level": "review",
+        "risk_score": 0.5,
+        "reason_codes": ["SELF_DEALING"],
+        "snapshot_id": "s[1]",
+        "ruleset_version": "[v]",
+        "computed_at": "2026-01-01T00:00:00Z",
+        "adjusted_gmv": 1.0,
+        "flags": [
+            {
+                "code": "SELF_DEALING",
+                "severity": "review",
+                "score": 0.5,
+                "reason": "[red]x[/] bought",
+                "evidence": {"puppets": ["[/y]"]},
+            }
+        ],
+        "cluster": {
+            "cluster_id": "C1",
+            "size": 2,
+            "identifier_kinds": ["phone"],
+            "members": [{"account_id": "[/z]", "identifier_kinds": ["[b]"]}],
+        },
+        "rings": [],
+        "concentration": None,
     }
     out = StringIO()
     render_view(view, Console(file=out, width=200))

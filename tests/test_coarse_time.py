@@ -32,8 +32,10 @@ def _ring_bursts(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.n
     ring = np.arange(12)
     b = [np.tile(ring, 5), rng.integers(100, 600, 3000)]
     s = [np.full(60, 700), rng.integers(701, 720, 3000)]
-    t = [np.repeat(np.arange(5) * 40 * HOUR, 12) + rng.integers(0, 1500, 60),
-         rng.integers(0, 300 * HOUR, 3000)]
+    t = [
+        np.repeat(np.arange(5) * 40 * HOUR, 12) + rng.integers(0, 1500, 60),
+        rng.integers(0, 300 * HOUR, 3000),
+    ]
     return np.concatenate(b), np.concatenate(s), np.concatenate(t)
 
 
@@ -78,13 +80,15 @@ def test_burst_view_is_not_built_on_dates():
 def test_summary_notes_what_date_only_orders_kept_from_view():
     rng = np.random.default_rng(4)
     n = 400
-    orders = pd.DataFrame({
-        "order_id": [f"o{i}" for i in range(n)],
-        "buyer_id": [f"b{i}" for i in rng.integers(0, 80, n)],
-        "seller_id": [f"s{i}" for i in rng.integers(0, 10, n)],
-        "amount": np.full(n, 20.0),
-        "created_at": [f"2026-01-{d:02d}" for d in rng.integers(1, 29, n)],
-    })
+    orders = pd.DataFrame(
+        {
+            "order_id": [f"o{i}" for i in range(n)],
+            "buyer_id": [f"b{i}" for i in rng.integers(0, 80, n)],
+            "seller_id": [f"s{i}" for i in rng.integers(0, 10, n)],
+            "amount": np.full(n, 20.0),
+            "created_at": [f"2026-01-{d:02d}" for d in rng.integers(1, 29, n)],
+        }
+    )
     summary = analyze_market(Market.from_frames(orders), load_ruleset()).summary
     assert summary["time_granularity_seconds"] == DAY
     assert any("lockstep not looked for" in note for note in summary["notes"])

@@ -51,8 +51,10 @@ def test_seven_cycle_is_beyond_the_bound():
 def test_two_way_trade_is_not_a_cycle_and_repeats_group():
     edges = [(0, 1, 10.0, 0), (1, 0, 10.0, 60)]
     assert cycles(edges).cycles == []
-    rounds = [[(0, 1, 10.0, d * DAY), (1, 2, 10.0, d * DAY + 60), (2, 0, 10.0, d * DAY + 120)]
-              for d in (0, 10, 20)]
+    rounds = [
+        [(0, 1, 10.0, d * DAY), (1, 2, 10.0, d * DAY + 60), (2, 0, 10.0, d * DAY + 120)]
+        for d in (0, 10, 20)
+    ]
     res = cycles([e for r in rounds for e in r])
     assert len(res.cycles) == 1
     assert res.cycles[0].rounds == 3
@@ -62,17 +64,29 @@ def test_two_way_trade_is_not_a_cycle_and_repeats_group():
 def test_honest_star_traffic_has_no_cycles():
     rng = np.random.default_rng(3)
     n = 5000
-    edges = list(zip(rng.integers(10, 2000, n), rng.integers(0, 10, n),
-                     rng.uniform(5, 50, n), rng.integers(0, 90 * DAY, n), strict=True))
+    edges = list(
+        zip(
+            rng.integers(10, 2000, n),
+            rng.integers(0, 10, n),
+            rng.uniform(5, 50, n),
+            rng.integers(0, 90 * DAY, n),
+            strict=True,
+        )
+    )
     assert cycles(edges).cycles == []
 
 
 def test_paths_sharing_orders_count_once_in_rounds_orders_and_amount():
     # Two orders from 0 to 1 close two paths through the same later orders 1->2 and 2->0:
     # the money went round once, over four distinct orders.
-    res = cycles([
-        (0, 1, 100.0, 0), (0, 1, 102.0, 1), (1, 2, 99.0, DAY), (2, 0, 101.0, 2 * DAY),
-    ])
+    res = cycles(
+        [
+            (0, 1, 100.0, 0),
+            (0, 1, 102.0, 1),
+            (1, 2, 99.0, DAY),
+            (2, 0, 101.0, 2 * DAY),
+        ]
+    )
     (cyc,) = res.cycles
     assert len(cyc.orders) == 2  # both paths are kept for the order mask
     assert cyc.rounds == 1
@@ -82,10 +96,16 @@ def test_paths_sharing_orders_count_once_in_rounds_orders_and_amount():
 
 def test_disjoint_rounds_each_count():
     week = 8 * DAY
-    res = cycles([
-        (0, 1, 100.0, 0), (1, 2, 99.0, DAY), (2, 0, 101.0, 2 * DAY),
-        (0, 1, 50.0, week), (1, 2, 51.0, week + DAY), (2, 0, 49.0, week + 2 * DAY),
-    ])
+    res = cycles(
+        [
+            (0, 1, 100.0, 0),
+            (1, 2, 99.0, DAY),
+            (2, 0, 101.0, 2 * DAY),
+            (0, 1, 50.0, week),
+            (1, 2, 51.0, week + DAY),
+            (2, 0, 49.0, week + 2 * DAY),
+        ]
+    )
     (cyc,) = res.cycles
     assert cyc.rounds == 2
     assert len(cyc.distinct_orders) == 6

@@ -31,7 +31,7 @@ class Market:
         self.b = [rng.integers(0, 4000, n)]
         self.s = [4000 + rng.choice(900, n, p=pop / pop.sum())]
         self.t = [rng.integers(0, 90 * DAY, n)]
-        self.r = [rng.choice([1.0, 2, 3, 4, 5, np.nan], n, p=[.03, .02, .06, .2, .39, .3])]
+        self.r = [rng.choice([1.0, 2, 3, 4, 5, np.nan], n, p=[0.03, 0.02, 0.06, 0.2, 0.39, 0.3])]
         self.created = np.full(N, OLD, dtype=np.int64)
         self.id_acc, self.id_kind, self.id_val = [], [], []
 
@@ -43,7 +43,7 @@ class Market:
         self.r.append(np.broadcast_to(np.asarray(r, dtype=float), n))
 
     def ordinary_ratings(self, n):
-        return self.rng.choice([1.0, 3, 4, 5], n, p=[.1, .15, .35, .4])
+        return self.rng.choice([1.0, 3, 4, 5], n, p=[0.1, 0.15, 0.35, 0.4])
 
     def share(self, accounts, kind, value):
         self.id_acc += list(accounts)
@@ -53,8 +53,9 @@ class Market:
     def arrays(self):
         b, s = np.concatenate(self.b), np.concatenate(self.s)
         t, r = np.concatenate(self.t), np.concatenate(self.r)
-        values = identifier_values(np.asarray(self.id_acc, dtype=np.int64), self.id_kind,
-                                   self.id_val)
+        values = identifier_values(
+            np.asarray(self.id_acc, dtype=np.int64), self.id_kind, self.id_val
+        )
         return b, s, t, r, values, trade_pairs(b, s, np.ones(len(b)), t, r)
 
     def farms(self):
@@ -76,8 +77,12 @@ def _plant_farm(m, buyers, shop, start=30 * DAY):
     burst = rng.integers(0, 3, len(buyers))
     m.orders(buyers, shop, start + burst * 3 * DAY + rng.integers(0, 2 * HOUR, len(buyers)), 5.0)
     # camouflage: one ordinary order each at a busy shop
-    m.orders(buyers, 4000, start + rng.integers(0, 30 * DAY, len(buyers)),
-             m.ordinary_ratings(len(buyers)))
+    m.orders(
+        buyers,
+        4000,
+        start + rng.integers(0, 30 * DAY, len(buyers)),
+        m.ordinary_ratings(len(buyers)),
+    )
 
 
 def test_one_shop_farm_is_found_with_its_evidence():
@@ -126,14 +131,22 @@ def test_workplace_regulars_and_new_user_campaign_are_not_farms():
     m.share(office, "ip", "office-wifi")
     who = np.repeat(office, 12)
     day = rng.integers(0, 88, len(who)) * DAY
-    m.orders(who, 4960, day + 12 * HOUR + rng.integers(0, 2 * HOUR, len(who)),
-             m.ordinary_ratings(len(who)))
+    m.orders(
+        who,
+        4960,
+        day + 12 * HOUR + rng.integers(0, 2 * HOUR, len(who)),
+        m.ordinary_ratings(len(who)),
+    )
     # 40 brand-new sign-ups on a campus IP, first orders within hours, rated like everyone
     users = np.arange(3100, 3140)
     m.share(users, "ip", "campus")
     m.created[users] = 40 * DAY + rng.integers(0, DAY, len(users))
-    m.orders(users, 4961, m.created[users] + rng.integers(600, 4 * HOUR, len(users)),
-             m.ordinary_ratings(len(users)))
+    m.orders(
+        users,
+        4961,
+        m.created[users] + rng.integers(600, 4 * HOUR, len(users)),
+        m.ordinary_ratings(len(users)),
+    )
     assert m.farms() == []
 
 
@@ -204,14 +217,22 @@ def test_farm_raises_brushing_ring_with_evidence_through_the_ruleset():
     _plant_farm(m, farm, 4950)
     b, s, t, r, _, _ = m.arrays()
     name = np.array([f"a{i}" for i in range(N)])
-    orders = pd.DataFrame({
-        "order_id": [f"o{i}" for i in range(len(b))], "buyer_id": name[b], "seller_id": name[s],
-        "amount": 10.0, "created_at": pd.to_datetime(t, unit="s", utc=True), "rating": r,
-    })
-    accounts = pd.DataFrame({"account_id": name,
-                             "created_at": pd.to_datetime(m.created, unit="s", utc=True)})
-    ids = pd.DataFrame({"account_id": name[np.asarray(m.id_acc)], "kind": m.id_kind,
-                        "value_hash": m.id_val})
+    orders = pd.DataFrame(
+        {
+            "order_id": [f"o{i}" for i in range(len(b))],
+            "buyer_id": name[b],
+            "seller_id": name[s],
+            "amount": 10.0,
+            "created_at": pd.to_datetime(t, unit="s", utc=True),
+            "rating": r,
+        }
+    )
+    accounts = pd.DataFrame(
+        {"account_id": name, "created_at": pd.to_datetime(m.created, unit="s", utc=True)}
+    )
+    ids = pd.DataFrame(
+        {"account_id": name[np.asarray(m.id_acc)], "kind": m.id_kind, "value_hash": m.id_val}
+    )
     snap = analyze_market(LiveMarket.from_frames(orders, accounts, ids), load_ruleset())
     flags = snap.flags[snap.flags["code"] == "BRUSHING_RING"]
     assert set(flags["account_id"]) == set(name[farm]) | {"a4950"}

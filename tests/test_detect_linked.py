@@ -60,8 +60,9 @@ def test_transitive_chain_forms_one_cluster():
 def test_threshold_is_a_parameter():
     rows = [(i, "ip", "home") for i in range(2)]
     strict = linked_accounts(identifier_values([0, 1], ["ip", "ip"], ["h", "h"]), 2)
-    loose = linked_accounts(identifier_values([0, 1], ["ip", "ip"], ["h", "h"]), 2,
-                            LinkParams(threshold=0.3))
+    loose = linked_accounts(
+        identifier_values([0, 1], ["ip", "ip"], ["h", "h"]), 2, LinkParams(threshold=0.3)
+    )
     assert strict.n_clusters == 0
     assert loose.n_clusters == 1
     assert np.array_equal(loose.edges, [[0, 1]])

@@ -72,8 +72,11 @@ def ring_beside_a_busy_shop(regulars: int, hours: int, extra=()):
 
 def test_a_busy_shop_where_ring_buyers_meet_by_chance_is_not_a_ring_shop():
     # 10 orders an hour at 800 from 20,000 regulars; ring buyers 0 and 1 meet there three times.
-    res = lockstep_groups(*ring_beside_a_busy_shop(
-        20_000, 2000, extra=[([0, 1, 0, 1, 0, 1], [3, 3, 70, 70, 150, 150])]))
+    res = lockstep_groups(
+        *ring_beside_a_busy_shop(
+            20_000, 2000, extra=[([0, 1, 0, 1, 0, 1], [3, 3, 70, 70, 150, 150])]
+        )
+    )
     assert len(res.groups) == 1
     assert res.groups[0].buyers.tolist() == RING.tolist()
     assert res.groups[0].sellers.tolist() == [700]
@@ -88,8 +91,11 @@ def test_active_buyers_who_only_ever_meet_at_a_busy_shop_are_no_group():
     around = np.repeat([0, 1, 2], 10)
     b = np.r_[crowd, np.tile([0, 1, 2], 4), around]
     s = np.r_[shops, np.full(12, 800), rng.integers(801, 821, 30)]
-    t = np.r_[rng.integers(0, 300 * HOUR, 100_000), np.repeat([5, 60, 120, 250], 3) * HOUR,
-              rng.integers(0, 300 * HOUR, 30)]
+    t = np.r_[
+        rng.integers(0, 300 * HOUR, 100_000),
+        np.repeat([5, 60, 120, 250], 3) * HOUR,
+        rng.integers(0, 300 * HOUR, 30),
+    ]
     assert lockstep_groups(b, s, t).groups == []
 
 

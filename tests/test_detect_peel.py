@@ -10,12 +10,14 @@ from linkguard.detect._peel import build_csr, incident_edges, peel
 def plain_greedy(n, u, v, w, prior, alive):
     """FRAUDAR's greedy: drop the lightest node, remember the best average; O(V^2 + VE)."""
     nodes = {int(x) for x in np.flatnonzero(alive)}
-    edges = [(int(a), int(b), float(c)) for a, b, c in zip(u, v, w, strict=True)
-             if alive[a] and alive[b]]
+    edges = [
+        (int(a), int(b), float(c)) for a, b, c in zip(u, v, w, strict=True) if alive[a] and alive[b]
+    ]
 
     def degree(x, members):
-        return prior[x] + sum(c for a, b, c in edges if (a == x and b in members)
-                              or (b == x and a in members))
+        return prior[x] + sum(
+            c for a, b, c in edges if (a == x and b in members) or (b == x and a in members)
+        )
 
     def score(members):
         inner = sum(c for a, b, c in edges if a in members and b in members)
@@ -55,8 +57,9 @@ def test_peel_of_a_clique_and_a_tail_keeps_the_clique():
     clique = [(a, b) for a in range(5) for b in range(a + 1, 5)]
     tail = [(4, 5), (5, 6), (6, 7), (7, 8)]
     u, v = np.array([e[0] for e in clique + tail]), np.array([e[1] for e in clique + tail])
-    order, best_removed, best_g = peel(*build_csr(9, u, v, np.ones(len(u))), np.zeros(9),
-                                       np.ones(9, dtype=np.bool_))
+    order, best_removed, best_g = peel(
+        *build_csr(9, u, v, np.ones(len(u))), np.zeros(9), np.ones(9, dtype=np.bool_)
+    )
     assert sorted(order[best_removed:].tolist()) == [0, 1, 2, 3, 4]
     assert best_g == pytest.approx(10 / 5)
 

@@ -28,9 +28,7 @@ KINDS = ["device", "phone", "ip", "address", "wechat"]
 DAY = 86400
 
 rows_strategy = st.lists(
-    st.tuples(
-        st.integers(0, N_ACCOUNTS - 1), st.sampled_from(KINDS), st.sampled_from("abcd")
-    ),
+    st.tuples(st.integers(0, N_ACCOUNTS - 1), st.sampled_from(KINDS), st.sampled_from("abcd")),
     min_size=1,
     max_size=40,
 )
@@ -65,8 +63,7 @@ def test_linked_accounts_match_the_definition(
 ) -> None:
     params = LinkParams(weak_free=weak_free, weak_hub=weak_hub)
     acc, kind, value = zip(*rows, strict=True)
-    res = linked_accounts(identifier_values(list(acc), list(kind), list(value)), N_ACCOUNTS,
-                          params)
+    res = linked_accounts(identifier_values(list(acc), list(kind), list(value)), N_ACCOUNTS, params)
     got: dict[int, set[int]] = defaultdict(set)
     for account, cluster in enumerate(res.cluster_of.tolist()):
         if cluster >= 0:
@@ -134,8 +131,6 @@ def test_a_planted_cycle_is_found(
 ) -> None:
     # The planted cycle runs over accounts 10.. (the noise uses 0..6), at most a day apart.
     times = start + np.cumsum([0, *gaps[: length - 1]])
-    planted = [
-        (10 + i, 10 + (i + 1) % length, 100.0, int(times[i])) for i in range(length)
-    ]
+    planted = [(10 + i, 10 + (i + 1) % length, 100.0, int(times[i])) for i in range(length)]
     found = _assert_real_cycles(noise + planted, CycleParams())
     assert frozenset(range(10, 10 + length)) in found

@@ -30,8 +30,7 @@ def test_cli_errors_go_to_stderr_with_the_error_s_exit_code(
         raise devserver.DevServerError("cannot read the data dir")
 
     monkeypatch.setattr(devserver, "status", broken)
-    result = CliRunner().invoke(app, ["neo4j", "dev-server", "status", "--data-dir",
-                                      str(tmp_path)])
+    result = CliRunner().invoke(app, ["neo4j", "dev-server", "status", "--data-dir", str(tmp_path)])
     assert result.exit_code == devserver.DevServerError.exit_code
     assert result.stdout == ""
     assert "cannot read the data dir" in result.stderr

@@ -24,8 +24,16 @@ def test_refuses_a_non_loopback_address_without_a_password(
 
 @pytest.mark.parametrize(
     ("host", "loopback"),
-    [("localhost", True), ("127.0.0.1", True), ("127.8.9.10", True), ("::1", True),
-     ("[::1]", True), ("0.0.0.0", False), ("10.0.0.1", False), ("localhost.example", False)],
+    [
+        ("localhost", True),
+        ("127.0.0.1", True),
+        ("127.8.9.10", True),
+        ("::1", True),
+        ("[::1]", True),
+        ("0.0.0.0", False),
+        ("10.0.0.1", False),
+        ("localhost.example", False),
+    ],
 )
 def test_loopback_addresses(host: str, loopback: bool) -> None:
     assert devserver.is_loopback(host) is loopback
@@ -43,8 +51,8 @@ def test_the_command_refuses_a_public_address_without_a_password(
     monkeypatch.delenv("LINKGUARD_NEO4J_PASSWORD", raising=False)
     monkeypatch.setattr(dev_process, "build", lambda **_: pytest.fail("must not build"))
     result = CliRunner().invoke(
-        app, ["neo4j", "dev-server", "start", "--data-dir", str(tmp_path / "n"), "--host",
-              "0.0.0.0"],
+        app,
+        ["neo4j", "dev-server", "start", "--data-dir", str(tmp_path / "n"), "--host", "0.0.0.0"],
     )
     assert result.exit_code != 0
     assert "without authentication" in result.output

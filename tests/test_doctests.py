@@ -9,7 +9,8 @@ import pytest
 import linkguard
 
 MODULES = sorted(
-    m.name for m in pkgutil.walk_packages(linkguard.__path__, "linkguard.")
+    m.name
+    for m in pkgutil.walk_packages(linkguard.__path__, "linkguard.")
     if not m.name.endswith("__main__")
 )
 

@@ -22,10 +22,10 @@ def scored(request, tmp_path_factory):
     write_market(generate_market(accounts=8000, seed=seed, difficulty="realistic"), root / "data")
     snapshot = run_analysis(root / "data", root / "snapshot")
     evaluation = evaluate_snapshot(snapshot, root / "data")
-    truth = pd.read_csv(root / "data" / "truth" / "accounts.csv", dtype=str,
-                        keep_default_na=False)
-    buyers = set(pd.read_csv(root / "data" / "orders.csv", usecols=["buyer_id"],
-                             dtype=str)["buyer_id"])
+    truth = pd.read_csv(root / "data" / "truth" / "accounts.csv", dtype=str, keep_default_na=False)
+    buyers = set(
+        pd.read_csv(root / "data" / "orders.csv", usecols=["buyer_id"], dtype=str)["buyer_id"]
+    )
     honest = set(truth.loc[truth["fraud_types"] == "", "account_id"]) & buyers
     flags = snapshot.flags
     fraud_flagged = set(flags.loc[flags["code"].isin(FRAUD_CODES), "account_id"])

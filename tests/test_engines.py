@@ -36,13 +36,15 @@ def _without_last_orders(market: Market, drop: int) -> Market:
     o = market.orders.iloc[:-drop]
     ids = market.account_ids
     return Market.from_frames(
-        pd.DataFrame({
-            "order_id": o["order_id"].to_numpy(),
-            "buyer_id": ids[o["buyer"].to_numpy()],
-            "seller_id": ids[o["seller"].to_numpy()],
-            "amount": o["amount"].to_numpy(),
-            "created_at": o["created_at"],
-        }),
+        pd.DataFrame(
+            {
+                "order_id": o["order_id"].to_numpy(),
+                "buyer_id": ids[o["buyer"].to_numpy()],
+                "seller_id": ids[o["seller"].to_numpy()],
+                "amount": o["amount"].to_numpy(),
+                "created_at": o["created_at"],
+            }
+        ),
         reports=market.reports,
         quarantine=market.quarantine,
     )
@@ -64,8 +66,9 @@ def test_neo4j_analyses_the_market_read_back(
         return returned[-1]
 
     monkeypatch.setattr(neo4j_engine, "load_and_read_back", read_back)
-    snap = engines.analyze_with_engine(sample_dir, tmp_path / "neo4j", engine="neo4j",
-                                       market=market)
+    snap = engines.analyze_with_engine(
+        sample_dir, tmp_path / "neo4j", engine="neo4j", market=market
+    )
     assert seen == [market]
     assert snap.summary["engine"] == "neo4j"
     assert "neo4j read" in snap.summary["stage_seconds"]

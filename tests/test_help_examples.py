@@ -24,9 +24,7 @@ def _help(*argv: str) -> str:
     return result.stdout
 
 
-@pytest.mark.parametrize(
-    "argv", [("account",), ("serve",), ("neo4j", "query"), ("synth",)]
-)
+@pytest.mark.parametrize("argv", [("account",), ("serve",), ("neo4j", "query"), ("synth",)])
 def test_example_ids_are_the_sample_s(argv: tuple[str, ...]) -> None:
     accounts = set(pd.read_csv(SAMPLE / "accounts.csv", dtype=str)["account_id"])
     text = _help(*argv)

@@ -24,11 +24,26 @@ AUTH = {"Authorization": f"Bearer {TOKEN}"}
 #: Sellers the old API pattern could not reach: Unicode, spaces, '+', quotes, '/', '%', '?',
 #: '#', a 128-character id.
 ODD_SELLERS = [
-    "店铺-7", "shop one", "a+b", "o'brien", "north/south", "100%", "what?", "#1",
-    "é" * 128, "..x", "semi;colon", "back\\slash",
+    "店铺-7",
+    "shop one",
+    "a+b",
+    "o'brien",
+    "north/south",
+    "100%",
+    "what?",
+    "#1",
+    "é" * 128,
+    "..x",
+    "semi;colon",
+    "back\\slash",
 ]
-REFUSED = {"line\nbreak": "bad_id", "nul\x00id": "bad_id", "x" * 129: "bad_id",
-           "..": "bad_id", "tab\there": "bad_id"}
+REFUSED = {
+    "line\nbreak": "bad_id",
+    "nul\x00id": "bad_id",
+    "x" * 129: "bad_id",
+    "..": "bad_id",
+    "tab\there": "bad_id",
+}
 
 
 @pytest.fixture(scope="module")
@@ -76,7 +91,7 @@ def test_every_flagged_account_is_reachable_through_the_api(snapshot):
         answers = resp.json()
         assert [a["account_id"] for a in answers] == asked
         assert [a["risk_level"] for a in answers[: len(flagged)]] == ["decline"] * len(flagged)
-        assert {a["risk_level"] for a in answers[len(flagged):]} == {"none"}
+        assert {a["risk_level"] for a in answers[len(flagged) :]} == {"none"}
 
 
 def test_every_flagged_account_is_reachable_through_the_cli(snapshot):

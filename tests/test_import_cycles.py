@@ -91,9 +91,7 @@ def part_graph(root: Path = ROOT) -> nx.DiGraph:
 
 def cycles(graph: nx.DiGraph) -> set[tuple[str, ...]]:
     """The strongly connected components of more than one part, as sorted tuples."""
-    return {
-        tuple(sorted(c)) for c in nx.strongly_connected_components(graph) if len(c) > 1
-    }
+    return {tuple(sorted(c)) for c in nx.strongly_connected_components(graph) if len(c) > 1}
 
 
 def test_no_new_import_cycles_between_parts() -> None:

@@ -69,8 +69,9 @@ REJECTED_ORDERS = [
     pytest.param(b"o2,b1,s1", "", "malformed_row", id="too-few-fields"),
     pytest.param(b"o2,b1,s1,1,2026-01-01,paid,5,,extra", "", "malformed_row", id="too-many"),
     pytest.param(b"o2,b\xff\xfe1,s1,1,2026-01-01,paid,5,", "buyer_id", "bad_utf8", id="utf8"),
-    pytest.param(f"o2,b1,s1,1,2026-01-01,{LONG},5,".encode(), "status", "field_too_long",
-                 id="too-long"),
+    pytest.param(
+        f"o2,b1,s1,1,2026-01-01,{LONG},5,".encode(), "status", "field_too_long", id="too-long"
+    ),
     pytest.param(b"o2, ,s1,1,2026-01-01,paid,5,", "buyer_id", "missing_id", id="no-buyer"),
     pytest.param(b",b1,s1,1,2026-01-01,paid,5,", "order_id", "missing_id", id="no-order-id"),
     pytest.param(b"o2,b1,,1,2026-01-01,paid,5,", "seller_id", "missing_id", id="no-seller"),
@@ -78,19 +79,18 @@ REJECTED_ORDERS = [
     pytest.param(b"o2,b1,s1,,2026-01-01,paid,5,", "amount", "bad_amount", id="amount-empty"),
     pytest.param(b'o2,b1,s1,"1,000",2026-01-01,paid,5,', "amount", "bad_amount", id="amount-sep"),
     pytest.param(b"o2,b1,s1,inf,2026-01-01,paid,5,", "amount", "bad_amount", id="amount-inf"),
-    pytest.param(b"o2,b1,s1,-0.01,2026-01-01,paid,5,", "amount", "negative_amount",
-                 id="negative"),
+    pytest.param(b"o2,b1,s1,-0.01,2026-01-01,paid,5,", "amount", "negative_amount", id="negative"),
     pytest.param(b"o2,b1,s1,1,yesterday,paid,5,", "created_at", "bad_timestamp", id="ts-word"),
     pytest.param(b"o2,b1,s1,1,,paid,5,", "created_at", "bad_timestamp", id="ts-empty"),
     pytest.param(b"o2,b1,s1,1,2026-13-01,paid,5,", "created_at", "bad_timestamp", id="ts-month"),
-    pytest.param(b"o2,b1,s1,1,2026-01-01,paid,5,soon", "confirmed_at", "bad_timestamp",
-                 id="optional-ts"),
-    pytest.param(b"o2,b1,s1,1,2026-01-01,paid,6,", "rating", "rating_out_of_range",
-                 id="rating-6"),
-    pytest.param(b"o2,b1,s1,1,2026-01-01,paid,0,", "rating", "rating_out_of_range",
-                 id="rating-0"),
-    pytest.param(b"o2,b1,s1,1,2026-01-01,paid,good,", "rating", "rating_out_of_range",
-                 id="rating-word"),
+    pytest.param(
+        b"o2,b1,s1,1,2026-01-01,paid,5,soon", "confirmed_at", "bad_timestamp", id="optional-ts"
+    ),
+    pytest.param(b"o2,b1,s1,1,2026-01-01,paid,6,", "rating", "rating_out_of_range", id="rating-6"),
+    pytest.param(b"o2,b1,s1,1,2026-01-01,paid,0,", "rating", "rating_out_of_range", id="rating-0"),
+    pytest.param(
+        b"o2,b1,s1,1,2026-01-01,paid,good,", "rating", "rating_out_of_range", id="rating-word"
+    ),
     pytest.param(b"o1,b2,s2,1,2026-01-01,paid,5,", "order_id", "duplicate_id", id="duplicate"),
 ]
 
@@ -99,8 +99,9 @@ REJECTED_ORDERS = [
 def test_each_reason_quarantines_the_row_with_line_and_column(
     tmp_path: Path, row: bytes, column: str, reason: str
 ) -> None:
-    market = read_market(orders_dir(tmp_path, GOOD, row, "o3,b1,s1,2,2026-01-01,paid,,"),
-                         pepper=PEPPER)
+    market = read_market(
+        orders_dir(tmp_path, GOOD, row, "o3,b1,s1,2,2026-01-01,paid,,"), pepper=PEPPER
+    )
 
     q = market.quarantine["orders"]
     assert q[["file", "line", "column", "reason"]].to_dict("records") == [
@@ -125,14 +126,16 @@ def test_quarantine_keeps_the_row_as_read(tmp_path: Path) -> None:
 
 
 def test_broken_utf8_is_shown_with_replacement_characters(tmp_path: Path) -> None:
-    market = read_market(orders_dir(tmp_path, GOOD, b"o2,b\xff,s1,1,2026-01-01,paid,,"),
-                         pepper=PEPPER)
+    market = read_market(
+        orders_dir(tmp_path, GOOD, b"o2,b\xff,s1,1,2026-01-01,paid,,"), pepper=PEPPER
+    )
     assert market.quarantine["orders"].iloc[0]["buyer_id"] == "b\ufffd"
 
 
 def test_malformed_row_keeps_its_fields(tmp_path: Path) -> None:
-    market = read_market(orders_dir(tmp_path, GOOD, "o2,b1", "o3,b1,s1,1,2026-01-01,a,,,x,y"),
-                         pepper=PEPPER)
+    market = read_market(
+        orders_dir(tmp_path, GOOD, "o2,b1", "o3,b1,s1,1,2026-01-01,a,,,x,y"), pepper=PEPPER
+    )
     q = market.quarantine["orders"]
     assert q["line"].tolist() == [3, 4]
     assert q.iloc[0][["order_id", "buyer_id", "seller_id"]].tolist() == ["o2", "b1", ""]
@@ -153,8 +156,13 @@ def test_first_applicable_reason_wins(tmp_path: Path) -> None:
     ]
     market = read_market(orders_dir(tmp_path, *rows), pepper=PEPPER)
     assert market.quarantine["orders"]["reason"].tolist() == [
-        "bad_utf8", "field_too_long", "missing_id", "bad_amount", "negative_amount",
-        "bad_timestamp", "rating_out_of_range",
+        "bad_utf8",
+        "field_too_long",
+        "missing_id",
+        "bad_amount",
+        "negative_amount",
+        "bad_timestamp",
+        "rating_out_of_range",
     ]
 
 
@@ -171,22 +179,42 @@ def test_field_length_counts_characters_not_bytes(tmp_path: Path) -> None:
 
 def test_reasons_vocabulary_is_the_documented_order() -> None:
     assert REASONS == (
-        "malformed_row", "stray_quote", "bad_utf8", "field_too_long", "missing_id", "bad_id",
+        "malformed_row",
+        "stray_quote",
+        "bad_utf8",
+        "field_too_long",
+        "missing_id",
+        "bad_id",
         "bad_amount",
-        "negative_amount", "amount_too_large", "bad_timestamp", "timestamp_out_of_range",
-        "rating_out_of_range", "duplicate_id",
+        "negative_amount",
+        "amount_too_large",
+        "bad_timestamp",
+        "timestamp_out_of_range",
+        "rating_out_of_range",
+        "duplicate_id",
     )
 
 
 def test_other_tables_reject_too(tmp_path: Path) -> None:
     orders_dir(tmp_path, GOOD)
-    write(tmp_path, "accounts.csv", "account_id,created_at,status\na1,,active\na1,,frozen\n"
-                                    " ,,active\na2,someday,active\n")
-    write(tmp_path, "loans.csv", "loan_id,account_id,applied_at,amount,first_overdue,defaulted\n"
-                                 "l1,a1,2026-01-01,100,0,0\nl1,a1,2026-01-02,100,,\n"
-                                 "l2,a1,2026-01-02,-3,,\nl3,a1,,5,,\nl4,,2026-01-01,5,,\n")
-    write(tmp_path, "identifiers.csv", "account_id,kind,value,seen_at\na1,phone,123,\n"
-                                       "a1, ,123,\n,phone,123,\na1,phone,123,later\n")
+    write(
+        tmp_path,
+        "accounts.csv",
+        "account_id,created_at,status\na1,,active\na1,,frozen\n ,,active\na2,someday,active\n",
+    )
+    write(
+        tmp_path,
+        "loans.csv",
+        "loan_id,account_id,applied_at,amount,first_overdue,defaulted\n"
+        "l1,a1,2026-01-01,100,0,0\nl1,a1,2026-01-02,100,,\n"
+        "l2,a1,2026-01-02,-3,,\nl3,a1,,5,,\nl4,,2026-01-01,5,,\n",
+    )
+    write(
+        tmp_path,
+        "identifiers.csv",
+        "account_id,kind,value,seen_at\na1,phone,123,\n"
+        "a1, ,123,\n,phone,123,\na1,phone,123,later\n",
+    )
     market = read_market(tmp_path, pepper=PEPPER)
 
     def reasons(table: str) -> list[tuple[int, str, str]]:
@@ -194,15 +222,19 @@ def test_other_tables_reject_too(tmp_path: Path) -> None:
         return list(zip(q["line"], q["column"], q["reason"], strict=True))
 
     assert reasons("accounts") == [
-        (3, "account_id", "duplicate_id"), (4, "account_id", "missing_id"),
+        (3, "account_id", "duplicate_id"),
+        (4, "account_id", "missing_id"),
         (5, "created_at", "bad_timestamp"),
     ]
     assert reasons("loans") == [
-        (3, "loan_id", "duplicate_id"), (4, "amount", "negative_amount"),
-        (5, "applied_at", "bad_timestamp"), (6, "account_id", "missing_id"),
+        (3, "loan_id", "duplicate_id"),
+        (4, "amount", "negative_amount"),
+        (5, "applied_at", "bad_timestamp"),
+        (6, "account_id", "missing_id"),
     ]
     assert reasons("identifiers") == [
-        (3, "kind", "missing_id"), (4, "account_id", "missing_id"),
+        (3, "kind", "missing_id"),
+        (4, "account_id", "missing_id"),
         (5, "seen_at", "bad_timestamp"),
     ]
     assert market.accounts.loc[0, "status"] == "active"  # the first a1 row is kept
@@ -225,7 +257,9 @@ def test_duplicates_keep_the_first_valid_occurrence(tmp_path: Path) -> None:
     assert market.orders["amount"].tolist() == [1.0, 3.0]
     q = market.quarantine["orders"]
     assert list(zip(q["line"], q["reason"], strict=True)) == [
-        (3, "duplicate_id"), (4, "bad_amount"), (6, "duplicate_id"),
+        (3, "duplicate_id"),
+        (4, "bad_amount"),
+        (6, "duplicate_id"),
     ]
 
 
@@ -301,8 +335,13 @@ def test_timestamps_in_mixed_styles(tmp_path: Path, first: str) -> None:
     market = read_market(orders_dir(tmp_path, *rows), pepper=PEPPER)
     loaded = dict(zip(market.orders["order_id"], market.orders["created_at"], strict=True))
     ten = pd.Timestamp("2026-01-01T10:00:00Z")
-    assert [loaded[f"o{i}"] for i in range(1, 6)] == [ten, ten, ten + pd.Timedelta("250ms"),
-                                                      ten, ten]
+    assert [loaded[f"o{i}"] for i in range(1, 6)] == [
+        ten,
+        ten,
+        ten + pd.Timedelta("250ms"),
+        ten,
+        ten,
+    ]
     assert loaded["o6"] == pd.Timestamp("2026-01-01T00:00:00Z")
     bad = market.quarantine["orders"]
     assert set(bad["order_id"]) == {"o7", "o8", "o9"} | ({"o0"} if first == "yesterday" else set())
@@ -310,10 +349,12 @@ def test_timestamps_in_mixed_styles(tmp_path: Path, first: str) -> None:
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.lists(
-    st.tuples(st.integers(1890, 2210), *(st.integers(0, n) for n in (19, 39, 29, 69, 69))),
-    max_size=40,
-))
+@given(
+    st.lists(
+        st.tuples(st.integers(1890, 2210), *(st.integers(0, n) for n in (19, 39, 29, 69, 69))),
+        max_size=40,
+    )
+)
 def test_exact_utc_stamps_parse_as_the_general_parsers_do(
     parts: list[tuple[int, int, int, int, int, int]],
 ) -> None:
@@ -349,9 +390,13 @@ def test_single_digit_ratings_parse_as_the_general_parser_does(ratings: list[str
 
 def test_loan_flags_parse_to_one_zero_or_nan(tmp_path: Path) -> None:
     orders_dir(tmp_path, GOOD)
-    write(tmp_path, "loans.csv", "loan_id,account_id,applied_at,amount,first_overdue,defaulted\n"
-                                 "l1,a,2026-01-01,5,1,0\nl2,a,2026-01-01,5,,\n"
-                                 "l3,a,2026-01-01,5,TRUE,no\nl4,a,2026-01-01,5,maybe,1.0\n")
+    write(
+        tmp_path,
+        "loans.csv",
+        "loan_id,account_id,applied_at,amount,first_overdue,defaulted\n"
+        "l1,a,2026-01-01,5,1,0\nl2,a,2026-01-01,5,,\n"
+        "l3,a,2026-01-01,5,TRUE,no\nl4,a,2026-01-01,5,maybe,1.0\n",
+    )
     loans = read_market(tmp_path, pepper=PEPPER).loans
     assert loans["first_overdue"].fillna(-1).tolist() == [1.0, -1.0, 1.0, -1.0]
     assert loans["defaulted"].fillna(-1).tolist() == [0.0, -1.0, 0.0, 1.0]
@@ -359,18 +404,21 @@ def test_loan_flags_parse_to_one_zero_or_nan(tmp_path: Path) -> None:
 
 def test_alias_kinds_are_normalised_not_rejected(tmp_path: Path) -> None:
     orders_dir(tmp_path, GOOD)
-    write(tmp_path, "identifiers.csv", "account_id,kind,value\n"
-                                       "b1,Mobile,+1 (555) 010-0000\n"
-                                       "s1, PHONE_NUMBER ,15550100000\n"
-                                       "b1,E-Mail,Bob@Example.COM\n"
-                                       "s1,email,bob@example.com\n"
-                                       "b1,Device_ID,dev-1\n"
-                                       "b1,Phone Number,1-555-010-0000\n"
-                                       "b1,WeChat,wx-77\n")
+    write(
+        tmp_path,
+        "identifiers.csv",
+        "account_id,kind,value\n"
+        "b1,Mobile,+1 (555) 010-0000\n"
+        "s1, PHONE_NUMBER ,15550100000\n"
+        "b1,E-Mail,Bob@Example.COM\n"
+        "s1,email,bob@example.com\n"
+        "b1,Device_ID,dev-1\n"
+        "b1,Phone Number,1-555-010-0000\n"
+        "b1,WeChat,wx-77\n",
+    )
     market = read_market(tmp_path, pepper=PEPPER)
     ids = market.identifiers
-    assert ids["kind"].tolist() == ["phone", "phone", "email", "email", "device", "phone",
-                                    "wechat"]
+    assert ids["kind"].tolist() == ["phone", "phone", "email", "email", "device", "phone", "wechat"]
     assert market.reports["identifiers"].rows_quarantined == 0
     hashes = ids["value_hash"].tolist()
     assert hashes[0] == hashes[1] == hashes[5]  # spellings of one phone link
@@ -381,12 +429,16 @@ def test_alias_kinds_are_normalised_not_rejected(tmp_path: Path) -> None:
 
 def test_non_ascii_addresses_are_case_folded(tmp_path: Path) -> None:
     orders_dir(tmp_path, GOOD)
-    write(tmp_path, "identifiers.csv", "account_id,kind,value\n"
-                                       "b1,email, STRASSE@Example.de\n"
-                                       "s1,email,straße@example.DE\n"
-                                       "b1,email,Éva@X.com\n"
-                                       "s1,email,éva@x.com \n"
-                                       "b1,device,Éva@X.com\n")
+    write(
+        tmp_path,
+        "identifiers.csv",
+        "account_id,kind,value\n"
+        "b1,email, STRASSE@Example.de\n"
+        "s1,email,straße@example.DE\n"
+        "b1,email,Éva@X.com\n"
+        "s1,email,éva@x.com \n"
+        "b1,device,Éva@X.com\n",
+    )
     hashes = read_market(tmp_path, pepper=PEPPER).identifiers["value_hash"].tolist()
     assert hashes[0] == hashes[1] == pseudonymise(["strasse@example.de"], "email", PEPPER)[0]
     assert hashes[2] == hashes[3] == pseudonymise(["éva@x.com"], "email", PEPPER)[0]
@@ -406,8 +458,12 @@ def test_phone_without_digits_is_a_missing_value(tmp_path: Path) -> None:
 
 def test_accounts_table_fills_codes_and_implicit_accounts(tmp_path: Path) -> None:
     orders_dir(tmp_path, "o1,b1,s1,1,2026-01-01,,,", "o2,b9,s1,1,2026-01-01,,,")
-    write(tmp_path, "accounts.csv", "account_id,created_at,kind,region,status,extra\n"
-                                    "s1,2020-01-01,Seller,north,Frozen,zzz\nb1,,buyer,,,\n")
+    write(
+        tmp_path,
+        "accounts.csv",
+        "account_id,created_at,kind,region,status,extra\n"
+        "s1,2020-01-01,Seller,north,Frozen,zzz\nb1,,buyer,,,\n",
+    )
     market = read_market(tmp_path, pepper=PEPPER)
     assert list(market.account_ids) == ["s1", "b1", "b9"]
     acc = market.accounts
@@ -423,26 +479,30 @@ def test_accounts_table_fills_codes_and_implicit_accounts(tmp_path: Path) -> Non
 
 def test_columns_are_matched_case_insensitively_in_any_order(tmp_path: Path) -> None:
     header = "Amount, ORDER_ID ,seller_id,created_at,buyer_id,unused"
-    market = read_market(orders_dir(tmp_path, "3,o1,s,2026-01-01,b,?", header=header),
-                         pepper=PEPPER)
+    market = read_market(
+        orders_dir(tmp_path, "3,o1,s,2026-01-01,b,?", header=header), pepper=PEPPER
+    )
     assert market.orders[["order_id", "amount"]].values.tolist() == [["o1", 3.0]]
 
 
 # --- file formats -----------------------------------------------------------------------------
 
 SAMPLE = {
-    "orders": "\n".join([
-        ORDERS_HEADER,
-        GOOD,
-        "o2,b2,s1,7.25,2026-01-03T00:00:00+01:00,Confirmed,4,",
-        "o3,b2,s1,-1,2026-01-04,paid,,",
-        "o4,b3,b3,3,2026-01-05,refunded,,",
-    ]) + "\n",
+    "orders": "\n".join(
+        [
+            ORDERS_HEADER,
+            GOOD,
+            "o2,b2,s1,7.25,2026-01-03T00:00:00+01:00,Confirmed,4,",
+            "o3,b2,s1,-1,2026-01-04,paid,,",
+            "o4,b3,b3,3,2026-01-05,refunded,,",
+        ]
+    )
+    + "\n",
     "accounts": "account_id,created_at,kind,status\ns1,2020-01-01T00:00:00Z,seller,active\n",
     "identifiers": "account_id,kind,value,seen_at\nb1,phone,+1 555 0100,\nb2,mobile,15550100,\n"
-                   "b3,email,X@Y.Z,2026-01-01\n",
+    "b3,email,X@Y.Z,2026-01-01\n",
     "loans": "loan_id,account_id,applied_at,amount,first_overdue,defaulted\n"
-             "l1,s1,2026-02-01,500,0,0\n",
+    "l1,s1,2026-02-01,500,0,0\n",
 }
 
 
@@ -466,9 +526,7 @@ def write_sample(directory: Path, fmt: str) -> Path:
 
 
 def market_frames(market: Market) -> dict[str, pd.DataFrame]:
-    return {
-        name: getattr(market, name) for name in ("accounts", "orders", "identifiers", "loans")
-    }
+    return {name: getattr(market, name) for name in ("accounts", "orders", "identifiers", "loans")}
 
 
 @pytest.mark.parametrize("fmt", ["csv.gz", "parquet"])
@@ -489,15 +547,18 @@ def test_gzip_and_parquet_read_the_same_as_csv(tmp_path: Path, fmt: str) -> None
 
 
 def test_typed_parquet_columns_are_read_as_their_text(tmp_path: Path) -> None:
-    table = pa.table({
-        "order_id": ["o1", "o2"],
-        "buyer_id": ["b", "b"],
-        "seller_id": ["s", "s"],
-        "amount": pa.array([12.5, None], pa.float64()),
-        "created_at": pa.array([pd.Timestamp("2026-01-01T10:00:00Z")] * 2,
-                               pa.timestamp("us", tz="UTC")),
-        "rating": pa.array([5, None], pa.int64()),
-    })
+    table = pa.table(
+        {
+            "order_id": ["o1", "o2"],
+            "buyer_id": ["b", "b"],
+            "seller_id": ["s", "s"],
+            "amount": pa.array([12.5, None], pa.float64()),
+            "created_at": pa.array(
+                [pd.Timestamp("2026-01-01T10:00:00Z")] * 2, pa.timestamp("us", tz="UTC")
+            ),
+            "rating": pa.array([5, None], pa.int64()),
+        }
+    )
     pq.write_table(table, tmp_path / "orders.parquet")
     market = read_market(tmp_path, pepper=PEPPER)
     assert market.orders["amount"].tolist() == [12.5]
@@ -521,7 +582,9 @@ def test_crlf_bom_blank_lines_and_quoted_newlines_keep_line_numbers(tmp_path: Pa
     market = read_market(orders_dir(tmp_path, header=text), pepper=PEPPER)
     q = market.quarantine["orders"]
     assert list(zip(q["line"], q["reason"], strict=True)) == [
-        (5, "negative_amount"), (7, "bad_amount"), (8, "malformed_row"),
+        (5, "negative_amount"),
+        (7, "bad_amount"),
+        (8, "malformed_row"),
     ]
     assert q.iloc[1]["note"] == 'a "quoted" word'
     assert market.orders["order_id"].tolist() == ["o1", "o5"]
@@ -532,14 +595,21 @@ def test_irregular_quotes_fall_back_to_the_exact_reader(tmp_path: Path) -> None:
     market = read_market(orders_dir(tmp_path, *rows), pepper=PEPPER)
     q = market.quarantine["orders"]
     assert list(zip(q["line"], q["reason"], strict=True)) == [
-        (3, "negative_amount"), (4, "malformed_row"), (5, "bad_timestamp"),
+        (3, "negative_amount"),
+        (4, "malformed_row"),
+        (5, "bad_timestamp"),
     ]
     assert market.account_ids[market.orders["buyer"].iloc[0]] == 'b"x'
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.lists(st.sampled_from([b"a", b"b,c", b"\n", b"\r\n", b"\r", b"\x0e", b"x" * 9]),
-                min_size=1, max_size=60))
+@given(
+    st.lists(
+        st.sampled_from([b"a", b"b,c", b"\n", b"\r\n", b"\r", b"\x0e", b"x" * 9]),
+        min_size=1,
+        max_size=60,
+    )
+)
 def test_one_record_per_line_agrees_with_splitting_lines(pieces: list[bytes]) -> None:
     data = b"".join(pieces)
     lines = data.split(b"\n")
@@ -553,8 +623,7 @@ def test_one_record_per_line_agrees_with_splitting_lines(pieces: list[bytes]) ->
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.lists(st.sampled_from([b"a", b",", b'"', b'""', b"\n", b"\r\n", b"x" * 7]),
-                max_size=40))
+@given(st.lists(st.sampled_from([b"a", b",", b'"', b'""', b"\n", b"\r\n", b"x" * 7]), max_size=40))
 def test_quotes_span_lines_agrees_with_the_record_scan(pieces: list[bytes]) -> None:
     # Quote tracking is left on exactly when the scan finds irregular quotes or a value
     # spanning lines.
@@ -639,8 +708,14 @@ def test_not_a_directory(tmp_path: Path) -> None:
 
 # --- pseudonymisation ---------------------------------------------------------------------------
 
-RAW_VALUES = ["+1 (555) 010-7788", "15550107788", "Alice.Secret@Example.com", "dev-SECRET-1",
-              "10.20.30.40", "4111 1111 1111 1111"]
+RAW_VALUES = [
+    "+1 (555) 010-7788",
+    "15550107788",
+    "Alice.Secret@Example.com",
+    "dev-SECRET-1",
+    "10.20.30.40",
+    "4111 1111 1111 1111",
+]
 
 
 def test_no_raw_identifier_value_leaves_ingest(tmp_path: Path) -> None:
@@ -661,7 +736,11 @@ def test_no_raw_identifier_value_leaves_ingest(tmp_path: Path) -> None:
 
     q = market.quarantine["identifiers"]
     assert q["reason"].tolist() == [
-        "bad_timestamp", "missing_id", "malformed_row", "malformed_row", "bad_utf8",
+        "bad_timestamp",
+        "missing_id",
+        "malformed_row",
+        "malformed_row",
+        "bad_utf8",
         "field_too_long",
     ]
     cells = [str(v) for v in q.to_numpy().ravel()]
@@ -719,13 +798,25 @@ _EARLIER_DIGESTS = {
 @pytest.mark.parametrize("key", list(_EARLIER_DIGESTS))
 def test_hashes_match_the_earlier_implementation(key: bytes) -> None:
     messages = [
-        "", "a", "bob@example.com", "15550100000", "x" * 55, "y" * 56, "z" * 64, "é" * 40,
-        "dev-" + "9" * 150, "a", "", "bob@example.com",
+        "",
+        "a",
+        "bob@example.com",
+        "15550100000",
+        "x" * 55,
+        "y" * 56,
+        "z" * 64,
+        "é" * 40,
+        "dev-" + "9" * 150,
+        "a",
+        "",
+        "bob@example.com",
     ]
     out = hash_normalised(pa.array(messages, pa.string()), key).to_pylist()
     assert hashlib.sha256("|".join(out).encode()).hexdigest() == _EARLIER_DIGESTS[key]
     assert hash_bytes([b"\xff\xfe", b"", b"abc"], b"k") == [
-        "102f334c2129031450cea21ffffe2eba", "", "342e519ce0ad6c03a36b98eeb3f1d130"
+        "102f334c2129031450cea21ffffe2eba",
+        "",
+        "342e519ce0ad6c03a36b98eeb3f1d130",
     ]
 
 
@@ -744,12 +835,14 @@ def test_dev_key_warning_without_pepper(tmp_path: Path, monkeypatch: pytest.Monk
             real = read_market(tmp_path)
     finally:
         config.get_settings.cache_clear()
-    assert dev.identifiers["value_hash"].tolist() == pseudonymise(
-        ["123"], "phone", config.DEV_PEPPER.encode()
-    ).tolist()
-    assert real.identifiers["value_hash"].tolist() == pseudonymise(
-        ["123"], "phone", b"a-real-secret"
-    ).tolist()
+    assert (
+        dev.identifiers["value_hash"].tolist()
+        == pseudonymise(["123"], "phone", config.DEV_PEPPER.encode()).tolist()
+    )
+    assert (
+        real.identifiers["value_hash"].tolist()
+        == pseudonymise(["123"], "phone", b"a-real-secret").tolist()
+    )
 
 
 def test_progress_reports_every_step(tmp_path: Path) -> None:

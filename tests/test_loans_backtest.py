@@ -22,8 +22,21 @@ runner = CliRunner()
 @pytest.fixture(scope="module")
 def market(tmp_path_factory: pytest.TempPathFactory) -> Path:
     d = tmp_path_factory.mktemp("bt") / "market"
-    r = runner.invoke(app, ["synth", str(d), "--accounts", "4000", "--seed", "5", "--days",
-                            "150", "--dirty-fraction", "0"])
+    r = runner.invoke(
+        app,
+        [
+            "synth",
+            str(d),
+            "--accounts",
+            "4000",
+            "--seed",
+            "5",
+            "--days",
+            "150",
+            "--dirty-fraction",
+            "0",
+        ],
+    )
     assert r.exit_code == 0, r.output
     return d
 
@@ -39,16 +52,14 @@ def _months(market: Path) -> list[str]:
 def snaps(market: Path) -> Path:
     root = market.parent / "snaps"
     for day in _months(market):
-        r = runner.invoke(app, ["analyze", str(market), "--out", str(root / day),
-                                "--as-of", day])
+        r = runner.invoke(app, ["analyze", str(market), "--out", str(root / day), "--as-of", day])
         assert r.exit_code == 0, r.output
     return root
 
 
 @pytest.fixture(scope="module")
 def report(market: Path, snaps: Path) -> dict[str, Any]:
-    r = runner.invoke(app, ["backtest", str(market), "--snapshots", str(snaps), "--format",
-                            "json"])
+    r = runner.invoke(app, ["backtest", str(market), "--snapshots", str(snaps), "--format", "json"])
     assert r.exit_code == 0, r.output
     out: dict[str, Any] = json.loads(r.stdout)
     return out
@@ -57,14 +68,22 @@ def report(market: Path, snaps: Path) -> dict[str, Any]:
 def _expected_applications(market: Path, snaps: Path) -> pd.DataFrame:
     """The applications with a known first_overdue, each joined by hand to its snapshot."""
     loans = pd.read_csv(market / "loans.csv", dtype=str, keep_default_na=False)
-    loans = loans[(loans["decision"] == "approved") & (loans["disbursed_at"] != "")
-                  & (loans["first_overdue"] != "")].copy()
+    loans = loans[
+        (loans["decision"] == "approved")
+        & (loans["disbursed_at"] != "")
+        & (loans["first_overdue"] != "")
+    ].copy()
     loans["applied_at"] = pd.to_datetime(loans["applied_at"], utc=True)
     loans["bad"] = loans["first_overdue"].astype(float)
     months = sorted(p.name for p in snaps.iterdir())
     dated = pd.DataFrame({"as_of": pd.to_datetime(months, utc=True), "day": months})
-    loans = pd.merge_asof(loans.sort_values("applied_at"), dated, left_on="applied_at",
-                          right_on="as_of", direction="backward")
+    loans = pd.merge_asof(
+        loans.sort_values("applied_at"),
+        dated,
+        left_on="applied_at",
+        right_on="as_of",
+        direction="backward",
+    )
     loans = loans[loans["day"].notna()]
     levels, scores, codes = [], [], []
     for day, acc in zip(loans["day"], loans["account_id"], strict=True):
@@ -73,8 +92,11 @@ def _expected_applications(market: Path, snaps: Path) -> pd.DataFrame:
         levels.append(accounts["risk_level"].get(acc, "none"))
         scores.append(float(accounts["risk_score"].get(acc, 0.0)))
         codes.append(set(flags.loc[flags["account_id"] == acc, "code"]))
-    return loans.assign(risk_level=levels, risk_score=scores,
-                        codes=pd.Series(codes, index=loans.index, dtype=object))
+    return loans.assign(
+        risk_level=levels,
+        risk_score=scores,
+        codes=pd.Series(codes, index=loans.index, dtype=object),
+    )
 
 
 @pytest.fixture(scope="module")
@@ -130,8 +152,7 @@ def test_every_segment_equals_pandas(report: dict[str, Any], expected: pd.DataFr
                 mask = (s > lo) & (s <= hi)
         _check_segment(seg, apps, mask)
         seen += 1
-    assert {s["by"] for s in report["segments"]} == {"flagged", "code", "risk_level",
-                                                     "score_band"}
+    assert {s["by"] for s in report["segments"]} == {"flagged", "code", "risk_level", "score_band"}
     assert seen >= 2 + 7 + 4 + 5
 
 
@@ -160,8 +181,9 @@ def test_fraud_flags_find_the_planted_outcomes(report: dict[str, Any]) -> None:
     assert flagged["applications"] >= 10
     assert flagged["lift"] > 1.3
     assert flagged["drop"] > 0
-    decline = next(s for s in report["segments"]
-                   if s["by"] == "risk_level" and s["value"] == "decline")
+    decline = next(
+        s for s in report["segments"] if s["by"] == "risk_level" and s["value"] == "decline"
+    )
     assert decline["lift"] > 1.3
 
 
@@ -176,8 +198,19 @@ def test_monthly_views_equal_dated_snapshots(market: Path, report: dict[str, Any
 
 @pytest.mark.parametrize("target", ["defaulted", "dpd30"])
 def test_other_targets_run_on_the_same_views(market: Path, snaps: Path, target: str) -> None:
-    r = runner.invoke(app, ["backtest", str(market), "--snapshots", str(snaps), "--target",
-                            target, "--format", "json"])
+    r = runner.invoke(
+        app,
+        [
+            "backtest",
+            str(market),
+            "--snapshots",
+            str(snaps),
+            "--target",
+            target,
+            "--format",
+            "json",
+        ],
+    )
     assert r.exit_code == 0, r.output
     rep = json.loads(r.stdout)
     assert rep["target"] == target
@@ -186,21 +219,34 @@ def test_other_targets_run_on_the_same_views(market: Path, snaps: Path, target: 
 
 
 def test_unknown_target_is_bad_usage(market: Path, snaps: Path) -> None:
-    r = runner.invoke(app, ["backtest", str(market), "--snapshots", str(snaps), "--target",
-                            "m7"])
+    r = runner.invoke(app, ["backtest", str(market), "--snapshots", str(snaps), "--target", "m7"])
     assert r.exit_code == 2
 
 
 def test_vintage_by_risk_level_at_application(market: Path, snaps: Path) -> None:
-    r = runner.invoke(app, ["vintage", str(market), "--by", "risk_level", "--snapshots",
-                            str(snaps), "--format", "json"])
+    r = runner.invoke(
+        app,
+        [
+            "vintage",
+            str(market),
+            "--by",
+            "risk_level",
+            "--snapshots",
+            str(snaps),
+            "--format",
+            "json",
+        ],
+    )
     assert r.exit_code == 0, r.output
     by_level = json.loads(r.stdout)
-    overall = json.loads(runner.invoke(app, ["vintage", str(market), "--format", "json"]
-                                       ).stdout)
+    overall = json.loads(runner.invoke(app, ["vintage", str(market), "--format", "json"]).stdout)
     segments = {row["segment"] for row in by_level["curves"]}
-    assert segments <= {"risk_level=none", "risk_level=info", "risk_level=review",
-                        "risk_level=decline"}
+    assert segments <= {
+        "risk_level=none",
+        "risk_level=info",
+        "risk_level=review",
+        "risk_level=decline",
+    }
     assert "risk_level=none" in segments
     assert len(segments) >= 2
     # Every loan has a view here (the snapshots start at the first application's month), so
@@ -209,6 +255,9 @@ def test_vintage_by_risk_level_at_application(market: Path, snaps: Path) -> None
     for row in by_level["curves"]:
         if row["mob"] == 1 and row["level"] == "M1+":
             sizes[row["cohort"]] = sizes.get(row["cohort"], 0) + row["loans"]
-    whole = {row["cohort"]: row["loans"] for row in overall["curves"]
-             if row["mob"] == 1 and row["level"] == "M1+"}
+    whole = {
+        row["cohort"]: row["loans"]
+        for row in overall["curves"]
+        if row["mob"] == 1 and row["level"] == "M1+"
+    }
     assert sizes == whole

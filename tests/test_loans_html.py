@@ -16,8 +16,11 @@ from linkguard.cli import _register, app
 _register()
 runner = CliRunner()
 #: Every request that is not a local file fails: no proxy answers, no name resolves.
-_NO_NETWORK = ["--proxy-server=http://127.0.0.1:9", "--proxy-bypass-list=<-loopback>",
-               "--host-resolver-rules=MAP * ~NOTFOUND"]
+_NO_NETWORK = [
+    "--proxy-server=http://127.0.0.1:9",
+    "--proxy-bypass-list=<-loopback>",
+    "--host-resolver-rules=MAP * ~NOTFOUND",
+]
 
 
 def _chromium() -> str:
@@ -30,7 +33,10 @@ def _chromium() -> str:
 def _run(chromium: str, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [chromium, "--headless", "--no-sandbox", "--disable-gpu", *_NO_NETWORK, *args],
-        capture_output=True, text=True, timeout=180, check=True,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=True,
     )
 
 
@@ -40,8 +46,7 @@ def pages(sample_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[st
     made = {}
     for command in ("backtest", "vintage", "funnel"):
         page = out / f"{command}.html"
-        r = runner.invoke(app, [command, str(sample_dir), "--html", str(page), "--format",
-                                "json"])
+        r = runner.invoke(app, [command, str(sample_dir), "--html", str(page), "--format", "json"])
         assert r.exit_code == 0, r.output
         made[command] = page
     return made
@@ -57,16 +62,14 @@ def test_page_is_self_contained(pages: dict[str, Path], command: str, min_svgs: 
     assert not re.search(r"url\((?!#)", text)  # only references inside the page
 
 
-def test_chromium_draws_the_backtest_page_offline(pages: dict[str, Path],
-                                                  tmp_path: Path) -> None:
+def test_chromium_draws_the_backtest_page_offline(pages: dict[str, Path], tmp_path: Path) -> None:
     chromium = _chromium()
     url = pages["backtest"].resolve().as_uri()
     dom = _run(chromium, "--dump-dom", url).stdout
     assert dom.count("<svg") >= 5
     assert "Cut-off sweep" in dom
     shot = tmp_path / "backtest.png"
-    _run(chromium, f"--screenshot={shot}", "--window-size=1100,1400",
-         "--hide-scrollbars", url)
+    _run(chromium, f"--screenshot={shot}", "--window-size=1100,1400", "--hide-scrollbars", url)
     import matplotlib.image as mpimg
     import numpy as np
 

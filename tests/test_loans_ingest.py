@@ -83,7 +83,12 @@ def test_a_repayments_file_without_its_required_column_is_refused(tmp_path: Path
 def test_without_repayments_the_table_is_empty(tmp_path: Path) -> None:
     (tmp_path / "orders.csv").write_text(ORDERS)
     m = read_market(tmp_path, pepper=b"k")
-    assert list(m.repayments.columns) == ["loan_id", "due_at", "amount_due", "paid_at",
-                                          "amount_paid"]
+    assert list(m.repayments.columns) == [
+        "loan_id",
+        "due_at",
+        "amount_due",
+        "paid_at",
+        "amount_paid",
+    ]
     assert len(m.repayments) == 0
     assert "repayments" not in m.reports

@@ -31,28 +31,60 @@ def market_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     t0 = pd.Timestamp("2026-01-03T10:00:00Z")
     for k in range(5):
         for j in range(20):
-            rows.append((f"o{k}-{j}", f"buyer{k}-{j}", f"t{k}", 20.0,
-                         _iso(t0 + pd.Timedelta(hours=7 * j + k))))
+            rows.append(
+                (
+                    f"o{k}-{j}",
+                    f"buyer{k}-{j}",
+                    f"t{k}",
+                    20.0,
+                    _iso(t0 + pd.Timedelta(hours=7 * j + k)),
+                )
+            )
     t1 = pd.Timestamp("2026-02-02T09:00:00Z")
     for j in range(25):
         rows.append((f"s-{j}", "b", "s", 50.0, _iso(t1 + pd.Timedelta(hours=26 * j))))
-    pd.DataFrame(rows, columns=["order_id", "buyer_id", "seller_id", "amount", "created_at"]
-                 ).to_csv(d / "orders.csv", index=False)
+    pd.DataFrame(
+        rows, columns=["order_id", "buyer_id", "seller_id", "amount", "created_at"]
+    ).to_csv(d / "orders.csv", index=False)
     loans = [
-        ("L1", "s", "2026-02-21T00:00:00Z", 1), ("L2", "s", "2026-03-05T00:00:00Z", 1),
-        ("L3", "t0", "2026-01-20T00:00:00Z", 0), ("L4", "t1", "2026-02-10T00:00:00Z", 0),
-        ("L5", "t2", "2026-02-25T00:00:00Z", 1), ("L6", "t3", "2026-03-02T00:00:00Z", 0),
+        ("L1", "s", "2026-02-21T00:00:00Z", 1),
+        ("L2", "s", "2026-03-05T00:00:00Z", 1),
+        ("L3", "t0", "2026-01-20T00:00:00Z", 0),
+        ("L4", "t1", "2026-02-10T00:00:00Z", 0),
+        ("L5", "t2", "2026-02-25T00:00:00Z", 1),
+        ("L6", "t3", "2026-03-02T00:00:00Z", 0),
         ("L7", "t4", "2026-03-07T00:00:00Z", 0),
     ]
     rows_out = []
     for lid, acc, at, fo in loans:
         applied = pd.Timestamp(at)
-        rows_out.append((lid, acc, at, 1000, "approved", fo, 0,
-                         _iso(applied + pd.Timedelta(days=1)),
-                         _iso(applied + pd.Timedelta(days=91))))
-    pd.DataFrame(rows_out, columns=["loan_id", "account_id", "applied_at", "amount", "decision",
-                                    "first_overdue", "defaulted", "disbursed_at", "due_at"]
-                 ).to_csv(d / "loans.csv", index=False)
+        rows_out.append(
+            (
+                lid,
+                acc,
+                at,
+                1000,
+                "approved",
+                fo,
+                0,
+                _iso(applied + pd.Timedelta(days=1)),
+                _iso(applied + pd.Timedelta(days=91)),
+            )
+        )
+    pd.DataFrame(
+        rows_out,
+        columns=[
+            "loan_id",
+            "account_id",
+            "applied_at",
+            "amount",
+            "decision",
+            "first_overdue",
+            "defaulted",
+            "disbursed_at",
+            "due_at",
+        ],
+    ).to_csv(d / "loans.csv", index=False)
     return d
 
 
@@ -66,8 +98,9 @@ def test_analyze_as_of_ignores_later_orders(market_dir: Path, tmp_path: Path) ->
     flags = _flags(tmp_path / "all")
     assert "s" in set(flags.loc[flags["code"] == "HIGH_CONCENTRATION", "account_id"])
 
-    early = runner.invoke(app, ["analyze", str(market_dir), "--out", str(tmp_path / "feb21"),
-                                "--as-of", "2026-02-21"])
+    early = runner.invoke(
+        app, ["analyze", str(market_dir), "--out", str(tmp_path / "feb21"), "--as-of", "2026-02-21"]
+    )
     assert early.exit_code == 0, early.output
     assert "s" not in set(_flags(tmp_path / "feb21")["account_id"])
     summary = json.loads((tmp_path / "feb21" / "summary.json").read_text())
@@ -86,7 +119,8 @@ def test_analyze_as_of_forgets_loan_outcomes_and_statuses(market_dir: Path) -> N
     assert (past.orders["created_at"] < pd.Timestamp("2026-02-22", tz="UTC")).all()
     assert len(past.orders) == 100 + 25 - sum(
         pd.Timestamp("2026-02-02T09:00:00Z") + pd.Timedelta(hours=26 * j)
-        >= pd.Timestamp("2026-02-22", tz="UTC") for j in range(25)
+        >= pd.Timestamp("2026-02-22", tz="UTC")
+        for j in range(25)
     )
 
 
@@ -95,15 +129,19 @@ def test_a_flag_raised_after_an_application_never_counts_for_it(
 ) -> None:
     snaps = tmp_path / "snaps"
     for day in ("2026-01-01", "2026-02-01", "2026-03-01"):
-        r = runner.invoke(app, ["analyze", str(market_dir), "--out", str(snaps / day),
-                                "--as-of", day])
+        r = runner.invoke(
+            app, ["analyze", str(market_dir), "--out", str(snaps / day), "--as-of", day]
+        )
         assert r.exit_code == 0, r.output
     for args in (["--snapshots", str(snaps)], []):
         r = runner.invoke(app, ["backtest", str(market_dir), *args, "--format", "json"])
         assert r.exit_code == 0, r.output
         report = json.loads(r.stdout)
-        conc = next(s for s in report["segments"]
-                    if s["by"] == "code" and s["value"] == "HIGH_CONCENTRATION")
+        conc = next(
+            s
+            for s in report["segments"]
+            if s["by"] == "code" and s["value"] == "HIGH_CONCENTRATION"
+        )
         # Only the 5 March application saw the concentration; the 21 February one did not.
         assert conc["applications"] == 1
         assert conc["bad_rate"] == 1.0
@@ -111,27 +149,41 @@ def test_a_flag_raised_after_an_application_never_counts_for_it(
 
 
 def test_a_snapshot_without_as_of_is_refused(market_dir: Path, tmp_path: Path) -> None:
-    assert runner.invoke(app, ["analyze", str(market_dir), "--out", str(tmp_path / "s")]
-                         ).exit_code == 0
+    assert (
+        runner.invoke(app, ["analyze", str(market_dir), "--out", str(tmp_path / "s")]).exit_code
+        == 0
+    )
     r = runner.invoke(app, ["backtest", str(market_dir), "--snapshot", str(tmp_path / "s")])
     assert r.exit_code == 2
     assert "as_of" in r.output
 
 
 def test_bad_as_of_is_bad_usage(market_dir: Path, tmp_path: Path) -> None:
-    r = runner.invoke(app, ["analyze", str(market_dir), "--out", str(tmp_path / "x"),
-                            "--as-of", "yesterday-ish"])
+    r = runner.invoke(
+        app, ["analyze", str(market_dir), "--out", str(tmp_path / "x"), "--as-of", "yesterday-ish"]
+    )
     assert r.exit_code == 2
     assert "--as-of" in r.output
 
 
 def test_monitor_alerts_on_a_borrower_with_an_open_loan(market_dir: Path, tmp_path: Path) -> None:
     for day in ("2026-02-21", "2026-03-01"):
-        r = runner.invoke(app, ["analyze", str(market_dir), "--out", str(tmp_path / day),
-                                "--as-of", day])
+        r = runner.invoke(
+            app, ["analyze", str(market_dir), "--out", str(tmp_path / day), "--as-of", day]
+        )
         assert r.exit_code == 0, r.output
-    r = runner.invoke(app, ["monitor", str(tmp_path / "2026-02-21"), str(tmp_path / "2026-03-01"),
-                            "--data", str(market_dir), "--html", str(tmp_path / "m.html")])
+    r = runner.invoke(
+        app,
+        [
+            "monitor",
+            str(tmp_path / "2026-02-21"),
+            str(tmp_path / "2026-03-01"),
+            "--data",
+            str(market_dir),
+            "--html",
+            str(tmp_path / "m.html"),
+        ],
+    )
     assert r.exit_code == 0, r.output
     lines = [json.loads(line) for line in r.stdout.splitlines()]
     assert len(lines) == 1
@@ -148,8 +200,12 @@ def test_monitor_alerts_on_a_borrower_with_an_open_loan(market_dir: Path, tmp_pa
 
 def test_monitor_is_silent_when_nothing_changed(market_dir: Path, tmp_path: Path) -> None:
     snap = tmp_path / "s"
-    assert runner.invoke(app, ["analyze", str(market_dir), "--out", str(snap), "--as-of",
-                               "2026-03-01"]).exit_code == 0
+    assert (
+        runner.invoke(
+            app, ["analyze", str(market_dir), "--out", str(snap), "--as-of", "2026-03-01"]
+        ).exit_code
+        == 0
+    )
     r = runner.invoke(app, ["monitor", str(snap), str(snap), "--data", str(market_dir)])
     assert r.exit_code == 0, r.output
     assert r.stdout == ""
@@ -164,11 +220,17 @@ def test_the_flag_api_serves_the_same_alerts(
 
     root = tmp_path / "root"
     for day in ("2026-02-21", "2026-03-01"):
-        assert runner.invoke(app, ["analyze", str(market_dir), "--out", str(root / day),
-                                   "--as-of", day]).exit_code == 0
+        assert (
+            runner.invoke(
+                app, ["analyze", str(market_dir), "--out", str(root / day), "--as-of", day]
+            ).exit_code
+            == 0
+        )
     old_id = json.loads((root / "2026-02-21" / "summary.json").read_text())["snapshot_id"]
-    cli = runner.invoke(app, ["monitor", str(root / "2026-02-21"), str(root / "2026-03-01"),
-                              "--data", str(market_dir)])
+    cli = runner.invoke(
+        app,
+        ["monitor", str(root / "2026-02-21"), str(root / "2026-03-01"), "--data", str(market_dir)],
+    )
     expected = [json.loads(line) for line in cli.stdout.splitlines()]
     source = SnapshotSource(root=root)
     assert source.refresh()
@@ -199,15 +261,19 @@ def test_as_of_drops_identifiers_seen_later(tmp_path: Path) -> None:
     from linkguard.loans import market_as_of
 
     (tmp_path / "orders.csv").write_text(
-        "order_id,buyer_id,seller_id,amount,created_at\no1,b,s,1,2026-01-01T00:00:00Z\n")
+        "order_id,buyer_id,seller_id,amount,created_at\no1,b,s,1,2026-01-01T00:00:00Z\n"
+    )
     (tmp_path / "identifiers.csv").write_text(
         "account_id,kind,value,seen_at\n"
         "b,phone,+1 555 0100,2026-01-01T00:00:00Z\n"
         "s,phone,+1 555 0100,2026-03-01T00:00:00Z\n"
-        "s,device,d-1,\n")
+        "s,device,d-1,\n"
+    )
     m = read_market(tmp_path, pepper=b"k")
     past = market_as_of(m, pd.Timestamp("2026-02-01", tz="UTC"))
-    kept = [(m.account_ids[a], k) for a, k in zip(past.identifiers["account"],
-                                                  past.identifiers["kind"], strict=True)]
+    kept = [
+        (m.account_ids[a], k)
+        for a, k in zip(past.identifiers["account"], past.identifiers["kind"], strict=True)
+    ]
     # The phone s shares with b was seen only in March; the undated device is kept.
     assert sorted(kept) == [("b", "phone"), ("s", "device")]

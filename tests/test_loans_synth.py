@@ -37,13 +37,15 @@ def test_instalments_add_up_to_the_loan(tables: dict[str, pd.DataFrame]) -> None
     assert (last_due.to_numpy() == _ts(disbursed["due_at"]).to_numpy()).all()
 
 
-def test_repayments_tell_the_same_story_as_the_outcomes(
-    tables: dict[str, pd.DataFrame]
-) -> None:
+def test_repayments_tell_the_same_story_as_the_outcomes(tables: dict[str, pd.DataFrame]) -> None:
     loans, rp = tables["loans"].set_index("loan_id"), tables["repayments"]
     end = tables["end"]["end"].iloc[0]
-    first = rp.assign(due=_ts(rp["due_at"]), paid=_ts(rp["paid_at"])).sort_values(
-        "due").drop_duplicates("loan_id").set_index("loan_id")
+    first = (
+        rp.assign(due=_ts(rp["due_at"]), paid=_ts(rp["paid_at"]))
+        .sort_values("due")
+        .drop_duplicates("loan_id")
+        .set_index("loan_id")
+    )
     fo = loans.loc[first.index, "first_overdue"]
     late = first["paid"].isna() | (first["paid"] > first["due"])
     known = fo.notna()
@@ -58,7 +60,7 @@ def test_repayments_tell_the_same_story_as_the_outcomes(
 
 
 def test_fraud_drives_outcomes_far_more_than_credit_signals(
-    tables: dict[str, pd.DataFrame]
+    tables: dict[str, pd.DataFrame],
 ) -> None:
     loans, truth, accounts = tables["loans"], tables["truth"], tables["accounts"]
     known = loans[loans["first_overdue"].notna()].copy()
@@ -69,8 +71,10 @@ def test_fraud_drives_outcomes_far_more_than_credit_signals(
     opened = pd.Series(created.reindex(known["account_id"]).to_numpy(), index=known.index)
     age = (_ts(known["applied_at"]) - _ts(opened)).dt.days
     honest = known[~known["fraud"]]
-    young, old = honest["bad"][age[~known["fraud"]] < 365], honest["bad"][
-        age[~known["fraud"]] >= 365]
+    young, old = (
+        honest["bad"][age[~known["fraud"]] < 365],
+        honest["bad"][age[~known["fraud"]] >= 365],
+    )
     fraud_rate, honest_rate = known.loc[known["fraud"], "bad"].mean(), honest["bad"].mean()
     assert len(young) >= 30
     assert len(old) >= 30

@@ -64,10 +64,17 @@ def _json(args: list[str]) -> dict[str, Any]:
     return out
 
 
-def _curve(report: dict[str, Any], segment: str, cohort: str, level: str,
-           key: str = "share_loans") -> list[float]:
-    rows = sorted((r for r in report["curves"] if (r["segment"], r["cohort"], r["level"])
-                   == (segment, cohort, level)), key=lambda r: r["mob"])
+def _curve(
+    report: dict[str, Any], segment: str, cohort: str, level: str, key: str = "share_loans"
+) -> list[float]:
+    rows = sorted(
+        (
+            r
+            for r in report["curves"]
+            if (r["segment"], r["cohort"], r["level"]) == (segment, cohort, level)
+        ),
+        key=lambda r: r["mob"],
+    )
     assert [r["mob"] for r in rows] == list(range(1, len(rows) + 1))
     return [r[key] for r in rows]
 
@@ -80,8 +87,7 @@ def test_vintage_equals_the_curve_worked_by_hand(data: Path) -> None:
     # A: instalment 2 (due 2 Mar) unpaid: 30 days late at m=3 (1 Apr), 60 at m=4, 90 at m=5.
     # B: instalment 1 (due 14 Feb) unpaid at m=2 (16 Mar): 30 days; paid 20 Mar (34 days).
     third, two_thirds = 1 / 3, 2 / 3
-    assert _curve(rep, "all", "2026-01", "M1+") == [0.0, third, two_thirds, two_thirds,
-                                                    two_thirds]
+    assert _curve(rep, "all", "2026-01", "M1+") == [0.0, third, two_thirds, two_thirds, two_thirds]
     assert _curve(rep, "all", "2026-01", "M2+") == [0.0, 0.0, 0.0, third, third]
     assert _curve(rep, "all", "2026-01", "M3+") == [0.0, 0.0, 0.0, 0.0, third]
     assert _curve(rep, "all", "2026-01", "M1+", "share_amount") == [0.0, 0.1, 0.4, 0.4, 0.4]
@@ -99,7 +105,12 @@ def test_vintage_by_product(data: Path) -> None:
     assert _curve(rep, "product=order", "2026-01", "M1+") == [0.0, 0.0, 0.5, 0.5, 0.5]
     assert _curve(rep, "product=credit", "2026-01", "M1+") == [0.0, 1.0, 1.0, 1.0, 1.0]
     assert _curve(rep, "product=order", "2026-01", "M2+", "share_amount") == [
-        0.0, 0.0, 0.0, 1 / 3, 1 / 3]
+        0.0,
+        0.0,
+        0.0,
+        1 / 3,
+        1 / 3,
+    ]
 
 
 def test_funnel_counts_by_hand(data: Path) -> None:
@@ -112,8 +123,7 @@ def test_funnel_counts_by_hand(data: Path) -> None:
     # F is c's second loan, after C was disbursed: a returning borrower, repaid early.
     assert [rows[("2026-05", "returning")][s] for s in steps] == [1, 1, 1, 1, 1]
     # Settled: b (B, 10 April) and c (C, 20 April; F later). Only c borrowed again (F).
-    assert rep["reborrow"] == {"settled_borrowers": 2, "borrowed_again": 1,
-                               "reborrow_rate": 0.5}
+    assert rep["reborrow"] == {"settled_borrowers": 2, "borrowed_again": 1, "reborrow_rate": 0.5}
 
 
 def _assert_funnel_adds_up(rep: dict[str, Any]) -> None:
@@ -135,8 +145,7 @@ def _assert_funnel_adds_up(rep: dict[str, Any]) -> None:
 
 def test_funnel_adds_up_on_a_synthetic_market(tmp_path: Path) -> None:
     d = tmp_path / "m"
-    assert runner.invoke(app, ["synth", str(d), "--accounts", "2000", "--seed", "3"]
-                         ).exit_code == 0
+    assert runner.invoke(app, ["synth", str(d), "--accounts", "2000", "--seed", "3"]).exit_code == 0
     from linkguard.io import read_market
 
     loaded = read_market(d, pepper=b"k").reports["loans"].rows_loaded

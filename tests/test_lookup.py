@@ -228,17 +228,21 @@ def test_empty_store_and_answers_without_their_key() -> None:
 def test_market_accounts_without_findings_are_known_and_ghosts_are_not(tmp_path: Path) -> None:
     snap = make_snapshot()
     flagged = str(snap.accounts["account_id"].iloc[0])
-    snap.extra["activity"] = pd.DataFrame({
-        "account_id": [flagged, "clean-seller", "no-orders"],
-        "first_seen": pd.to_datetime(
-            pd.Index(["2026-01-02T03:04:05.6Z", "2026-02-01T00:00:00.0Z", None]), utc=True,
-            format="ISO8601",
-        ),
-        "last_seen": pd.to_datetime(
-            pd.Index(["2026-03-02T03:04:05Z", "2026-02-09T12:00:00Z", None]), utc=True,
-            format="ISO8601",
-        ),
-    })
+    snap.extra["activity"] = pd.DataFrame(
+        {
+            "account_id": [flagged, "clean-seller", "no-orders"],
+            "first_seen": pd.to_datetime(
+                pd.Index(["2026-01-02T03:04:05.6Z", "2026-02-01T00:00:00.0Z", None]),
+                utc=True,
+                format="ISO8601",
+            ),
+            "last_seen": pd.to_datetime(
+                pd.Index(["2026-03-02T03:04:05Z", "2026-02-09T12:00:00Z", None]),
+                utc=True,
+                format="ISO8601",
+            ),
+        }
+    )
     expected = reference_payloads(snap)
     for index in (FlagIndex.from_snapshot(snap), FlagIndex.load(write_snapshot(snap, tmp_path))):
         _assert_same(index, expected)

@@ -395,7 +395,7 @@ def test_guide_takes_ids_and_addresses_from_placeholders_only() -> None:
     text = (ROOT / "cypher" / "guide.html").read_text(encoding="utf-8")
     # No example id, port or host is written into the template: all come from the graph
     # and the running configuration when the guide is served.
-    assert not re.search(r'\b(?:u\d{6,}|R[0-9a-f]{8,}|C[0-9a-f]{8,})\b', text)
+    assert not re.search(r"\b(?:u\d{6,}|R[0-9a-f]{8,}|C[0-9a-f]{8,})\b", text)
     assert "7474" not in text
     assert "7687" not in text
     assert "8001" not in text
@@ -409,11 +409,20 @@ def test_each_guide_slide_opens_with_a_picture() -> None:
 
     text = (ROOT / "cypher" / "guide.html").read_text(encoding="utf-8")
     bodies = {query_spec(n).body: n for n in list_queries()}
-    drawn = {"account_graph", "ring_graph", "self_dealer_graph", "cluster_graph", "cycle_graph",
-             "shortest_path_graph", "gds_hub_picture"}
+    drawn = {
+        "account_graph",
+        "ring_graph",
+        "self_dealer_graph",
+        "cluster_graph",
+        "cycle_graph",
+        "shortest_path_graph",
+        "gds_hub_picture",
+    }
     for slide in re.findall(r"<slide.*?</slide>", text, re.S)[1:-1]:
-        blocks = [html.unescape(b).strip()
-                  for b in re.findall(r'<pre class="[^"]*runnable[^"]*">(.*?)</pre>', slide, re.S)]
+        blocks = [
+            html.unescape(b).strip()
+            for b in re.findall(r'<pre class="[^"]*runnable[^"]*">(.*?)</pre>', slide, re.S)
+        ]
         names = [bodies[b] for b in blocks if b in bodies]
         assert names[0] in drawn, names
         assert any(n not in drawn for n in names[1:]), names
@@ -425,8 +434,12 @@ def test_render_guide_fills_and_escapes() -> None:
     text = (ROOT / "cypher" / "guide.html").read_text(encoding="utf-8")
     page = render_guide(
         text,
-        {"bolt_uri": "bolt://db:7999", "style_url": "http://h:9/style.grass",
-         "ring_id": "R<1>", "cycle_length": 3},
+        {
+            "bolt_uri": "bolt://db:7999",
+            "style_url": "http://h:9/style.grass",
+            "ring_id": "R<1>",
+            "cycle_length": 3,
+        },
     )
     assert "{{" not in page
     assert ":style http://h:9/style.grass" in page
@@ -438,13 +451,21 @@ def test_render_guide_fills_and_escapes() -> None:
         def run_named(self, name: str, params: Any = None) -> Any:
             assert name == "read_guide_examples"
             flags = '[{"code": "CIRCULAR_TRADE", "evidence": {"length": 5}}]'
-            row = {"ring_id": "R9", "self_dealer": None, "cluster_member": "m1",
-                   "circular_flags": flags}
+            row = {
+                "ring_id": "R9",
+                "self_dealer": None,
+                "cluster_member": "m1",
+                "circular_flags": flags,
+            }
             return type("R", (), {"records": [row]})()
 
     examples = guide_examples(Runner())
-    assert examples == {"ring_id": "R9", "cluster_member": "m1", "self_dealer": "m1",
-                        "cycle_length": 5}
+    assert examples == {
+        "ring_id": "R9",
+        "cluster_member": "m1",
+        "self_dealer": "m1",
+        "cycle_length": 5,
+    }
 
 
 def test_style_file_styles_every_label() -> None:
@@ -518,8 +539,12 @@ def test_self_dealer_puppets_get_a_role_and_their_own_style() -> None:
 
     snap = sample_snapshot()
     snap.flags.loc[len(snap.flags)] = {
-        "account_id": "S9", "code": "SELF_DEALING", "severity": "decline", "score": 0.9,
-        "reason": "r", "evidence": json.dumps({"puppets": ["P1", "P2"], "n_puppets": 2}),
+        "account_id": "S9",
+        "code": "SELF_DEALING",
+        "severity": "decline",
+        "score": 0.9,
+        "reason": "r",
+        "evidence": json.dumps({"puppets": ["P1", "P2"], "n_puppets": 2}),
     }
     roles = {r["id"]: r["roles"] for r in finding_rows(snap)["roles"]}
     assert roles["P1"] == ["puppet"]
@@ -539,9 +564,16 @@ def test_dev_server_start_prints_the_exports_for_its_ports(monkeypatch: Any) -> 
     def fake_start(data_dir: Any, **kw: Any) -> devserver.ServerStatus:
         port, http = kw["bolt_port"], kw["http_port"]
         return devserver.ServerStatus(
-            str(data_dir), True, True, pid=1, bolt_port=port, http_port=http,
-            bolt_uri=f"bolt://localhost:{port}", http_uri=f"http://localhost:{http}",
-            browser_uri=f"http://localhost:{http}/browser/", auth_enabled=False,
+            str(data_dir),
+            True,
+            True,
+            pid=1,
+            bolt_port=port,
+            http_port=http,
+            bolt_uri=f"bolt://localhost:{port}",
+            http_uri=f"http://localhost:{http}",
+            browser_uri=f"http://localhost:{http}/browser/",
+            auth_enabled=False,
         )
 
     monkeypatch.setattr(devserver, "start", fake_start)

@@ -177,7 +177,9 @@ def test_a_second_analyze_process_exits_2_while_the_folder_is_locked(data, tmp_p
     with output_folder(out):
         proc = subprocess.run(
             [sys.executable, "-m", "linkguard", "analyze", str(data), "--out", str(out)],
-            capture_output=True, text=True, timeout=300,
+            capture_output=True,
+            text=True,
+            timeout=300,
         )
     assert proc.returncode == 2, proc.stderr
     assert "another linkguard run is writing" in " ".join(proc.stderr.split())

@@ -47,12 +47,14 @@ def test_hhi_and_shares_equal_a_direct_computation(sample_dir, sample_snapshot):
     orders["amount"] = pd.to_numeric(orders["amount"], errors="coerce")
     # the rows ingest keeps: parseable, non-negative, first of each order id, with ids
     ok = (orders["amount"] >= 0) & (orders["order_id"] != "") & (orders["buyer_id"] != "")
-    ok &= (orders["seller_id"] != "") & pd.to_datetime(orders["created_at"], utc=True,
-                                                       errors="coerce", format="ISO8601").notna()
+    ok &= (orders["seller_id"] != "") & pd.to_datetime(
+        orders["created_at"], utc=True, errors="coerce", format="ISO8601"
+    ).notna()
     ok &= orders["rating"].isin(["", "1", "2", "3", "4", "5"])
     ok &= orders.apply(lambda r: max(len(str(x)) for x in r) <= 256, axis=1)
-    quarantined_lines = set(sample_snapshot.quarantine.get("orders", pd.DataFrame(
-        {"line": []}))["line"].astype(int))
+    quarantined_lines = set(
+        sample_snapshot.quarantine.get("orders", pd.DataFrame({"line": []}))["line"].astype(int)
+    )
     kept = orders[ok & ~(orders.index + 2).isin(quarantined_lines)]
     kept = kept[~kept["status"].isin(["cancelled", "refunded"])]
     per_pair = kept.groupby(["seller_id", "buyer_id"])["amount"].sum()
@@ -79,8 +81,7 @@ def test_summary_reports_counts_and_stage_times(sample_snapshot):
 
 
 @pytest.mark.parametrize("reason", ["negative_amount", "duplicate_id", "bad_timestamp"])
-def test_sample_dirty_rows_land_in_quarantine_with_their_line(sample_dir, sample_snapshot,
-                                                             reason):
+def test_sample_dirty_rows_land_in_quarantine_with_their_line(sample_dir, sample_snapshot, reason):
     dirty = pd.read_csv(sample_dir / "truth" / "dirty.csv", dtype=str)
     expected = dirty[dirty["reason"] == reason]
     if expected.empty:

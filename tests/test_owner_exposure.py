@@ -29,23 +29,34 @@ def _market() -> Market:
     # The household of buyers shares a tablet; they buy at the solo shop.
     rows += [(f"hh-{i}", f"hh{i}", "solo", 5.0) for i in range(3)]
     orders = pd.DataFrame(rows, columns=["order_id", "buyer_id", "seller_id", "amount"])
-    orders["created_at"] = pd.date_range("2026-01-01", periods=len(orders), freq="37min",
-                                         tz="UTC")
+    orders["created_at"] = pd.date_range("2026-01-01", periods=len(orders), freq="37min", tz="UTC")
     ids = [
-        ("own1", "id_number", "N1"), ("own2", "id_number", "N1"), ("own3", "phone", "P1"),
+        ("own1", "id_number", "N1"),
+        ("own2", "id_number", "N1"),
+        ("own3", "phone", "P1"),
         ("own2", "phone", "P1"),
-        ("fam1", "ip", "home"), ("fam2", "ip", "home"),
-        ("fam1", "address", "elm"), ("fam2", "address", "elm"),
-        ("off1", "address", "tower"), ("off2", "address", "tower"), ("off3", "address", "tower"),
-        ("off1", "ip", "office"), ("off2", "ip", "office"), ("off3", "ip", "office"),
+        ("fam1", "ip", "home"),
+        ("fam2", "ip", "home"),
+        ("fam1", "address", "elm"),
+        ("fam2", "address", "elm"),
+        ("off1", "address", "tower"),
+        ("off2", "address", "tower"),
+        ("off3", "address", "tower"),
+        ("off1", "ip", "office"),
+        ("off2", "ip", "office"),
+        ("off3", "ip", "office"),
     ]
     ids += [(f"hh{i}", "device", "tablet") for i in range(3)]
     ids += [(f"hh{i}", k, f"hh-{k}") for i in range(3) for k in ("ip", "address")]
     identifiers = pd.DataFrame(ids, columns=["account_id", "kind", "value_hash"])
-    loans = pd.DataFrame({
-        "loan_id": ["L1", "L2", "L3"], "account_id": ["own1", "own3", "fam1"],
-        "applied_at": ["2026-01-10T00:00:00Z"] * 3, "amount": [1000.0, 500.0, 800.0],
-    })
+    loans = pd.DataFrame(
+        {
+            "loan_id": ["L1", "L2", "L3"],
+            "account_id": ["own1", "own3", "fam1"],
+            "applied_at": ["2026-01-10T00:00:00Z"] * 3,
+            "amount": [1000.0, 500.0, 800.0],
+        }
+    )
     return Market.from_frames(orders, None, identifiers, loans)
 
 

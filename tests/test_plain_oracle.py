@@ -34,9 +34,7 @@ Runs = tuple[Path, dict[str, Any], pd.DataFrame]
 
 
 @pytest.fixture(scope="module", params=[3, 11])
-def runs(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Runs:
+def runs(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Runs:
     """A small synthetic market, linkguard's snapshot of it and the plain ingest."""
     seed = request.param
     root = tmp_path_factory.mktemp(f"oracle-{seed}")
@@ -76,8 +74,9 @@ def test_concentration_matches_plain_groupbys(runs: Runs) -> None:
     _, plain, concentration = runs
     orders = plain["tables"]["orders"]
     no = pd.Series(False, index=orders.index)
-    clusters = pd.DataFrame({"cluster_id": pd.Series(dtype=int),
-                             "account_id": pd.Series(dtype=str)})
+    clusters = pd.DataFrame(
+        {"cluster_id": pd.Series(dtype=int), "account_id": pd.Series(dtype=str)}
+    )
     expected = _plain._concentration(orders, clusters, no, no, no).set_index("seller_id")
     got = concentration.set_index("seller_id")
     assert len(got) > 20
@@ -87,6 +86,9 @@ def test_concentration_matches_plain_groupbys(runs: Runs) -> None:
         assert got[column].tolist() == expected[column].astype(int).tolist(), column
     for column in ("gmv", "hhi", "top1_share", "top5_share"):
         np.testing.assert_allclose(
-            got[column].to_numpy(float), expected[column].to_numpy(float), rtol=1e-9,
-            atol=1e-9, err_msg=column,
+            got[column].to_numpy(float),
+            expected[column].to_numpy(float),
+            rtol=1e-9,
+            atol=1e-9,
+            err_msg=column,
         )

@@ -36,11 +36,16 @@ def test_quarantine_csv_neutralises_formulas_and_reads_back_row_for_row(tmp_path
     frame = pd.read_csv(file, dtype=str, keep_default_na=False)
     assert len(frame) == 5
     assert frame["reason"].tolist() == [
-        "negative_amount", "bad_amount", "bad_id", "bad_amount", "bad_timestamp"]
+        "negative_amount",
+        "bad_amount",
+        "bad_id",
+        "bad_amount",
+        "bad_timestamp",
+    ]
     cells = [c for row in frame.itertuples(index=False) for c in row]
     formulas = [c for c in cells if c.startswith(FORMULA_PREFIXES) and c != "-5"]
     assert formulas == []
-    assert "'=HYPERLINK(\"http://x\")" in cells
+    assert '\'=HYPERLINK("http://x")' in cells
     assert "'@SUM(A1)" in cells
     assert "'-2+3" in cells
     assert "-5" in cells  # a plain number is no formula

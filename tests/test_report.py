@@ -40,8 +40,17 @@ def report_file(snap_dir: Path, sample_dir: Path, tmp_path_factory: pytest.TempP
     out = tmp_path_factory.mktemp("report") / "report.html"
     result = runner.invoke(
         app,
-        ["report", "--snapshot", str(snap_dir), "--data", str(sample_dir), "--out", str(out),
-         "--browser-url", BASE],
+        [
+            "report",
+            "--snapshot",
+            str(snap_dir),
+            "--data",
+            str(sample_dir),
+            "--out",
+            str(out),
+            "--browser-url",
+            BASE,
+        ],
     )
     assert result.exit_code == 0, result.output
     return out
@@ -107,14 +116,24 @@ def test_one_account_report_keeps_its_findings(
     out = tmp_path / "one.html"
     result = runner.invoke(
         app,
-        ["report", "--snapshot", str(snap_dir), "--data", str(sample_dir), "--out", str(out),
-         "--account", seller],
+        [
+            "report",
+            "--snapshot",
+            str(snap_dir),
+            "--data",
+            str(sample_dir),
+            "--out",
+            str(out),
+            "--account",
+            seller,
+        ],
     )
     assert result.exit_code == 0, result.output
     text = out.read_text(encoding="utf-8")
-    assert text.count('data-kind="ring"') == rings.loc[
-        rings["account_id"] == seller, "ring_id"
-    ].nunique()
+    assert (
+        text.count('data-kind="ring"')
+        == rings.loc[rings["account_id"] == seller, "ring_id"].nunique()
+    )
     assert f"Account {seller}" in text
     assert 'data-kind="cluster"' not in text or seller in text
 
@@ -123,8 +142,17 @@ def test_unknown_account_exits_2(snap_dir: Path, sample_dir: Path, tmp_path: Pat
     out = tmp_path / "x.html"
     result = runner.invoke(
         app,
-        ["report", "--snapshot", str(snap_dir), "--data", str(sample_dir), "--out", str(out),
-         "--account", "nobody-here"],
+        [
+            "report",
+            "--snapshot",
+            str(snap_dir),
+            "--data",
+            str(sample_dir),
+            "--out",
+            str(out),
+            "--account",
+            "nobody-here",
+        ],
     )
     assert result.exit_code == 2
     assert "not in the analysed market" in result.output
@@ -156,7 +184,8 @@ def test_report_opens_offline_in_chromium_and_draws_the_rings(
         )
         events = list(browser.events)
     errors = [
-        e for e in events
+        e
+        for e in events
         if e["method"] == "Runtime.exceptionThrown"
         or (e["method"] == "Runtime.consoleAPICalled" and e["params"]["type"] == "error")
         or (e["method"] == "Log.entryAdded" and e["params"]["entry"]["level"] == "error")

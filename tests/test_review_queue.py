@@ -64,9 +64,13 @@ def test_queue_matches_a_direct_pandas_computation(snap_dir: Path, sample_dir: P
 def test_top_reason_is_the_most_severe_highest_scoring_flag(snap_dir: Path) -> None:
     flags = pd.read_parquet(snap_dir / "flags.parquet")
     flags["sev"] = flags["severity"].map(LEVELS)
-    best = flags.sort_values(
-        ["account_id", "sev", "score", "code"], ascending=[True, False, False, True]
-    ).drop_duplicates("account_id").set_index("account_id")
+    best = (
+        flags.sort_values(
+            ["account_id", "sev", "score", "code"], ascending=[True, False, False, True]
+        )
+        .drop_duplicates("account_id")
+        .set_index("account_id")
+    )
     queue = review_queue(*read_queue_inputs(snap_dir)).set_index("account_id")
     assert queue["top_reason"].to_dict() == best["reason"].reindex(queue.index).to_dict()
     assert queue["top_code"].to_dict() == best["code"].reindex(queue.index).to_dict()
@@ -92,9 +96,9 @@ def test_level_exposure_and_top_filters(snap_dir: Path, sample_dir: Path) -> Non
     rich = review_queue(*tables, min_exposure=5000)
     assert set(rich["account_id"]) == set(expected.loc[expected["exposure"] >= 5000, "account_id"])
     assert 0 < len(rich) < len(expected)
-    assert review_queue(*tables, top=7)["account_id"].tolist() == expected["account_id"][
-        :7
-    ].tolist()
+    assert (
+        review_queue(*tables, top=7)["account_id"].tolist() == expected["account_id"][:7].tolist()
+    )
 
 
 def test_by_exposure_puts_the_money_first(snap_dir: Path, sample_dir: Path) -> None:

@@ -38,12 +38,18 @@ def test_custom_ruleset_changes_the_outcome(tmp_path):
     path.write_text(text)
     custom = load_ruleset(path)
     assert custom.version.startswith("custom-")
-    finding = Finding("s", "HIGH_CONCENTRATION",
-                      {"hhi": 9000.0, "top1_share": 0.9, "top5_share": 1.0, "orders": 30})
+    finding = Finding(
+        "s",
+        "HIGH_CONCENTRATION",
+        {"hhi": 9000.0, "top1_share": 0.9, "top5_share": 1.0, "orders": 30},
+    )
     flags, _ = apply_rules([finding], custom)
     assert flags.loc[0, "severity"] == "decline"
-    weak = Finding("s", "HIGH_CONCENTRATION",
-                   {"hhi": 2600.0, "top1_share": 0.3, "top5_share": 0.9, "orders": 30})
+    weak = Finding(
+        "s",
+        "HIGH_CONCENTRATION",
+        {"hhi": 2600.0, "top1_share": 0.3, "top5_share": 0.9, "orders": 30},
+    )
     assert apply_rules([weak], custom)[0].empty  # below every tier: no flag
 
 
@@ -53,8 +59,10 @@ def test_custom_ruleset_changes_the_outcome(tmp_path):
         (lambda d: d["flags"].pop("LOCKSTEP"), "LOCKSTEP"),
         (lambda d: d["rings"].__setitem__("min_lift", "lots"), "min_lift"),
         (lambda d: d["rings"].__setitem__("bogus", 1), "bogus"),
-        (lambda d: d["flags"]["LOCKSTEP"].__setitem__("tiers", [[0, "info"], [5, "review"]]),
-         "highest threshold"),
+        (
+            lambda d: d["flags"]["LOCKSTEP"].__setitem__("tiers", [[0, "info"], [5, "review"]]),
+            "highest threshold",
+        ),
     ],
 )
 def test_bad_rulesets_are_rejected_with_the_reason(tmp_path, mutate, message):
@@ -75,8 +83,11 @@ def test_account_risk_orders_reasons_and_caps_them_at_four():
     rules = load_ruleset()
     findings = [
         Finding("a", "LINKED_ACCOUNTS", {"size": 2, "kinds": "phone", "exposure": ""}),
-        Finding("a", "HIGH_CONCENTRATION",
-                {"hhi": 5000.0, "top1_share": 0.6, "top5_share": 1.0, "orders": 25}),
+        Finding(
+            "a",
+            "HIGH_CONCENTRATION",
+            {"hhi": 5000.0, "top1_share": 0.6, "top5_share": 1.0, "orders": 25},
+        ),
         Finding("a", "CIRCULAR_TRADE", {"rounds": 3, "length": 3, "n_orders": 9, "amount": 30.0}),
         Finding("a", "LOCKSTEP", {"windows": 2, "n_buyers": 5, "n_sellers": 1}),
         Finding("a", "LINKED_TO_BAD", {"n_bad": 1, "kinds": "phone", "bad_statuses": "x"}),

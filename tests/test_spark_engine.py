@@ -98,8 +98,9 @@ def test_linked_clusters_identical(pair):
     assert len(a) > 0
     pd.testing.assert_frame_equal(a[cols].reset_index(drop=True), b[cols].reset_index(drop=True))
     assert [list(k) for k in a["identifier_kinds"]] == [list(k) for k in b["identifier_kinds"]]
-    pd.testing.assert_frame_equal(_flags(mem_dir, "LINKED_TO_BAD"),
-                                  _flags(spk_dir, "LINKED_TO_BAD"))
+    pd.testing.assert_frame_equal(
+        _flags(mem_dir, "LINKED_TO_BAD"), _flags(spk_dir, "LINKED_TO_BAD")
+    )
 
 
 def _in_owner_group(flags: pd.DataFrame) -> pd.Series:
@@ -112,8 +113,10 @@ def test_owner_groups_escalated_like_the_memory_engine(pair):
     mem_dir, spk_dir, _, _, _ = pair
     mem, spk = _flags(mem_dir, "LINKED_ACCOUNTS"), _flags(spk_dir, "LINKED_ACCOUNTS")
     owned = _in_owner_group(mem)
-    print(f"\nLINKED_ACCOUNTS: {len(mem)} in-memory, {len(spk)} spark, "
-          f"{int(owned.sum())} in one-owner groups")
+    print(
+        f"\nLINKED_ACCOUNTS: {len(mem)} in-memory, {len(spk)} spark, "
+        f"{int(owned.sum())} in one-owner groups"
+    )
     assert owned.any()
     assert (mem[owned]["reason"].str.contains("one owner behind")).all()
     pd.testing.assert_frame_equal(mem, spk)
@@ -145,13 +148,11 @@ def _ring_of_seller(path: Path) -> dict[str, frozenset[str]]:
     rings = _read(path, "rings")
     members = rings.groupby("ring_id")["account_id"].agg(frozenset)
     sellers = rings[rings["role"] == "seller"]
-    return {s: members[r] for s, r in zip(sellers["account_id"], sellers["ring_id"],
-                                          strict=True)}
+    return {s: members[r] for s, r in zip(sellers["account_id"], sellers["ring_id"], strict=True)}
 
 
 #: Concentration columns that do not depend on which rings were found.
-RING_FREE = ["orders", "buyers", "gmv", "hhi", "top1_share", "top5_share",
-             "linked_buyer_share"]
+RING_FREE = ["orders", "buyers", "gmv", "hhi", "top1_share", "top5_share", "linked_buyer_share"]
 
 
 def test_concentration_and_adjusted_gmv_identical(pair):
@@ -168,10 +169,16 @@ def test_concentration_and_adjusted_gmv_identical(pair):
     assert same.mean() >= 0.95
     for col in a.columns[1:]:
         rows = slice(None) if col in RING_FREE else same
-        np.testing.assert_allclose(a[col].to_numpy(float)[rows], b[col].to_numpy(float)[rows],
-                                   rtol=1e-9, atol=1e-9, err_msg=col)
-    pd.testing.assert_frame_equal(_flags(mem_dir, "HIGH_CONCENTRATION"),
-                                  _flags(spk_dir, "HIGH_CONCENTRATION"))
+        np.testing.assert_allclose(
+            a[col].to_numpy(float)[rows],
+            b[col].to_numpy(float)[rows],
+            rtol=1e-9,
+            atol=1e-9,
+            err_msg=col,
+        )
+    pd.testing.assert_frame_equal(
+        _flags(mem_dir, "HIGH_CONCENTRATION"), _flags(spk_dir, "HIGH_CONCENTRATION")
+    )
     keep_a = set(a["seller_id"][same])
     adj_a = _read(mem_dir, "adjustments")
     adj_b = _read(spk_dir, "adjustments")
@@ -187,8 +194,10 @@ def test_ring_and_lockstep_flags_on_the_same_accounts(pair, code):
     a = set(_flags(mem_dir, code)["account_id"])
     b = set(_flags(spk_dir, code)["account_id"])
     j = _jaccard(a, b)
-    print(f"\n{code}: in-memory {len(a)}, spark {len(b)}, Jaccard {j:.3f}; "
-          f"only in-memory: {sorted(a - b)}; only spark: {sorted(b - a)}")
+    print(
+        f"\n{code}: in-memory {len(a)}, spark {len(b)}, Jaccard {j:.3f}; "
+        f"only in-memory: {sorted(a - b)}; only spark: {sorted(b - a)}"
+    )
     assert a, f"the market should raise {code} at all"
     assert j >= 0.95
 
@@ -214,8 +223,19 @@ def test_cli_rejects_a_malformed_spark_setting(tmp_path, sample_dir):
     from linkguard.cli import _register, app
 
     _register()
-    result = CliRunner().invoke(app, ["analyze", str(sample_dir), "--out", str(tmp_path / "o"),
-                                      "--engine", "spark", "--spark-conf", "no-equals-sign"])
+    result = CliRunner().invoke(
+        app,
+        [
+            "analyze",
+            str(sample_dir),
+            "--out",
+            str(tmp_path / "o"),
+            "--engine",
+            "spark",
+            "--spark-conf",
+            "no-equals-sign",
+        ],
+    )
     assert result.exit_code == 2
     assert "KEY=VALUE" in result.output
     assert not (tmp_path / "o").exists()

@@ -36,11 +36,13 @@ def _same_quarantine(a: Path, b: Path) -> None:
     for name in names:
         pd.testing.assert_frame_equal(
             pd.read_csv(a / "quarantine" / name, dtype=str, keep_default_na=False),
-            pd.read_csv(b / "quarantine" / name, dtype=str, keep_default_na=False))
+            pd.read_csv(b / "quarantine" / name, dtype=str, keep_default_na=False),
+        )
 
 
 def test_parquet_tables_in_files_and_folders_read_like_the_memory_engine(
-        spark, tmp_path, monkeypatch):
+    spark, tmp_path, monkeypatch
+):
     from linkguard.spark.engine import run_spark_analysis
 
     monkeypatch.setenv("LINKGUARD_PEPPER", PEPPER)
@@ -103,15 +105,18 @@ def test_whole_orders_table_breaks_the_result_limit(spark, big_market):
         orders.collect()
 
 
-def test_engine_runs_under_a_result_limit_below_its_orders_table(spark, big_market, tmp_path,
-                                                               monkeypatch):
+def test_engine_runs_under_a_result_limit_below_its_orders_table(
+    spark, big_market, tmp_path, monkeypatch
+):
     from linkguard.spark.engine import run_spark_analysis
 
     monkeypatch.setenv("LINKGUARD_PEPPER", PEPPER)
     spk = run_spark_analysis(str(big_market), tmp_path / "spark", spark=spark)
     mem = run_analysis(big_market, tmp_path / "memory")
-    print(f"\norders: {spk.summary['inputs']['orders']['rows_loaded']:,}; flags (in-memory, "
-          f"spark): {[(c, mem.summary['flags'][c], n) for c, n in spk.summary['flags'].items()]}")
+    print(
+        f"\norders: {spk.summary['inputs']['orders']['rows_loaded']:,}; flags (in-memory, "
+        f"spark): {[(c, mem.summary['flags'][c], n) for c, n in spk.summary['flags'].items()]}"
+    )
     assert spk.summary["inputs"] == mem.summary["inputs"]
     for code in ("LINKED_ACCOUNTS", "SELF_DEALING", "CIRCULAR_TRADE", "HIGH_CONCENTRATION"):
         assert spk.summary["flags"][code] == mem.summary["flags"][code], code

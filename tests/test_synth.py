@@ -40,8 +40,15 @@ N, SEED = 2000, 7
 SAMPLE = Path(__file__).resolve().parents[1] / "samples" / "market"
 TABLES = ("orders", "accounts", "identifiers", "loans")
 TRUTH_COLUMNS = {
-    "accounts": ["account_id", "fraud_types", "expected_codes", "honest_structures", "owner_id",
-                 "household_id", "ring_id"],
+    "accounts": [
+        "account_id",
+        "fraud_types",
+        "expected_codes",
+        "honest_structures",
+        "owner_id",
+        "household_id",
+        "ring_id",
+    ],
     "orders": ["order_id", "label"],
     "rings": ["ring_id", "account_id", "role", "kind"],
     "cycles": ["cycle_id", "account_id", "position"],
@@ -84,7 +91,8 @@ class Loaded:
         pair["share"] = pair["amount_f"] / pair.groupby("seller_id")["amount_f"].transform("sum")
         out = pair.groupby("seller_id").agg(
             hhi=("share", lambda s: float(((100 * s) ** 2).sum())),
-            top1=("share", "max"), buyers=("buyer_id", "nunique"),
+            top1=("share", "max"),
+            buyers=("buyer_id", "nunique"),
         )
         out["orders"] = o.groupby("seller_id").size()
         return out
@@ -111,16 +119,18 @@ def m(market_dir: Path) -> Loaded:
     orders["ts"] = (orders["t"] - pd.Timestamp(0, tz="UTC")).dt.total_seconds()
     clean["identifiers"]["kind_c"] = clean["identifiers"]["kind"].map(_canonical)
     manifest = json.loads((market_dir / "truth" / "manifest.json").read_text())
-    return Loaded(raw, orders, clean["accounts"], clean["identifiers"], clean["loans"], truth,
-                  manifest)
+    return Loaded(
+        raw, orders, clean["accounts"], clean["identifiers"], clean["loans"], truth, manifest
+    )
 
 
 # --- determinism and the committed sample ---------------------------------------------------
 
 
 def _files(root: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*"))
-            if p.is_file()}
+    return {
+        str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()
+    }
 
 
 def test_same_seed_gives_identical_bytes(tmp_path: Path) -> None:
@@ -160,12 +170,16 @@ def test_truth_accounts_one_row_per_account(m: Loaded) -> None:
     assert t["account_id"].is_unique
     assert list(t["account_id"]) == list(m.accounts["account_id"])
     assert len(t) == N
-    for column, words in (("fraud_types", FRAUD_TYPES), ("expected_codes", EXPECTED_CODES),
-                          ("honest_structures", HONEST_STRUCTURES)):
+    for column, words in (
+        ("fraud_types", FRAUD_TYPES),
+        ("expected_codes", EXPECTED_CODES),
+        ("honest_structures", HONEST_STRUCTURES),
+    ):
         used = set().union(*t[column].map(_split))
         assert used <= set(words), column
-        assert used == set(words) - set(REALISTIC_ONLY), \
+        assert used == set(words) - set(REALISTIC_ONLY), (
             f"every {column} word occurs at 2,000 accounts"
+        )
 
 
 def test_every_kind_is_planted_often_enough(m: Loaded) -> None:
@@ -180,9 +194,16 @@ def test_every_kind_is_planted_often_enough(m: Loaded) -> None:
     fraud = (m.truth["accounts"]["fraud_types"] != "").mean()
     assert 0.05 <= fraud <= 0.08
     labels = m.truth["sellers"]["label"].value_counts()
-    for label, least in (("flash_sale", 1), ("wholesale", 2), ("loyal_club", 2), ("office", 1),
-                         ("brushing", 8), ("self_dealing", 5), ("circular", 12),
-                         ("concentrated", 4)):
+    for label, least in (
+        ("flash_sale", 1),
+        ("wholesale", 2),
+        ("loyal_club", 2),
+        ("office", 1),
+        ("brushing", 8),
+        ("self_dealing", 5),
+        ("circular", 12),
+        ("concentrated", 4),
+    ):
         assert labels.get(label, 0) >= least, label
     assert set(labels.index) <= set(SELLER_LABELS)
 
@@ -207,8 +228,13 @@ def test_labelled_orders_are_what_their_label_says(m: Loaded) -> None:
     assert sellers[selfd["seller_id"]].eq("self_dealing").all()
     assert sellers[o.loc[o["label"] == "concentrated", "seller_id"]].eq("concentrated").all()
     plain = o[o["label"] == ""]
-    assert not plain["buyer_id"].map(ring).eq(plain["seller_id"].map(ring)).where(
-        plain["buyer_id"].map(ring) != "", False).any(), "ring-to-ring orders are all labelled"
+    assert (
+        not plain["buyer_id"]
+        .map(ring)
+        .eq(plain["seller_id"].map(ring))
+        .where(plain["buyer_id"].map(ring) != "", False)
+        .any()
+    ), "ring-to-ring orders are all labelled"
 
 
 def test_ring_sellers_receive_their_rings_bursts(m: Loaded) -> None:
@@ -253,7 +279,7 @@ def test_cycles_go_round_in_position_order(m: Loaded) -> None:
         assert len(mine) % k == 0, "whole rounds"
         assert len(mine) // k >= 2, "two rounds or more"
         for r in range(len(mine) // k):
-            hop = mine.iloc[r * k:(r + 1) * k]
+            hop = mine.iloc[r * k : (r + 1) * k]
             assert list(position[hop["buyer_id"]]) == list(range(k))
             assert list(position[hop["seller_id"]]) == [(i + 1) % k for i in range(k)]
             amounts = hop["amount_f"]
@@ -355,8 +381,11 @@ def test_expected_codes_follow_the_plant_and_the_numbers(m: Loaded) -> None:
     by_numbers = c[(c["orders"] >= 20) & ((c["hhi"] >= 2500) | (c["top1"] >= 0.5))].index
     assert set(t.index[has("HIGH_CONCENTRATION")]) == set(by_numbers)
     labels = m.truth["sellers"].set_index("seller_id")["label"]
-    assert labels[list(by_numbers)].isin(["concentrated", "circular", "self_dealing",
-                                          "brushing"]).all(), "no honest shop is concentrated"
+    assert (
+        labels[list(by_numbers)]
+        .isin(["concentrated", "circular", "self_dealing", "brushing"])
+        .all()
+    ), "no honest shop is concentrated"
     assert set(labels.index[labels == "concentrated"]) <= set(by_numbers)
 
 
@@ -381,14 +410,20 @@ def test_households_and_look_alikes_carry_no_expected_code(m: Loaded) -> None:
 def _parses(values: pd.Series, kind: str) -> pd.Series:
     if kind == "amount":
         return pd.to_numeric(values, errors="coerce").notna() & values.str.fullmatch(r"\d+\.\d\d")
-    return values.str.fullmatch(ISO_Z) & pd.to_datetime(values, utc=True, errors="coerce",
-                                                        format="ISO8601").notna()
+    return (
+        values.str.fullmatch(ISO_Z)
+        & pd.to_datetime(values, utc=True, errors="coerce", format="ISO8601").notna()
+    )
 
 
 def _row_defects(name: str, df: pd.DataFrame) -> pd.DataFrame:
     """One boolean column per reason the loader checks, computed independently."""
-    ids = {"orders": ["order_id", "buyer_id", "seller_id"], "accounts": ["account_id"],
-           "identifiers": ["account_id", "kind", "value"], "loans": ["loan_id", "account_id"]}
+    ids = {
+        "orders": ["order_id", "buyer_id", "seller_id"],
+        "accounts": ["account_id"],
+        "identifiers": ["account_id", "kind", "value"],
+        "loans": ["loan_id", "account_id"],
+    }
     out = pd.DataFrame(index=df.index)
     out["field_too_long"] = df.apply(lambda col: col.str.len() > MAX_FIELD_CHARS).any(axis=1)
     out["missing_id"] = (df[ids[name]] == "").any(axis=1)
@@ -396,8 +431,12 @@ def _row_defects(name: str, df: pd.DataFrame) -> pd.DataFrame:
         number = pd.to_numeric(df["amount"], errors="coerce")
         out["bad_amount"] = number.isna()
         out["negative_amount"] = number < 0
-    time_col = {"orders": "created_at", "identifiers": "seen_at", "loans": "applied_at",
-                "accounts": "created_at"}[name]
+    time_col = {
+        "orders": "created_at",
+        "identifiers": "seen_at",
+        "loans": "applied_at",
+        "accounts": "created_at",
+    }[name]
     out["bad_timestamp"] = ~_parses(df[time_col], "time")
     if name == "orders":
         rated = df["rating"] != ""
@@ -410,9 +449,15 @@ def _row_defects(name: str, df: pd.DataFrame) -> pd.DataFrame:
 
 def test_dirty_lines_point_at_the_bad_rows(market_dir: Path, m: Loaded) -> None:
     dirty = m.truth["dirty"]
-    assert set(dirty["reason"]) == {"negative_amount", "bad_amount", "bad_timestamp",
-                                    "missing_id", "duplicate_id", "rating_out_of_range",
-                                    "field_too_long"}
+    assert set(dirty["reason"]) == {
+        "negative_amount",
+        "bad_amount",
+        "bad_timestamp",
+        "missing_id",
+        "duplicate_id",
+        "rating_out_of_range",
+        "field_too_long",
+    }
     fraud = set(m.truth["accounts"].query("fraud_types != ''")["account_id"])
     for name in TABLES:
         path = market_dir / f"{name}.csv"
@@ -428,8 +473,11 @@ def test_dirty_lines_point_at_the_bad_rows(market_dir: Path, m: Loaded) -> None:
             hit = defects.loc[row]
             assert hit[reason], (name, row, reason)
             assert hit.sum() == 1, (name, row, "exactly one defect")
-            touched = {v for k, v in m.raw[name].iloc[row].items()
-                       if str(k).endswith("account_id") or k in ("buyer_id", "seller_id")}
+            touched = {
+                v
+                for k, v in m.raw[name].iloc[row].items()
+                if str(k).endswith("account_id") or k in ("buyer_id", "seller_id")
+            }
             assert not touched & fraud, "bad rows are never part of the planted fraud"
         clean = defects.drop(index=rows.tolist())
         assert not clean.to_numpy().any(), f"{name}: only listed rows are bad"
@@ -445,8 +493,9 @@ def test_identifier_kinds_are_contract_words_or_known_spellings(m: Loaded) -> No
 
 def _luhn(number: str) -> bool:
     digits = [int(d) for d in number][::-1]
-    total = sum(d if i % 2 == 0 else (2 * d - 9 if 2 * d > 9 else 2 * d)
-                for i, d in enumerate(digits))
+    total = sum(
+        d if i % 2 == 0 else (2 * d - 9 if 2 * d > 9 else 2 * d) for i, d in enumerate(digits)
+    )
     return total % 10 == 0
 
 
@@ -462,10 +511,19 @@ def test_identifier_values_look_like_raw_personal_data(m: Loaded) -> None:
     assert cards.str.fullmatch(r"\d{16}").all()
     assert cards.map(_luhn).all()
     assert value["id_number"].str.fullmatch(r"\d{3}-\d{2}-\d{4}").all()
-    assert value["device"].str.fullmatch(
-        r"[0-9A-F]{8}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{12}|[0-9a-f]{16}").all()
-    assert value["address"].str.fullmatch(r"\d+ [A-Za-z ]+(, Apt \d+)?, [A-Za-z ]+, [A-Z]{2} "
-                                          r"\d{5}").all()
+    assert (
+        value["device"]
+        .str.fullmatch(r"[0-9A-F]{8}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{12}|[0-9a-f]{16}")
+        .all()
+    )
+    assert (
+        value["address"]
+        .str.fullmatch(
+            r"\d+ [A-Za-z ]+(, Apt \d+)?, [A-Za-z ]+, [A-Z]{2} "
+            r"\d{5}"
+        )
+        .all()
+    )
     assert value["payment_account"].str.match(r"(paypal:|venmo:@|cashapp:\$)").all()
 
 
@@ -509,8 +567,11 @@ def test_hub_ips_and_office_addresses_are_shared_widely(m: Loaded) -> None:
     per_ip = ids[ids["kind_c"] == "ip"].groupby("value")["account_id"].nunique()
     assert per_ip.max() >= 100, "a public Wi-Fi or carrier NAT address"
     office = set(m.truth["sellers"].query("label == 'office'")["seller_id"])
-    per_address = ids[(ids["kind_c"] == "address") & ids["account_id"].isin(office)].groupby(
-        "value")["account_id"].nunique()
+    per_address = (
+        ids[(ids["kind_c"] == "address") & ids["account_id"].isin(office)]
+        .groupby("value")["account_id"]
+        .nunique()
+    )
     assert per_address.max() >= 10
 
 
@@ -549,8 +610,12 @@ def test_market_looks_real(m: Loaded) -> None:
 
 def test_accounts_exist_before_they_act(m: Loaded) -> None:
     created = pd.to_datetime(m.accounts.set_index("account_id")["created_at"], utc=True)
-    both = pd.concat([m.orders[["buyer_id", "t"]].set_axis(["account_id", "t"], axis=1),
-                      m.orders[["seller_id", "t"]].set_axis(["account_id", "t"], axis=1)])
+    both = pd.concat(
+        [
+            m.orders[["buyer_id", "t"]].set_axis(["account_id", "t"], axis=1),
+            m.orders[["seller_id", "t"]].set_axis(["account_id", "t"], axis=1),
+        ]
+    )
     first = both.groupby("account_id")["t"].min()
     assert (created[first.index] <= first).all()
     seen = pd.to_datetime(m.identifiers["seen_at"], utc=True)
@@ -647,8 +712,9 @@ def _ring_shape(market) -> tuple[float, float, float]:
     gap = brushing.groupby("ring")["t"].diff() > pd.Timedelta(hours=3)
     brushing["burst"] = gap.groupby(brushing["ring"]).cumsum()
     per_burst = brushing.groupby(["ring", "burst"]).agg(
-        buyers=("buyer_id", "nunique"), first=("t", "min"), last=("t", "max"))
-    share = (per_burst["buyers"] / size.reindex(per_burst.index.get_level_values(0)).to_numpy())
+        buyers=("buyer_id", "nunique"), first=("t", "min"), last=("t", "max")
+    )
+    share = per_burst["buyers"] / size.reindex(per_burst.index.get_level_values(0)).to_numpy()
     spread = (per_burst["last"] - per_burst["first"]).dt.total_seconds() / 60
     farms = rings[(rings["kind"] == "device_farm") & (rings["role"] == "buyer")]["account_id"]
     camo = (o["label"] == "camouflage") & o["buyer_id"].isin(set(farms))
@@ -678,8 +744,9 @@ def test_cli_help_shows_an_example() -> None:
 
 
 def test_cli_writes_and_prints_a_json_summary(tmp_path: Path) -> None:
-    result = runner.invoke(app, ["synth", str(tmp_path / "m"), "--accounts", "600", "--seed",
-                                 "2", "--format", "json"])
+    result = runner.invoke(
+        app, ["synth", str(tmp_path / "m"), "--accounts", "600", "--seed", "2", "--format", "json"]
+    )
     assert result.exit_code == 0, result.output
     summary = json.loads(result.stdout)
     assert summary["accounts"] == 600

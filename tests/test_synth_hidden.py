@@ -49,8 +49,9 @@ def test_standard_markets_hold_no_hidden_shapes():
     assert kinds <= {"device_farm", "hijacked"}
     labels = set(m.truth["sellers"].to_pandas()["label"])
     assert not labels & {"workplace_wifi", "fan_community", "promotion", "new_user_campaign"}
-    assert not m.truth["accounts"].to_pandas().honest_structures.str.contains(
-        "workplace_wifi").any()
+    assert (
+        not m.truth["accounts"].to_pandas().honest_structures.str.contains("workplace_wifi").any()
+    )
 
 
 def test_realistic_only_words_occur_at_realistic(realistic):

@@ -36,9 +36,7 @@ class Neo4jSettings(BaseSettings):
     model_config = SettingsConfigDict(extra="ignore")
 
     uri: str = Field("bolt://localhost:7687", validation_alias="NEO4J_URI")
-    user: str = Field(
-        "neo4j", validation_alias=AliasChoices("NEO4J_USER", "NEO4J_USERNAME")
-    )
+    user: str = Field("neo4j", validation_alias=AliasChoices("NEO4J_USER", "NEO4J_USERNAME"))
     password: SecretStr = Field(SecretStr(""), validation_alias="NEO4J_PASSWORD")
     database: str = Field("neo4j", validation_alias="NEO4J_DATABASE")
 

@@ -51,12 +51,22 @@ def analyze_with_engine(
     if engine == "spark" and market is None:
         from linkguard.spark.engine import run_spark_analysis
 
-        return run_spark_analysis(data_dir, out_dir, ruleset_path=ruleset_path, timer=timer,
-                                  force=force)
+        return run_spark_analysis(
+            data_dir, out_dir, ruleset_path=ruleset_path, timer=timer, force=force
+        )
     read_back: MarketReadBack | None = None
     if engine == "neo4j":
         from linkguard.neo4j.engine import load_and_read_back
 
         read_back = load_and_read_back
-    return run_analysis(data_dir, out_dir, ruleset_path=ruleset_path, timer=timer, market=market,
-                        engine=engine, read_back=read_back, force=force, as_of=as_of)
+    return run_analysis(
+        data_dir,
+        out_dir,
+        ruleset_path=ruleset_path,
+        timer=timer,
+        market=market,
+        engine=engine,
+        read_back=read_back,
+        force=force,
+        as_of=as_of,
+    )

@@ -28,12 +28,12 @@ __all__ = ["ID_MAX_CHARS", "ID_PATTERN", "ID_RULE", "bad_ids", "is_valid_id"]
 ID_MAX_CHARS = 128
 _CONTROL = r"\x00-\x1f\x7f-\x9f"
 #: A regular expression (Python and Rust syntax alike) matching exactly the valid ids.
-ID_PATTERN = rf"^(?:[^{_CONTROL}.][^{_CONTROL}]{{0,127}}|\.[^{_CONTROL}.][^{_CONTROL}]{{0,126}}" \
+ID_PATTERN = (
+    rf"^(?:[^{_CONTROL}.][^{_CONTROL}]{{0,127}}|\.[^{_CONTROL}.][^{_CONTROL}]{{0,126}}"
     rf"|\.\.[^{_CONTROL}]{{1,126}})$"
-#: The rule in words, for messages.
-ID_RULE = (
-    f"1-{ID_MAX_CHARS} characters without control characters, not '.' or '..'"
 )
+#: The rule in words, for messages.
+ID_RULE = f"1-{ID_MAX_CHARS} characters without control characters, not '.' or '..'"
 _ID_RE = re.compile(ID_PATTERN)
 _CONTROL_RE2 = r"[\x{00}-\x{1f}\x{7f}-\x{9f}]"
 

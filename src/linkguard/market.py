@@ -27,12 +27,27 @@ __all__ = ["Market", "TableReport", "empty_repayments", "epoch_seconds"]
 
 ACCOUNT_COLUMNS = ("account_id", "created_at", "kind", "region", "status")
 ORDER_COLUMNS = (
-    "order_id", "buyer", "seller", "amount", "created_at", "status", "rating", "confirmed_at",
+    "order_id",
+    "buyer",
+    "seller",
+    "amount",
+    "created_at",
+    "status",
+    "rating",
+    "confirmed_at",
 )
 IDENTIFIER_COLUMNS = ("account", "kind", "value_hash")
 LOAN_COLUMNS = (
-    "loan_id", "account", "applied_at", "amount", "product", "decision",
-    "first_overdue", "defaulted", "disbursed_at", "due_at",
+    "loan_id",
+    "account",
+    "applied_at",
+    "amount",
+    "product",
+    "decision",
+    "first_overdue",
+    "defaulted",
+    "disbursed_at",
+    "due_at",
 )
 REPAYMENT_COLUMNS = ("loan_id", "due_at", "amount_due", "paid_at", "amount_paid")
 
@@ -254,9 +269,11 @@ def _or_empty(frame: pd.DataFrame | None, columns: tuple[str, ...]) -> pd.DataFr
 def _utc(col: pd.Series | None, n: int) -> pd.Series:
     if col is None:
         return pd.Series(pd.NaT, index=range(n), dtype="datetime64[us, UTC]")
-    out = pd.to_datetime(col, utc=True, format="ISO8601") if col.dtype == object or str(
-        col.dtype
-    ).startswith(("str", "string")) else pd.to_datetime(col, utc=True)
+    out = (
+        pd.to_datetime(col, utc=True, format="ISO8601")
+        if col.dtype == object or str(col.dtype).startswith(("str", "string"))
+        else pd.to_datetime(col, utc=True)
+    )
     # Kept as an index, not as numpy: a column of nothing but NaT leaves numpy without its
     # time zone, and a naive column cannot be cast to UTC (the Neo4j engine reads such
     # columns back when an optional time was never given).

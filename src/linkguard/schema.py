@@ -80,7 +80,12 @@ TABLES: dict[str, TableSpec] = {
             "loans",
             required=("loan_id", "account_id", "applied_at", "amount"),
             optional=(
-                "product", "decision", "first_overdue", "defaulted", "disbursed_at", "due_at",
+                "product",
+                "decision",
+                "first_overdue",
+                "defaulted",
+                "disbursed_at",
+                "due_at",
             ),
             id_columns=("loan_id", "account_id"),
             timestamp_columns=("applied_at", "disbursed_at", "due_at"),

@@ -43,9 +43,12 @@ def identifiers(data: Path) -> None:
     lines = ["account_id,kind,value"]
     for i in range(1, 5):
         lines += [f"b{i},phone,{RAW_VALUES[0]}", f"b{i},device,{RAW_VALUES[1]}"]
-    lines += [f"b5,email,{RAW_VALUES[2]}", f",email,{RAW_VALUES[2]}",  # missing id
-              f'"b\x006",device,{RAW_VALUES[1]}',  # control character in the id
-              f"b7,device,{RAW_VALUES[1]},extra"]  # malformed
+    lines += [
+        f"b5,email,{RAW_VALUES[2]}",
+        f",email,{RAW_VALUES[2]}",  # missing id
+        f'"b\x006",device,{RAW_VALUES[1]}',  # control character in the id
+        f"b7,device,{RAW_VALUES[1]},extra",
+    ]  # malformed
     write_lines(data / "identifiers.csv", lines)
 
 
@@ -82,6 +85,7 @@ class Case:
 def _orders(lines: list[str], header: str = HEADER, newline: str = "\n") -> Callable[[Path], None]:
     def build(data: Path) -> None:
         write_lines(data / "orders.csv", [header, *lines], newline)
+
     return build
 
 
@@ -102,9 +106,11 @@ def _self_orders(data: Path) -> None:
 def _odd_ids(data: Path) -> None:
     sellers = ["店铺-7", "shop one", "a+b", "o'brien", "n/s", "100%", "#1", "é" * 128]
     lines = [f"o{i},{s},{s},50,2026-01-01T10:{i:02d}:00Z" for i, s in enumerate(sellers)]
-    lines += ['x1,"line\nbreak",s,5,2026-01-01T11:00:00Z',
-              f"x2,{'x' * 129},s,5,2026-01-01T11:01:00Z",
-              "x3,..,s,5,2026-01-01T11:02:00Z"]
+    lines += [
+        'x1,"line\nbreak",s,5,2026-01-01T11:00:00Z',
+        f"x2,{'x' * 129},s,5,2026-01-01T11:01:00Z",
+        "x3,..,s,5,2026-01-01T11:02:00Z",
+    ]
     write_lines(data / "orders.csv", [HEADER, *lines])
 
 
@@ -137,7 +143,8 @@ def _truncated_gzip(data: Path) -> None:
 
 def _good_gzip(data: Path) -> None:
     (data / "orders.csv.gz").write_bytes(
-        gzip.compress(("\n".join([HEADER, *orders(20)]) + "\n").encode()))
+        gzip.compress(("\n".join([HEADER, *orders(20)]) + "\n").encode())
+    )
 
 
 def _fifo(data: Path) -> None:
@@ -186,7 +193,8 @@ def _binary(data: Path) -> None:
 def _bad_utf8_rows(data: Path) -> None:
     lines = orders(5)
     (data / "orders.csv").write_bytes(
-        ("\n".join([HEADER, *lines]) + "\n").encode() + b"o9,b\xff\xfe,s1,5,2026-01-01T00:00:00Z\n")
+        ("\n".join([HEADER, *lines]) + "\n").encode() + b"o9,b\xff\xfe,s1,5,2026-01-01T00:00:00Z\n"
+    )
 
 
 def _mixed(data: Path) -> None:
@@ -228,28 +236,60 @@ def _long_header(data: Path) -> None:
 
 CASES: tuple[Case, ...] = (
     Case("baseline", _orders(orders(20)), rows={"orders": (20, 20), "identifiers": (12, 9)}),
-    Case("out_is_input", _orders(orders(5)), 2, ("would replace the input folder",),
-         out="input", args=("--force",)),
-    Case("out_above_input", _orders(orders(5)), 2, ("would replace the input folder",),
-         out="parent"),
+    Case(
+        "out_is_input",
+        _orders(orders(5)),
+        2,
+        ("would replace the input folder",),
+        out="input",
+        args=("--force",),
+    ),
+    Case(
+        "out_above_input", _orders(orders(5)), 2, ("would replace the input folder",), out="parent"
+    ),
     Case("self_orders", _self_orders, rows={"orders": (18, 18)}, flags={"SELF_DEALING": 1}),
-    Case("absurd_amounts", _mixed, rows={"orders": (19, 10)},
-         reasons={"amount_too_large": 2, "bad_amount": 2, "negative_amount": 1,
-                  "duplicate_id": 1, "missing_id": 1, "malformed_row": 2}),
-    Case("odd_ids", _odd_ids, rows={"orders": (11, 8)}, reasons={"bad_id": 3},
-         flags={"SELF_DEALING": 8}),
-    Case("stray_quotes", _orders(_replace(_replace(orders(19), 4, ",b5,", ',"b5,'), 6, ",b7,",
-                                          ',b7",')),
-         rows={"orders": (19, 16)}, reasons={"stray_quote": 3}),
-    Case("unclosed_quote", _orders(_replace(orders(19), 4, ",b5,", ',"b5,')),
-         rows={"orders": (19, 4)}, reasons={"stray_quote": 15}),
-    Case("nul_in_id", _orders(_replace(orders(5), 1, ",b2,", ',"b\x002",')),
-         rows={"orders": (5, 4)}, reasons={"bad_id": 1}),
+    Case(
+        "absurd_amounts",
+        _mixed,
+        rows={"orders": (19, 10)},
+        reasons={
+            "amount_too_large": 2,
+            "bad_amount": 2,
+            "negative_amount": 1,
+            "duplicate_id": 1,
+            "missing_id": 1,
+            "malformed_row": 2,
+        },
+    ),
+    Case(
+        "odd_ids",
+        _odd_ids,
+        rows={"orders": (11, 8)},
+        reasons={"bad_id": 3},
+        flags={"SELF_DEALING": 8},
+    ),
+    Case(
+        "stray_quotes",
+        _orders(_replace(_replace(orders(19), 4, ",b5,", ',"b5,'), 6, ",b7,", ',b7",')),
+        rows={"orders": (19, 16)},
+        reasons={"stray_quote": 3},
+    ),
+    Case(
+        "unclosed_quote",
+        _orders(_replace(orders(19), 4, ",b5,", ',"b5,')),
+        rows={"orders": (19, 4)},
+        reasons={"stray_quote": 15},
+    ),
+    Case(
+        "nul_in_id",
+        _orders(_replace(orders(5), 1, ",b2,", ',"b\x002",')),
+        rows={"orders": (5, 4)},
+        reasons={"bad_id": 1},
+    ),
     Case("duplicate_header_100k", _duplicate_header, 2, ("100,005 columns", "at most 1,000")),
     Case("columns_100k", _wide, 2, ("100,005 columns",)),
     Case("parquet_2000_columns", _wide_parquet, 2, ("2,005 columns",)),
-    Case("row_with_2m_fields", _many_fields, rows={"orders": (3, 2)},
-         reasons={"malformed_row": 1}),
+    Case("row_with_2m_fields", _many_fields, rows={"orders": (3, 2)}, reasons={"malformed_row": 1}),
     Case("header_over_1mib", _long_header, 2, ("header row is longer",)),
     Case("gzip_bomb", _gzip_bomb, 2, ("decompression bomb",)),
     Case("truncated_gzip", _truncated_gzip, 2, ("cannot read the file",)),
@@ -257,13 +297,25 @@ CASES: tuple[Case, ...] = (
     Case("fifo", _fifo, 2, ("named pipe",)),
     Case("dev_zero", _dev_zero, 2, ("character device",)),
     Case("folder_named_orders", _folder_named_orders, 2, ("a folder, not a regular file",)),
-    Case("formulas_and_bare_cr", _formulas, rows={"orders": (10, 7)},
-         reasons={"bad_amount": 1, "negative_amount": 1, "bad_id": 1}),
-    Case("dates_out_of_range", _dates, rows={"orders": (9, 5)},
-         reasons={"timestamp_out_of_range": 3, "bad_timestamp": 1}),
+    Case(
+        "formulas_and_bare_cr",
+        _formulas,
+        rows={"orders": (10, 7)},
+        reasons={"bad_amount": 1, "negative_amount": 1, "bad_id": 1},
+    ),
+    Case(
+        "dates_out_of_range",
+        _dates,
+        rows={"orders": (9, 5)},
+        reasons={"timestamp_out_of_range": 3, "bad_timestamp": 1},
+    ),
     Case("binary_garbage", _binary, 2, ("required column 'order_id' is missing",)),
-    Case("binary_header", lambda d: (d / "orders.csv").write_bytes(b"\xff\xfe\x00" * 5000), 2,
-         ("not UTF-8",)),
+    Case(
+        "binary_header",
+        lambda d: (d / "orders.csv").write_bytes(b"\xff\xfe\x00" * 5000),
+        2,
+        ("not UTF-8",),
+    ),
     Case("bad_utf8_row", _bad_utf8_rows, rows={"orders": (6, 5)}, reasons={"bad_utf8": 1}),
     Case("crlf", _orders(orders(20), newline="\r\n"), rows={"orders": (20, 20)}),
     Case("header_only", _header_only, rows={"orders": (0, 0)}),

@@ -44,8 +44,7 @@ def _fingerprint(folder: Path) -> dict[str, str]:
 def _invoke(args: list[str]) -> Any:
     result: list[Any] = []
     runner = CliRunner()
-    thread = threading.Thread(target=lambda: result.append(runner.invoke(app, args)),
-                              daemon=True)
+    thread = threading.Thread(target=lambda: result.append(runner.invoke(app, args)), daemon=True)
     thread.start()
     thread.join(TIMEOUT)
     assert not thread.is_alive(), f"analyze did not finish within {TIMEOUT} s"
@@ -58,8 +57,9 @@ def _text_of_outputs(out: Path) -> str:
         if not path.is_file():
             continue
         if path.suffix == ".parquet":
-            parts.append(json.dumps(pq.read_table(path).to_pylist(), default=str,
-                                    ensure_ascii=False))
+            parts.append(
+                json.dumps(pq.read_table(path).to_pylist(), default=str, ensure_ascii=False)
+            )
         else:
             parts.append(path.read_bytes().decode("utf-8", "replace"))
     return "\n".join(parts)
@@ -122,8 +122,7 @@ def _run(case: Case, tmp_path: Path) -> None:
         frame = pd.read_csv(qfile, dtype=str, keep_default_na=False)
         assert len(frame) == rep["rows_quarantined"], table
         cells = [c for row in frame.itertuples(index=False) for c in row]
-        formulas = [c for c in cells if c.startswith(FORMULA_PREFIXES)
-                    and not _NUMBER.fullmatch(c)]
+        formulas = [c for c in cells if c.startswith(FORMULA_PREFIXES) and not _NUMBER.fullmatch(c)]
         assert not formulas, formulas
 
 

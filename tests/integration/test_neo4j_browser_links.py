@@ -53,15 +53,18 @@ def test_every_finding_link_returns_its_evidence(
     for name, findings in report.galleries.items():
         assert findings, f"the sample has no {name}"
         for finding in findings:
-            paths = _paths(neo4j_driver, neo4j_database, browser_text(finding.query,
-                                                                      finding.params))
+            paths = _paths(
+                neo4j_driver, neo4j_database, browser_text(finding.query, finding.params)
+            )
             assert paths, (name, finding.key)
             ids = {n.get("id") for p in paths for n in p.nodes if "Account" in n.labels}
             assert ids <= set(finding.accounts), (name, finding.key)
             if finding.kind == "ring":
                 trades = {
                     (r.start_node["id"], r.end_node["id"])
-                    for p in paths for r in p.relationships if r.type == "BOUGHT_FROM"
+                    for p in paths
+                    for r in p.relationships
+                    if r.type == "BOUGHT_FROM"
                 }
                 assert trades == {(e.source, e.target) for e in finding.graph.edges}
             checked += 1

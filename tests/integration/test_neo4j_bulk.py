@@ -29,6 +29,7 @@ from linkguard.pipeline.snapshot import Snapshot
 pytest_plugins = ["conftest_graph"]
 pytestmark = [pytest.mark.neo4j, pytest.mark.usefixtures("clean_graph")]
 
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("localhost", 0))
@@ -102,9 +103,10 @@ def test_bulk_import_equals_the_batched_load(
     ids = sample_market.identifiers
     assert report.counts["Account"] == sample_market.n_accounts
     assert report.counts["USES"] == len(ids[["account", "kind", "value_hash"]].drop_duplicates())
-    assert report.relationships == bulk["counts"]["USES"] + bulk["counts"]["BOUGHT_FROM"] + bulk[
-        "counts"
-    ]["APPLIED_FOR"]
+    assert (
+        report.relationships
+        == bulk["counts"]["USES"] + bulk["counts"]["BOUGHT_FROM"] + bulk["counts"]["APPLIED_FOR"]
+    )
     # constraints exist after the import, created by the schema step
     assert {"linkguard_account_id", "linkguard_identifier_key", "linkguard_loan_id"} <= set(
         records[0]["names"]

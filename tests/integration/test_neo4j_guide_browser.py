@@ -48,9 +48,7 @@ def loaded(graph: GraphRunner, sample_market: Market) -> tuple[Market, Snapshot]
 
 
 @pytest.fixture(scope="module")
-def guide_base(
-    loaded: tuple[Market, Snapshot], neo4j_settings: Any
-) -> Iterator[str]:
+def guide_base(loaded: tuple[Market, Snapshot], neo4j_settings: Any) -> Iterator[str]:
     """The guide server, reading examples from the test server (NEO4J_URI as the tests')."""
     from linkguard.neo4j.guide_server import guide_server
 
@@ -148,8 +146,10 @@ def test_each_named_query_accepts_float_numbers(
     spec = query_spec(name)
     given = {p.name: examples[p.name] for p in spec.params if p.required}
     bound = bind_params(name, given)
-    floats = {k: float(v) if isinstance(v, int) and not isinstance(v, bool) else v
-              for k, v in bound.items()}
+    floats = {
+        k: float(v) if isinstance(v, int) and not isinstance(v, bool) else v
+        for k, v in bound.items()
+    }
     assert any(isinstance(v, float) for v in floats.values()) or not any(
         p.type == "integer" for p in spec.params
     )
@@ -217,18 +217,19 @@ def test_neo4j_browser_runs_every_block_of_every_slide(
     arg = urllib.parse.quote(f"{guide_base}/guide.html", safe="")
     dbms = urllib.parse.quote(neo4j_settings.uri, safe="")
     url = (
-        f"{neo4j_settings.browser_url}?dbms={dbms}&preselectAuthMethod=NO_AUTH"
-        f"&cmd=guide&arg={arg}"
+        f"{neo4j_settings.browser_url}?dbms={dbms}&preselectAuthMethod=NO_AUTH&cmd=guide&arg={arg}"
     )
     ran: list[str] = []
     with headless_page() as page:
         page.navigate(url)
         page.wait_for("document.querySelectorAll('pre.runnable').length > 0", timeout=90)
         page.wait_for("document.body.innerText.includes('Connected to Neo4j')", timeout=90)
-        slides = int(page.evaluate(
-            "Math.max(...Array.from(document.querySelectorAll('[data-testid^=pagination-]'))"
-            ".map(e => +e.dataset.testid.split('-')[1]))"
-        ))
+        slides = int(
+            page.evaluate(
+                "Math.max(...Array.from(document.querySelectorAll('[data-testid^=pagination-]'))"
+                ".map(e => +e.dataset.testid.split('-')[1]))"
+            )
+        )
         assert slides >= 8
         for slide in range(1, slides + 1):
             if slide > 1:

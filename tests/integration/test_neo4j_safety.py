@@ -21,8 +21,7 @@ def test_load_csv_cannot_read_system_files(neo4j_driver: Driver, neo4j_database:
 
 def test_import_folder_is_under_the_data_folder(neo4j_driver: Driver) -> None:
     records, _, _ = neo4j_driver.execute_query(
-        "CALL dbms.listConfig('server.directories.import') YIELD name, value "
-        "RETURN value",
+        "CALL dbms.listConfig('server.directories.import') YIELD name, value RETURN value",
         database_="system",
     )
     assert records

@@ -34,8 +34,11 @@ _SNAPSHOT_ID = r"^[A-Za-z0-9_.:-]{1,128}$"
 def _snapshot_paths(source: SnapshotSource) -> dict[str, Path]:
     """``snapshot_id`` -> directory, for every complete snapshot the source can see."""
     dirs = (
-        [c.path for c in find_snapshots(source.root)] if source.root is not None
-        else [source.snapshot] if source.snapshot is not None else []
+        [c.path for c in find_snapshots(source.root)]
+        if source.root is not None
+        else [source.snapshot]
+        if source.snapshot is not None
+        else []
     )
     found: dict[str, Path] = {}
     for d in dirs:
@@ -47,8 +50,14 @@ def _snapshot_paths(source: SnapshotSource) -> dict[str, Path]:
 
 
 def _stamp(path: Path) -> float:
-    files = [path / "loans.csv", path / "loans.parquet", path / "repayments.csv",
-             path / "repayments.parquet", path / "loans.csv.gz", path / "repayments.csv.gz"]
+    files = [
+        path / "loans.csv",
+        path / "loans.parquet",
+        path / "repayments.csv",
+        path / "repayments.parquet",
+        path / "loans.csv.gz",
+        path / "repayments.csv.gz",
+    ]
     return max((f.stat().st_mtime for f in files if f.exists()), default=0.0)
 
 
@@ -69,8 +78,13 @@ def add_alert_routes(app: FastAPI, source: SnapshotSource) -> None:
         openapi_extra={"security": [{"bearerAuth": []}]},
     )
     def alerts(
-        since: Annotated[str, Query(pattern=_SNAPSHOT_ID, description=(
-            "snapshot_id of the earlier snapshot, under the same snapshot root"))],
+        since: Annotated[
+            str,
+            Query(
+                pattern=_SNAPSHOT_ID,
+                description=("snapshot_id of the earlier snapshot, under the same snapshot root"),
+            ),
+        ],
     ) -> Response:
         """Flags raised, escalated or cleared on borrowers with an open loan, between snapshot
         ``since`` and the one served, with the outstanding amount at risk."""

@@ -19,8 +19,15 @@ from linkguard.errors import LinkguardError
 
 __all__ = ["app", "main", "neo4j_app"]
 
-def _show_warning(message: Warning | str, category: type[Warning], filename: str,
-                  lineno: int, file: object = None, line: str | None = None) -> None:
+
+def _show_warning(
+    message: Warning | str,
+    category: type[Warning],
+    filename: str,
+    lineno: int,
+    file: object = None,
+    line: str | None = None,
+) -> None:
     """Warnings (the development-pepper one above all) as one loud line on stderr."""
     from linkguard.cli._common import err_console
 

@@ -26,7 +26,8 @@ def print_json(data: Any) -> None:
     """Write ``data`` as JSON to stdout."""
     sys.stdout.write(
         orjson.dumps(
-            data, option=orjson.OPT_INDENT_2 | orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_NON_STR_KEYS,
+            data,
+            option=orjson.OPT_INDENT_2 | orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_NON_STR_KEYS,
             default=str,
         ).decode()
         + "\n"

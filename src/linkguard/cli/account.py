@@ -104,8 +104,10 @@ def render_view(view: dict[str, Any], console: Console) -> None:
     if view["reason_codes"]:
         console.print(Text("Reasons: " + ", ".join(view["reason_codes"])))
     console.print(
-        Text(f"Snapshot {view['snapshot_id']} (ruleset {view['ruleset_version']}, "
-             f"computed {view['computed_at']})"),
+        Text(
+            f"Snapshot {view['snapshot_id']} (ruleset {view['ruleset_version']}, "
+            f"computed {view['computed_at']})"
+        ),
         style="dim",
     )
     if view["adjusted_gmv"] is not None:

@@ -42,31 +42,41 @@ STAGE_TEXT = {
     )
 )
 def analyze(
-    data_dir: Path = typer.Argument(..., help="Data directory: orders, accounts, identifiers, "
-                                    "loans as .csv, .csv.gz or .parquet."),
+    data_dir: Path = typer.Argument(
+        ...,
+        help="Data directory: orders, accounts, identifiers, loans as .csv, .csv.gz or .parquet.",
+    ),
     out: Path = typer.Option(..., "--out", "-o", help="Snapshot directory to write (atomically)."),
     ruleset: Path | None = typer.Option(
         None, "--ruleset", help="Ruleset TOML file (default: the shipped ruleset)."
     ),
     engine: str = typer.Option(
-        "igraph", "--engine", help="igraph (in memory, the default), neo4j (load the data "
+        "igraph",
+        "--engine",
+        help="igraph (in memory, the default), neo4j (load the data "
         "into the database at NEO4J_URI and detect on the graph read back from it) or spark "
-        "(Apache Spark DataFrames; see docs/spark.md)."
+        "(Apache Spark DataFrames; see docs/spark.md).",
     ),
     master: str | None = typer.Option(
-        None, "--master", help="Spark master for --engine spark: local[2], spark://HOST:7077, "
-        "yarn (default: what spark-submit set, else local[*])."
+        None,
+        "--master",
+        help="Spark master for --engine spark: local[2], spark://HOST:7077, "
+        "yarn (default: what spark-submit set, else local[*]).",
     ),
     spark_conf: list[str] = typer.Option(
         [], "--spark-conf", help="Spark setting KEY=VALUE for --engine spark (repeatable)."
     ),
     force: bool = typer.Option(
-        False, "--force", help="Replace --out even when it is a non-empty folder that is no "
-        "linkguard snapshot (never the data directory or a folder holding it)."
+        False,
+        "--force",
+        help="Replace --out even when it is a non-empty folder that is no "
+        "linkguard snapshot (never the data directory or a folder holding it).",
     ),
     as_of: str | None = typer.Option(
-        None, "--as-of", help="Analyse only what was known at this ISO-8601 time: orders "
-        "created before it, no loan outcomes or account statuses (for backtests)."
+        None,
+        "--as-of",
+        help="Analyse only what was known at this ISO-8601 time: orders "
+        "created before it, no loan outcomes or account statuses (for backtests).",
     ),
     fmt: str = FORMAT_OPTION,
 ) -> None:
@@ -86,8 +96,12 @@ def analyze(
         err_console.print(FIRST_RUN_NOTE, style="dim", highlight=False)
 
     with Progress(
-        SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
-        console=err_console, transient=True, disable=not err_console.is_terminal,
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=True,
+        disable=not err_console.is_terminal,
     ) as progress:
         task = progress.add_task("starting", total=None)
 
@@ -97,12 +111,25 @@ def analyze(
                 err_console.print(f"[dim]{STAGE_TEXT.get(name, name)}...[/]")
 
         if engine == "spark":
-            snapshot = _run_spark(data_dir, out, ruleset, master, spark_conf,
-                                  StageTimer(progress=on_stage), force=force)
+            snapshot = _run_spark(
+                data_dir,
+                out,
+                ruleset,
+                master,
+                spark_conf,
+                StageTimer(progress=on_stage),
+                force=force,
+            )
         else:
-            snapshot = analyze_with_engine(data_dir, out, ruleset_path=ruleset, engine=engine,
-                                           timer=StageTimer(progress=on_stage), force=force,
-                                           as_of=cutoff)
+            snapshot = analyze_with_engine(
+                data_dir,
+                out,
+                ruleset_path=ruleset,
+                engine=engine,
+                timer=StageTimer(progress=on_stage),
+                force=force,
+                as_of=cutoff,
+            )
     summary = snapshot.summary
     if fmt == "json":
         print_json(summary)
@@ -110,8 +137,16 @@ def analyze(
     _print_summary(summary, out)
 
 
-def _run_spark(data_dir: Path, out: Path, ruleset: Path | None, master: str | None,
-               spark_conf: list[str], timer: StageTimer, *, force: bool = False) -> Snapshot:
+def _run_spark(
+    data_dir: Path,
+    out: Path,
+    ruleset: Path | None,
+    master: str | None,
+    spark_conf: list[str],
+    timer: StageTimer,
+    *,
+    force: bool = False,
+) -> Snapshot:
     try:
         from linkguard.spark.engine import run_spark_analysis
         from linkguard.spark.session import parse_conf
@@ -121,8 +156,9 @@ def _run_spark(data_dir: Path, out: Path, ruleset: Path | None, master: str | No
         conf = parse_conf(spark_conf)
     except ValueError as exc:
         raise InputError(str(exc)) from exc
-    return run_spark_analysis(str(data_dir), out, ruleset_path=ruleset, master=master,
-                              conf=conf, timer=timer, force=force)
+    return run_spark_analysis(
+        str(data_dir), out, ruleset_path=ruleset, master=master, conf=conf, timer=timer, force=force
+    )
 
 
 def _print_summary(summary: dict[str, object], out: Path) -> None:
@@ -135,8 +171,12 @@ def _print_summary(summary: dict[str, object], out: Path) -> None:
         table.add_column(col, justify="right" if col != "table" else "left")
     assert isinstance(inputs, dict)
     for name, rep in inputs.items():
-        table.add_row(escape(name), f"{rep['rows_in']:,}", f"{rep['rows_loaded']:,}",
-                      f"{rep['rows_quarantined']:,}")
+        table.add_row(
+            escape(name),
+            f"{rep['rows_in']:,}",
+            f"{rep['rows_loaded']:,}",
+            f"{rep['rows_quarantined']:,}",
+        )
     console.print(table)
     flags = summary.get("flags", {})
     assert isinstance(flags, dict)

@@ -24,17 +24,23 @@ from linkguard.cli.loans import HTML_OPTION, write_html
 def backtest(
     data_dir: Path = typer.Argument(..., help="Data directory with loans (and repayments)."),
     snapshot: Path | None = typer.Option(
-        None, "--snapshot", help="One point-in-time snapshot (made with analyze --as-of); "
-        "applications before its as_of are left out."
+        None,
+        "--snapshot",
+        help="One point-in-time snapshot (made with analyze --as-of); "
+        "applications before its as_of are left out.",
     ),
     snapshots: Path | None = typer.Option(
-        None, "--snapshots", help="A folder of point-in-time snapshots; each application is "
+        None,
+        "--snapshots",
+        help="A folder of point-in-time snapshots; each application is "
         "joined to the latest one at or before it. Without --snapshot(s) the data is analysed "
-        "as of every month start."
+        "as of every month start.",
     ),
     target: str = typer.Option(
-        "first_overdue", "--target", help="first_overdue (首逾), defaulted, or dpd30 (30+ days "
-        "past due in the first three months on book)."
+        "first_overdue",
+        "--target",
+        help="first_overdue (首逾), defaulted, or dpd30 (30+ days "
+        "past due in the first three months on book).",
     ),
     ruleset: Path | None = typer.Option(
         None, "--ruleset", help="Ruleset for the monthly snapshots (default: the shipped one)."
@@ -48,7 +54,10 @@ def backtest(
 
     market = read_loan_market(data_dir)
     views = risk_views(
-        market, snapshot=snapshot, snapshots=snapshots, ruleset_path=ruleset,
+        market,
+        snapshot=snapshot,
+        snapshots=snapshots,
+        ruleset_path=ruleset,
         on_month=lambda t: err_console.print(f"[dim]analysing as of {t:%Y-%m-%d}...[/]"),
     )
     report, _ = run_backtest(market, views, target)
@@ -80,13 +89,30 @@ def _print(report: dict[str, Any]) -> None:
         f" ({report['applications_without_view']:,} before the first snapshot left out)"
     )
     table = Table(show_edge=False)
-    for col in ("by", "value", "apps", "share", "bad rate", "lift", "rest if rejected", "drop",
-                "goods"):
+    for col in (
+        "by",
+        "value",
+        "apps",
+        "share",
+        "bad rate",
+        "lift",
+        "rest if rejected",
+        "drop",
+        "goods",
+    ):
         table.add_column(col, justify="left" if col in ("by", "value") else "right")
     for s in report["segments"]:
         if not s["applications"]:
             continue
-        table.add_row(s["by"], s["value"], f"{s['applications']:,}", _fmt(s["share"]),
-                      _fmt(s["bad_rate"]), _fmt(s["lift"]), _fmt(s["bad_rate_if_rejected"]),
-                      _fmt(s["drop"]), f"{s['goods']:,}")
+        table.add_row(
+            s["by"],
+            s["value"],
+            f"{s['applications']:,}",
+            _fmt(s["share"]),
+            _fmt(s["bad_rate"]),
+            _fmt(s["lift"]),
+            _fmt(s["bad_rate_if_rejected"]),
+            _fmt(s["drop"]),
+            f"{s['goods']:,}",
+        )
     console.print(table)

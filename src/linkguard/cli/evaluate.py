@@ -20,8 +20,12 @@ from linkguard.cli._common import FORMAT_OPTION, print_json
 )
 def evaluate(
     snapshot: Path = typer.Argument(..., help="Snapshot directory written by analyze."),
-    data: Path = typer.Option(..., "--data", help="The data directory it was made from; "
-                              "its truth/ folder holds the ground truth (linkguard synth)."),
+    data: Path = typer.Option(
+        ...,
+        "--data",
+        help="The data directory it was made from; "
+        "its truth/ folder holds the ground truth (linkguard synth).",
+    ),
     fmt: str = FORMAT_OPTION,
 ) -> None:
     """Precision, recall and F1 of a snapshot against planted fraud (synthetic markets)."""

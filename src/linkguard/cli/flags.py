@@ -76,9 +76,7 @@ def flags(
     if by not in RANKINGS:
         raise InputError(f"--by must be one of {', '.join(RANKINGS)}, not {by!r}")
     tables = read_queue_inputs(snapshot, data)
-    queue = review_queue(
-        *tables, code=code, level=level, min_exposure=min_exposure, top=top, by=by
-    )
+    queue = review_queue(*tables, code=code, level=level, min_exposure=min_exposure, top=top, by=by)
     if fmt == "json":
         links = AccountLinks(browser_url)
         print_json(
@@ -119,15 +117,30 @@ def _print_table(queue: pd.DataFrame, *, loans_known: bool) -> None:
         share = "" if math.isnan(row["fake_share"]) else f"{row['fake_share']:.0%}"
         rows.append(
             (
-                str(row["rank"]), str(row["account_id"]), str(row["risk_level"]),
-                f"{row['risk_score']:.2f}", _money(row["exposure"]), _money(row["gmv"]), share,
+                str(row["rank"]),
+                str(row["account_id"]),
+                str(row["risk_level"]),
+                f"{row['risk_score']:.2f}",
+                _money(row["exposure"]),
+                _money(row["gmv"]),
+                share,
                 _money(row["adjusted_gmv"]),
                 _money(row["loan_amount"]) if loans_known else "?",
                 f"{row['top_code']}: {row['top_reason']}",
             )
         )
-    headers = ("#", "account", "level", "score", "exposure", "GMV", "fake", "adj. GMV",
-               "loans", "top reason")
+    headers = (
+        "#",
+        "account",
+        "level",
+        "score",
+        "exposure",
+        "GMV",
+        "fake",
+        "adj. GMV",
+        "loans",
+        "top reason",
+    )
     widths = [max(len(name), *(len(r[i]) for r in rows)) for i, name in enumerate(headers)]
     # One line per account: the reason gets the width left (3 per column for the borders
     # and padding) and is cut short; --format json or csv has it whole.
@@ -146,5 +159,6 @@ def _print_table(queue: pd.DataFrame, *, loans_known: bool) -> None:
         table.add_row(*r[:2], f"[{_STYLES.get(r[2], '')}]{r[2]}", *r[3:])
     console.print(table)
     if not loans_known:
-        console.print("loans: unknown (give --data DATA_DIR to count loan applications)",
-                      style="dim")
+        console.print(
+            "loans: unknown (give --data DATA_DIR to count loan applications)", style="dim"
+        )

@@ -12,8 +12,9 @@ from linkguard.errors import InputError
 __all__ = ["HTML_OPTION", "parse_time_option", "write_html"]
 
 HTML_OPTION = typer.Option(
-    None, "--html", help="Also write a self-contained HTML page with the charts (no network "
-    "needed to view it)."
+    None,
+    "--html",
+    help="Also write a self-contained HTML page with the charts (no network needed to view it).",
 )
 
 

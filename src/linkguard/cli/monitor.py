@@ -39,9 +39,11 @@ def monitor(
         from linkguard.loans.report_pages import monitor_page
 
         write_html(html, monitor_page(report))
-    table = Table(title=f"alerts on {report['open_borrowers']:,} open borrowers "
-                        f"({report['old_snapshot_id']} -> {report['new_snapshot_id']})",
-                  show_edge=False)
+    table = Table(
+        title=f"alerts on {report['open_borrowers']:,} open borrowers "
+        f"({report['old_snapshot_id']} -> {report['new_snapshot_id']})",
+        show_edge=False,
+    )
     for col in ("kind", "borrowers", "outstanding"):
         table.add_column(col, justify="left" if col == "kind" else "right")
     for row in report["summary"]:

@@ -37,6 +37,7 @@ def _log_to_stderr() -> None:
     # The dev server library's progress messages (a Maven build, a forced stop) go to stderr.
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
 
+
 _DATA_DIR = typer.Option(
     devserver.DEFAULT_DATA_DIR,
     "--data-dir",

@@ -122,8 +122,13 @@ def load(
     if bulk:
         market = read_market(data_dir)
         out_bulk = neo4j_bulk.run_bulk(
-            market, snap, data_dir=data_dir, snapshot_path=snapshot, server_dir=server_dir,
-            files_dir=files_dir, fmt=fmt,
+            market,
+            snap,
+            data_dir=data_dir,
+            snapshot_path=snapshot,
+            server_dir=server_dir,
+            files_dir=files_dir,
+            fmt=fmt,
         )
         neo4j_bulk.emit(out_bulk, fmt)
         return
@@ -206,5 +211,3 @@ def _print_load(out: dict[str, Any]) -> None:
                 f"[yellow]warning:[/] {f['missing_accounts']:,} snapshot accounts are not in "
                 "the graph: is the snapshot of this data directory?"
             )
-
-

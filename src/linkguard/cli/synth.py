@@ -41,10 +41,12 @@ def synth(
         "csv", "--file-format", help="Format of the four tables: csv or parquet."
     ),
     difficulty: str = typer.Option(
-        "standard", "--difficulty", help="How well rings disguise themselves: standard, hard "
+        "standard",
+        "--difficulty",
+        help="How well rings disguise themselves: standard, hard "
         "(thinner, longer bursts, more camouflage, more phones per farm), or realistic "
         "(standard rings plus one-to-three-shop farms, recruited old accounts and their "
-        "honest look-alikes)."
+        "honest look-alikes).",
     ),
     fmt: str = FORMAT_OPTION,
 ) -> None:
@@ -55,8 +57,12 @@ def synth(
         raise fail(InputError(f"--file-format must be one of {', '.join(FORMATS)}"))
     started = time.perf_counter()
     with Progress(
-        TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
-        console=err_console, transient=True, disable=not err_console.is_terminal,
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=True,
+        disable=not err_console.is_terminal,
     ) as progress:
         task = progress.add_task("synth", total=len(STAGES) + 1)
 
@@ -66,9 +72,15 @@ def synth(
                 err_console.print(f"[dim]{name}...[/]")
 
         try:
-            market = generate_market(accounts, seed, orders, days=days,
-                                     dirty_fraction=dirty_fraction, difficulty=difficulty,
-                                     progress=on_stage)
+            market = generate_market(
+                accounts,
+                seed,
+                orders,
+                days=days,
+                dirty_fraction=dirty_fraction,
+                difficulty=difficulty,
+                progress=on_stage,
+            )
         except ValueError as exc:
             raise fail(InputError(str(exc))) from exc
         progress.update(task, description="writing", completed=len(STAGES))

@@ -24,8 +24,10 @@ from linkguard.cli.loans import HTML_OPTION, write_html
 def vintage(
     data_dir: Path = typer.Argument(..., help="Data directory with loans and repayments."),
     by: str | None = typer.Option(
-        None, "--by", help="product, or risk_level (at application; from --snapshots, or "
-        "from the data analysed as of every month start)."
+        None,
+        "--by",
+        help="product, or risk_level (at application; from --snapshots, or "
+        "from the data analysed as of every month start).",
     ),
     snapshots: Path | None = typer.Option(
         None, "--snapshots", help="A folder of point-in-time snapshots for --by risk_level."
@@ -41,8 +43,11 @@ def vintage(
     market = read_loan_market(data_dir)
     views = None
     if by == "risk_level":
-        views = risk_views(market, snapshots=snapshots, on_month=lambda t: err_console.print(
-            f"[dim]analysing as of {t:%Y-%m-%d}...[/]"))
+        views = risk_views(
+            market,
+            snapshots=snapshots,
+            on_month=lambda t: err_console.print(f"[dim]analysing as of {t:%Y-%m-%d}...[/]"),
+        )
     report = run_vintage(market, by=by, views=views, max_mob=max_mob)
     if html is not None:
         from linkguard.loans.report_pages import vintage_page
@@ -63,8 +68,9 @@ def _print_vintage(report: dict[str, Any]) -> None:
 
     rows = report["curves"]
     mobs = sorted({r["mob"] for r in rows})
-    table = Table(title=f"ever M1+ by month on book (as of {report['observed_at']})",
-                  show_edge=False)
+    table = Table(
+        title=f"ever M1+ by month on book (as of {report['observed_at']})", show_edge=False
+    )
     for col in ("segment", "cohort", "loans", *[f"MOB{m}" for m in mobs]):
         table.add_column(col, justify="left" if col in ("segment", "cohort") else "right")
     cells: dict[tuple[str, str], dict[int, float]] = {}
@@ -74,8 +80,9 @@ def _print_vintage(report: dict[str, Any]) -> None:
             cells.setdefault((r["segment"], r["cohort"]), {})[r["mob"]] = r["share_loans"]
             sizes[(r["segment"], r["cohort"])] = r["loans"]
     for (segment, cohort), values in sorted(cells.items()):
-        table.add_row(segment, cohort, str(sizes[(segment, cohort)]),
-                      *[_pct(values.get(m)) for m in mobs])
+        table.add_row(
+            segment, cohort, str(sizes[(segment, cohort)]), *[_pct(values.get(m)) for m in mobs]
+        )
     Console().print(table)
 
 
@@ -115,6 +122,8 @@ def funnel(
     console = Console()
     console.print(table)
     rb = report["reborrow"]
-    console.print(f"re-borrow rate (复借率): {_pct(rb['reborrow_rate'])} "
-                  f"({rb['borrowed_again']:,} of {rb['settled_borrowers']:,} borrowers who "
-                  "settled a loan borrowed again)")
+    console.print(
+        f"re-borrow rate (复借率): {_pct(rb['reborrow_rate'])} "
+        f"({rb['borrowed_again']:,} of {rb['settled_borrowers']:,} borrowers who "
+        "settled a loan borrowed again)"
+    )

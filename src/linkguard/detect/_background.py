@@ -53,8 +53,14 @@ def _mask(members: IntArray, n: int) -> npt.NDArray[np.bool_]:
 
 
 def _prune_members(
-    rows: IntArray, cols: IntArray, eb: IntArray, ec: IntArray,
-    row_deg: FloatArray, col_deg: FloatArray, total_edges: float, params: RingParams,
+    rows: IntArray,
+    cols: IntArray,
+    eb: IntArray,
+    ec: IntArray,
+    row_deg: FloatArray,
+    col_deg: FloatArray,
+    total_edges: float,
+    params: RingParams,
 ) -> tuple[IntArray, IntArray]:
     """Drop members whose edges into the rest of the block are no more than chance.
 
@@ -85,8 +91,14 @@ def _prune_members(
 
 
 def _grow_rows(
-    rows: IntArray, cols: IntArray, hb: IntArray, hc: IntArray,
-    row_deg: FloatArray, col_deg: FloatArray, total_edges: float, params: RingParams,
+    rows: IntArray,
+    cols: IntArray,
+    hb: IntArray,
+    hc: IntArray,
+    row_deg: FloatArray,
+    col_deg: FloatArray,
+    total_edges: float,
+    params: RingParams,
 ) -> IntArray:
     """Add the buyers outside the block that hit its sellers far beyond their expectation.
 
@@ -143,8 +155,9 @@ def accept_parts(
         Settings.
     """
     in_block = _mask(rows, len(row_deg))[hb]
-    rows, cols = _prune_members(rows, cols, hb[in_block], hc[in_block], row_deg, col_deg,
-                                total_edges, params)
+    rows, cols = _prune_members(
+        rows, cols, hb[in_block], hc[in_block], row_deg, col_deg, total_edges, params
+    )
     if len(cols) < params.min_sellers:
         return []
     rows = _grow_rows(rows, cols, hb, hc, row_deg, col_deg, total_edges, params)
@@ -156,15 +169,16 @@ def accept_parts(
     nodes, inv = np.unique(np.r_[eb, ec + nr], return_inverse=True)
     if len(nodes) == 0:
         return []
-    membership = components(len(nodes), inv[: len(eb)], inv[len(eb):])
+    membership = components(len(nodes), inv[: len(eb)], inv[len(eb) :])
     edge_part = membership[inv[: len(eb)]]
     is_row = nodes < nr
     n_parts = int(membership.max()) + 1
     n_rows = np.bincount(membership[is_row], minlength=n_parts)
     n_cols = np.bincount(membership[~is_row], minlength=n_parts)
     n_edges = np.bincount(edge_part, minlength=n_parts)
-    node_deg = np.where(is_row, row_deg[np.minimum(nodes, nr - 1)],
-                        col_deg[np.maximum(nodes - nr, 0)])
+    node_deg = np.where(
+        is_row, row_deg[np.minimum(nodes, nr - 1)], col_deg[np.maximum(nodes - nr, 0)]
+    )
     sum_row_deg = np.bincount(membership[is_row], weights=node_deg[is_row], minlength=n_parts)
     sum_col_deg = np.bincount(membership[~is_row], weights=node_deg[~is_row], minlength=n_parts)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -174,8 +188,10 @@ def accept_parts(
     expected = sum_row_deg * sum_col_deg / total_edges
     lift = excess / np.maximum(expected, 1e-9)
     candidates = np.flatnonzero(
-        (n_rows >= params.min_buyers) & (n_cols >= params.min_sellers)
-        & (density >= params.min_density) & (lift >= params.min_lift)
+        (n_rows >= params.min_buyers)
+        & (n_cols >= params.min_sellers)
+        & (density >= params.min_density)
+        & (lift >= params.min_lift)
     )
     accepted: list[Block] = []
     for part in candidates:
@@ -184,8 +200,16 @@ def accept_parts(
             continue
         members = nodes[membership == part]
         accepted.append(
-            (members[members < nr], members[members >= nr] - nr,
-             {"edges": int(n_edges[part]), "density": float(density[part]),
-              "score": float(best_g), "lift": float(lift[part]), "log10_p": float(log10_p)})
+            (
+                members[members < nr],
+                members[members >= nr] - nr,
+                {
+                    "edges": int(n_edges[part]),
+                    "density": float(density[part]),
+                    "score": float(best_g),
+                    "lift": float(lift[part]),
+                    "log10_p": float(log10_p),
+                },
+            )
         )
     return accepted

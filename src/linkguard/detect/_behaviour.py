@@ -17,8 +17,14 @@ import numpy as np
 import numpy.typing as npt
 from scipy.special import bdtrc
 
-__all__ = ["Baseline", "Behaviour", "behaviour", "binom_log10_tail", "coarse_times",
-           "market_baseline"]
+__all__ = [
+    "Baseline",
+    "Behaviour",
+    "behaviour",
+    "binom_log10_tail",
+    "coarse_times",
+    "market_baseline",
+]
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
@@ -70,8 +76,13 @@ class Baseline:
     new_days: float
 
 
-def market_baseline(rating: FloatArray, pair_buyer: IntArray, pair_first_ts: IntArray,
-                    created: IntArray, new_days: float) -> Baseline:
+def market_baseline(
+    rating: FloatArray,
+    pair_buyer: IntArray,
+    pair_first_ts: IntArray,
+    created: IntArray,
+    new_days: float,
+) -> Baseline:
     """The market's five-star rate and share of new buyers per pair."""
     rated = ~np.isnan(rating)
     five = float((rating[rated] >= 5).mean()) if rated.any() else math.nan
@@ -99,16 +110,26 @@ class Behaviour:
     def facts(self) -> dict[str, Any]:
         """Evidence for the flag (JSON-able)."""
         return {
-            "rated_orders": self.rated, "five_star_share": round(self.five_star_share, 3),
+            "rated_orders": self.rated,
+            "five_star_share": round(self.five_star_share, 3),
             "new_buyer_share": round(self.new_share, 3),
             "median_account_age_days": round(self.median_age_days, 1),
-            "bursts": self.bursts, "burst_share": round(self.burst_share, 3),
+            "bursts": self.bursts,
+            "burst_share": round(self.burst_share, 3),
             "longest_burst_hours": round(self.burst_hours, 1),
         }
 
 
-def behaviour(order_idx: IntArray, buyer: IntArray, ts: IntArray, rating: FloatArray,
-              created: IntArray, base: Baseline, burst_gap: int, min_burst: int) -> Behaviour:
+def behaviour(
+    order_idx: IntArray,
+    buyer: IntArray,
+    ts: IntArray,
+    rating: FloatArray,
+    created: IntArray,
+    base: Baseline,
+    burst_gap: int,
+    min_burst: int,
+) -> Behaviour:
     """Measure the orders ``order_idx`` (order positions) against ``base``.
 
     A burst is a run of at least ``min_burst`` orders, each within ``burst_gap`` seconds of
@@ -119,8 +140,11 @@ def behaviour(order_idx: IntArray, buyer: IntArray, ts: IntArray, rating: FloatA
     n_rated = int(rated.sum())
     n_five = int((r[rated] >= 5).sum())
     five_share = n_five / n_rated if n_rated else math.nan
-    five_p = binom_log10_tail(n_five, n_rated, base.five_star) if n_rated and not math.isnan(
-        base.five_star) else 0.0
+    five_p = (
+        binom_log10_tail(n_five, n_rated, base.five_star)
+        if n_rated and not math.isnan(base.five_star)
+        else 0.0
+    )
     # Age of each buyer at its first order in the group.
     b, t = buyer[order_idx], ts[order_idx]
     order = np.lexsort((t, b))
@@ -130,8 +154,11 @@ def behaviour(order_idx: IntArray, buyer: IntArray, ts: IntArray, rating: FloatA
     ages = (t[first][known] - c[known]) / DAY
     n_new = int((ages <= base.new_days).sum())
     new_share = n_new / len(ages) if len(ages) else math.nan
-    new_p = binom_log10_tail(n_new, len(ages), base.new_buyer) if len(ages) and not math.isnan(
-        base.new_buyer) else 0.0
+    new_p = (
+        binom_log10_tail(n_new, len(ages), base.new_buyer)
+        if len(ages) and not math.isnan(base.new_buyer)
+        else 0.0
+    )
     st = np.sort(t)
     breaks = np.flatnonzero(np.diff(st) > burst_gap) + 1
     starts, ends = np.r_[0, breaks], np.r_[breaks, len(st)]
@@ -139,8 +166,14 @@ def behaviour(order_idx: IntArray, buyer: IntArray, ts: IntArray, rating: FloatA
     in_bursts = int((ends - starts)[big].sum())
     longest = float(((st[ends[big] - 1] - st[starts[big]]) / 3600).max()) if big.any() else 0.0
     return Behaviour(
-        orders=len(order_idx), rated=n_rated, five_star_share=five_share,
-        five_star_log10_p=five_p, new_share=new_share, new_log10_p=new_p,
+        orders=len(order_idx),
+        rated=n_rated,
+        five_star_share=five_share,
+        five_star_log10_p=five_p,
+        new_share=new_share,
+        new_log10_p=new_p,
         median_age_days=float(np.median(ages)) if len(ages) else math.nan,
-        bursts=int(big.sum()), burst_share=in_bursts / max(len(st), 1), burst_hours=longest,
+        bursts=int(big.sum()),
+        burst_share=in_bursts / max(len(st), 1),
+        burst_hours=longest,
     )

@@ -35,8 +35,9 @@ class LiveGraph:
         Per global node, whether it takes part.
     """
 
-    def __init__(self, u: IntArray, v: IntArray, weight: FloatArray, prior: FloatArray,
-                 alive: BoolArray) -> None:
+    def __init__(
+        self, u: IntArray, v: IntArray, weight: FloatArray, prior: FloatArray, alive: BoolArray
+    ) -> None:
         self._u, self._v = u, v
         self._w = np.asarray(weight, dtype=np.float64)
         self._prior = prior
@@ -48,8 +49,9 @@ class LiveGraph:
             self._u, self._v, self._w = self._u[keep], self._v[keep], self._w[keep]
         #: Global id of each local node; ``_position`` maps global ids back.
         self.nodes, self._position = dense_numbering(len(alive), self._u, self._v)
-        self._csr = build_csr(len(self.nodes), self._position[self._u],
-                              self._position[self._v], self._w)
+        self._csr = build_csr(
+            len(self.nodes), self._position[self._u], self._position[self._v], self._w
+        )
         self._local_prior = self._prior[self.nodes]
         self._live = np.ones(len(self.nodes), dtype=np.bool_)
 

@@ -85,8 +85,13 @@ def incident_edges(
 
 
 @numba.njit(cache=True, nogil=True, inline="always")
-def _bucket(scratch: npt.NDArray[np.float64], bits: npt.NDArray[np.int64], value: float,
-            base: int, n_buckets: int) -> int:
+def _bucket(
+    scratch: npt.NDArray[np.float64],
+    bits: npt.NDArray[np.int64],
+    value: float,
+    base: int,
+    n_buckets: int,
+) -> int:
     """The bucket of a degree: its float's exponent and leading mantissa bits, clamped.
 
     ``bits`` is ``scratch`` viewed as int64.
@@ -103,8 +108,15 @@ def _bucket(scratch: npt.NDArray[np.float64], bits: npt.NDArray[np.int64], value
 
 
 @numba.njit(cache=True, nogil=True, inline="always")
-def _file(x: int, k: int, state: npt.NDArray[np.int32], head: npt.NDArray[np.int64],
-          entry_node: npt.NDArray[np.int32], entry_next: npt.NDArray[np.int64], used: int) -> int:
+def _file(
+    x: int,
+    k: int,
+    state: npt.NDArray[np.int32],
+    head: npt.NDArray[np.int64],
+    entry_node: npt.NDArray[np.int32],
+    entry_next: npt.NDArray[np.int64],
+    used: int,
+) -> int:
     """File node ``x`` in bucket ``k`` as entry ``used``; returns the next free entry."""
     state[x] = k
     entry_node[used] = x

@@ -47,7 +47,10 @@ def bursts_visible(ts: npt.ArrayLike, params: RingParams | None = None) -> bool:
 
 
 def burst_rings(
-    buyer: npt.ArrayLike, seller: npt.ArrayLike, ts: npt.ArrayLike, n_accounts: int,
+    buyer: npt.ArrayLike,
+    seller: npt.ArrayLike,
+    ts: npt.ArrayLike,
+    n_accounts: int,
     params: RingParams | None = None,
 ) -> list[Ring]:
     """Rings whose buyers hit their sellers together in repeated short windows.
@@ -86,8 +89,16 @@ def burst_rings(
     seller_of_col = np.zeros(len(cells), dtype=np.int64)
     seller_of_col[col] = cell_seller
     buyers, row = np.unique(who, return_inverse=True)
-    blocks = peel_blocks(row.astype(np.int64), col.astype(np.int64), len(buyers), len(cells),
-                         None, None, params, peelable)
+    blocks = peel_blocks(
+        row.astype(np.int64),
+        col.astype(np.int64),
+        len(buyers),
+        len(cells),
+        None,
+        None,
+        params,
+        peelable,
+    )
     rings = []
     # Block members all come from the peeled (pruned) memberships: search only those.
     p_row, p_col = row[peelable].astype(np.int64), col[peelable].astype(np.int64)
@@ -95,16 +106,22 @@ def burst_rings(
     ptr = np.zeros(len(buyers) + 1, dtype=np.int64)
     np.cumsum(np.bincount(p_row, minlength=len(buyers)), out=ptr[1:])
     for r, c, stats in blocks:
-        for part_rows, part_cols in _split_by_repeat_sellers(r, c, p_row, p_col, by_row, ptr,
-                                                             seller_of_col,
-                                                             params.min_buyers):
-            rings.append(Ring(buyers=np.sort(buyers[part_rows]),
-                              sellers=np.unique(seller_of_col[part_cols]), **stats))  # type: ignore[arg-type]
+        for part_rows, part_cols in _split_by_repeat_sellers(
+            r, c, p_row, p_col, by_row, ptr, seller_of_col, params.min_buyers
+        ):
+            rings.append(
+                Ring(
+                    buyers=np.sort(buyers[part_rows]),
+                    sellers=np.unique(seller_of_col[part_cols]),
+                    **stats,
+                )
+            )  # type: ignore[arg-type]
     return rings
 
 
-def _edges_of_rows(rows: npt.NDArray[np.int64], by_row: npt.NDArray[np.int64],
-                   ptr: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+def _edges_of_rows(
+    rows: npt.NDArray[np.int64], by_row: npt.NDArray[np.int64], ptr: npt.NDArray[np.int64]
+) -> npt.NDArray[np.int64]:
     """Positions (into arrays sorted by row) of every membership of ``rows``."""
     starts, lengths = ptr[rows], ptr[rows + 1] - ptr[rows]
     total = int(lengths.sum())
@@ -113,9 +130,14 @@ def _edges_of_rows(rows: npt.NDArray[np.int64], by_row: npt.NDArray[np.int64],
 
 
 def _split_by_repeat_sellers(
-    rows: npt.NDArray[np.int64], cols: npt.NDArray[np.int64], row: npt.NDArray[np.int64],
-    col: npt.NDArray[np.int64], by_row: npt.NDArray[np.int64], ptr: npt.NDArray[np.int64],
-    seller_of_col: npt.NDArray[np.int64], min_buyers: int,
+    rows: npt.NDArray[np.int64],
+    cols: npt.NDArray[np.int64],
+    row: npt.NDArray[np.int64],
+    col: npt.NDArray[np.int64],
+    by_row: npt.NDArray[np.int64],
+    ptr: npt.NDArray[np.int64],
+    seller_of_col: npt.NDArray[np.int64],
+    min_buyers: int,
 ) -> list[tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]]:
     """Keep the block's cells at sellers it hit in two or more windows, then split it apart.
 

@@ -26,8 +26,17 @@ __all__ = ["SellerFigures", "seller_concentration", "seller_figures"]
 BoolArray = npt.NDArray[np.bool_]
 
 
-COLUMNS = ["orders", "buyers", "gmv", "hhi", "top1_share", "top5_share",
-           "linked_buyer_share", "ring_buyer_share", "adjusted_gmv"]
+COLUMNS = [
+    "orders",
+    "buyers",
+    "gmv",
+    "hhi",
+    "top1_share",
+    "top5_share",
+    "linked_buyer_share",
+    "ring_buyer_share",
+    "adjusted_gmv",
+]
 
 
 def seller_concentration(
@@ -78,11 +87,13 @@ class SellerFigures:
     def _per_seller(self, mask: BoolArray | None) -> npt.NDArray[np.float64]:
         if mask is None:
             return np.zeros(len(self.gmv), dtype=np.float64)
-        return np.bincount(self.local, weights=np.where(mask, self.amount, 0.0),
-                           minlength=len(self.gmv)).astype(np.float64)
+        return np.bincount(
+            self.local, weights=np.where(mask, self.amount, 0.0), minlength=len(self.gmv)
+        ).astype(np.float64)
 
-    def finish(self, in_ring: BoolArray | None = None,
-               removed: BoolArray | None = None) -> pd.DataFrame:
+    def finish(
+        self, in_ring: BoolArray | None = None, removed: BoolArray | None = None
+    ) -> pd.DataFrame:
         """The whole frame, given the per-order ring and removed-revenue masks."""
         gmv = self.gmv
         safe = np.where(gmv > 0, gmv, 1.0)
@@ -103,8 +114,7 @@ def seller_figures(
     b = np.asarray(buyer, dtype=np.int64)
     amt = np.asarray(amount, dtype=np.float64)
     if len(s) == 0:
-        empty = pd.DataFrame({c: pd.Series(dtype="float64") for c in COLUMNS}).rename_axis(
-            "seller")
+        empty = pd.DataFrame({c: pd.Series(dtype="float64") for c in COLUMNS}).rename_axis("seller")
         return SellerFigures(empty, np.zeros(0, np.int64), amt, np.zeros(0, np.float64))
     # Buyer totals per seller: one sort of the (seller, buyer) key, sums per run.
     key = s * (int(b.max()) + 1) + b
@@ -117,8 +127,9 @@ def seller_figures(
     n = len(sellers)
     local = np.searchsorted(sellers, s)
 
-    def per_seller(weights: npt.NDArray[np.float64] | None, at: npt.NDArray[np.int64] = local
-                   ) -> npt.NDArray[np.float64]:
+    def per_seller(
+        weights: npt.NDArray[np.float64] | None, at: npt.NDArray[np.int64] = local
+    ) -> npt.NDArray[np.float64]:
         return np.bincount(at, weights=weights, minlength=n).astype(np.float64)
 
     gmv = per_seller(amt)
@@ -139,8 +150,7 @@ def seller_figures(
             "hhi": per_seller((share * 100.0) ** 2, seller_idx),
             "top1_share": share[rank_order[rank == 0]],
             "top5_share": per_seller(share[top], seller_idx[top]),
-            "linked_buyer_share": np.where(gmv > 0, per_seller(np.where(m, amt, 0.0)) / safe,
-                                           0.0),
+            "linked_buyer_share": np.where(gmv > 0, per_seller(np.where(m, amt, 0.0)) / safe, 0.0),
         },
         index=pd.Index(sellers, name="seller"),
     )

@@ -95,8 +95,17 @@ class CycleResult:
 
 @numba.njit(cache=True, nogil=True)
 def _search(
-    indptr: IntArray, dst: IntArray, ts: IntArray, amount: FloatArray, candidates: IntArray,
-    src_of: IntArray, min_len: int, max_len: int, window: int, ratio: float, max_cycles: int,
+    indptr: IntArray,
+    dst: IntArray,
+    ts: IntArray,
+    amount: FloatArray,
+    candidates: IntArray,
+    src_of: IntArray,
+    min_len: int,
+    max_len: int,
+    window: int,
+    ratio: float,
+    max_cycles: int,
 ) -> tuple[IntArray, IntArray]:
     """Depth-first search from each candidate order; returns cycles as flat order lists."""
     out = np.empty(max_cycles * max_len, dtype=np.int64)
@@ -172,7 +181,10 @@ def _search(
 
 
 def circular_trades(
-    buyer: npt.ArrayLike, seller: npt.ArrayLike, amount: npt.ArrayLike, ts: npt.ArrayLike,
+    buyer: npt.ArrayLike,
+    seller: npt.ArrayLike,
+    amount: npt.ArrayLike,
+    ts: npt.ArrayLike,
     params: CycleParams | None = None,
 ) -> CycleResult:
     """Find payment cycles of similar amounts in time order within a window.
@@ -219,9 +231,17 @@ def circular_trades(
     indptr = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(np.bincount(src_sorted, minlength=n), out=indptr[1:])
     flat, ptr = _search(
-        indptr, s[order], t[order], amt[order], np.arange(len(order), dtype=np.int64),
-        src_sorted, params.min_length, params.max_length, params.window_seconds,
-        params.amount_ratio, params.max_cycles,
+        indptr,
+        s[order],
+        t[order],
+        amt[order],
+        np.arange(len(order), dtype=np.int64),
+        src_sorted,
+        params.min_length,
+        params.max_length,
+        params.window_seconds,
+        params.amount_ratio,
+        params.max_cycles,
     )
     return CycleResult(_group_cycles(order[flat], ptr, b, amt, t))
 
@@ -262,12 +282,13 @@ def _disjoint_rounds(paths: list[IntArray], ts: IntArray) -> int:
     return rounds
 
 
-def _group_cycles(orders: IntArray, ptr: IntArray, buyer: IntArray, amount: FloatArray,
-                  ts: IntArray) -> list[Cycle]:
+def _group_cycles(
+    orders: IntArray, ptr: IntArray, buyer: IntArray, amount: FloatArray, ts: IntArray
+) -> list[Cycle]:
     """Group found cycles by their account set (the same ring of accounts going round again)."""
     groups: dict[tuple[int, ...], list[IntArray]] = {}
     for i in range(len(ptr) - 1):
-        cyc = orders[ptr[i]: ptr[i + 1]]
+        cyc = orders[ptr[i] : ptr[i + 1]]
         key = tuple(sorted(buyer[cyc].tolist()))
         groups.setdefault(key, []).append(cyc)
     out = []

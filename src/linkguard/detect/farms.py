@@ -165,7 +165,7 @@ def farm_rings(
     if len(ea) == 0:
         return []
     nodes, inv = np.unique(np.r_[ea, eb], return_inverse=True)
-    comp = components(len(nodes), inv[: len(ea)], inv[len(ea):])
+    comp = components(len(nodes), inv[: len(ea)], inv[len(ea) :])
     size = np.bincount(comp)
     seller_buyers = np.bincount(pairs.seller, minlength=n_accounts)
     n_buyers = len(np.unique(pairs.buyer))
@@ -208,24 +208,48 @@ def farm_rings(
     cv_ptr = np.searchsorted(cv_comp, np.arange(len(size) + 1))
     rings = []
     for c in passed.tolist():
-        group = nodes[by_comp[cptr[c]:cptr[c + 1]]]
-        idx = np.concatenate([by_pair[optr[p]:optr[p + 1]] for p in group.tolist()])
-        links = cv_val[cv_ptr[c]:cv_ptr[c + 1]]
-        ring = farm_ring(pairs.buyer[group], int(pairs.seller[group[0]]), idx, b, t, r, cr, base,
-                         params, strong_share=float(strong_share[c]),
-                         log10_p=float(log10_p[c]), lam=float(lam[c]),
-                         link_kinds=values.kind_of_value[links],
-                         link_sharers=values.sharers[links], timed=timed)
+        group = nodes[by_comp[cptr[c] : cptr[c + 1]]]
+        idx = np.concatenate([by_pair[optr[p] : optr[p + 1]] for p in group.tolist()])
+        links = cv_val[cv_ptr[c] : cv_ptr[c + 1]]
+        ring = farm_ring(
+            pairs.buyer[group],
+            int(pairs.seller[group[0]]),
+            idx,
+            b,
+            t,
+            r,
+            cr,
+            base,
+            params,
+            strong_share=float(strong_share[c]),
+            log10_p=float(log10_p[c]),
+            lam=float(lam[c]),
+            link_kinds=values.kind_of_value[links],
+            link_sharers=values.sharers[links],
+            timed=timed,
+        )
         if ring is not None:
             rings.append(ring)
     return rings
 
 
 def farm_ring(
-    buyers: IntArray, seller: int, order_idx: IntArray, buyer: IntArray, ts: IntArray,
-    rating: FloatArray, created: IntArray, base: Baseline, params: FarmParams, *,
-    strong_share: float, log10_p: float, lam: float, link_kinds: npt.NDArray[np.object_],
-    link_sharers: IntArray, timed: bool,
+    buyers: IntArray,
+    seller: int,
+    order_idx: IntArray,
+    buyer: IntArray,
+    ts: IntArray,
+    rating: FloatArray,
+    created: IntArray,
+    base: Baseline,
+    params: FarmParams,
+    *,
+    strong_share: float,
+    log10_p: float,
+    lam: float,
+    link_kinds: npt.NDArray[np.object_],
+    link_sharers: IntArray,
+    timed: bool,
 ) -> Ring | None:
     """The ring of one group of a shop's linked buyers whose size passed the chance test, or
     ``None`` when its orders do not look bought.
@@ -236,33 +260,54 @@ def farm_ring(
     and ``lam`` its size test, ``link_kinds``/``link_sharers`` the kind and number of sharers
     of each of its linking values, ``timed`` whether the times carry a time of day.
     """
-    beh = behaviour(order_idx, buyer, ts, rating, created, base, params.burst_gap_seconds,
-                    params.min_burst_orders)
+    beh = behaviour(
+        order_idx,
+        buyer,
+        ts,
+        rating,
+        created,
+        base,
+        params.burst_gap_seconds,
+        params.min_burst_orders,
+    )
     if not _looks_bought(beh, base, params, strong_share >= 0.5, timed):
         return None
     kinds = Counter(str(x) for x in link_kinds)
     evidence: dict[str, Any] = {
         "found_by": "buyer_farm",
-        "farm_identifiers": {kind: {"values": n, "max_accounts_per_value": int(
-            link_sharers[link_kinds == kind].max())}
-            for kind, n in sorted(kinds.items())},
+        "farm_identifiers": {
+            kind: {
+                "values": n,
+                "max_accounts_per_value": int(link_sharers[link_kinds == kind].max()),
+            }
+            for kind, n in sorted(kinds.items())
+        },
         "strongly_linked_share": round(strong_share, 3),
         **beh.facts(),
     }
     k = len(buyers)
     return Ring(
-        buyers=np.sort(buyers), sellers=np.array([seller], dtype=np.int64),
-        edges=k, density=1.0, score=min(1.0, log10_p / 100.0),
-        lift=k / max(lam, 1e-9), log10_p=log10_p, evidence=evidence,
+        buyers=np.sort(buyers),
+        sellers=np.array([seller], dtype=np.int64),
+        edges=k,
+        density=1.0,
+        score=min(1.0, log10_p / 100.0),
+        lift=k / max(lam, 1e-9),
+        log10_p=log10_p,
+        evidence=evidence,
     )
 
 
-def _looks_bought(beh: Behaviour, base: Baseline, params: FarmParams, strong: bool,
-                  timed: bool = True) -> bool:
+def _looks_bought(
+    beh: Behaviour, base: Baseline, params: FarmParams, strong: bool, timed: bool = True
+) -> bool:
     """Five stars beyond chance (or, ``strong``-ly linked, a five-star share) and (new buyers
     or bursts); without ratings, both of those."""
-    new = (not math.isnan(beh.new_share) and beh.new_share >= params.min_new_share
-           and beh.new_log10_p >= params.min_new_log10_p)
+    new = (
+        not math.isnan(beh.new_share)
+        and beh.new_share >= params.min_new_share
+        and beh.new_log10_p >= params.min_new_log10_p
+    )
     bursty = timed and beh.burst_share >= params.min_burst_share
     if beh.rated >= params.min_rated and not math.isnan(base.five_star):
         if beh.five_star_share < params.min_five_star_share:

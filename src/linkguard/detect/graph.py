@@ -139,7 +139,8 @@ def identifier_values(
     # one integer sort numbers the (kind, hash) values; a second the (value, account) pairs.
     low60 = np.uint64((1 << 60) - 1)
     key = (_hash_codes(value_hash).view(np.uint64) & low60) | (
-        kind_codes.astype(np.uint64) << np.uint64(60))
+        kind_codes.astype(np.uint64) << np.uint64(60)
+    )
     uniq, value = np.unique(key, return_inverse=True)
     stride = int(acc.max(initial=0)) + 1
     pairs = unique_ints(value.astype(np.int64) * stride + acc)
@@ -162,8 +163,10 @@ def _factorize(values: npt.ArrayLike) -> tuple[npt.NDArray[np.int64], npt.NDArra
     series = pd.Series(values)
     if isinstance(series.array, pd.arrays.ArrowStringArray):
         encoded = pa.chunked_array(pa.array(series.array)).combine_chunks().dictionary_encode()
-        return (np.asarray(encoded.indices, dtype=np.int64),
-                np.asarray(encoded.dictionary.to_pylist(), dtype=object))
+        return (
+            np.asarray(encoded.indices, dtype=np.int64),
+            np.asarray(encoded.dictionary.to_pylist(), dtype=object),
+        )
     codes, uniques = pd.factorize(series)
     return codes.astype(np.int64), np.asarray(uniques, dtype=object)
 
@@ -186,10 +189,10 @@ def _hash_codes(value_hash: npt.ArrayLike) -> npt.NDArray[np.int64]:
     if arr is not None and len(arr) and arr.null_count == 0:
         flat = arr.combine_chunks()
         start = flat.offset
-        offsets = np.frombuffer(flat.buffers()[1], dtype=np.int32)[start:start + len(flat) + 1]
+        offsets = np.frombuffer(flat.buffers()[1], dtype=np.int32)[start : start + len(flat) + 1]
         if np.all(np.diff(offsets) == 32):
             data = np.frombuffer(flat.buffers()[2], dtype=np.uint8)
-            nibbles = _HEX_NIBBLE[data[offsets[0]:offsets[-1]].reshape(-1, 32)[:, :16]]
+            nibbles = _HEX_NIBBLE[data[offsets[0] : offsets[-1]].reshape(-1, 32)[:, :16]]
             if not (nibbles == 255).any():
                 octets = (nibbles[:, 0::2] << 4) | nibbles[:, 1::2]
                 big_endian = np.ascontiguousarray(octets).view(">u8").ravel()

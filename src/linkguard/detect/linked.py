@@ -99,8 +99,9 @@ def identifier_weights(values: IdentifierValues, params: LinkParams) -> npt.NDAr
     kinds = values.kind_of_value
     strong = np.isin(kinds, list(STRONG_IDENTIFIER_KINDS))
     weak = np.isin(kinds, list(WEAK_IDENTIFIER_KINDS))
-    base = np.where(strong, params.strong_weight, np.where(weak, params.weak_weight,
-                                                           params.other_weight))
+    base = np.where(
+        strong, params.strong_weight, np.where(weak, params.weak_weight, params.other_weight)
+    )
     free = np.where(weak, params.weak_free, params.strong_free)
     hub = np.where(weak, params.weak_hub, params.strong_hub)
     k = np.maximum(values.sharers, 1)
@@ -165,9 +166,14 @@ def linked_accounts(
     cluster_of = renumber[membership]
     cluster_size = comp_size[comp_ids].astype(np.int64)
     kinds = _binding_kinds(values, mw, cluster_of, len(comp_ids))
-    return LinkedResult(cluster_of, cluster_size, kinds, edges.astype(np.int64),
-                        np.asarray(edge_weight, dtype=np.float64),
-                        np.asarray(edge_strong, dtype=np.bool_))
+    return LinkedResult(
+        cluster_of,
+        cluster_size,
+        kinds,
+        edges.astype(np.int64),
+        np.asarray(edge_weight, dtype=np.float64),
+        np.asarray(edge_strong, dtype=np.bool_),
+    )
 
 
 @dataclass(frozen=True)
@@ -245,7 +251,9 @@ def owner_groups(linked: LinkedResult, party: npt.ArrayLike) -> list[OwnerGroup]
 
 
 def _binding_kinds(
-    values: IdentifierValues, member_weight: npt.NDArray[np.float64], cluster_of: IntArray,
+    values: IdentifierValues,
+    member_weight: npt.NDArray[np.float64],
+    cluster_of: IntArray,
     n_clusters: int,
 ) -> list[tuple[str, ...]]:
     """Kinds of the weighted values that two or more members of the same cluster share."""

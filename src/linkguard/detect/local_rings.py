@@ -100,8 +100,9 @@ class LocalRingParams:
     min_rated: int = 5
 
 
-def _significant_pairs(pairs: TradePairs, params: LocalRingParams
-                       ) -> tuple[IntArray, IntArray, IntArray, FloatArray]:
+def _significant_pairs(
+    pairs: TradePairs, params: LocalRingParams
+) -> tuple[IntArray, IntArray, IntArray, FloatArray]:
     """Shop pairs sharing improbably many buyers: (shop a, shop b, shared, -log10 p)."""
     e = np.zeros(0, dtype=np.int64)
     starts = np.flatnonzero(np.r_[True, pairs.buyer[1:] != pairs.buyer[:-1]])
@@ -169,15 +170,18 @@ def local_rings(
     s = np.asarray(seller, dtype=np.int64)
     t = np.asarray(ts, dtype=np.int64)
     r = np.asarray(rating, dtype=np.float64)
-    cr = (np.full(n_accounts, UNKNOWN, dtype=np.int64) if created is None
-          else np.asarray(created, dtype=np.int64))
+    cr = (
+        np.full(n_accounts, UNKNOWN, dtype=np.int64)
+        if created is None
+        else np.asarray(created, dtype=np.int64)
+    )
     if len(pairs) == 0 or coarse_times(t):
         return []  # the evidence is bursts: dates without times show none
     sa, sb, shared, pair_p = _significant_pairs(pairs, params)
     if len(sa) == 0:
         return []
     shops, inv = np.unique(np.r_[sa, sb], return_inverse=True)
-    comp = components(len(shops), inv[: len(sa)], inv[len(sa):])
+    comp = components(len(shops), inv[: len(sa)], inv[len(sa) :])
     seed_of = np.full(n_accounts, -1, dtype=np.int64)
     seed_of[shops] = comp
     n_seeds = int(comp.max()) + 1
@@ -192,7 +196,7 @@ def local_rings(
     pair_seed = comp[inv[: len(sa)]]
     rings = []
     for seed in range(n_seeds):
-        idx = at[bounds[seed]:bounds[seed + 1]]
+        idx = at[bounds[seed] : bounds[seed + 1]]
         if len(idx) == 0:
             continue
         ring = seed_ring(idx, b, s, t, r, cr, base, params, n_accounts)
@@ -200,18 +204,28 @@ def local_rings(
             continue
         mine = pair_seed == seed
         best = int(np.argmax(pair_p[mine]))
-        ring.evidence.update({
-            "shop_pairs": int(mine.sum()),
-            "shared_buyers_best_pair": int(shared[mine][best]),
-            "best_pair_log10_p": round(float(pair_p[mine][best]), 1),
-        })
+        ring.evidence.update(
+            {
+                "shop_pairs": int(mine.sum()),
+                "shared_buyers_best_pair": int(shared[mine][best]),
+                "best_pair_log10_p": round(float(pair_p[mine][best]), 1),
+            }
+        )
         rings.append(ring)
     return rings
 
 
-def seed_ring(idx: IntArray, b: IntArray, s: IntArray, t: IntArray, r: FloatArray,
-               cr: IntArray, base: Baseline, params: LocalRingParams,
-               stride: int) -> Ring | None:
+def seed_ring(
+    idx: IntArray,
+    b: IntArray,
+    s: IntArray,
+    t: IntArray,
+    r: FloatArray,
+    cr: IntArray,
+    base: Baseline,
+    params: LocalRingParams,
+    stride: int,
+) -> Ring | None:
     """The ring of a seed's orders ``idx`` (orders at its shops), or ``None``.
 
     ``b, s, t, r`` are per order (buyer and seller codes, time, rating), ``cr`` per account
@@ -226,8 +240,7 @@ def seed_ring(idx: IntArray, b: IntArray, s: IntArray, t: IntArray, r: FloatArra
     in_core = np.isin(ob, core)
     # Shops where the core bought: those in the seed it met at (two core buyers or more).
     core_idx = idx[in_core]
-    beh = behaviour(core_idx, b, t, r, cr, base, params.burst_gap_seconds,
-                    params.min_burst_orders)
+    beh = behaviour(core_idx, b, t, r, cr, base, params.burst_gap_seconds, params.min_burst_orders)
     if not _looks_bought(beh, base, params):
         return None
     # Per shop: the core's bursts there (runs with short gaps). A shop where the core's orders
@@ -258,17 +271,28 @@ def seed_ring(idx: IntArray, b: IntArray, s: IntArray, t: IntArray, r: FloatArra
     if len(buyers) < params.min_buyers:
         return None
     sellers_a = np.asarray(sellers, dtype=np.int64)
-    evidence: dict[str, Any] = {"found_by": "shared_buyers", "shared_buyers": len(core),
-                                **beh.facts()}
-    return Ring(buyers=buyers, sellers=sellers_a, edges=len(buyer_shop),
-                density=float(len(ring_orders)) / max(len(buyers) * len(sellers_a), 1),
-                score=min(1.0, beh.bursts / 10.0), lift=float(beh.burst_share),
-                log10_p=float(beh.five_star_log10_p), evidence=evidence)
+    evidence: dict[str, Any] = {
+        "found_by": "shared_buyers",
+        "shared_buyers": len(core),
+        **beh.facts(),
+    }
+    return Ring(
+        buyers=buyers,
+        sellers=sellers_a,
+        edges=len(buyer_shop),
+        density=float(len(ring_orders)) / max(len(buyers) * len(sellers_a), 1),
+        score=min(1.0, beh.bursts / 10.0),
+        lift=float(beh.burst_share),
+        log10_p=float(beh.five_star_log10_p),
+        evidence=evidence,
+    )
 
 
 def _looks_bought(beh: Behaviour, base: Baseline, params: LocalRingParams) -> bool:
     bursty = beh.bursts >= params.min_bursts and beh.burst_share >= params.min_burst_share
     if beh.rated >= params.min_rated and not math.isnan(base.five_star):
-        return bursty and (beh.five_star_share >= params.min_five_star_share
-                           and beh.five_star_log10_p >= params.min_five_star_log10_p)
+        return bursty and (
+            beh.five_star_share >= params.min_five_star_share
+            and beh.five_star_log10_p >= params.min_five_star_log10_p
+        )
     return bursty

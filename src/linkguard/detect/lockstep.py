@@ -126,8 +126,9 @@ def timestamp_granularity(ts: npt.ArrayLike, share: float = 0.99) -> int:
     return best
 
 
-def time_cells(buyer: IntArray, seller: IntArray, ts: IntArray, window: int, offset: int
-           ) -> tuple[IntArray, IntArray, IntArray]:
+def time_cells(
+    buyer: IntArray, seller: IntArray, ts: IntArray, window: int, offset: int
+) -> tuple[IntArray, IntArray, IntArray]:
     """Distinct (cell, buyer) memberships; returns cell ids, buyers and each cell's seller."""
     bucket = (ts + offset) // window
     bucket = bucket - bucket.min(initial=0)
@@ -139,8 +140,9 @@ def time_cells(buyer: IntArray, seller: IntArray, ts: IntArray, window: int, off
     return cell, who, cell // n_buckets
 
 
-def prune_memberships(cell: IntArray, who: IntArray, min_windows: int,
-                      start: npt.NDArray[np.bool_] | None = None) -> npt.NDArray[np.bool_]:
+def prune_memberships(
+    cell: IntArray, who: IntArray, min_windows: int, start: npt.NDArray[np.bool_] | None = None
+) -> npt.NDArray[np.bool_]:
     """Keep memberships whose cell has 2+ kept buyers and whose buyer has enough kept cells.
 
     ``cell`` is sorted (as :func:`time_cells` returns it), so dense cell numbers come from
@@ -155,7 +157,8 @@ def prune_memberships(cell: IntArray, who: IntArray, min_windows: int,
         idx = np.flatnonzero(keep)
         c, b = dense_cell[idx], who[idx]
         ok = (np.bincount(c, minlength=n_cells)[c] >= 2) & (
-            np.bincount(b, minlength=n_buyers)[b] >= min_windows)
+            np.bincount(b, minlength=n_buyers)[b] >= min_windows
+        )
         if ok.all():
             return keep
         keep[idx[~ok]] = False
@@ -175,7 +178,9 @@ def _pair_counts(cell: IntArray, who: IntArray, stride: int) -> tuple[IntArray, 
 
 
 def lockstep_groups(
-    buyer: npt.ArrayLike, seller: npt.ArrayLike, ts: npt.ArrayLike,
+    buyer: npt.ArrayLike,
+    seller: npt.ArrayLike,
+    ts: npt.ArrayLike,
     params: LockstepParams | None = None,
 ) -> LockstepResult:
     """Find groups of buyers that repeatedly buy from the same sellers in the same windows.
@@ -204,27 +209,36 @@ def lockstep_groups(
     granularity = timestamp_granularity(t)
     w = params.window_seconds
     if granularity > w:
-        return LockstepResult([], granularity, notes=[
-            f"lockstep not looked for: order times are rounded to {_unit_words(granularity)}, "
-            f"coarser than its {w:,}-second window"
-        ])
+        return LockstepResult(
+            [],
+            granularity,
+            notes=[
+                f"lockstep not looked for: order times are rounded to {_unit_words(granularity)}, "
+                f"coarser than its {w:,}-second window"
+            ],
+        )
     stride = int(max(b.max(), s.max())) + 1
     # A second grid half a window on only helps when times fall inside the window.
     offsets = (0, w // 2) if granularity < w else (0,)
     groups, skipped = _groups(b, s, t, stride, params, offsets)
     groups.sort(key=lambda grp: (-len(grp.buyers), int(grp.buyers[0])))
-    notes = [f"lockstep left out {skipped:,} crowded (seller, window) cell(s) to bound its work"
-             ] if skipped else []
+    notes = (
+        [f"lockstep left out {skipped:,} crowded (seller, window) cell(s) to bound its work"]
+        if skipped
+        else []
+    )
     return LockstepResult(groups, granularity, skipped, notes)
 
 
 def _unit_words(seconds: int) -> str:
     return {86_400: "the day (dates without times)", 3_600: "the hour", 60: "the minute"}.get(
-        seconds, f"{seconds} s")
+        seconds, f"{seconds} s"
+    )
 
 
-def bound_pair_work(cell: IntArray, who: IntArray, keep: npt.NDArray[np.bool_],
-                    min_windows: int, pair_budget: float) -> tuple[npt.NDArray[np.bool_], int]:
+def bound_pair_work(
+    cell: IntArray, who: IntArray, keep: npt.NDArray[np.bool_], min_windows: int, pair_budget: float
+) -> tuple[npt.NDArray[np.bool_], int]:
     """Leave out the most crowded cells until the buyer pairs to count fit the budget.
 
     ``cell`` is sorted; ``keep`` marks the memberships that survived pruning. The budget is
@@ -250,7 +264,11 @@ def bound_pair_work(cell: IntArray, who: IntArray, keep: npt.NDArray[np.bool_],
 
 
 def _groups(
-    b: IntArray, s: IntArray, t: IntArray, stride: int, params: LockstepParams,
+    b: IntArray,
+    s: IntArray,
+    t: IntArray,
+    stride: int,
+    params: LockstepParams,
     offsets: tuple[int, ...],
 ) -> tuple[list[LockstepGroup], int]:
     w = params.window_seconds
@@ -260,8 +278,9 @@ def _groups(
     for offset in offsets:
         cell, who, cell_seller = time_cells(b, s, t, w, offset)
         keep = prune_memberships(cell, who, params.min_shared_windows)
-        keep, left_out = bound_pair_work(cell, who, keep, params.min_shared_windows,
-                                         params.pair_budget)
+        keep, left_out = bound_pair_work(
+            cell, who, keep, params.min_shared_windows, params.pair_budget
+        )
         skipped = max(skipped, left_out)
         cell, who, cell_seller = cell[keep], who[keep], cell_seller[keep]
         keys, counts = _pair_counts(cell, who, stride)
@@ -281,7 +300,7 @@ def _groups(
         return [], skipped
     lo, hi = keys[strong] // stride, keys[strong] % stride
     nodes, inv = np.unique(np.r_[lo, hi], return_inverse=True)
-    membership = components(len(nodes), inv[: len(lo)], inv[len(lo):])
+    membership = components(len(nodes), inv[: len(lo)], inv[len(lo) :])
     comp_sizes = np.bincount(membership)
     big = np.flatnonzero(comp_sizes >= params.min_group)
     renumber = np.full(len(comp_sizes), -1, dtype=np.int64)
@@ -296,8 +315,10 @@ def _groups(
     # A group whose members only ever met at shops busy enough to explain it is no lockstep.
     return [
         LockstepGroup(
-            buyers=np.flatnonzero(group_of == gi), sellers=sellers[gi],
-            windows=int(windows[gi]), max_shared_windows=int(max_shared[gi]),
+            buyers=np.flatnonzero(group_of == gi),
+            sellers=sellers[gi],
+            windows=int(windows[gi]),
+            max_shared_windows=int(max_shared[gi]),
         )
         for gi in range(len(big))
         if len(sellers[gi])
@@ -305,7 +326,10 @@ def _groups(
 
 
 def _beyond_chance(
-    sellers: list[IntArray], group_of: IntArray, buyer: IntArray, seller: IntArray,
+    sellers: list[IntArray],
+    group_of: IntArray,
+    buyer: IntArray,
+    seller: IntArray,
     params: LockstepParams,
 ) -> list[IntArray]:
     """Keep the group sellers whose orders from the group are far beyond chance.
@@ -347,7 +371,9 @@ def _beyond_chance(
 
 
 def _group_sellers(
-    memberships: list[tuple[IntArray, IntArray, IntArray]], group_of: IntArray, n_groups: int,
+    memberships: list[tuple[IntArray, IntArray, IntArray]],
+    group_of: IntArray,
+    n_groups: int,
     params: LockstepParams,
 ) -> tuple[list[IntArray], IntArray]:
     """Per group: sellers where 2+ members met in ``min_seller_windows`` windows, and the

@@ -26,14 +26,20 @@ from linkguard.detect._behaviour import binom_log10_tail
 from linkguard.detect.graph import TradePairs
 from linkguard.detect.rings import Ring, RingParams
 
-__all__ = ["drop_ordinary_ratings", "rated_like_base", "rated_like_everyone", "trim_by_degrees",
-           "trim_sparse_sellers"]
+__all__ = [
+    "drop_ordinary_ratings",
+    "rated_like_base",
+    "rated_like_everyone",
+    "trim_by_degrees",
+    "trim_sparse_sellers",
+]
 
 IntArray = npt.NDArray[np.int64]
 
 
-def trim_sparse_sellers(rings: list[Ring], pairs: TradePairs, n_accounts: int,
-                        params: RingParams, min_hits: int = 2) -> list[Ring]:
+def trim_sparse_sellers(
+    rings: list[Ring], pairs: TradePairs, n_accounts: int, params: RingParams, min_hits: int = 2
+) -> list[Ring]:
     """Rings without the sellers their buyers reach no more often than chance allows.
 
     Buyers stay with ``min_hits`` sellers left (or all of them, when fewer are left).
@@ -52,14 +58,30 @@ def trim_sparse_sellers(rings: list[Ring], pairs: TradePairs, n_accounts: int,
         return rings
     seller_deg = np.bincount(pairs.seller, minlength=n_accounts).astype(np.float64)
     buyer_deg = np.bincount(pairs.buyer, minlength=n_accounts).astype(np.float64)
-    return trim_by_degrees(rings, pairs.buyer, pairs.seller, seller_deg, buyer_deg,
-                           float(len(pairs)), int((seller_deg > 0).sum()), params, min_hits)
+    return trim_by_degrees(
+        rings,
+        pairs.buyer,
+        pairs.seller,
+        seller_deg,
+        buyer_deg,
+        float(len(pairs)),
+        int((seller_deg > 0).sum()),
+        params,
+        min_hits,
+    )
 
 
-def trim_by_degrees(rings: list[Ring], pair_buyer: IntArray, pair_seller: IntArray,
-                    seller_deg: npt.NDArray[np.float64], buyer_deg: npt.NDArray[np.float64],
-                    total_pairs: float, n_sellers: int, params: RingParams,
-                    min_hits: int = 2) -> list[Ring]:
+def trim_by_degrees(
+    rings: list[Ring],
+    pair_buyer: IntArray,
+    pair_seller: IntArray,
+    seller_deg: npt.NDArray[np.float64],
+    buyer_deg: npt.NDArray[np.float64],
+    total_pairs: float,
+    n_sellers: int,
+    params: RingParams,
+    min_hits: int = 2,
+) -> list[Ring]:
     """:func:`trim_sparse_sellers` given the market's statistics: its trade pairs' degrees
     (per account code), their number and the number of sellers.
 
@@ -104,8 +126,12 @@ def trim_by_degrees(rings: list[Ring], pair_buyer: IntArray, pair_seller: IntArr
     return out
 
 
-def _inside(groups: list[tuple[IntArray, IntArray]], row_buyer: IntArray, row_seller: IntArray,
-            n_accounts: int) -> tuple[IntArray, IntArray]:
+def _inside(
+    groups: list[tuple[IntArray, IntArray]],
+    row_buyer: IntArray,
+    row_seller: IntArray,
+    n_accounts: int,
+) -> tuple[IntArray, IntArray]:
     """Rows (pairs or orders) whose buyer and seller are both in a group: (row, group).
 
     A buyer may be in several groups; work is O(rows + memberships), not rows x groups.
@@ -125,9 +151,15 @@ def _inside(groups: list[tuple[IntArray, IntArray]], row_buyer: IntArray, row_se
     return rows[inside], grp[inside]
 
 
-def drop_ordinary_ratings(rings: list[Ring], buyer: IntArray, seller: IntArray,
-                          rating: npt.NDArray[np.float64], n_accounts: int,
-                          min_rated: int = 10, min_log10_p: float = 1.5) -> list[Ring]:
+def drop_ordinary_ratings(
+    rings: list[Ring],
+    buyer: IntArray,
+    seller: IntArray,
+    rating: npt.NDArray[np.float64],
+    n_accounts: int,
+    min_rated: int = 10,
+    min_log10_p: float = 1.5,
+) -> list[Ring]:
     """Rings whose orders are not rated like ordinary shopping (see the module docstring).
 
     >>> import numpy as np
@@ -138,15 +170,28 @@ def drop_ordinary_ratings(rings: list[Ring], buyer: IntArray, seller: IntArray,
     >>> [x.sellers.tolist() for x in drop_ordinary_ratings(rings, b, s, r, 50)]
     [[40]]
     """
-    ordinary = rated_like_everyone([(r.buyers, r.sellers) for r in rings], buyer, seller,
-                                   rating, n_accounts, min_rated, min_log10_p)
+    ordinary = rated_like_everyone(
+        [(r.buyers, r.sellers) for r in rings],
+        buyer,
+        seller,
+        rating,
+        n_accounts,
+        min_rated,
+        min_log10_p,
+    )
     return [r for r, o in zip(rings, ordinary, strict=True) if not o]
 
 
-def rated_like_everyone(groups: list[tuple[IntArray, IntArray]], buyer: IntArray,
-                        seller: IntArray, rating: npt.NDArray[np.float64], n_accounts: int,
-                        min_rated: int = 10, min_log10_p: float = 1.5,
-                        uniform_share: float = 0.9) -> list[bool]:
+def rated_like_everyone(
+    groups: list[tuple[IntArray, IntArray]],
+    buyer: IntArray,
+    seller: IntArray,
+    rating: npt.NDArray[np.float64],
+    n_accounts: int,
+    min_rated: int = 10,
+    min_log10_p: float = 1.5,
+    uniform_share: float = 0.9,
+) -> list[bool]:
     """Per (buyers, sellers) group: its orders have ``min_rated`` ratings or more, fewer than
     ``uniform_share`` of them are five stars, and that share is not above the market's by
     chance (-log10 p below ``min_log10_p``)."""
@@ -155,14 +200,32 @@ def rated_like_everyone(groups: list[tuple[IntArray, IntArray]], buyer: IntArray
         return [False] * len(groups)
     base = float((rating[rated] >= 5).mean())
     five = rated & (rating >= 5)
-    return rated_like_base(groups, buyer, seller, rated.astype(np.int64), five.astype(np.int64),
-                           base, n_accounts, min_rated, min_log10_p, uniform_share)
+    return rated_like_base(
+        groups,
+        buyer,
+        seller,
+        rated.astype(np.int64),
+        five.astype(np.int64),
+        base,
+        n_accounts,
+        min_rated,
+        min_log10_p,
+        uniform_share,
+    )
 
 
-def rated_like_base(groups: list[tuple[IntArray, IntArray]], row_buyer: IntArray,
-                    row_seller: IntArray, row_rated: IntArray, row_five: IntArray, base: float,
-                    n_accounts: int, min_rated: int = 10, min_log10_p: float = 1.5,
-                    uniform_share: float = 0.9) -> list[bool]:
+def rated_like_base(
+    groups: list[tuple[IntArray, IntArray]],
+    row_buyer: IntArray,
+    row_seller: IntArray,
+    row_rated: IntArray,
+    row_five: IntArray,
+    base: float,
+    n_accounts: int,
+    min_rated: int = 10,
+    min_log10_p: float = 1.5,
+    uniform_share: float = 0.9,
+) -> list[bool]:
     """:func:`rated_like_everyone` given the market's five-star rate ``base`` (NaN: nothing
     is rated) and, per row (an order, or a trade pair with its counts), the rated and
     five-star orders it holds. Rows need only cover the groups' members."""
@@ -171,6 +234,11 @@ def rated_like_base(groups: list[tuple[IntArray, IntArray]], row_buyer: IntArray
     rows, grp = _inside(groups, row_buyer, row_seller, n_accounts)
     n = np.bincount(grp, weights=row_rated[rows], minlength=len(groups)).astype(np.int64)
     five = np.bincount(grp, weights=row_five[rows], minlength=len(groups)).astype(np.int64)
-    return [bool(n[i] >= min_rated and five[i] < uniform_share * n[i]
-                 and binom_log10_tail(int(five[i]), int(n[i]), base) < min_log10_p)
-            for i in range(len(groups))]
+    return [
+        bool(
+            n[i] >= min_rated
+            and five[i] < uniform_share * n[i]
+            and binom_log10_tail(int(five[i]), int(n[i]), base) < min_log10_p
+        )
+        for i in range(len(groups))
+    ]

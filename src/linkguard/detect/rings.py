@@ -143,8 +143,17 @@ def peel_blocks(
             break
         cols = block[block >= nr]
         sellers, buyers = graph.incident(cols)
-        found = accept_parts(block[block < nr], cols - nr, buyers, sellers - nr, row_deg,
-                             col_deg, total_edges, best_g, params)
+        found = accept_parts(
+            block[block < nr],
+            cols - nr,
+            buyers,
+            sellers - nr,
+            row_deg,
+            col_deg,
+            total_edges,
+            best_g,
+            params,
+        )
         blocks.extend(found)
         alive[block] = False
         for rows, ring_cols, _ in found:  # members the ring grew to take leave too
@@ -255,12 +264,18 @@ def merge_rings(ring_lists: list[list[Ring]], pairs: TradePairs, n_accounts: int
         evidence: dict[str, Any] = {}
         for p in sorted(parts, key=lambda p: p.log10_p):  # the strongest part's facts win
             evidence.update(p.evidence)
-        merged.append(Ring(
-            buyers=buyers, sellers=sellers, edges=int(edges[i]),
-            density=float(edges[i] / (len(buyers) * len(sellers))),
-            score=max(p.score for p in parts), lift=best.lift, log10_p=best.log10_p,
-            evidence=evidence,
-        ))
+        merged.append(
+            Ring(
+                buyers=buyers,
+                sellers=sellers,
+                edges=int(edges[i]),
+                density=float(edges[i] / (len(buyers) * len(sellers))),
+                score=max(p.score for p in parts),
+                lift=best.lift,
+                log10_p=best.log10_p,
+                evidence=evidence,
+            )
+        )
     # Densest first; pair_ring follows the new order.
     rank = sorted(range(len(merged)), key=lambda i: (-merged[i].score, int(merged[i].sellers[0])))
     new_index = np.empty(len(merged), dtype=np.int64)

@@ -90,9 +90,7 @@ def self_dealing(
     order = order[np.argsort(pairs.seller[order], kind="stable")]
     seller, buyer = pairs.seller[order], pairs.buyer[order]
     orders, amount, own = pairs.orders[order], pairs.amount[order], itself[order]
-    kinds = _shared_kinds(
-        pd.DataFrame({"seller": seller[~own], "buyer": buyer[~own]}), values
-    )
+    kinds = _shared_kinds(pd.DataFrame({"seller": seller[~own], "buyer": buyer[~own]}), values)
     starts = np.flatnonzero(np.r_[True, seller[1:] != seller[:-1]])
     sum_orders = np.add.reduceat(orders, starts)
     sum_amount = np.add.reduceat(amount, starts)
@@ -120,16 +118,21 @@ def self_dealing(
 def _shared_kinds(sel: pd.DataFrame, values: IdentifierValues) -> dict[int, tuple[str, ...]]:
     """Strong identifier kinds each seller shares directly with at least one of its puppets."""
     memberships = pd.DataFrame(
-        {"account": values.account, "value": values.value,
-         "kind": values.kind_of_value[values.value]}
+        {
+            "account": values.account,
+            "value": values.value,
+            "kind": values.kind_of_value[values.value],
+        }
     )
     memberships = memberships[memberships["kind"].isin(list(STRONG_IDENTIFIER_KINDS))]
-    seller_values = sel[["seller"]].drop_duplicates().merge(
-        memberships, left_on="seller", right_on="account"
-    )[["seller", "value", "kind"]]
-    buyer_values = sel[["seller", "buyer"]].merge(
-        memberships, left_on="buyer", right_on="account"
-    )[["seller", "value"]]
+    seller_values = (
+        sel[["seller"]]
+        .drop_duplicates()
+        .merge(memberships, left_on="seller", right_on="account")[["seller", "value", "kind"]]
+    )
+    buyer_values = sel[["seller", "buyer"]].merge(memberships, left_on="buyer", right_on="account")[
+        ["seller", "value"]
+    ]
     shared = seller_values.merge(buyer_values, on=["seller", "value"])
     return {
         int(str(seller)): tuple(sorted(set(part["kind"].astype(str))))

@@ -29,9 +29,7 @@ _MIN_YEAR, _MAX_YEAR = 1900, 2199
 #: Days since 1970-01-01 of the first of each month from January ``_MIN_YEAR`` on, and of the
 #: month after the last: month ``k`` has ``_MONTH_STARTS[k + 1] - _MONTH_STARTS[k]`` days.
 _MONTH_STARTS = (
-    np.arange(
-        np.datetime64(f"{_MIN_YEAR}-01"), np.datetime64(f"{_MAX_YEAR + 1}-02"), dtype="M8[M]"
-    )
+    np.arange(np.datetime64(f"{_MIN_YEAR}-01"), np.datetime64(f"{_MAX_YEAR + 1}-02"), dtype="M8[M]")
     .astype("M8[D]")
     .astype(np.int64)
 )
@@ -49,8 +47,11 @@ def _two_digits(data: np.ndarray, pos: int) -> int:
 
 @numba.njit(cache=True, nogil=True)
 def _iso_utc_micros(
-    offsets: np.ndarray, data: np.ndarray, month_starts: np.ndarray,
-    out: np.ndarray, other: np.ndarray,
+    offsets: np.ndarray,
+    data: np.ndarray,
+    month_starts: np.ndarray,
+    out: np.ndarray,
+    other: np.ndarray,
 ) -> None:
     for i in range(offsets.size - 1):
         start, stop = offsets[i], offsets[i + 1]
@@ -77,8 +78,13 @@ def _iso_utc_micros(
         k = (year - _MIN_YEAR) * 12 + month - 1
         first = month_starts[k]
         if (
-            day > month_starts[k + 1] - first or hour < 0 or hour > 23
-            or minute < 0 or minute > 59 or second < 0 or second > 59
+            day > month_starts[k + 1] - first
+            or hour < 0
+            or hour > 23
+            or minute < 0
+            or minute > 59
+            or second < 0
+            or second > 59
         ):
             continue
         seconds = ((first + day - 1) * 24 + hour) * 3600 + minute * 60 + second
@@ -180,8 +186,12 @@ def plain_cents(offsets: np.ndarray, data: np.ndarray) -> tuple[np.ndarray, np.n
 
 @numba.njit(cache=True, nogil=True)
 def _single_digits(
-    offsets: np.ndarray, data: np.ndarray, low: int, high: int,
-    out: np.ndarray, other: np.ndarray,
+    offsets: np.ndarray,
+    data: np.ndarray,
+    low: int,
+    high: int,
+    out: np.ndarray,
+    other: np.ndarray,
 ) -> None:
     for i in range(offsets.size - 1):
         start, stop = offsets[i], offsets[i + 1]
@@ -254,8 +264,12 @@ _UPPER_A, _UPPER_Z, _TO_LOWER = 65, 90, 32
 
 @numba.njit(cache=True, nogil=True)
 def _rewrite_values(
-    offsets: np.ndarray, data: np.ndarray, mode: np.ndarray,
-    out_offsets: np.ndarray, out: np.ndarray, not_ascii: np.ndarray,
+    offsets: np.ndarray,
+    data: np.ndarray,
+    mode: np.ndarray,
+    out_offsets: np.ndarray,
+    out: np.ndarray,
+    not_ascii: np.ndarray,
 ) -> int:
     pos = 0
     out_offsets[0] = 0

@@ -62,16 +62,17 @@ def build_market(
     loaded = {name: _Loaded(checked.get(name)) for name in TABLES}
     account_ids, codes = _number_accounts(loaded)
     orders, accounts, identifiers, loans = (
-        loaded["orders"], loaded["accounts"], loaded["identifiers"], loaded["loans"]
+        loaded["orders"],
+        loaded["accounts"],
+        loaded["identifiers"],
+        loaded["loans"],
     )
 
     n_accounts = len(account_ids)
     acc: dict[str, Any] = {"account_id": _strings(pa.chunked_array([account_ids]))}
     if accounts.n:
         implicit = n_accounts - accounts.n
-        acc["created_at"] = _utc(
-            np.concatenate([accounts.array("created_at"), _nat(implicit)])
-        )
+        acc["created_at"] = _utc(np.concatenate([accounts.array("created_at"), _nat(implicit)]))
         for name in ("kind", "region", "status"):
             acc[name] = _strings(
                 pa.chunked_array(
@@ -213,4 +214,3 @@ def _empty_loans() -> pd.DataFrame:
             "due_at": _utc(_nat(0)),
         }
     )
-

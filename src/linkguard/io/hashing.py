@@ -70,6 +70,7 @@ _DIGIT_KINDS = frozenset({"phone", "card"})
 #: Kinds whose values are compared case-insensitively.
 _CASEFOLD_KINDS = frozenset({"email"})
 
+
 def normalise_kind(kind: str) -> str:
     """The contract word for an identifier kind: lowercased, stripped, aliases resolved.
 
@@ -273,12 +274,12 @@ def pseudonymise(
     if isinstance(values, str):
         raise TypeError("pseudonymise takes a collection of values, not one string")
     key = pepper_bytes() if pepper is None else pepper
-    text = values if isinstance(values, pa.Array | pa.ChunkedArray) else pa.array(
-        list(values), pa.string()
+    text = (
+        values
+        if isinstance(values, pa.Array | pa.ChunkedArray)
+        else pa.array(list(values), pa.string())
     )
     text = to_text(text)
     kinds = pa.chunked_array([pa.nulls(len(text), pa.string()).fill_null(normalise_kind(kind))])
     hashed = hash_normalised(normalise_values(text, kinds), key)
     return np.asarray(hashed.to_pylist(), dtype=object)
-
-

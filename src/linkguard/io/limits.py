@@ -91,6 +91,5 @@ def read_gzip(path: Path) -> pa.Buffer:
                 parts.append(part)
     except (OSError, EOFError, zlib.error) as exc:
         why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        raise InputError(f"{path}: cannot read the file ({why or type(exc).__name__})") \
-            from exc
+        raise InputError(f"{path}: cannot read the file ({why or type(exc).__name__})") from exc
     return pa.py_buffer(b"".join(parts))

@@ -43,17 +43,18 @@ def read_loans(data_dir: str | os.PathLike[str]) -> pd.DataFrame:
     files = find_tables(Path(data_dir))
     if "loans" not in files:
         return pd.DataFrame(
-            {"loan_id": pd.Series(dtype=object), "account_id": pd.Series(dtype=object),
-             "amount": pd.Series(dtype="float64")}
+            {
+                "loan_id": pd.Series(dtype=object),
+                "account_id": pd.Series(dtype=object),
+                "amount": pd.Series(dtype="float64"),
+            }
         )
     checked = validate(read_raw(files["loans"], TABLES["loans"]), TABLES["loans"], _NO_PEPPER)
     keep = checked.loaded
     return pd.DataFrame(
         {
             "loan_id": np.asarray(checked.values["loan_id"].to_pylist(), dtype=object)[keep],
-            "account_id": np.asarray(checked.values["account_id"].to_pylist(), dtype=object)[
-                keep
-            ],
+            "account_id": np.asarray(checked.values["account_id"].to_pylist(), dtype=object)[keep],
             "amount": np.asarray(checked.values["amount"], dtype="float64")[keep],
         }
     )

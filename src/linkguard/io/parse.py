@@ -213,9 +213,7 @@ def _style_of(value: str | None) -> str | None:
     separator, seconds, zone = match.groups()
     if separator is None:
         return "%Y-%m-%d"
-    return (
-        f"%Y-%m-%d{separator}%H:%M" + (":%S%.f" if seconds else "") + ("%#z" if zone else "")
-    )
+    return f"%Y-%m-%d{separator}%H:%M" + (":%S%.f" if seconds else "") + ("%#z" if zone else "")
 
 
 def _polars_timestamps(values: pa.Array, style: str | None) -> np.ndarray:

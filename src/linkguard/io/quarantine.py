@@ -76,9 +76,7 @@ def _output_names(columns: tuple[str, ...]) -> list[str]:
     return out
 
 
-def _hidden_values(
-    checked: CheckedTable, col: int, rows: np.ndarray, pepper: bytes
-) -> list[str]:
+def _hidden_values(checked: CheckedTable, col: int, rows: np.ndarray, pepper: bytes) -> list[str]:
     """What the quarantine shows of the identifier values of ``rows``: hashes, never values.
 
     The hash a loaded row would get; for a value that is not UTF-8, or that normalises to

@@ -91,8 +91,7 @@ def read_market(
             progress(name, done, total)
 
     def load(table: str, path: Path) -> CheckedTable:
-        return validate(read_raw(path, TABLES[table]), TABLES[table], key,
-                        max_amount=max_amount)
+        return validate(read_raw(path, TABLES[table]), TABLES[table], key, max_amount=max_amount)
 
     # Two tables at a time: Arrow's CSV reader, the keyed hashing (OpenSSL) and the compiled
     # checks let go of the interpreter lock, so a second core does real work.

@@ -129,7 +129,11 @@ def _header(data: pa.Buffer, file: str) -> list[str]:
 
 
 def _read_with_arrow(
-    data: pa.Buffer, stats: LineStats, header: list[str], columns: tuple[str, ...], table: str,
+    data: pa.Buffer,
+    stats: LineStats,
+    header: list[str],
+    columns: tuple[str, ...],
+    table: str,
     file: str,
 ) -> RawTable | None:
     """The fast path; ``None`` when the file needs the exact reader."""
@@ -157,9 +161,7 @@ def _read_with_arrow(
         )
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         return None
-    if arrow.num_columns != len(columns) or any(
-        t != pa.binary() for t in arrow.schema.types
-    ):
+    if arrow.num_columns != len(columns) or any(t != pa.binary() for t in arrow.schema.types):
         return None
     data_columns = tuple(arrow.columns)
     if not invalid and stats.one_record_per_line(arrow.num_rows + 1):
@@ -272,4 +274,3 @@ def _why(exc: BaseException) -> str:
     if isinstance(exc, OSError) and exc.strerror:
         return exc.strerror
     return str(exc) or type(exc).__name__
-

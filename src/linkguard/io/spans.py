@@ -85,8 +85,7 @@ def split_swallowed(raw: RawTable, data: Any) -> RawTable:
     for i in spanning.tolist():
         first, end = int(starts[i]), int(last[i])
         if rare or any(
-            len(_fields(line_bytes(line), width + 1)) == width
-            for line in range(first + 1, end + 1)
+            len(_fields(line_bytes(line), width + 1)) == width for line in range(first + 1, end + 1)
         ):
             suspect[first] = end
     if not suspect:

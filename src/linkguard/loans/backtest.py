@@ -115,8 +115,10 @@ def backtest(joined: pd.DataFrame, target: str) -> dict[str, Any]:
     known = joined[target].notna()
     apps = joined[has_view & known].reset_index(drop=True)
     apps = apps.assign(bad=apps[target].astype("float64"))
-    segments = [segment(apps, apps["risk_level"].isin(FLAGGED_LEVELS), "flagged", "true"),
-                segment(apps, ~apps["risk_level"].isin(FLAGGED_LEVELS), "flagged", "false")]
+    segments = [
+        segment(apps, apps["risk_level"].isin(FLAGGED_LEVELS), "flagged", "true"),
+        segment(apps, ~apps["risk_level"].isin(FLAGGED_LEVELS), "flagged", "false"),
+    ]
     for code in FLAG_CODES:
         segments.append(segment(apps, apps["codes"].map(lambda c, k=code: k in c), "code", code))
     for level in RISK_LEVELS:
@@ -128,12 +130,14 @@ def backtest(joined: pd.DataFrame, target: str) -> dict[str, Any]:
     sweep = []
     for cutoff in CUTOFFS:
         approved = apps["bad"][(apps["risk_score"] < cutoff).to_numpy()]
-        sweep.append({
-            "cutoff": cutoff,
-            "approved": len(approved),
-            "approval_rate": len(approved) / len(apps) if len(apps) else None,
-            "bad_rate": _rate(approved),
-        })
+        sweep.append(
+            {
+                "cutoff": cutoff,
+                "approved": len(approved),
+                "approval_rate": len(approved) / len(apps) if len(apps) else None,
+                "bad_rate": _rate(approved),
+            }
+        )
     return {
         "target": target,
         "applications": len(apps),

@@ -19,8 +19,9 @@ from matplotlib.figure import Figure
 
 __all__ = ["bars", "curves", "page", "svg", "table_html"]
 
-plt.rcParams.update({"svg.fonttype": "path", "font.size": 9, "axes.spines.top": False,
-                     "axes.spines.right": False})
+plt.rcParams.update(
+    {"svg.fonttype": "path", "font.size": 9, "axes.spines.top": False, "axes.spines.right": False}
+)
 
 
 def svg(fig: Figure) -> str:
@@ -29,11 +30,16 @@ def svg(fig: Figure) -> str:
     fig.savefig(buf, format="svg", bbox_inches="tight")
     plt.close(fig)
     text = buf.getvalue()
-    return text[text.index("<svg"):]
+    return text[text.index("<svg") :]
 
 
-def bars(labels: Sequence[str], series: dict[str, Sequence[float | None]], title: str,
-         ylabel: str, hline: float | None = None) -> str:
+def bars(
+    labels: Sequence[str],
+    series: dict[str, Sequence[float | None]],
+    title: str,
+    ylabel: str,
+    hline: float | None = None,
+) -> str:
     """Grouped horizontal-label bars, one group per label, one bar per series."""
     n = max(len(series), 1)
     width = 0.8 / n
@@ -51,13 +57,18 @@ def bars(labels: Sequence[str], series: dict[str, Sequence[float | None]], title
     return svg(fig)
 
 
-def curves(lines: Mapping[str, tuple[Sequence[float], Sequence[float | None]]], title: str,
-           xlabel: str, ylabel: str) -> str:
+def curves(
+    lines: Mapping[str, tuple[Sequence[float], Sequence[float | None]]],
+    title: str,
+    xlabel: str,
+    ylabel: str,
+) -> str:
     """One line per entry ``name -> (xs, ys)``."""
     fig, ax = plt.subplots(figsize=(5.5, 3.4))
     for name, (xs, ys) in lines.items():
-        ax.plot(xs, [float("nan") if y is None else y for y in ys], marker="o",
-                markersize=3, label=name)
+        ax.plot(
+            xs, [float("nan") if y is None else y for y in ys], marker="o", markersize=3, label=name
+        )
     ax.set_title(title)
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
@@ -68,6 +79,7 @@ def curves(lines: Mapping[str, tuple[Sequence[float], Sequence[float | None]]], 
 
 def table_html(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> str:
     """A plain HTML table of ``rows`` (floats to four decimals)."""
+
     def cell(v: Any) -> str:
         if isinstance(v, float):
             return f"{v:.4f}"
@@ -82,11 +94,9 @@ def table_html(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> str:
 
 def page(title: str, sections: Sequence[tuple[str, str]]) -> str:
     """A complete HTML document: ``title`` and ``(heading, html)`` sections."""
-    parts = "".join(
-        f"<section><h2>{html.escape(h)}</h2>{body}</section>" for h, body in sections
-    )
+    parts = "".join(f"<section><h2>{html.escape(h)}</h2>{body}</section>" for h, body in sections)
     return (
-        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">"
+        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
         f"<title>{html.escape(title)}</title><style>"
         "body{font-family:sans-serif;margin:2em;max-width:1100px}"
         "table{border-collapse:collapse;font-size:12px}td,th{border:1px solid #ccc;"

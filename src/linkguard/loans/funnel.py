@@ -65,8 +65,7 @@ def funnel(
     apps["approved"] = ~apps["decision"].isin(DECLINED)
     apps["disbursed"] = apps["approved"] & apps["disbursed_at"].notna()
     rp = repayments[repayments["due_at"] <= observed_at]
-    on_time = (rp["paid_at"].notna() & (rp["paid_at"] <= rp["due_at"])).groupby(
-        rp["loan_id"]).all()
+    on_time = (rp["paid_at"].notna() & (rp["paid_at"] <= rp["due_at"])).groupby(rp["loan_id"]).all()
     apps["due"] = apps["disbursed"] & apps["loan_id"].isin(on_time.index)
     apps["repaid_on_time"] = apps["due"] & apps["loan_id"].map(on_time).fillna(False).astype(bool)
     apps["applied"] = True
@@ -77,39 +76,55 @@ def funnel(
     apps["period"] = apps["applied_at"].dt.tz_convert("UTC").dt.strftime(_PERIODS[period])
 
     rows, totals = [], []
-    for name, part in (("all", apps), ("new", apps[~apps["returning"]]),
-                       ("returning", apps[apps["returning"]])):
+    for name, part in (
+        ("all", apps),
+        ("new", apps[~apps["returning"]]),
+        ("returning", apps[apps["returning"]]),
+    ):
         for key, group in part.groupby("period", sort=True):
             rows.append(_row(group, {"period": key, "borrowers": name}))
         totals.append(_row(part, {"borrowers": name}))
     rows.sort(key=lambda r: (r["period"], ("all", "new", "returning").index(r["borrowers"])))
-    return {"period": period, "periods": rows, "totals": totals,
-            "reborrow": _reborrow(apps, repayments, observed_at)}
+    return {
+        "period": period,
+        "periods": rows,
+        "totals": totals,
+        "reborrow": _reborrow(apps, repayments, observed_at),
+    }
 
 
 def _row(group: pd.DataFrame, head: dict[str, Any]) -> dict[str, Any]:
     counts = {step: int(group[step].sum()) for step in STEPS}
     return {
-        **head, **counts,
+        **head,
+        **counts,
         "approval_rate": counts["approved"] / counts["applied"] if counts["applied"] else None,
         "on_time_rate": counts["repaid_on_time"] / counts["due"] if counts["due"] else None,
     }
 
 
-def _reborrow(apps: pd.DataFrame, repayments: pd.DataFrame,
-              observed_at: pd.Timestamp) -> dict[str, Any]:
+def _reborrow(
+    apps: pd.DataFrame, repayments: pd.DataFrame, observed_at: pd.Timestamp
+) -> dict[str, Any]:
     rp = repayments[repayments["loan_id"].isin(apps.loc[apps["disbursed"], "loan_id"])]
     paid = rp["paid_at"].notna() & (rp["paid_at"] <= observed_at)
-    settled = rp.assign(paid=paid).groupby("loan_id").agg(all_paid=("paid", "all"),
-                                                         settled_at=("paid_at", "max"))
+    settled = (
+        rp.assign(paid=paid)
+        .groupby("loan_id")
+        .agg(all_paid=("paid", "all"), settled_at=("paid_at", "max"))
+    )
     settled = settled[settled["all_paid"]]
     owner = apps.set_index("loan_id")["account_id"]
     first_settled = settled["settled_at"].groupby(owner.reindex(settled.index)).min()
     later = apps[apps["disbursed"]]
-    later = later.assign(settled_at=first_settled.reindex(later["account_id"].to_numpy())
-                         .set_axis(later.index))
+    later = later.assign(
+        settled_at=first_settled.reindex(later["account_id"].to_numpy()).set_axis(later.index)
+    )
     again = later[later["settled_at"].notna() & (later["disbursed_at"] > later["settled_at"])]
     n_settled = len(first_settled)
     n_again = int(again["account_id"].nunique())
-    return {"settled_borrowers": n_settled, "borrowed_again": n_again,
-            "reborrow_rate": n_again / n_settled if n_settled else None}
+    return {
+        "settled_borrowers": n_settled,
+        "borrowed_again": n_again,
+        "reborrow_rate": n_again / n_settled if n_settled else None,
+    }

@@ -38,8 +38,7 @@ ALERT_KINDS = ("raised", "escalated", "cleared")
 _RANK = {level: i for i, level in enumerate(RISK_LEVELS)}
 
 
-def open_borrowers(loans: pd.DataFrame, repayments: pd.DataFrame,
-                   at: pd.Timestamp) -> pd.DataFrame:
+def open_borrowers(loans: pd.DataFrame, repayments: pd.DataFrame, at: pd.Timestamp) -> pd.DataFrame:
     """Per borrower with money outstanding at ``at``: ``open_loans`` and ``outstanding``.
 
     ``loans`` has ``loan_id, account_id, amount, disbursed_at, due_at``.
@@ -52,22 +51,27 @@ def open_borrowers(loans: pd.DataFrame, repayments: pd.DataFrame,
     scheduled = out["loan_id"].isin(rp["loan_id"])
     unscheduled_open = ~scheduled & (out["due_at"].isna() | (out["due_at"] > at))
     outstanding = np.where(
-        scheduled, out["loan_id"].map(owed).fillna(0.0),
+        scheduled,
+        out["loan_id"].map(owed).fillna(0.0),
         np.where(unscheduled_open, out["amount"], 0.0),
     )
-    frame = pd.DataFrame({"account_id": out["account_id"].to_numpy(),
-                          "outstanding": outstanding.astype("float64")})
+    frame = pd.DataFrame(
+        {"account_id": out["account_id"].to_numpy(), "outstanding": outstanding.astype("float64")}
+    )
     frame = frame[frame["outstanding"] > 0]
-    return (frame.groupby("account_id").agg(open_loans=("outstanding", "size"),
-                                            outstanding=("outstanding", "sum"))
-            .reset_index())
+    return (
+        frame.groupby("account_id")
+        .agg(open_loans=("outstanding", "size"), outstanding=("outstanding", "sum"))
+        .reset_index()
+    )
 
 
 def flag_state(accounts: pd.DataFrame, flags: pd.DataFrame) -> pd.DataFrame:
     """A snapshot's ``account_id, risk_level, risk_score, codes`` (a sorted tuple)."""
     codes: dict[str, tuple[str, ...]] = {}
-    for account, code in zip(flags["account_id"].astype(str), flags["code"].astype(str),
-                             strict=True):
+    for account, code in zip(
+        flags["account_id"].astype(str), flags["code"].astype(str), strict=True
+    ):
         codes[account] = (*codes.get(account, ()), code)
     state = accounts[["account_id", "risk_level", "risk_score"]].copy()
     state["codes"] = [tuple(sorted(set(codes.get(str(a), ())))) for a in state["account_id"]]
@@ -76,10 +80,16 @@ def flag_state(accounts: pd.DataFrame, flags: pd.DataFrame) -> pd.DataFrame:
 
 def alerts(old: pd.DataFrame, new: pd.DataFrame, owing: pd.DataFrame) -> list[dict[str, Any]]:
     """The alerts on the borrowers of ``owing`` between flag states ``old`` and ``new``."""
-    both = owing.merge(old.add_prefix("old_").rename(columns={"old_account_id": "account_id"}),
-                       on="account_id", how="left")
-    both = both.merge(new.add_prefix("new_").rename(columns={"new_account_id": "account_id"}),
-                      on="account_id", how="left")
+    both = owing.merge(
+        old.add_prefix("old_").rename(columns={"old_account_id": "account_id"}),
+        on="account_id",
+        how="left",
+    )
+    both = both.merge(
+        new.add_prefix("new_").rename(columns={"new_account_id": "account_id"}),
+        on="account_id",
+        how="left",
+    )
     result: list[dict[str, Any]] = []
     for row in both.sort_values("account_id").itertuples(index=False):
         before = row.old_codes if isinstance(row.old_codes, tuple) else ()
@@ -95,24 +105,34 @@ def alerts(old: pd.DataFrame, new: pd.DataFrame, owing: pd.DataFrame) -> list[di
             kind = "escalated"
         else:
             continue
-        result.append({
-            "account_id": row.account_id, "kind": kind,
-            "old_level": old_level, "new_level": new_level,
-            "old_score": _score(row.old_risk_score), "new_score": _score(row.new_risk_score),
-            "added_codes": added, "removed_codes": sorted(set(before) - set(after)),
-            "open_loans": int(row.open_loans), "outstanding": round(float(row.outstanding), 2),
-        })
+        result.append(
+            {
+                "account_id": row.account_id,
+                "kind": kind,
+                "old_level": old_level,
+                "new_level": new_level,
+                "old_score": _score(row.old_risk_score),
+                "new_score": _score(row.new_risk_score),
+                "added_codes": added,
+                "removed_codes": sorted(set(before) - set(after)),
+                "open_loans": int(row.open_loans),
+                "outstanding": round(float(row.outstanding), 2),
+            }
+        )
     return result
 
 
 def summarise(found: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Per alert kind: how many borrowers, and the outstanding amount they owe."""
-    return [{"kind": kind,
-             "borrowers": sum(a["kind"] == kind for a in found),
-             "outstanding": round(sum(a["outstanding"] for a in found if a["kind"] == kind), 2)}
-            for kind in ALERT_KINDS]
+    return [
+        {
+            "kind": kind,
+            "borrowers": sum(a["kind"] == kind for a in found),
+            "outstanding": round(sum(a["outstanding"] for a in found if a["kind"] == kind), 2),
+        }
+        for kind in ALERT_KINDS
+    ]
 
 
 def _score(value: Any) -> float:
-    return 0.0 if value is None or (isinstance(value, float) and np.isnan(value)) else float(
-        value)
+    return 0.0 if value is None or (isinstance(value, float) and np.isnan(value)) else float(value)

@@ -89,25 +89,32 @@ def loan_outcomes(market: Market, *, observed_at: pd.Timestamp | None = None) ->
     """
     end = data_end(market) if observed_at is None else observed_at
     ln = market.loans
-    out = pd.DataFrame({
-        "loan_id": ln["loan_id"].astype(str).to_numpy(),
-        "account_id": market.account_ids[ln["account"].to_numpy()].astype(str),
-        "applied_at": ln["applied_at"].reset_index(drop=True),
-        "amount": ln["amount"].to_numpy(dtype=np.float64),
-        "product": ln["product"].astype(str).to_numpy(),
-        "decision": ln["decision"].astype(str).to_numpy(),
-        "disbursed_at": ln["disbursed_at"].reset_index(drop=True),
-    })
+    out = pd.DataFrame(
+        {
+            "loan_id": ln["loan_id"].astype(str).to_numpy(),
+            "account_id": market.account_ids[ln["account"].to_numpy()].astype(str),
+            "applied_at": ln["applied_at"].reset_index(drop=True),
+            "amount": ln["amount"].to_numpy(dtype=np.float64),
+            "product": ln["product"].astype(str).to_numpy(),
+            "decision": ln["decision"].astype(str).to_numpy(),
+            "disbursed_at": ln["disbursed_at"].reset_index(drop=True),
+        }
+    )
     rp = market.repayments
     rp = rp[member(rp["loan_id"], out["loan_id"])]
     first = rp.sort_values("due_at", kind="stable").drop_duplicates("loan_id")
-    out = out.merge(first[["loan_id", "due_at"]].rename(columns={"due_at": "first_due_at"}),
-                    on="loan_id", how="left")
+    out = out.merge(
+        first[["loan_id", "due_at"]].rename(columns={"due_at": "first_due_at"}),
+        on="loan_id",
+        how="left",
+    )
 
     given = ln["first_overdue"].to_numpy(dtype=np.float64)
     first_late = (
-        first["paid_at"].isna() | (first["paid_at"] > first["due_at"])
-    ).astype("float64").where(first["due_at"] < end)
+        (first["paid_at"].isna() | (first["paid_at"] > first["due_at"]))
+        .astype("float64")
+        .where(first["due_at"] < end)
+    )
     derived = out["loan_id"].map(first_late.set_axis(first["loan_id"].to_numpy()))
     out["first_overdue"] = np.where(np.isnan(given), derived.to_numpy(dtype=np.float64), given)
 
@@ -133,9 +140,10 @@ def loan_outcomes(market: Market, *, observed_at: pd.Timestamp | None = None) ->
 
 def member(values: pd.Series, pool: pd.Series) -> np.ndarray:
     """Mask of ``values`` found in ``pool`` (strings; Arrow's hash set, not a Python loop)."""
-    found = pc.is_in(pa.array(values.astype(str).to_numpy(dtype=object), pa.string()),
-                     value_set=pa.array(pd.unique(pool.astype(str).to_numpy(dtype=object)),
-                                        pa.string()))
+    found = pc.is_in(
+        pa.array(values.astype(str).to_numpy(dtype=object), pa.string()),
+        value_set=pa.array(pd.unique(pool.astype(str).to_numpy(dtype=object)), pa.string()),
+    )
     return np.asarray(found.to_numpy(zero_copy_only=False), dtype=bool)
 
 

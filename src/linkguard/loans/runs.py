@@ -80,7 +80,10 @@ def _iso(ts: pd.Timestamp) -> str:
 
 
 def run_vintage(
-    market: Market, *, by: str | None = None, views: list[RiskView] | None = None,
+    market: Market,
+    *,
+    by: str | None = None,
+    views: list[RiskView] | None = None,
     max_mob: int = 12,
 ) -> dict[str, Any]:
     """Vintage curves overall, or by ``product`` or by ``risk_level`` at application."""
@@ -95,8 +98,12 @@ def run_vintage(
         loans = join_views(loans, views or [])
         loans = loans[loans["view_as_of"].notna()]
     curves = vintage_curves(loans, market.repayments, end, by=by, max_mob=max_mob)
-    return {"observed_at": _iso(end), "by": by or "all",
-            "levels": {name: days for name, days in LEVELS}, "curves": curves}
+    return {
+        "observed_at": _iso(end),
+        "by": by or "all",
+        "levels": {name: days for name, days in LEVELS},
+        "curves": curves,
+    }
 
 
 def run_funnel(market: Market, *, period: str = "month") -> dict[str, Any]:
@@ -106,8 +113,9 @@ def run_funnel(market: Market, *, period: str = "month") -> dict[str, Any]:
 
     end = data_end(market)
     try:
-        report = funnel(loan_outcomes(market, observed_at=end), market.repayments, end,
-                        period=period)
+        report = funnel(
+            loan_outcomes(market, observed_at=end), market.repayments, end, period=period
+        )
     except ValueError as exc:
         raise InputError(f"--period: {exc}") from exc
     return {"observed_at": _iso(end), **report}
@@ -126,12 +134,20 @@ def run_monitor(
     stamp = after.summary.get("as_of")
     at = parse_as_of(str(stamp)) if stamp else data_end(market)
     loans = loan_outcomes(market, observed_at=at).assign(
-        due_at=market.loans["due_at"].reset_index(drop=True))
+        due_at=market.loans["due_at"].reset_index(drop=True)
+    )
     owing = open_borrowers(loans, market.repayments, at)
-    found = alerts(flag_state(before.accounts, before.flags),
-                   flag_state(after.accounts, after.flags), owing)
+    found = alerts(
+        flag_state(before.accounts, before.flags), flag_state(after.accounts, after.flags), owing
+    )
     ids = (before.summary.get("snapshot_id"), after.summary.get("snapshot_id"))
     for a in found:
         a["old_snapshot_id"], a["new_snapshot_id"] = ids
-    return {"old_snapshot_id": ids[0], "new_snapshot_id": ids[1], "at": _iso(at),
-            "open_borrowers": len(owing), "alerts": found, "summary": summarise(found)}
+    return {
+        "old_snapshot_id": ids[0],
+        "new_snapshot_id": ids[1],
+        "at": _iso(at),
+        "open_borrowers": len(owing),
+        "alerts": found,
+        "summary": summarise(found),
+    }

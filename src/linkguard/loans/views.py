@@ -117,20 +117,22 @@ def join_views(applications: pd.DataFrame, views: Sequence[RiskView]) -> pd.Data
     chosen = np.where(which >= 0, stamps[np.maximum(which, 0)] if len(stamps) else nat, nat)
     out["view_as_of"] = pd.to_datetime(chosen.astype("datetime64[ns]"), utc=True)
     out["snapshot_id"] = [ordered[i].snapshot_id if i >= 0 else "" for i in which]
-    accounts = pd.concat(
-        [v.accounts.assign(_view=i) for i, v in enumerate(ordered)], ignore_index=True
-    ) if ordered else pd.DataFrame(columns=["account_id", "risk_level", "risk_score", "_view"])
+    accounts = (
+        pd.concat([v.accounts.assign(_view=i) for i, v in enumerate(ordered)], ignore_index=True)
+        if ordered
+        else pd.DataFrame(columns=["account_id", "risk_level", "risk_score", "_view"])
+    )
     # Flag codes per (view, account): a few per flagged account, gathered in one pass.
     raised: dict[tuple[int, str], set[str]] = {}
     for i, v in enumerate(ordered):
-        for account, code in zip(v.codes["account_id"].astype(str), v.codes["code"].astype(str),
-                                 strict=True):
+        for account, code in zip(
+            v.codes["account_id"].astype(str), v.codes["code"].astype(str), strict=True
+        ):
             raised.setdefault((i, account), set()).add(code)
     out = out.merge(accounts, on=["_view", "account_id"], how="left")
     out["codes"] = [
         tuple(sorted(raised[key])) if key in raised else ()
-        for key in zip(out["_view"].tolist(), out["account_id"].astype(str).tolist(),
-                       strict=True)
+        for key in zip(out["_view"].tolist(), out["account_id"].astype(str).tolist(), strict=True)
     ]
     out["risk_level"] = out["risk_level"].fillna("none").astype(str)
     out["risk_score"] = out["risk_score"].fillna(0.0).astype("float64")

@@ -81,11 +81,18 @@ def vintage_curves(
             for level, days in LEVELS:
                 hit = dpd >= days
                 bad_amount = float(members["amount"].to_numpy()[hit].sum())
-                rows.append({
-                    "segment": segment, "cohort": cohort, "level": level, "mob": int(m),
-                    "loans": len(members), "bad_loans": int(hit.sum()),
-                    "share_loans": float(hit.mean()),
-                    "amount": total_amount, "bad_amount": bad_amount,
-                    "share_amount": bad_amount / total_amount if total_amount else None,
-                })
+                rows.append(
+                    {
+                        "segment": segment,
+                        "cohort": cohort,
+                        "level": level,
+                        "mob": int(m),
+                        "loans": len(members),
+                        "bad_loans": int(hit.sum()),
+                        "share_loans": float(hit.mean()),
+                        "amount": total_amount,
+                        "bad_amount": bad_amount,
+                        "share_amount": bad_amount / total_amount if total_amount else None,
+                    }
+                )
     return rows

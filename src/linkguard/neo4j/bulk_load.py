@@ -92,7 +92,11 @@ def import_files_dir(data_dir: str | os.PathLike[str]) -> Path:
 def _import_command(files: ImportFiles, database: str) -> list[str]:
     lib = devserver.find_server_dir() / "target" / "lib"
     return [
-        devserver.find_java(), f"-Xmx{_IMPORT_HEAP}", "-cp", f"{lib}/*", _ADMIN_MAIN,
+        devserver.find_java(),
+        f"-Xmx{_IMPORT_HEAP}",
+        "-cp",
+        f"{lib}/*",
+        _ADMIN_MAIN,
         *files.admin_args(database),
     ]
 
@@ -128,8 +132,13 @@ def run_import(
     started = time.perf_counter()
     with log.open("w", encoding="utf-8") as out:
         done = subprocess.run(
-            _import_command(files, database), env=env, cwd=home, stdin=subprocess.DEVNULL,
-            stdout=out, stderr=subprocess.STDOUT, check=False,
+            _import_command(files, database),
+            env=env,
+            cwd=home,
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            check=False,
         )
     os.chmod(log, 0o600)
     if done.returncode != 0:

@@ -244,7 +244,5 @@ def analyze_with_neo4j(
     and records ``engine: neo4j``; stages ``neo4j load`` and ``neo4j read`` are timed.
     """
     timer = timer or StageTimer()
-    graph_market = load_and_read_back(
-        market, timer, settings, runner=runner, batch_size=batch_size
-    )
+    graph_market = load_and_read_back(market, timer, settings, runner=runner, batch_size=batch_size)
     return analyze_market(graph_market, ruleset, timer, engine="neo4j")

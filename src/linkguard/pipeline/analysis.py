@@ -52,7 +52,9 @@ def analyze_market(
     created = datetime.now(UTC)
     digest = hashlib.blake2b(
         pd.util.hash_pandas_object(flags[["account_id", "code", "score"]], index=False)
-        .to_numpy().tobytes() + ruleset.version.encode(),
+        .to_numpy()
+        .tobytes()
+        + ruleset.version.encode(),
         digest_size=4,
     ).hexdigest()
     summary: dict[str, Any] = {
@@ -63,8 +65,11 @@ def analyze_market(
         "created_at": created.isoformat().replace("+00:00", "Z"),
         "inputs": {
             name: {
-                "file": rep.file, "rows_in": rep.rows_in, "rows_loaded": rep.rows_loaded,
-                "rows_quarantined": rep.rows_quarantined, "by_reason": rep.by_reason,
+                "file": rep.file,
+                "rows_in": rep.rows_in,
+                "rows_loaded": rep.rows_loaded,
+                "rows_quarantined": rep.rows_quarantined,
+                "by_reason": rep.by_reason,
             }
             for name, rep in market.reports.items()
         },
@@ -97,8 +102,10 @@ def _coarse_time_notes(det: Detection, ruleset: Ruleset) -> list[str]:
     notes = list(det.lockstep.notes)
     window = ruleset.rings.burst_window_seconds
     if len(det.ts) and det.lockstep.granularity > window:
-        notes.append(f"the burst view of rings was not built: order times are coarser than "
-                     f"its {window:,}-second bucket")
+        notes.append(
+            f"the burst view of rings was not built: order times are coarser than "
+            f"its {window:,}-second bucket"
+        )
     return notes
 
 
@@ -120,13 +127,15 @@ def activity_table(market: Market) -> pd.DataFrame:
     np.maximum.at(last, codes[valid], times[valid])
     seen = first != np.iinfo(np.int64).max
     nat = np.datetime64("NaT", "us")
-    return pd.DataFrame({
-        "account_id": market.account_ids.astype(str),
-        "first_seen": pd.to_datetime(
-            np.where(seen, first.view("datetime64[us]"), nat), utc=True
-        ),
-        "last_seen": pd.to_datetime(np.where(seen, last.view("datetime64[us]"), nat), utc=True),
-    })
+    return pd.DataFrame(
+        {
+            "account_id": market.account_ids.astype(str),
+            "first_seen": pd.to_datetime(
+                np.where(seen, first.view("datetime64[us]"), nat), utc=True
+            ),
+            "last_seen": pd.to_datetime(np.where(seen, last.view("datetime64[us]"), nat), utc=True),
+        }
+    )
 
 
 def _adjustments(market: Market, det: Detection) -> pd.DataFrame:
@@ -143,13 +152,15 @@ def _adjustments(market: Market, det: Detection) -> pd.DataFrame:
     for name, mask in reversed(reasons):  # the first reason in the list wins
         reason[mask] = name
     sel = det.removed_order & counted
-    return pd.DataFrame({
-        "order_id": o["order_id"].to_numpy()[sel].astype(str),
-        "seller_id": market.account_ids[o["seller"].to_numpy()[sel]].astype(str),
-        "buyer_id": market.account_ids[o["buyer"].to_numpy()[sel]].astype(str),
-        "amount": o["amount"].to_numpy()[sel],
-        "reason": reason[sel].astype(str),
-    })
+    return pd.DataFrame(
+        {
+            "order_id": o["order_id"].to_numpy()[sel].astype(str),
+            "seller_id": market.account_ids[o["seller"].to_numpy()[sel]].astype(str),
+            "buyer_id": market.account_ids[o["buyer"].to_numpy()[sel]].astype(str),
+            "amount": o["amount"].to_numpy()[sel],
+            "reason": reason[sel].astype(str),
+        }
+    )
 
 
 def run_analysis(

@@ -64,24 +64,27 @@ def detect(market: Market, ruleset: Ruleset, timer: StageTimer | None = None) ->
         amount = o["amount"].to_numpy(dtype=np.float64)
         pairs = trade_pairs(buyer, seller, amount, ts, o["rating"].to_numpy(dtype=np.float64))
         ids = market.identifiers
-        values = identifier_values(
-            ids["account"].to_numpy(), ids["kind"], ids["value_hash"]
-        )
+        values = identifier_values(ids["account"].to_numpy(), ids["kind"], ids["value_hash"])
         rating = o["rating"].to_numpy(dtype=np.float64)
         created = epoch_seconds(market.accounts["created_at"])
 
     def find_rings() -> RingResult:
         with timer.stage("rings", announce=False):
-            structural = trim_sparse_sellers(dense_rings(pairs, n, params=ruleset.rings).rings,
-                                             pairs, n, ruleset.rings)
-            temporal = trim_sparse_sellers(burst_rings(buyer, seller, ts, n, ruleset.rings),
-                                           pairs, n, ruleset.rings, min_hits=1)
+            structural = trim_sparse_sellers(
+                dense_rings(pairs, n, params=ruleset.rings).rings, pairs, n, ruleset.rings
+            )
+            temporal = trim_sparse_sellers(
+                burst_rings(buyer, seller, ts, n, ruleset.rings),
+                pairs,
+                n,
+                ruleset.rings,
+                min_hits=1,
+            )
             peeled = drop_ordinary_ratings(structural + temporal, buyer, seller, rating, n)
             # Rings the peels cannot reach: farms around one to three shops, seen through
             # their linked buyers, and a handful of shops sharing bursts of buyers.
             farms = farm_rings(pairs, values, buyer, ts, rating, created, n, ruleset.farms)
-            local = local_rings(pairs, buyer, seller, ts, rating, n, ruleset.local_rings,
-                                created)
+            local = local_rings(pairs, buyer, seller, ts, rating, n, ruleset.local_rings, created)
             return merge_rings([peeled, farms, local], pairs, n)
 
     # Rings, the longest stage, run on a second thread beside linked accounts, lockstep and
@@ -96,8 +99,9 @@ def detect(market: Market, ruleset: Ruleset, timer: StageTimer | None = None) ->
         with timer.stage("lockstep"):
             lockstep = lockstep_groups(buyer, seller, ts, ruleset.lockstep)
             # Co-workers who order lunch together rate like everyone; bought orders do not.
-            ordinary = rated_like_everyone([(g.buyers, g.sellers) for g in lockstep.groups],
-                                           buyer, seller, rating, n)
+            ordinary = rated_like_everyone(
+                [(g.buyers, g.sellers) for g in lockstep.groups], buyer, seller, rating, n
+            )
             lockstep = dataclasses.replace(
                 lockstep,
                 groups=[g for g, o in zip(lockstep.groups, ordinary, strict=True) if not o],
@@ -110,8 +114,9 @@ def detect(market: Market, ruleset: Ruleset, timer: StageTimer | None = None) ->
             counted = ~o["status"].isin(NOT_REVENUE_STATUSES).to_numpy()
             cluster = linked.cluster_of
             linked_order = (cluster[buyer] >= 0) & (cluster[buyer] == cluster[seller])
-            figures = seller_figures(seller[counted], buyer[counted], amount[counted],
-                                     linked=linked_order[counted])
+            figures = seller_figures(
+                seller[counted], buyer[counted], amount[counted], linked=linked_order[counted]
+            )
         if timer.progress is not None:
             timer.progress("rings")
         rings = ring_search.result()
@@ -119,5 +124,6 @@ def detect(market: Market, ruleset: Ruleset, timer: StageTimer | None = None) ->
         in_ring = rings.pair_ring[op] >= 0
         removed = in_ring | dealing.pair_mask[op] | cycles.order_mask(len(o))
         conc = figures.finish(in_ring=in_ring[counted], removed=removed[counted])
-    return Detection(ts, pairs, values, linked, bad, dealing, rings, lockstep, cycles,
-                     removed, conc)
+    return Detection(
+        ts, pairs, values, linked, bad, dealing, rings, lockstep, cycles, removed, conc
+    )

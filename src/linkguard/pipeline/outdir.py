@@ -67,7 +67,9 @@ def _overlaps(a: Path, b: Path) -> bool:
 
 
 def check_output_folder(
-    out: str | os.PathLike[str], *, inputs: Iterable[str | os.PathLike[str]] = (),
+    out: str | os.PathLike[str],
+    *,
+    inputs: Iterable[str | os.PathLike[str]] = (),
     force: bool = False,
 ) -> Path:
     """Refuse an output folder whose contents a snapshot must not replace; return it resolved.
@@ -113,8 +115,9 @@ def check_output_folder(
 def _debris(target: Path) -> list[Path]:
     prefix = f".{target.name}."
     return sorted(
-        p for p in target.parent.iterdir()
-        if p.name.startswith(prefix) and p.name[len(prefix):].startswith(("tmp-", "old-"))
+        p
+        for p in target.parent.iterdir()
+        if p.name.startswith(prefix) and p.name[len(prefix) :].startswith(("tmp-", "old-"))
     )
 
 
@@ -146,7 +149,9 @@ def clean_debris(target: Path) -> list[Path]:
 
 @contextlib.contextmanager
 def output_folder(
-    out: str | os.PathLike[str], *, inputs: Iterable[str | os.PathLike[str]] = (),
+    out: str | os.PathLike[str],
+    *,
+    inputs: Iterable[str | os.PathLike[str]] = (),
     force: bool = False,
 ) -> Iterator[Path]:
     """Hold the lock of ``out`` for the block, after checking it and cleaning its debris.
@@ -159,8 +164,9 @@ def output_folder(
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise OutputRefused(f"--out {out}: cannot create its parent folder ({exc.strerror})") \
-            from exc
+        raise OutputRefused(
+            f"--out {out}: cannot create its parent folder ({exc.strerror})"
+        ) from exc
     lock_path = target.parent / f".{target.name}.lock"
     fd = _lock(lock_path, out)
     try:
@@ -182,8 +188,9 @@ def _lock(lock_path: Path, out: str | os.PathLike[str]) -> int:
         try:
             fd = os.open(lock_path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
         except OSError as exc:
-            raise OutputRefused(f"--out {out}: cannot create the lock file {lock_path.name} "
-                                f"({exc.strerror})") from exc
+            raise OutputRefused(
+                f"--out {out}: cannot create the lock file {lock_path.name} ({exc.strerror})"
+            ) from exc
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError as exc:

@@ -61,7 +61,11 @@ def market_as_of(market: Market, as_of: pd.Timestamp) -> Market:
     loans = loans[(loans["applied_at"] < as_of).to_numpy()].reset_index(drop=True)
     loans = loans.assign(first_overdue=np.nan, defaulted=np.nan)
     return replace(
-        market, orders=orders, identifiers=ids, accounts=accounts, loans=loans,
+        market,
+        orders=orders,
+        identifiers=ids,
+        accounts=accounts,
+        loans=loans,
         repayments=market.repayments.iloc[0:0],
     )
 

@@ -245,6 +245,4 @@ def read_snapshot(path: str | os.PathLike[str]) -> Snapshot:
         f.stem: pd.read_csv(f, dtype=str, keep_default_na=False)
         for f in sorted((root / QUARANTINE_DIR).glob("*.csv"))
     }
-    return Snapshot(
-        summary=summary, quarantine=quarantine, extra=extra, path=root, **tables
-    )
+    return Snapshot(summary=summary, quarantine=quarantine, extra=extra, path=root, **tables)

@@ -46,6 +46,4 @@ class StageTimer:
         try:
             yield
         finally:
-            self.seconds[name] = round(
-                self.seconds.get(name, 0.0) + time.perf_counter() - start, 4
-            )
+            self.seconds[name] = round(self.seconds.get(name, 0.0) + time.perf_counter() - start, 4)

@@ -88,9 +88,11 @@ def gather(
     """
     snap = read_snapshot(snapshot_dir)
     flags, accounts, conc = snap.flags, snap.accounts, snap.concentration
-    if account is not None and market.code_of(account) is None and not (
-        accounts["account_id"] == account
-    ).any():
+    if (
+        account is not None
+        and market.code_of(account) is None
+        and not (accounts["account_id"] == account).any()
+    ):
         raise InputError(f"account {account!r} is not in the analysed market")
     levels = dict(zip(accounts["account_id"], accounts["risk_level"], strict=True))
     picks = {name: Selection(levels, account, GALLERY_LIMIT) for name in _GALLERY_NAMES}
@@ -111,7 +113,8 @@ def gather(
     sellers = sellers.head(SELLER_LIMIT)
 
     counts = pd.crosstab(flags["code"], flags["severity"]).reindex(
-        index=[c for c in FLAG_CODES if c in set(flags["code"])], columns=list(SEVERITIES),
+        index=[c for c in FLAG_CODES if c in set(flags["code"])],
+        columns=list(SEVERITIES),
         fill_value=0,
     )
     gmv = float(conc["gmv"].sum())
@@ -150,8 +153,9 @@ def gather(
         for a in sellers["account_id"].tolist()
     }
     if account is not None:
-        data.links[account] = browser_link("account_graph", {"account_id": account},
-                                           base=data.base_url)
+        data.links[account] = browser_link(
+            "account_graph", {"account_id": account}, base=data.base_url
+        )
     return data
 
 

@@ -120,8 +120,9 @@ K = TypeVar("K")
 
 
 def _top_level(levels: dict[str, str], accounts: Iterable[str]) -> str:
-    return max((levels.get(a, "none") for a in accounts), key=_LEVEL_RANK.__getitem__,
-               default="none")
+    return max(
+        (levels.get(a, "none") for a in accounts), key=_LEVEL_RANK.__getitem__, default="none"
+    )
 
 
 @dataclass
@@ -197,8 +198,12 @@ def _bipartite(
     nodes = [_account(b, 0, levels, f": {per_buyer.get(b, 0)} orders") for b in shown_b]
     nodes += [_account(s, 1, levels, f": {per_seller.get(s, 0)} orders") for s in shown_s]
     edges = [
-        Edge(str(r["buyer"]), str(r["seller"]), float(r["orders"]),
-             f"{r['buyer']} -> {r['seller']}: {r['orders']} orders, {r['amount']:,.2f}")
+        Edge(
+            str(r["buyer"]),
+            str(r["seller"]),
+            float(r["orders"]),
+            f"{r['buyer']} -> {r['seller']}: {r['orders']} orders, {r['amount']:,.2f}",
+        )
         for r in _records(pairs)
         if r["buyer"] in keep_b and r["seller"] in keep_s
     ]
@@ -272,18 +277,26 @@ def _shared_identifiers(
         node_id = f"{kind}:{value[:12]}"
         total = int(everyone.get((kind, value), len(accounts)))
         nodes.append(
-            Node(node_id, kind, 2, "identifier",
-                 f"{kind} {value[:12]}... used by {total} account(s) in the market")
+            Node(
+                node_id,
+                kind,
+                2,
+                "identifier",
+                f"{kind} {value[:12]}... used by {total} account(s) in the market",
+            )
         )
         for code in accounts:
             if names[code] in keep:
-                edges.append(Edge(names[code], node_id, 1.0, f"{names[code]} uses {kind}",
-                                  directed=False))
+                edges.append(
+                    Edge(names[code], node_id, 1.0, f"{names[code]} uses {kind}", directed=False)
+                )
     return Graph(nodes, edges, hidden + hid_m)
 
 
 def cluster_findings(
-    clusters: pd.DataFrame, market: Market, levels: dict[str, str],
+    clusters: pd.DataFrame,
+    market: Market,
+    levels: dict[str, str],
     select: Selection | None = None,
 ) -> list[Finding]:
     """One finding per linked cluster: its members round the identifiers they share."""
@@ -295,8 +308,9 @@ def cluster_findings(
     for cluster_id in chosen:
         members = groups[cluster_id]
         accounts = sorted(members["account_id"])
-        kinds = sorted({k for ks in members["identifier_kinds"] for k in (ks if ks is not None
-                                                                          else ())})
+        kinds = sorted(
+            {k for ks in members["identifier_kinds"] for k in (ks if ks is not None else ())}
+        )
         out.append(
             Finding(
                 kind="cluster",
@@ -316,12 +330,15 @@ def cluster_findings(
 
 def _evidence(flags: pd.DataFrame, code: str) -> list[tuple[str, dict[str, Any]]]:
     rows = _records(flags.loc[flags["code"] == code, ["account_id", "evidence"]])
-    return [(str(r["account_id"]), json.loads(r["evidence"]) if r["evidence"] else {})
-            for r in rows]
+    return [
+        (str(r["account_id"]), json.loads(r["evidence"]) if r["evidence"] else {}) for r in rows
+    ]
 
 
 def self_dealing_findings(
-    flags: pd.DataFrame, market: Market, levels: dict[str, str],
+    flags: pd.DataFrame,
+    market: Market,
+    levels: dict[str, str],
     select: Selection | None = None,
 ) -> list[Finding]:
     """One finding per self-dealing seller: the seller and its puppets round what they share."""
@@ -354,7 +371,9 @@ def self_dealing_findings(
 
 
 def cycle_findings(
-    flags: pd.DataFrame, market: Market, levels: dict[str, str],
+    flags: pd.DataFrame,
+    market: Market,
+    levels: dict[str, str],
     select: Selection | None = None,
 ) -> list[Finding]:
     """One finding per distinct money cycle: its accounts on a circle, its distinct orders."""
@@ -373,9 +392,13 @@ def cycle_findings(
             orders=("amount", "size"), amount=("amount", "sum")
         )
         edges = [
-            Edge(str(ids[r["buyer"]]), str(ids[r["seller"]]), float(r["orders"]),
-                 f"{ids[r['buyer']]} pays {ids[r['seller']]}: {r['orders']} orders, "
-                 f"{r['amount']:,.2f}")
+            Edge(
+                str(ids[r["buyer"]]),
+                str(ids[r["seller"]]),
+                float(r["orders"]),
+                f"{ids[r['buyer']]} pays {ids[r['seller']]}: {r['orders']} orders, "
+                f"{r['amount']:,.2f}",
+            )
             for r in _records(pairs)
         ]
         nodes = [_account(a, 0, levels) for a in _cycle_order(accounts, edges)]
@@ -411,7 +434,9 @@ def _cycle_order(accounts: tuple[str, ...], edges: list[Edge]) -> list[str]:
 
 
 def lockstep_findings(
-    flags: pd.DataFrame, market: Market, levels: dict[str, str],
+    flags: pd.DataFrame,
+    market: Market,
+    levels: dict[str, str],
     select: Selection | None = None,
 ) -> list[Finding]:
     """One finding per lockstep group: buyers facing shops, and the timeline of their orders."""
@@ -454,8 +479,11 @@ def _timeline(market: Market, buyers: list[str], sellers: list[str]) -> Timeline
     ids = market.account_ids
     seconds = pd.DatetimeIndex(picked["created_at"]).as_unit("s").asi8
     frame = pd.DataFrame(
-        {"buyer": ids[picked["buyer"].to_numpy()], "seller": ids[picked["seller"].to_numpy()],
-         "t": seconds}
+        {
+            "buyer": ids[picked["buyer"].to_numpy()],
+            "seller": ids[picked["seller"].to_numpy()],
+            "t": seconds,
+        }
     ).sort_values(["buyer", "t"])
     counts = frame.groupby("buyer").size().to_dict()
     shown, hidden = _capped(buyers, counts)

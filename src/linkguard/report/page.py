@@ -67,16 +67,36 @@ document.body.setAttribute('data-drawn-nodes',
 """
 
 _GALLERIES = (
-    ("rings", "Fake-reputation rings", "Each ring's buyers (left) face its sellers (right); a "
-     "line is a buyer-seller pair that traded, thicker for more orders."),
-    ("self_dealing", "Self-dealing sellers", "The seller and its puppet buyers round the "
-     "identifiers the seller shares with them (squares)."),
-    ("clusters", "Linked-account clusters", "Members round the identifiers (squares) that at "
-     "least two of them use; hover a square for how many accounts use it in all."),
-    ("cycles", "Money cycles", "Accounts paying each other round a cycle; arrows run from "
-     "buyer to seller, the way money flows."),
-    ("lockstep", "Lockstep groups", "Buyers (left) and the shops they hit together (right), "
-     "and below, each buyer's orders at those shops in time: bursts line up vertically."),
+    (
+        "rings",
+        "Fake-reputation rings",
+        "Each ring's buyers (left) face its sellers (right); a "
+        "line is a buyer-seller pair that traded, thicker for more orders.",
+    ),
+    (
+        "self_dealing",
+        "Self-dealing sellers",
+        "The seller and its puppet buyers round the "
+        "identifiers the seller shares with them (squares).",
+    ),
+    (
+        "clusters",
+        "Linked-account clusters",
+        "Members round the identifiers (squares) that at "
+        "least two of them use; hover a square for how many accounts use it in all.",
+    ),
+    (
+        "cycles",
+        "Money cycles",
+        "Accounts paying each other round a cycle; arrows run from "
+        "buyer to seller, the way money flows.",
+    ),
+    (
+        "lockstep",
+        "Lockstep groups",
+        "Buyers (left) and the shops they hit together (right), "
+        "and below, each buyer's orders at those shops in time: bursts line up vertically.",
+    ),
 )
 
 
@@ -111,9 +131,11 @@ def _totals(data: ReportData) -> str:
         (_money(t["adjusted_gmv"]), "adjusted GMV"),
         (f"{t['loans']:,.0f} / {_money(t['loan_amount'])}", "loan applications / amount"),
     ]
-    return '<div class="totals">' + "".join(
-        f'<div class="tile"><b>{v}</b><span>{escape(k)}</span></div>' for v, k in tiles
-    ) + "</div>"
+    return (
+        '<div class="totals">'
+        + "".join(f'<div class="tile"><b>{v}</b><span>{escape(k)}</span></div>' for v, k in tiles)
+        + "</div>"
+    )
 
 
 def _flag_table(counts: pd.DataFrame) -> str:
@@ -144,7 +166,7 @@ def _sellers(data: ReportData) -> str:
         account = str(r["account_id"])
         rows.append(
             f"<tr><td>{escape(account)}</td><td>{_level(str(r['risk_level']))} "
-            f"{r['risk_score']:.2f}</td><td class=\"n\">{_money(r['gmv'])}</td><td>{fake}</td>"
+            f'{r["risk_score"]:.2f}</td><td class="n">{_money(r["gmv"])}</td><td>{fake}</td>'
             f'<td class="n"><b>{_money(r["adjusted_gmv"])}</b></td>'
             f'<td class="n">{_money(r["loan_amount"])}</td>'
             f"<td>{escape(str(r['top_code']))}: {escape(str(r['top_reason']))}</td>"
@@ -160,9 +182,7 @@ def _sellers(data: ReportData) -> str:
 
 
 def _card(data: ReportData, f: Finding) -> str:
-    timeline = (
-        f"<p>Orders in time:</p>{timeline_svg(f.timeline)}" if f.timeline is not None else ""
-    )
+    timeline = f"<p>Orders in time:</p>{timeline_svg(f.timeline)}" if f.timeline is not None else ""
     return (
         f'<div class="card" data-kind="{f.kind}"><h3>{escape(f.title)} {_level(f.level)}</h3>'
         f"<p>{escape(f.caption)} &middot; {_link(data.link(f))}</p>"
@@ -191,8 +211,7 @@ def _account_section(data: ReportData) -> str:
         for r in _records(flags)
     )
     table = (
-        f"<table><tr><th>code</th><th>severity</th><th>score</th><th>reason</th></tr>{rows}"
-        "</table>"
+        f"<table><tr><th>code</th><th>severity</th><th>score</th><th>reason</th></tr>{rows}</table>"
         if rows
         else "<p>No flag on this account.</p>"
     )
@@ -218,10 +237,12 @@ def render(data: ReportData) -> str:
     """
     s = data.summary
     scope = f" for account {escape(data.account)}" if data.account else ""
-    legend = "".join(
-        f'<span>{_level(k)}</span>' for k in ("decline", "review", "info", "none")
-    ) + '<span><svg width="12" height="12"><rect width="12" height="12" fill="' + \
-        LEVEL_COLOURS["identifier"] + '"/></svg> shared identifier</span>'
+    legend = (
+        "".join(f"<span>{_level(k)}</span>" for k in ("decline", "review", "info", "none"))
+        + '<span><svg width="12" height="12"><rect width="12" height="12" fill="'
+        + LEVEL_COLOURS["identifier"]
+        + '"/></svg> shared identifier</span>'
+    )
     hist = histogram_svg(
         data.hhi,
         data.hhi_flagged,

@@ -60,8 +60,9 @@ def _positions(graph: Graph, layout: str) -> tuple[dict[str, tuple[float, float]
     return pos, size, size
 
 
-def _node(n: Node, x: float, y: float, centre: tuple[float, float], layout: str,
-          highlight: str | None) -> str:
+def _node(
+    n: Node, x: float, y: float, centre: tuple[float, float], layout: str, highlight: str | None
+) -> str:
     colour = LEVEL_COLOURS.get(n.level, LEVEL_COLOURS["none"])
     if layout == "bipartite":
         anchor, dx = ("end", -10) if n.side == 0 else ("start", 10)
@@ -159,8 +160,10 @@ def timeline_svg(timeline: Timeline) -> str:
     width, left, right = 780, 90, 20
     height = len(timeline.buyers) * 14 + 50
     if not everything:
-        return f'<svg class="timeline" width="{width}" height="30"><text x="4" y="20">no ' \
-               "orders in the data directory</text></svg>"
+        return (
+            f'<svg class="timeline" width="{width}" height="30"><text x="4" y="20">no '
+            "orders in the data directory</text></svg>"
+        )
     lo, hi = min(everything), max(everything)
     span = max(hi - lo, 3600)
     shops = sorted({s for row in timeline.sellers for s in row})
@@ -188,9 +191,7 @@ def timeline_svg(timeline: Timeline) -> str:
             f'<text class="tick" x="{x(tick):.1f}" y="{axis_y + 14}" text-anchor="{anchor}">'
             f"{_time(tick)}</text>"
         )
-    legend = " ".join(
-        f'<tspan fill="{colour[s]}">&#9679;</tspan> {escape(s)}' for s in shops[:7]
-    )
+    legend = " ".join(f'<tspan fill="{colour[s]}">&#9679;</tspan> {escape(s)}' for s in shops[:7])
     parts.append(f'<text class="legend" x="{left}" y="{height - 4}">shops: {legend}</text>')
     if timeline.hidden:
         parts.append(f'<text class="note" x="4" y="{height - 4}">+{timeline.hidden}</text>')

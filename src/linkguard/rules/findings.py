@@ -18,8 +18,7 @@ from linkguard.market import Market
 from linkguard.rules.flags import Finding
 from linkguard.rules.ruleset import Ruleset
 
-__all__ = ["MAX_EVIDENCE_IDS", "GroupTables", "collect_findings", "exposure_text",
-           "group_tables"]
+__all__ = ["MAX_EVIDENCE_IDS", "GroupTables", "collect_findings", "exposure_text", "group_tables"]
 
 #: Id lists in evidence are cut to this many (with the full count beside them).
 MAX_EVIDENCE_IDS = 50
@@ -52,8 +51,9 @@ class GroupTables:
         start = np.searchsorted(sorted_clusters, 0)
         members = order[start:]
         bounds = np.searchsorted(sorted_clusters[start:], np.arange(linked.n_clusters + 1))
-        self.cluster_members = [members[bounds[i]:bounds[i + 1]]
-                                for i in range(linked.n_clusters)]
+        self.cluster_members = [
+            members[bounds[i] : bounds[i + 1]] for i in range(linked.n_clusters)
+        ]
         self.cluster_ids = [group_id("C", _ids(market, m)) for m in self.cluster_members]
         self.ring_ids = [
             group_id("R", _ids(market, np.r_[r.buyers, r.sellers])) for r in det.rings.rings
@@ -117,8 +117,9 @@ def _owner_facts(market: Market, det: Detection) -> dict[int, dict[str, Any]]:
     loan_account = loans["account"].to_numpy(dtype=np.int64)
     borrower = np.zeros(n, dtype=np.bool_)
     borrower[loan_account] = True
-    loan_amount = np.bincount(loan_account, weights=loans["amount"].to_numpy(dtype=np.float64),
-                              minlength=n)
+    loan_amount = np.bincount(
+        loan_account, weights=loans["amount"].to_numpy(dtype=np.float64), minlength=n
+    )
     loan_count = np.bincount(loan_account, minlength=n)
     conc = det.concentration
     gmv = np.zeros(n)
@@ -165,9 +166,13 @@ def _linked(market: Market, det: Detection, groups: GroupTables) -> list[Finding
         kinds = list(det.linked.cluster_kinds[i])
         ids = _ids(market, members)
         base: dict[str, Any] = {
-            "cluster_id": groups.cluster_ids[i], "size": len(members),
-            "identifier_kinds": kinds, "kinds": _kinds_text(kinds), "members": _capped(ids),
-            "lending_parties": 0, "exposure": "",
+            "cluster_id": groups.cluster_ids[i],
+            "size": len(members),
+            "identifier_kinds": kinds,
+            "kinds": _kinds_text(kinds),
+            "members": _capped(ids),
+            "lending_parties": 0,
+            "exposure": "",
         }
         bad = members[det.bad_account[members]]
         bad_ids = set(_ids(market, bad))
@@ -178,11 +183,20 @@ def _linked(market: Market, det: Detection, groups: GroupTables) -> list[Finding
             out.append(Finding(acc, "LINKED_ACCOUNTS", facts))
             others_bad = sorted(bad_ids - {acc})
             if others_bad:
-                out.append(Finding(acc, "LINKED_TO_BAD", {
-                    **facts, "n_bad": len(others_bad), "bad_accounts": _capped(others_bad),
-                    "bad_statuses": "are " + " or ".join(bad_words)
-                    if bad_words != ["active"] else "defaulted on a loan",
-                }))
+                out.append(
+                    Finding(
+                        acc,
+                        "LINKED_TO_BAD",
+                        {
+                            **facts,
+                            "n_bad": len(others_bad),
+                            "bad_accounts": _capped(others_bad),
+                            "bad_statuses": "are " + " or ".join(bad_words)
+                            if bad_words != ["active"]
+                            else "defaulted on a loan",
+                        },
+                    )
+                )
     return out
 
 
@@ -196,29 +210,48 @@ def _self_dealing(market: Market, det: Detection) -> list[Finding]:
             who.append(f"this shop bought from itself in {f.self_orders} order(s)")
         if puppets:
             who.append(f"{len(puppets)} of its buyers share its {kinds}")
-        out.append(Finding(str(market.account_ids[f.seller]), "SELF_DEALING", {
-            "n_puppets": len(puppets), "puppets": _capped(puppets),
-            "identifier_kinds": list(f.kinds), "kinds": kinds,
-            "self_orders": f.self_orders, "self_amount": round(f.self_amount, 2),
-            "who": " and ".join(who),
-            "orders": f.orders, "amount": round(f.amount, 2), "gmv_share": round(f.gmv_share, 4),
-        }))
+        out.append(
+            Finding(
+                str(market.account_ids[f.seller]),
+                "SELF_DEALING",
+                {
+                    "n_puppets": len(puppets),
+                    "puppets": _capped(puppets),
+                    "identifier_kinds": list(f.kinds),
+                    "kinds": kinds,
+                    "self_orders": f.self_orders,
+                    "self_amount": round(f.self_amount, 2),
+                    "who": " and ".join(who),
+                    "orders": f.orders,
+                    "amount": round(f.amount, 2),
+                    "gmv_share": round(f.gmv_share, 4),
+                },
+            )
+        )
     return out
 
 
 def _rings(market: Market, det: Detection, groups: GroupTables) -> list[Finding]:
     out = []
     op = det.pairs.order_pair
-    ring_orders = np.bincount(det.rings.pair_ring[op][det.rings.pair_ring[op] >= 0],
-                              minlength=len(det.rings.rings))
+    ring_orders = np.bincount(
+        det.rings.pair_ring[op][det.rings.pair_ring[op] >= 0], minlength=len(det.rings.rings)
+    )
     for i, ring in enumerate(det.rings.rings):
         buyers, sellers = _ids(market, ring.buyers), _ids(market, ring.sellers)
         facts: dict[str, Any] = {
-            "ring_id": groups.ring_ids[i], "n_buyers": len(buyers), "n_sellers": len(sellers),
-            "density": round(ring.density, 4), "edges": ring.edges,
-            "lift": round(ring.lift, 1), "log10_p": round(ring.log10_p, 1),
-            "ring_score": round(ring.score, 4), "ring_orders": int(ring_orders[i]),
-            "sellers": _capped(sellers), "buyers": _capped(buyers), **ring.evidence,
+            "ring_id": groups.ring_ids[i],
+            "n_buyers": len(buyers),
+            "n_sellers": len(sellers),
+            "density": round(ring.density, 4),
+            "edges": ring.edges,
+            "lift": round(ring.lift, 1),
+            "log10_p": round(ring.log10_p, 1),
+            "ring_score": round(ring.score, 4),
+            "ring_orders": int(ring_orders[i]),
+            "sellers": _capped(sellers),
+            "buyers": _capped(buyers),
+            **ring.evidence,
         }
         for role, ids in (("seller", sellers), ("buyer", buyers)):
             for acc in ids:
@@ -231,9 +264,12 @@ def _lockstep(market: Market, det: Detection) -> list[Finding]:
     for grp in det.lockstep.groups:
         buyers, sellers = _ids(market, grp.buyers), _ids(market, grp.sellers)
         facts: dict[str, Any] = {
-            "n_buyers": len(buyers), "n_sellers": len(sellers), "windows": grp.windows,
+            "n_buyers": len(buyers),
+            "n_sellers": len(sellers),
+            "windows": grp.windows,
             "max_shared_windows": grp.max_shared_windows,
-            "sellers": _capped(sellers), "buyers": _capped(buyers),
+            "sellers": _capped(sellers),
+            "buyers": _capped(buyers),
         }
         for role, ids in (("buyer", buyers), ("seller", sellers)):
             for acc in ids:
@@ -247,8 +283,11 @@ def _cycles(market: Market, det: Detection) -> list[Finding]:
     for cyc in det.cycles.cycles:
         accounts = _ids(market, cyc.accounts)
         facts: dict[str, Any] = {
-            "length": len(accounts), "rounds": cyc.rounds, "amount": round(cyc.amount, 2),
-            "n_orders": len(cyc.distinct_orders), "accounts": accounts,
+            "length": len(accounts),
+            "rounds": cyc.rounds,
+            "amount": round(cyc.amount, 2),
+            "n_orders": len(cyc.distinct_orders),
+            "accounts": accounts,
             "orders": _capped([str(x) for x in order_ids[cyc.distinct_orders]]),
         }
         for acc in accounts:
@@ -259,13 +298,24 @@ def _cycles(market: Market, det: Detection) -> list[Finding]:
 def _concentration(market: Market, det: Detection, ruleset: Ruleset) -> list[Finding]:
     rules = ruleset.concentration
     c = det.concentration
-    hit = c[(c["orders"] >= rules.min_orders)
-            & ((c["hhi"] >= rules.hhi) | (c["top1_share"] >= rules.top1_share))]
+    hit = c[
+        (c["orders"] >= rules.min_orders)
+        & ((c["hhi"] >= rules.hhi) | (c["top1_share"] >= rules.top1_share))
+    ]
     out = []
     for seller, row in hit.iterrows():
-        out.append(Finding(str(market.account_ids[int(seller)]), "HIGH_CONCENTRATION", {  # type: ignore[call-overload]
-            "hhi": round(float(row["hhi"]), 1), "top1_share": round(float(row["top1_share"]), 4),
-            "top5_share": round(float(row["top5_share"]), 4), "orders": int(row["orders"]),
-            "buyers": int(row["buyers"]), "gmv": float(row["gmv"]),
-        }))
+        out.append(
+            Finding(
+                str(market.account_ids[int(seller)]),
+                "HIGH_CONCENTRATION",
+                {  # type: ignore[call-overload]
+                    "hhi": round(float(row["hhi"]), 1),
+                    "top1_share": round(float(row["top1_share"]), 4),
+                    "top5_share": round(float(row["top5_share"]), 4),
+                    "orders": int(row["orders"]),
+                    "buyers": int(row["buyers"]),
+                    "gmv": float(row["gmv"]),
+                },
+            )
+        )
     return out

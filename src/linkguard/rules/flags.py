@@ -65,8 +65,14 @@ def apply_rules(findings: list[Finding], ruleset: Ruleset) -> tuple[pd.DataFrame
         if severity is None:
             continue
         rows.append(
-            (f.account_id, f.code, severity, round(rule.score(value), 4),
-             rule.reason.format_map(f.facts), _json(f.facts))
+            (
+                f.account_id,
+                f.code,
+                severity,
+                round(rule.score(value), 4),
+                rule.reason.format_map(f.facts),
+                _json(f.facts),
+            )
         )
     flags = pd.DataFrame(
         rows, columns=["account_id", "code", "severity", "score", "reason", "evidence"]
@@ -74,8 +80,12 @@ def apply_rules(findings: list[Finding], ruleset: Ruleset) -> tuple[pd.DataFrame
     flags["score"] = flags["score"].astype("float64")
     if flags.empty:
         accounts = pd.DataFrame(
-            {"account_id": pd.Series(dtype=str), "risk_level": pd.Series(dtype=str),
-             "risk_score": pd.Series(dtype="float64"), "reason_codes": pd.Series(dtype=object)}
+            {
+                "account_id": pd.Series(dtype=str),
+                "risk_level": pd.Series(dtype=str),
+                "risk_score": pd.Series(dtype="float64"),
+                "reason_codes": pd.Series(dtype=object),
+            }
         )
         return flags, accounts
     flags["_rank"] = flags["severity"].map(_RANK)
@@ -91,12 +101,16 @@ def apply_rules(findings: list[Finding], ruleset: Ruleset) -> tuple[pd.DataFrame
     risk = 1.0 - np.exp(np.add.reduceat(log_keep, starts))
     codes = flags["code"].to_numpy(dtype=object)
     ends = np.r_[starts[1:], len(flags)]
-    reason_codes = [list(codes[a:min(b, a + MAX_REASON_CODES)])
-                    for a, b in zip(starts.tolist(), ends.tolist(), strict=True)]
-    accounts = pd.DataFrame({
-        "account_id": account[starts],
-        "risk_level": np.asarray(RISK_LEVELS, dtype=object)[rank_max],
-        "risk_score": np.round(risk, 4),
-        "reason_codes": reason_codes,
-    })
+    reason_codes = [
+        list(codes[a : min(b, a + MAX_REASON_CODES)])
+        for a, b in zip(starts.tolist(), ends.tolist(), strict=True)
+    ]
+    accounts = pd.DataFrame(
+        {
+            "account_id": account[starts],
+            "risk_level": np.asarray(RISK_LEVELS, dtype=object)[rank_max],
+            "risk_score": np.round(risk, 4),
+            "reason_codes": reason_codes,
+        }
+    )
     return flags.drop(columns="_rank"), accounts

@@ -71,6 +71,4 @@ def concentration_view(concentration: pa.Table, account_id: str) -> dict[str, An
         return None
     row = rows[0]
     row.pop("seller_id", None)
-    return {
-        k: finite_or_none(v) if isinstance(v, float) else v for k, v in row.items()
-    }
+    return {k: finite_or_none(v) if isinstance(v, float) else v for k, v in row.items()}

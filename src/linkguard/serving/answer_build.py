@@ -237,10 +237,12 @@ def encode_answers(
     if activity is None:
         activity = pa.schema(list(_ACTIVITY_TYPES.items())).empty_table()
     activity = _valid(activity, "account_id")
-    seen = pa.table({
-        "first_seen": _iso_seconds(activity["first_seen"]),
-        "last_seen": _iso_seconds(activity["last_seen"]),
-    })
+    seen = pa.table(
+        {
+            "first_seen": _iso_seconds(activity["first_seen"]),
+            "last_seen": _iso_seconds(activity["last_seen"]),
+        }
+    )
 
     # Answer order: by account, then most severe, highest-scoring flag first.
     sortable = keys.append_column(
@@ -368,5 +370,3 @@ def _encode_chunk(
         answers.append(b"".join((head[:-1], b',"flags":[', flag_list, end, known)))
         row += n
     return answers
-
-

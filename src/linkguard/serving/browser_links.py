@@ -178,9 +178,11 @@ class AccountLinks:
         # json.dumps writes the marker as \\u0000, quoted as %5Cu0000; the query may use the
         # id more than once.
         self._parts = whole.split(quote(_literal(marker)[1:-1], safe=""))
-        self._raw_parts = [b',"browser_link":"' + self._parts[0].encode("ascii"),
-                           *(p.encode("ascii") for p in self._parts[1:-1]),
-                           self._parts[-1].encode("ascii") + b'"']
+        self._raw_parts = [
+            b',"browser_link":"' + self._parts[0].encode("ascii"),
+            *(p.encode("ascii") for p in self._parts[1:-1]),
+            self._parts[-1].encode("ascii") + b'"',
+        ]
 
     def link(self, account_id: str) -> str:
         """The link opening ``account_id``'s neighbourhood."""

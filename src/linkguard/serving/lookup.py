@@ -271,7 +271,10 @@ class FlagIndex:
         if activity is not None:
             tables[ACTIVITY_FILE] = activity
         index = cls._build(
-            FlagRows.from_file(root / "flags.parquet", wanted), tables, meta, details=details,
+            FlagRows.from_file(root / "flags.parquet", wanted),
+            tables,
+            meta,
+            details=details,
             browser_url=browser_url,
         )
         del tables

@@ -33,26 +33,30 @@ def created_of(accounts: DataFrame | None, orders: DataFrame) -> DataFrame:
     return accounts.where(F.col("created").isNotNull()).select("account_id", "created")
 
 
-def baselines(orders: DataFrame, pairs: DataFrame, created: DataFrame,
-              new_days: list[float]) -> list[Baseline]:
+def baselines(
+    orders: DataFrame, pairs: DataFrame, created: DataFrame, new_days: list[float]
+) -> list[Baseline]:
     """One :class:`Baseline` per ``new_days``; ``pairs`` carry ``buyer_id, first_ts``."""
-    five = orders.agg(F.count("rating").alias("n"),
-                      F.sum((F.col("rating") >= 5).cast("long")).alias("k")).collect()[0]
+    five = orders.agg(
+        F.count("rating").alias("n"), F.sum((F.col("rating") >= 5).cast("long")).alias("k")
+    ).collect()[0]
     rate = float(five["k"]) / int(five["n"]) if int(five["n"]) else math.nan
     known = pairs.join(created.withColumnRenamed("account_id", "buyer_id"), "buyer_id")
     age = F.col("first_ts") - F.col("created")
-    row = known.agg(F.count("*").alias("n"), *[
-        F.sum((age <= d * DAY).cast("long")).alias(f"y{i}") for i, d in enumerate(new_days)
-    ]).collect()[0]
+    row = known.agg(
+        F.count("*").alias("n"),
+        *[F.sum((age <= d * DAY).cast("long")).alias(f"y{i}") for i, d in enumerate(new_days)],
+    ).collect()[0]
     n = int(row["n"])
-    return [Baseline(rate, float(row[f"y{i}"]) / n if n else math.nan, d)
-            for i, d in enumerate(new_days)]
+    return [
+        Baseline(rate, float(row[f"y{i}"]) / n if n else math.nan, d)
+        for i, d in enumerate(new_days)
+    ]
 
 
 def timed(orders: DataFrame, share: float = 0.5) -> bool:
     """Whether fewer than ``share`` of the orders fall on one second of the day."""
-    per = orders.groupBy(F.pmod(F.col("ts"), F.lit(DAY)).alias("sec")).agg(
-        F.count("*").alias("n"))
+    per = orders.groupBy(F.pmod(F.col("ts"), F.lit(DAY)).alias("sec")).agg(F.count("*").alias("n"))
     row = per.agg(F.max("n").alias("top"), F.sum("n").alias("all")).collect()[0]
     if row["all"] is None or int(row["all"]) == 0:
         return True
@@ -65,8 +69,9 @@ def with_poisson_log10_p(df: DataFrame, k: str, lam: str, out: str = "log10_p") 
 
     def tail(frames: Iterable[pd.DataFrame]) -> Iterator[pd.DataFrame]:
         for f in frames:
-            f[out] = poisson_log10_tail(f[k].to_numpy(dtype=np.float64),
-                                        f[lam].to_numpy(dtype=np.float64))
+            f[out] = poisson_log10_tail(
+                f[k].to_numpy(dtype=np.float64), f[lam].to_numpy(dtype=np.float64)
+            )
             yield f
 
     return df.mapInPandas(tail, schema)

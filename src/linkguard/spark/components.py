@@ -38,12 +38,14 @@ def _large_star(edges: DataFrame) -> DataFrame:
 
 def _small_star(edges: DataFrame) -> DataFrame:
     # orient every edge from the larger to the smaller end
-    oriented = edges.select(F.greatest("src", "dst").alias("src"),
-                            F.least("src", "dst").alias("dst")).distinct()
+    oriented = edges.select(
+        F.greatest("src", "dst").alias("src"), F.least("src", "dst").alias("dst")
+    ).distinct()
     m = oriented.groupBy("src").agg(F.least(F.min("dst"), F.first("src")).alias("m"))
     linked = oriented.join(m, "src")
     out = linked.select(F.col("dst").alias("src"), F.col("m").alias("dst")).unionByName(
-        m.select("src", F.col("m").alias("dst")))
+        m.select("src", F.col("m").alias("dst"))
+    )
     return out.where(F.col("src") != F.col("dst")).distinct()
 
 
@@ -53,8 +55,11 @@ def connected_components(edges: DataFrame, max_rounds: int = 100) -> DataFrame:
     The component is its smallest node. Self-loops are ignored.
     """
     cur = edges.select("src", "dst").where(F.col("src") != F.col("dst"))
-    cur = cur.select(F.greatest("src", "dst").alias("src"),
-                     F.least("src", "dst").alias("dst")).distinct().checkpoint()
+    cur = (
+        cur.select(F.greatest("src", "dst").alias("src"), F.least("src", "dst").alias("dst"))
+        .distinct()
+        .checkpoint()
+    )
     for _ in range(max_rounds):
         large = _large_star(cur).checkpoint()
         changed = large.exceptAll(cur).limit(1).count() + cur.exceptAll(large).limit(1).count()

@@ -23,15 +23,20 @@ __all__ = ["circular_trades", "cyclic_orders"]
 
 def cyclic_orders(orders: DataFrame) -> DataFrame:
     """Orders between accounts that both pay and get paid (trimmed to a fixed point)."""
-    edges = orders.select("buyer_id", "seller_id").where(
-        F.col("buyer_id") != F.col("seller_id")).distinct().checkpoint()
+    edges = (
+        orders.select("buyer_id", "seller_id")
+        .where(F.col("buyer_id") != F.col("seller_id"))
+        .distinct()
+        .checkpoint()
+    )
     n = edges.count()
     while n:
         pays = edges.select(F.col("buyer_id").alias("a")).distinct()
         paid = edges.select(F.col("seller_id").alias("a")).distinct()
         both = pays.join(paid, "a")
-        kept = (edges.join(both.withColumnRenamed("a", "seller_id"), "seller_id", "left_semi")
-                .join(both.withColumnRenamed("a", "buyer_id"), "buyer_id", "left_semi"))
+        kept = edges.join(both.withColumnRenamed("a", "seller_id"), "seller_id", "left_semi").join(
+            both.withColumnRenamed("a", "buyer_id"), "buyer_id", "left_semi"
+        )
         kept = kept.checkpoint()
         m = kept.count()
         edges = kept
@@ -39,7 +44,8 @@ def cyclic_orders(orders: DataFrame) -> DataFrame:
             break
         n = m
     return orders.join(edges, ["buyer_id", "seller_id"], "left_semi").where(
-        F.col("buyer_id") != F.col("seller_id"))
+        F.col("buyer_id") != F.col("seller_id")
+    )
 
 
 def circular_trades(orders: DataFrame, params: CycleParams) -> DataFrame:
@@ -48,22 +54,31 @@ def circular_trades(orders: DataFrame, params: CycleParams) -> DataFrame:
     o = cyclic_orders(orders).select("order_id", "buyer_id", "seller_id", "amount", "ts")
     o = o.persist()
     paths = o.select(
-        F.col("buyer_id").alias("start"), F.col("seller_id").alias("cur"),
-        F.col("ts").alias("t0"), F.col("ts").alias("last_t"),
+        F.col("buyer_id").alias("start"),
+        F.col("seller_id").alias("cur"),
+        F.col("ts").alias("t0"),
+        F.col("ts").alias("last_t"),
         (F.col("amount") / params.amount_ratio).alias("lo"),
         (F.col("amount") * params.amount_ratio).alias("hi"),
         F.array("buyer_id", "seller_id").alias("nodes"),
         F.array("order_id").alias("path"),
         F.array("amount").alias("amounts"),
     )
-    nxt = o.select(F.col("buyer_id").alias("cur"), F.col("seller_id").alias("to"),
-                   F.col("order_id").alias("e"), F.col("ts").alias("t"),
-                   F.col("amount").alias("a"))
+    nxt = o.select(
+        F.col("buyer_id").alias("cur"),
+        F.col("seller_id").alias("to"),
+        F.col("order_id").alias("e"),
+        F.col("ts").alias("t"),
+        F.col("amount").alias("a"),
+    )
     found: DataFrame | None = None
     for depth in range(1, params.max_length):
         step = paths.join(nxt, "cur").where(
-            (F.col("t") > F.col("last_t")) & (F.col("t") <= F.col("t0") + params.window_seconds)
-            & (F.col("a") >= F.col("lo")) & (F.col("a") <= F.col("hi")))
+            (F.col("t") > F.col("last_t"))
+            & (F.col("t") <= F.col("t0") + params.window_seconds)
+            & (F.col("a") >= F.col("lo"))
+            & (F.col("a") <= F.col("hi"))
+        )
         closing = step.where(F.col("to") == F.col("start"))
         if depth + 1 >= params.min_length:
             done = closing.select(
@@ -71,19 +86,28 @@ def circular_trades(orders: DataFrame, params: CycleParams) -> DataFrame:
                 F.concat("path", F.array("e")).alias("order_ids"),
                 F.col("t0").alias("start_ts"),
                 F.concat("amounts", F.array("a")).alias("amounts"),
-                F.aggregate(F.concat("amounts", F.array("a")), F.lit(0.0),
-                            lambda acc, x: acc + x).alias("amount"))
+                F.aggregate(
+                    F.concat("amounts", F.array("a")), F.lit(0.0), lambda acc, x: acc + x
+                ).alias("amount"),
+            )
             found = done if found is None else found.unionByName(done)
         if depth + 1 >= params.max_length:
             break
-        paths = step.where(
-            (F.col("to") != F.col("start")) & ~F.array_contains("nodes", F.col("to"))
-        ).select(
-            "start", F.col("to").alias("cur"), "t0", F.col("t").alias("last_t"), "lo", "hi",
-            F.concat("nodes", F.array("to")).alias("nodes"),
-            F.concat("path", F.array("e")).alias("path"),
-            F.concat("amounts", F.array("a")).alias("amounts"),
-        ).checkpoint()
+        paths = (
+            step.where((F.col("to") != F.col("start")) & ~F.array_contains("nodes", F.col("to")))
+            .select(
+                "start",
+                F.col("to").alias("cur"),
+                "t0",
+                F.col("t").alias("last_t"),
+                "lo",
+                "hi",
+                F.concat("nodes", F.array("to")).alias("nodes"),
+                F.concat("path", F.array("e")).alias("path"),
+                F.concat("amounts", F.array("a")).alias("amounts"),
+            )
+            .checkpoint()
+        )
     if found is None:
         raise ValueError("cycles: max_length must be at least min_length")
     return found

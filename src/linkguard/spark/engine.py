@@ -46,15 +46,26 @@ from linkguard.spark.writer import StagedSnapshot
 
 __all__ = ["run_spark_analysis"]
 
-_ADJUSTMENT_TYPES = {"order_id": pa.string(), "seller_id": pa.string(),
-                     "buyer_id": pa.string(), "amount": pa.float64(), "reason": pa.string()}
+_ADJUSTMENT_TYPES = {
+    "order_id": pa.string(),
+    "seller_id": pa.string(),
+    "buyer_id": pa.string(),
+    "amount": pa.float64(),
+    "reason": pa.string(),
+}
 
 
 def run_spark_analysis(
-    data_dir: str | Path, out_dir: str | Path, *, ruleset_path: str | Path | None = None,
-    master: str | None = None, conf: dict[str, str] | None = None,
-    timer: StageTimer | None = None, spark: SparkSession | None = None,
-    pepper: bytes | None = None, force: bool = False,
+    data_dir: str | Path,
+    out_dir: str | Path,
+    *,
+    ruleset_path: str | Path | None = None,
+    master: str | None = None,
+    conf: dict[str, str] | None = None,
+    timer: StageTimer | None = None,
+    spark: SparkSession | None = None,
+    pepper: bytes | None = None,
+    force: bool = False,
 ) -> Snapshot:
     """Analyse ``data_dir`` on Spark and write the snapshot ``out_dir`` (local path).
 
@@ -68,14 +79,28 @@ def run_spark_analysis(
     local_input = "://" not in str(data_dir) or str(data_dir).startswith("file://")
     inputs = [str(data_dir).removeprefix("file://")] if local_input else []
     with output_folder(out_dir, inputs=inputs, force=force) as target:
-        return _run_locked(data_dir, target, ruleset_path=ruleset_path, master=master,
-                           conf=conf, timer=timer, spark=spark, pepper=pepper)
+        return _run_locked(
+            data_dir,
+            target,
+            ruleset_path=ruleset_path,
+            master=master,
+            conf=conf,
+            timer=timer,
+            spark=spark,
+            pepper=pepper,
+        )
 
 
 def _run_locked(
-    data_dir: str | Path, out_dir: Path, *, ruleset_path: str | Path | None,
-    master: str | None, conf: dict[str, str] | None, timer: StageTimer | None,
-    spark: SparkSession | None, pepper: bytes | None,
+    data_dir: str | Path,
+    out_dir: Path,
+    *,
+    ruleset_path: str | Path | None,
+    master: str | None,
+    conf: dict[str, str] | None,
+    timer: StageTimer | None,
+    spark: SparkSession | None,
+    pepper: bytes | None,
 ) -> Snapshot:
     timer = timer or StageTimer()
     ruleset = load_ruleset(ruleset_path)
@@ -106,21 +131,27 @@ def _empty(name: str, spark: SparkSession, schema: str) -> DataFrame:
     return spark.createDataFrame([], schema)
 
 
-def _analyse(spark: SparkSession, inp: SparkInput, ruleset: Ruleset, timer: StageTimer,
-             staged: StagedSnapshot) -> Snapshot:
+def _analyse(
+    spark: SparkSession,
+    inp: SparkInput,
+    ruleset: Ruleset,
+    timer: StageTimer,
+    staged: StagedSnapshot,
+) -> Snapshot:
     t = inp.tables
     orders = t["orders"].loaded.persist()
-    idents = (t["identifiers"].loaded if "identifiers" in t
-              else _empty("identifiers", spark, "account_id string, kind string, "
-                          "value_hash string"))
+    idents = (
+        t["identifiers"].loaded
+        if "identifiers" in t
+        else _empty("identifiers", spark, "account_id string, kind string, value_hash string")
+    )
     findings: list[Finding] = []
     with timer.stage("graph"):
         pairs = trade_pairs(orders).persist()
         counts = market_counts(pairs)
         created = created_of(t["accounts"].loaded if "accounts" in t else None, orders)
         # the farms' new-buyer age, and the local rings' (30 days, as the in-memory engine)
-        farm_base, local_base = baselines(orders, pairs, created,
-                                          [ruleset.farms.new_days, 30.0])
+        farm_base, local_base = baselines(orders, pairs, created, [ruleset.farms.new_days, 30.0])
         is_timed = timed(orders)
     with timer.stage("linked"):
         linked = linked_accounts(idents, ruleset.linked)
@@ -131,15 +162,22 @@ def _analyse(spark: SparkSession, inp: SparkInput, ruleset: Ruleset, timer: Stag
     with timer.stage("lockstep"):
         groups = lockstep_groups(orders, ruleset.lockstep)
         # Co-workers who order lunch together rate like everyone; bought orders do not.
-        ordinary = ordinary_groups(pairs, [(g["buyers"], g["sellers"]) for g in groups],
-                                   farm_base.five_star)
+        ordinary = ordinary_groups(
+            pairs, [(g["buyers"], g["sellers"]) for g in groups], farm_base.five_star
+        )
         groups = [g for g, o in zip(groups, ordinary, strict=True) if not o]
         for g in groups:
-            facts = {"n_buyers": len(g["buyers"]), "n_sellers": len(g["sellers"]),
-                     "windows": g["windows"], "max_shared_windows": g["max_shared_windows"],
-                     "sellers": g["sellers"][:50], "buyers": g["buyers"][:50]}
-            findings += fd.group_findings("LOCKSTEP", g["buyers"], g["sellers"], facts,
-                                          ("buyer", "seller"))
+            facts = {
+                "n_buyers": len(g["buyers"]),
+                "n_sellers": len(g["sellers"]),
+                "windows": g["windows"],
+                "max_shared_windows": g["max_shared_windows"],
+                "sellers": g["sellers"][:50],
+                "buyers": g["buyers"][:50],
+            }
+            findings += fd.group_findings(
+                "LOCKSTEP", g["buyers"], g["sellers"], facts, ("buyer", "seller")
+            )
     with timer.stage("cycles"):
         rounds = circular_trades(orders, ruleset.cycles).persist()
         cycles = _group_rounds(rounds)
@@ -150,30 +188,54 @@ def _analyse(spark: SparkSession, inp: SparkInput, ruleset: Ruleset, timer: Stag
         # buyers, and a handful of shops sharing bursts of buyers.
         # (parts of the stage timed on their own as well: "rings.farms", "rings.local")
         with timer.stage("rings.farms", announce=False):
-            hidden = farm_rings(orders, pairs, linked.memberships, created, farm_base,
-                                is_timed, counts.buyers, ruleset.farms)
+            hidden = farm_rings(
+                orders,
+                pairs,
+                linked.memberships,
+                created,
+                farm_base,
+                is_timed,
+                counts.buyers,
+                ruleset.farms,
+            )
         with timer.stage("rings.local", announce=False):
-            hidden += local_rings(orders, pairs, created, local_base, is_timed, counts.buyers,
-                                  ruleset.local_rings)
-        rings, ring_members = ring_search(spark, orders, pairs, ruleset.rings, counts=counts,
-                                          five_star=farm_base.five_star, hidden=hidden)
+            hidden += local_rings(
+                orders, pairs, created, local_base, is_timed, counts.buyers, ruleset.local_rings
+            )
+        rings, ring_members = ring_search(
+            spark,
+            orders,
+            pairs,
+            ruleset.rings,
+            counts=counts,
+            five_star=farm_base.five_star,
+            hidden=hidden,
+        )
         ring_pairs = _ring_pairs(pairs, ring_members).persist()
-        ring_orders = {int(r["ring"]): int(r["n"]) for r in ring_pairs.groupBy("ring").agg(
-            F.sum("orders").alias("n")).collect()}
+        ring_orders = {
+            int(r["ring"]): int(r["n"])
+            for r in ring_pairs.groupBy("ring").agg(F.sum("orders").alias("n")).collect()
+        }
         ring_rows = []
         for i, ring in enumerate(rings):
             rid = fd.ring_id(ring["buyers"], ring["sellers"])
             facts = {
-                "ring_id": rid, "n_buyers": len(ring["buyers"]),
-                "n_sellers": len(ring["sellers"]), "density": round(ring["density"], 4),
-                "edges": ring["edges"], "lift": round(ring["lift"], 1),
-                "log10_p": round(ring["log10_p"], 1), "ring_score": round(ring["score"], 4),
+                "ring_id": rid,
+                "n_buyers": len(ring["buyers"]),
+                "n_sellers": len(ring["sellers"]),
+                "density": round(ring["density"], 4),
+                "edges": ring["edges"],
+                "lift": round(ring["lift"], 1),
+                "log10_p": round(ring["log10_p"], 1),
+                "ring_score": round(ring["score"], 4),
                 "ring_orders": ring_orders.get(i, 0),
-                "sellers": sorted(ring["sellers"])[:50], "buyers": sorted(ring["buyers"])[:50],
+                "sellers": sorted(ring["sellers"])[:50],
+                "buyers": sorted(ring["buyers"])[:50],
                 **ring["evidence"],
             }
-            findings += fd.group_findings("BRUSHING_RING", ring["buyers"], ring["sellers"],
-                                          facts, ("seller", "buyer"))
+            findings += fd.group_findings(
+                "BRUSHING_RING", ring["buyers"], ring["sellers"], facts, ("seller", "buyer")
+            )
             for role in ("seller", "buyer"):
                 for acc in sorted(ring[role + "s"]):
                     ring_rows.append((rid, acc, role, ring["score"], ring["density"]))
@@ -181,17 +243,25 @@ def _analyse(spark: SparkSession, inp: SparkInput, ruleset: Ruleset, timer: Stag
         conc = concentration(orders, linked.cluster_of, ring_pairs, sd_pairs, cycle_orders)
         conc = conc.persist()
         rules = ruleset.concentration
-        hit = conc.where((F.col("orders") >= rules.min_orders) & (
-            (F.col("hhi") >= rules.hhi) | (F.col("top1_share") >= rules.top1_share)))
+        hit = conc.where(
+            (F.col("orders") >= rules.min_orders)
+            & ((F.col("hhi") >= rules.hhi) | (F.col("top1_share") >= rules.top1_share))
+        )
         findings += fd.concentration_findings(r.asDict() for r in hit.collect())
-        staged.stream("concentration", (r.asDict() for r in
-                                        conc.orderBy("seller_id").toLocalIterator()),
-                      list(SNAPSHOT_COLUMNS["concentration"]))
+        staged.stream(
+            "concentration",
+            (r.asDict() for r in conc.orderBy("seller_id").toLocalIterator()),
+            list(SNAPSHOT_COLUMNS["concentration"]),
+        )
         adjust = _adjustments(orders, ring_pairs, sd_pairs, cycle_orders)
-        staged.stream("adjustments", (r.asDict() for r in adjust.toLocalIterator()),
-                      list(_ADJUSTMENT_TYPES), _ADJUSTMENT_TYPES)
+        staged.stream(
+            "adjustments",
+            (r.asDict() for r in adjust.toLocalIterator()),
+            list(_ADJUSTMENT_TYPES),
+            _ADJUSTMENT_TYPES,
+        )
     with timer.stage("linked"):
-        loans = (t["loans"].loaded.select("account_id", "amount") if "loans" in t else None)
+        loans = t["loans"].loaded.select("account_id", "amount") if "loans" in t else None
         owners = owner_groups(linked.strong_edges, orders, loans, conc)
         cluster_rows = _cluster_rows(linked.cluster_of, linked.clusters, bad, owners)
         cluster_of: dict[str, str] = {}
@@ -206,16 +276,23 @@ def _analyse(spark: SparkSession, inp: SparkInput, ruleset: Ruleset, timer: Stag
                 findings.extend(fs)
                 for acc in sorted(members):
                     cluster_of[acc] = cid
-                    yield {"cluster_id": cid, "account_id": acc, "size": len(members),
-                           "identifier_kinds": list(r["kinds"])}
+                    yield {
+                        "cluster_id": cid,
+                        "account_id": acc,
+                        "size": len(members),
+                        "identifier_kinds": list(r["kinds"]),
+                    }
 
         staged.stream("clusters", clusters_iter(), list(SNAPSHOT_COLUMNS["clusters"]))
         n_clusters = len(set(cluster_of.values()))
     with timer.stage("flags"):
         flags, accounts = apply_rules(findings, ruleset)
         accounts["cluster_id"] = accounts["account_id"].map(cluster_of)
-        rings_frame = pd.DataFrame(ring_rows, columns=list(SNAPSHOT_COLUMNS["rings"])) \
-            if ring_rows else empty_table("rings")
+        rings_frame = (
+            pd.DataFrame(ring_rows, columns=list(SNAPSHOT_COLUMNS["rings"]))
+            if ring_rows
+            else empty_table("rings")
+        )
         staged.frame("flags", flags)
         staged.frame("accounts", accounts)
         staged.frame("rings", rings_frame)
@@ -223,18 +300,38 @@ def _analyse(spark: SparkSession, inp: SparkInput, ruleset: Ruleset, timer: Stag
         reports = {}
         for name, ti in t.items():
             q = ti.quarantine.orderBy("line").select("row")
-            staged.quarantine(name, quarantine_columns(ti),
-                              (orjson.loads(r["row"]) for r in q.toLocalIterator()))
-            reports[name] = {"file": ti.file, "rows_in": ti.rows_in,
-                             "rows_loaded": ti.rows_loaded,
-                             "rows_quarantined": ti.rows_in - ti.rows_loaded,
-                             "by_reason": ti.by_reason}
+            staged.quarantine(
+                name, quarantine_columns(ti), (orjson.loads(r["row"]) for r in q.toLocalIterator())
+            )
+            reports[name] = {
+                "file": ti.file,
+                "rows_in": ti.rows_in,
+                "rows_loaded": ti.rows_loaded,
+                "rows_quarantined": ti.rows_in - ti.rows_loaded,
+                "by_reason": ti.by_reason,
+            }
     n_accounts = _count_accounts(inp)
-    summary = _summary(spark, flags, accounts, ruleset, reports, n_accounts, n_clusters,
-                       len(rings), len(groups), len(cycles), timer)
-    return Snapshot(flags=flags, accounts=accounts, clusters=empty_table("clusters"),
-                    rings=rings_frame, concentration=empty_table("concentration"),
-                    summary=summary)
+    summary = _summary(
+        spark,
+        flags,
+        accounts,
+        ruleset,
+        reports,
+        n_accounts,
+        n_clusters,
+        len(rings),
+        len(groups),
+        len(cycles),
+        timer,
+    )
+    return Snapshot(
+        flags=flags,
+        accounts=accounts,
+        clusters=empty_table("clusters"),
+        rings=rings_frame,
+        concentration=empty_table("concentration"),
+        summary=summary,
+    )
 
 
 def _bad_accounts(spark: SparkSession, inp: SparkInput) -> DataFrame:
@@ -243,47 +340,59 @@ def _bad_accounts(spark: SparkSession, inp: SparkInput) -> DataFrame:
     parts = []
     if "accounts" in t:
         parts.append(t["accounts"].loaded.select("account_id", "status"))
-    statuses = (parts[0] if parts else
-                spark.createDataFrame([], "account_id string, status string"))
-    bad = statuses.where(F.col("status").isin(sorted(BAD_ACCOUNT_STATUSES))).select(
-        "account_id")
+    statuses = parts[0] if parts else spark.createDataFrame([], "account_id string, status string")
+    bad = statuses.where(F.col("status").isin(sorted(BAD_ACCOUNT_STATUSES))).select("account_id")
     if "loans" in t:
-        bad = bad.unionByName(t["loans"].loaded.where(F.col("defaulted") == 1).select(
-            "account_id"))
+        bad = bad.unionByName(t["loans"].loaded.where(F.col("defaulted") == 1).select("account_id"))
     bad = bad.distinct()
     return bad.join(statuses, "account_id", "left").select(
-        "account_id", F.coalesce(F.col("status"), F.lit("")).alias("status"))
+        "account_id", F.coalesce(F.col("status"), F.lit("")).alias("status")
+    )
 
 
-def _cluster_rows(cluster_of: DataFrame, clusters: DataFrame, bad: DataFrame,
-                  owners: DataFrame) -> DataFrame:
+def _cluster_rows(
+    cluster_of: DataFrame, clusters: DataFrame, bad: DataFrame, owners: DataFrame
+) -> DataFrame:
     """Per cluster: ``members``, ``bad`` members with their status, ``kinds``, and the owner
     groups inside it (``owned``: member and group; ``owner_groups``: each group's facts)."""
-    members = (cluster_of.join(bad.withColumn("is_bad", F.lit(True)), "account_id", "left")
-               .join(owners.select("account_id", "owner"), "account_id", "left"))
+    members = cluster_of.join(bad.withColumn("is_bad", F.lit(True)), "account_id", "left").join(
+        owners.select("account_id", "owner"), "account_id", "left"
+    )
     grouped = members.groupBy("cluster").agg(
         F.collect_list("account_id").alias("members"),
         F.collect_list(F.when(F.col("is_bad"), F.struct("account_id", "status"))).alias("bad"),
-        F.collect_list(F.when(F.col("owner").isNotNull(), F.struct("account_id", "owner")))
-        .alias("owned"))
+        F.collect_list(F.when(F.col("owner").isNotNull(), F.struct("account_id", "owner"))).alias(
+            "owned"
+        ),
+    )
     facts = [c for c in owners.columns if c != "account_id"]
-    per_owner = (owners.join(cluster_of, "account_id").dropDuplicates(["owner"])
-                 .groupBy("cluster").agg(F.collect_list(F.struct(*facts)).alias("owner_groups")))
-    return (grouped.join(clusters.select("cluster", "kinds"), "cluster")
-            .join(per_owner, "cluster", "left"))
+    per_owner = (
+        owners.join(cluster_of, "account_id")
+        .dropDuplicates(["owner"])
+        .groupBy("cluster")
+        .agg(F.collect_list(F.struct(*facts)).alias("owner_groups"))
+    )
+    return grouped.join(clusters.select("cluster", "kinds"), "cluster").join(
+        per_owner, "cluster", "left"
+    )
 
 
 def _group_rounds(rounds: DataFrame) -> list[dict[str, Any]]:
     """Cycle rounds grouped by their accounts (collected: found cycles only)."""
     per = rounds.groupBy("accounts").agg(
         F.array_sort(F.collect_list(F.struct("start_ts", "order_ids", "amounts"))).alias("rounds"),
-        F.sum("amount").alias("amount"))
+        F.sum("amount").alias("amount"),
+    )
     out = []
     for r in per.collect():
-        out.append({"accounts": list(r["accounts"]),
-                    "rounds": [list(x["order_ids"]) for x in r["rounds"]],
-                    "round_amounts": [list(x["amounts"]) for x in r["rounds"]],
-                    "amount": float(r["amount"])})
+        out.append(
+            {
+                "accounts": list(r["accounts"]),
+                "rounds": [list(x["order_ids"]) for x in r["rounds"]],
+                "round_amounts": [list(x["amounts"]) for x in r["rounds"]],
+                "amount": float(r["amount"]),
+            }
+        )
     out.sort(key=lambda c: (-len(c["rounds"]), c["accounts"]))  # type: ignore[arg-type]
     return out
 
@@ -291,45 +400,79 @@ def _group_rounds(rounds: DataFrame) -> list[dict[str, Any]]:
 def _ring_pairs(pairs: DataFrame, members: DataFrame) -> DataFrame:
     """Trade pairs whose buyer is a ring's buyer and seller the same ring's seller."""
     b = members.where(F.col("role") == "buyer").select(
-        F.col("account_id").alias("buyer_id"), F.col("ring"))
+        F.col("account_id").alias("buyer_id"), F.col("ring")
+    )
     s = members.where(F.col("role") == "seller").select(
-        F.col("account_id").alias("seller_id"), F.col("ring"))
-    return pairs.join(b, "buyer_id").join(s, ["seller_id", "ring"]).select(
-        "buyer_id", "seller_id", "ring", "orders")
+        F.col("account_id").alias("seller_id"), F.col("ring")
+    )
+    return (
+        pairs.join(b, "buyer_id")
+        .join(s, ["seller_id", "ring"])
+        .select("buyer_id", "seller_id", "ring", "orders")
+    )
 
 
-def _adjustments(orders: DataFrame, ring_pairs: DataFrame, sd_pairs: DataFrame,
-                 cycle_orders: DataFrame) -> DataFrame:
+def _adjustments(
+    orders: DataFrame, ring_pairs: DataFrame, sd_pairs: DataFrame, cycle_orders: DataFrame
+) -> DataFrame:
     counted = orders.where(~F.col("status").isin(list(NOT_REVENUE_STATUSES)))
-    o = (counted
-         .join(ring_pairs.select("buyer_id", "seller_id", F.lit(1).alias("r")),
-               ["buyer_id", "seller_id"], "left")
-         .join(sd_pairs.select("buyer_id", "seller_id", F.lit(1).alias("s")),
-               ["buyer_id", "seller_id"], "left")
-         .join(cycle_orders.select("order_id", F.lit(1).alias("c")), "order_id", "left"))
-    reason = (F.when(F.col("r").isNotNull(), "ring").when(F.col("s").isNotNull(), "self_dealing")
-              .when(F.col("c").isNotNull(), "circular"))
-    return o.select("order_id", "seller_id", "buyer_id", "amount", reason.alias("reason")) \
-        .where(F.col("reason").isNotNull())
+    o = (
+        counted.join(
+            ring_pairs.select("buyer_id", "seller_id", F.lit(1).alias("r")),
+            ["buyer_id", "seller_id"],
+            "left",
+        )
+        .join(
+            sd_pairs.select("buyer_id", "seller_id", F.lit(1).alias("s")),
+            ["buyer_id", "seller_id"],
+            "left",
+        )
+        .join(cycle_orders.select("order_id", F.lit(1).alias("c")), "order_id", "left")
+    )
+    reason = (
+        F.when(F.col("r").isNotNull(), "ring")
+        .when(F.col("s").isNotNull(), "self_dealing")
+        .when(F.col("c").isNotNull(), "circular")
+    )
+    return o.select("order_id", "seller_id", "buyer_id", "amount", reason.alias("reason")).where(
+        F.col("reason").isNotNull()
+    )
 
 
 def _count_accounts(inp: SparkInput) -> int:
     t = inp.tables
-    ids = t["orders"].loaded.select(F.col("buyer_id").alias("a")).unionByName(
-        t["orders"].loaded.select(F.col("seller_id").alias("a")))
+    ids = (
+        t["orders"]
+        .loaded.select(F.col("buyer_id").alias("a"))
+        .unionByName(t["orders"].loaded.select(F.col("seller_id").alias("a")))
+    )
     for name in ("accounts", "identifiers", "loans"):
         if name in t:
             ids = ids.unionByName(t[name].loaded.select(F.col("account_id").alias("a")))
     return int(ids.distinct().count())
 
 
-def _summary(spark: SparkSession, flags: pd.DataFrame, accounts: pd.DataFrame,
-             ruleset: Ruleset, reports: dict[str, Any], n_accounts: int, n_clusters: int,
-             n_rings: int, n_groups: int, n_cycles: int, timer: StageTimer) -> dict[str, Any]:
+def _summary(
+    spark: SparkSession,
+    flags: pd.DataFrame,
+    accounts: pd.DataFrame,
+    ruleset: Ruleset,
+    reports: dict[str, Any],
+    n_accounts: int,
+    n_clusters: int,
+    n_rings: int,
+    n_groups: int,
+    n_cycles: int,
+    timer: StageTimer,
+) -> dict[str, Any]:
     created = datetime.now(UTC)
     digest = hashlib.blake2b(
         pd.util.hash_pandas_object(flags[["account_id", "code", "score"]], index=False)
-        .to_numpy().tobytes() + ruleset.version.encode(), digest_size=4).hexdigest()
+        .to_numpy()
+        .tobytes()
+        + ruleset.version.encode(),
+        digest_size=4,
+    ).hexdigest()
     sc = spark.sparkContext
     return {
         "snapshot_id": f"{created:%Y%m%dT%H%M%SZ}-{digest}",

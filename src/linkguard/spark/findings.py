@@ -15,8 +15,7 @@ from linkguard.rules.findings import MAX_EVIDENCE_IDS, _kinds_text
 from linkguard.rules.flags import Finding
 from linkguard.rules.ruleset import Ruleset
 
-__all__ = ["concentration_findings", "cycle_findings", "linked_findings",
-           "self_dealing_findings"]
+__all__ = ["concentration_findings", "cycle_findings", "linked_findings", "self_dealing_findings"]
 
 
 def _capped(ids: list[str]) -> list[str]:
@@ -24,7 +23,9 @@ def _capped(ids: list[str]) -> list[str]:
 
 
 def linked_findings(
-    members: list[str], kinds: list[str], bad: dict[str, str],
+    members: list[str],
+    kinds: list[str],
+    bad: dict[str, str],
     owners: dict[str, dict[str, Any]] | None = None,
 ) -> tuple[str, list[Finding]]:
     """One cluster: its id and its members' findings; ``bad`` maps bad members to status,
@@ -32,9 +33,13 @@ def linked_findings(
     ids = sorted(members)
     cid = group_id("C", ids)
     base: dict[str, Any] = {
-        "cluster_id": cid, "size": len(ids), "identifier_kinds": list(kinds),
-        "kinds": _kinds_text(list(kinds)), "members": _capped(ids),
-        "lending_parties": 0, "exposure": "",
+        "cluster_id": cid,
+        "size": len(ids),
+        "identifier_kinds": list(kinds),
+        "kinds": _kinds_text(list(kinds)),
+        "members": _capped(ids),
+        "lending_parties": 0,
+        "exposure": "",
     }
     owners = owners or {}
     bad_words = sorted({s or "defaulted" for s in bad.values()})
@@ -44,11 +49,20 @@ def linked_findings(
         out.append(Finding(acc, "LINKED_ACCOUNTS", facts))
         others = sorted(set(bad) - {acc})
         if others:
-            out.append(Finding(acc, "LINKED_TO_BAD", {
-                **facts, "n_bad": len(others), "bad_accounts": _capped(others),
-                "bad_statuses": "are " + " or ".join(bad_words)
-                if bad_words != ["active"] else "defaulted on a loan",
-            }))
+            out.append(
+                Finding(
+                    acc,
+                    "LINKED_TO_BAD",
+                    {
+                        **facts,
+                        "n_bad": len(others),
+                        "bad_accounts": _capped(others),
+                        "bad_statuses": "are " + " or ".join(bad_words)
+                        if bad_words != ["active"]
+                        else "defaulted on a loan",
+                    },
+                )
+            )
     return cid, out
 
 
@@ -58,14 +72,24 @@ def self_dealing_findings(rows: Iterable[dict[str, Any]]) -> list[Finding]:
         puppets = sorted(r["puppets"])
         kinds = tuple(r["kinds"])
         kinds_text = _kinds_text(kinds) if kinds else "owner's linked accounts"
-        out.append(Finding(r["seller_id"], "SELF_DEALING", {
-            "n_puppets": len(puppets), "puppets": _capped(puppets),
-            "identifier_kinds": list(kinds), "kinds": kinds_text,
-            "self_orders": 0, "self_amount": 0.0,
-            "who": f"{len(puppets)} of its buyers share its {kinds_text}",
-            "orders": int(r["orders"]), "amount": round(float(r["amount"]), 2),
-            "gmv_share": round(float(r["gmv_share"]), 4),
-        }))
+        out.append(
+            Finding(
+                r["seller_id"],
+                "SELF_DEALING",
+                {
+                    "n_puppets": len(puppets),
+                    "puppets": _capped(puppets),
+                    "identifier_kinds": list(kinds),
+                    "kinds": kinds_text,
+                    "self_orders": 0,
+                    "self_amount": 0.0,
+                    "who": f"{len(puppets)} of its buyers share its {kinds_text}",
+                    "orders": int(r["orders"]),
+                    "amount": round(float(r["amount"]), 2),
+                    "gmv_share": round(float(r["gmv_share"]), 4),
+                },
+            )
+        )
     return out
 
 
@@ -79,8 +103,9 @@ def cycle_findings(cycles: Iterable[dict[str, Any]]) -> list[Finding]:
         amounts: dict[str, float] = {}
         counted: set[str] = set()
         separate = 0
-        for ids, amts in zip(c["rounds"], c.get("round_amounts") or [[]] * len(c["rounds"]),
-                             strict=True):
+        for ids, amts in zip(
+            c["rounds"], c.get("round_amounts") or [[]] * len(c["rounds"]), strict=True
+        ):
             ids = [str(x) for x in ids]
             if counted.isdisjoint(ids):
                 separate += 1
@@ -88,9 +113,12 @@ def cycle_findings(cycles: Iterable[dict[str, Any]]) -> list[Finding]:
             for x, a in zip(ids, amts or [0.0] * len(ids), strict=True):
                 amounts.setdefault(x, float(a))
         facts: dict[str, Any] = {
-            "length": len(accounts), "rounds": separate,
-            "amount": round(sum(amounts.values()), 2), "n_orders": len(amounts),
-            "accounts": accounts, "orders": _capped(list(amounts)),
+            "length": len(accounts),
+            "rounds": separate,
+            "amount": round(sum(amounts.values()), 2),
+            "n_orders": len(amounts),
+            "accounts": accounts,
+            "orders": _capped(list(amounts)),
         }
         for acc in accounts:
             out.append(Finding(acc, "CIRCULAR_TRADE", facts))
@@ -99,17 +127,27 @@ def cycle_findings(cycles: Iterable[dict[str, Any]]) -> list[Finding]:
 
 def concentration_findings(rows: Iterable[dict[str, Any]]) -> list[Finding]:
     return [
-        Finding(r["seller_id"], "HIGH_CONCENTRATION", {
-            "hhi": round(float(r["hhi"]), 1), "top1_share": round(float(r["top1_share"]), 4),
-            "top5_share": round(float(r["top5_share"]), 4), "orders": int(r["orders"]),
-            "buyers": int(r["buyers"]), "gmv": float(r["gmv"]),
-        })
+        Finding(
+            r["seller_id"],
+            "HIGH_CONCENTRATION",
+            {
+                "hhi": round(float(r["hhi"]), 1),
+                "top1_share": round(float(r["top1_share"]), 4),
+                "top5_share": round(float(r["top5_share"]), 4),
+                "orders": int(r["orders"]),
+                "buyers": int(r["buyers"]),
+                "gmv": float(r["gmv"]),
+            },
+        )
         for r in rows
     ]
 
 
 def group_findings(
-    code: str, buyers: list[str], sellers: list[str], facts: dict[str, Any],
+    code: str,
+    buyers: list[str],
+    sellers: list[str],
+    facts: dict[str, Any],
     order: tuple[str, str],
 ) -> list[Finding]:
     """Per member of a ring or lockstep group: the group's facts and the member's role."""

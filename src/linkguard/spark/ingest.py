@@ -44,43 +44,70 @@ __all__ = ["LOADED_SCHEMAS", "SparkInput", "TableInput", "read_input"]
 
 #: Columns each table keeps once loaded (identifier values already pseudonymised).
 LOADED_SCHEMAS: dict[str, T.StructType] = {
-    "orders": T.StructType([
-        T.StructField("order_id", T.StringType()), T.StructField("buyer_id", T.StringType()),
-        T.StructField("seller_id", T.StringType()), T.StructField("amount", T.DoubleType()),
-        T.StructField("ts", T.LongType()), T.StructField("status", T.StringType()),
-        T.StructField("rating", T.DoubleType()),
-    ]),
-    "accounts": T.StructType([
-        T.StructField("account_id", T.StringType()), T.StructField("status", T.StringType()),
-        T.StructField("created", T.LongType()),  # epoch seconds; null when unknown
-    ]),
-    "identifiers": T.StructType([
-        T.StructField("account_id", T.StringType()), T.StructField("kind", T.StringType()),
-        T.StructField("value_hash", T.StringType()),
-    ]),
-    "loans": T.StructType([
-        T.StructField("loan_id", T.StringType()), T.StructField("account_id", T.StringType()),
-        T.StructField("defaulted", T.DoubleType()), T.StructField("amount", T.DoubleType()),
-    ]),
+    "orders": T.StructType(
+        [
+            T.StructField("order_id", T.StringType()),
+            T.StructField("buyer_id", T.StringType()),
+            T.StructField("seller_id", T.StringType()),
+            T.StructField("amount", T.DoubleType()),
+            T.StructField("ts", T.LongType()),
+            T.StructField("status", T.StringType()),
+            T.StructField("rating", T.DoubleType()),
+        ]
+    ),
+    "accounts": T.StructType(
+        [
+            T.StructField("account_id", T.StringType()),
+            T.StructField("status", T.StringType()),
+            T.StructField("created", T.LongType()),  # epoch seconds; null when unknown
+        ]
+    ),
+    "identifiers": T.StructType(
+        [
+            T.StructField("account_id", T.StringType()),
+            T.StructField("kind", T.StringType()),
+            T.StructField("value_hash", T.StringType()),
+        ]
+    ),
+    "loans": T.StructType(
+        [
+            T.StructField("loan_id", T.StringType()),
+            T.StructField("account_id", T.StringType()),
+            T.StructField("defaulted", T.DoubleType()),
+            T.StructField("amount", T.DoubleType()),
+        ]
+    ),
     # validated and quarantined like every table; no detector reads repayments
-    "repayments": T.StructType([
-        T.StructField("loan_id", T.StringType()), T.StructField("amount_due", T.DoubleType()),
-        T.StructField("amount_paid", T.DoubleType()),
-    ]),
+    "repayments": T.StructType(
+        [
+            T.StructField("loan_id", T.StringType()),
+            T.StructField("amount_due", T.DoubleType()),
+            T.StructField("amount_paid", T.DoubleType()),
+        ]
+    ),
 }
 
 #: One record per input row out of a partition: loaded (``reason`` 0) or rejected.
-_CHECKED = T.StructType([
-    T.StructField("line", T.LongType()),
-    T.StructField("reason", T.IntegerType()),
-    T.StructField("qrow", T.StringType()),   # the quarantine row (JSON list), rejected rows
-    T.StructField("fields", T.StringType()),  # the row as read (JSON list), unique tables
-    T.StructField("loaded", T.StringType()),  # the loaded values (JSON list)
-])
+_CHECKED = T.StructType(
+    [
+        T.StructField("line", T.LongType()),
+        T.StructField("reason", T.IntegerType()),
+        T.StructField("qrow", T.StringType()),  # the quarantine row (JSON list), rejected rows
+        T.StructField("fields", T.StringType()),  # the row as read (JSON list), unique tables
+        T.StructField("loaded", T.StringType()),  # the loaded values (JSON list)
+    ]
+)
 
 
-_CHECKED_ARROW = pa.schema([("line", pa.int64()), ("reason", pa.int32()), ("qrow", pa.string()),
-                            ("fields", pa.string()), ("loaded", pa.string())])
+_CHECKED_ARROW = pa.schema(
+    [
+        ("line", pa.int64()),
+        ("reason", pa.int32()),
+        ("qrow", pa.string()),
+        ("fields", pa.string()),
+        ("loaded", pa.string()),
+    ]
+)
 
 #: What :func:`linkguard.market.epoch_seconds` makes of a missing time (NaT).
 _NAT = int(np.iinfo(np.int64).min)
@@ -131,8 +158,9 @@ def _list_tables(spark: SparkSession, data_dir: str) -> dict[str, str]:
         if len(paths) > 1:
             raise InputError(f"{data_dir}: table {table!r} has several files; keep one")
     if "orders" not in found:
-        raise InputError(f"{data_dir}: no orders table (expected orders.csv, orders.csv.gz "
-                         "or orders.parquet)")
+        raise InputError(
+            f"{data_dir}: no orders table (expected orders.csv, orders.csv.gz or orders.parquet)"
+        )
     return {name: found[name][0] for name in TABLES if name in found}
 
 
@@ -152,8 +180,15 @@ def _loaded_values(table: str, checked: Any, rows: np.ndarray) -> list[list[Any]
         return [None if x == _NAT else int(x) for x in secs.tolist()] if len(rows) else []
 
     if table == "orders":
-        cols = [text("order_id"), text("buyer_id"), text("seller_id"), num("amount"),
-                seconds("created_at"), text("status"), num("rating")]
+        cols = [
+            text("order_id"),
+            text("buyer_id"),
+            text("seller_id"),
+            num("amount"),
+            seconds("created_at"),
+            text("status"),
+            num("rating"),
+        ]
     elif table == "accounts":
         cols = [text("account_id"), text("status"), seconds("created_at")]
     elif table == "identifiers":
@@ -166,7 +201,11 @@ def _loaded_values(table: str, checked: Any, rows: np.ndarray) -> list[list[Any]
 
 
 def _check_partition(
-    lines: Iterator[tuple[bytes, int]], header: bytes, spec: TableSpec, file: str, key: bytes,
+    lines: Iterator[tuple[bytes, int]],
+    header: bytes,
+    spec: TableSpec,
+    file: str,
+    key: bytes,
     unique: bool,
 ) -> Iterator[tuple[Any, ...]]:
     chunk = [(line, idx) for line, idx in lines if idx > 0]
@@ -178,14 +217,16 @@ def _check_partition(
     # chunk line L (header = 1) is physical line first + L - 1 of the file
     shift = first - 1
     raw = dataclasses.replace(
-        raw, lines=np.asarray(raw.lines, dtype=np.int64) + shift,
+        raw,
+        lines=np.asarray(raw.lines, dtype=np.int64) + shift,
         malformed=tuple(MalformedRow(m.line + shift, m.fields) for m in raw.malformed),
     )
     yield from _check_raw(raw, spec, key, unique)
 
 
-def _check_raw(raw: RawTable, spec: TableSpec, key: bytes, unique: bool
-               ) -> Iterator[tuple[Any, ...]]:
+def _check_raw(
+    raw: RawTable, spec: TableSpec, key: bytes, unique: bool
+) -> Iterator[tuple[Any, ...]]:
     """Rows of :data:`_CHECKED` for ``raw`` (validated as the in-memory engine validates)."""
     checked = validate(raw, dataclasses.replace(spec, unique_column=None), key)
     q = quarantine_frame(checked, key)
@@ -203,9 +244,7 @@ def _check_raw(raw: RawTable, spec: TableSpec, key: bytes, unique: bool
         yield (int(raw.lines[r]), 0, None, fields[i], _dumps(loaded[i]))
 
 
-def _read_table(
-    spark: SparkSession, table: str, path: str, key: bytes
-) -> TableInput:
+def _read_table(spark: SparkSession, table: str, path: str, key: bytes) -> TableInput:
     spec = TABLES[table]
     file = path.rsplit("/", 1)[-1]
     if file.lower().endswith(".parquet"):
@@ -247,8 +286,10 @@ def _read_parquet_table(spark: SparkSession, table: str, path: str, key: bytes) 
     for i, field in enumerate(df.schema.fields):
         if isinstance(field.dataType, (T.StructType, T.ArrayType, T.MapType)):
             if names[i] in spec.columns:
-                raise InputError(f"{path}: column {names[i]!r} has type "
-                                 f"{field.dataType.simpleString()}, which cannot be read as text")
+                raise InputError(
+                    f"{path}: column {names[i]!r} has type "
+                    f"{field.dataType.simpleString()}, which cannot be read as text"
+                )
             continue  # an extra nested column: ignored, like any unknown column
         keep.append(i)
     columns = tuple(names[i] for i in keep)
@@ -256,12 +297,15 @@ def _read_parquet_table(spark: SparkSession, table: str, path: str, key: bytes) 
     def quoted(name: str) -> str:
         return "`" + name.replace("`", "``") + "`"
 
-    located = df.select(*[F.col(quoted(df.columns[i])).alias(f"c{j}")
-                          for j, i in enumerate(keep)],
-                        F.col("_metadata.file_path").alias("_file"),
-                        F.col("_metadata.row_index").alias("_row"))
-    per_file = sorted((r["_file"], int(r["n"])) for r in
-                      located.groupBy("_file").agg(F.count("*").alias("n")).collect())
+    located = df.select(
+        *[F.col(quoted(df.columns[i])).alias(f"c{j}") for j, i in enumerate(keep)],
+        F.col("_metadata.file_path").alias("_file"),
+        F.col("_metadata.row_index").alias("_row"),
+    )
+    per_file = sorted(
+        (r["_file"], int(r["n"]))
+        for r in located.groupBy("_file").agg(F.count("*").alias("n")).collect()
+    )
     if not per_file:
         raise InputError(f"{path}: the Parquet table has no rows")
     offsets, start = [], 0
@@ -270,8 +314,8 @@ def _read_parquet_table(spark: SparkSession, table: str, path: str, key: bytes) 
         start += n
     offset = F.broadcast(spark.createDataFrame(offsets, "_file string, _offset long"))
     numbered = located.join(offset, "_file").select(
-        *[f"c{j}" for j in range(len(keep))],
-        (F.col("_offset") + F.col("_row") + 1).alias("_line"))
+        *[f"c{j}" for j in range(len(keep))], (F.col("_offset") + F.col("_row") + 1).alias("_line")
+    )
     unique = spec.unique_column is not None
     schema = _CHECKED
 
@@ -282,8 +326,8 @@ def _read_parquet_table(spark: SparkSession, table: str, path: str, key: bytes) 
             raw = RawTable(spec.name, file, columns, data, lines)
             rows = list(_check_raw(raw, spec, key, unique))
             yield pa.RecordBatch.from_pylist(
-                [dict(zip(schema.names, r, strict=True)) for r in rows],
-                schema=_CHECKED_ARROW)
+                [dict(zip(schema.names, r, strict=True)) for r in rows], schema=_CHECKED_ARROW
+            )
 
     checked = numbered.mapInArrow(check, schema)
     return _assemble(table, file, spec, columns, checked)
@@ -317,11 +361,17 @@ def _assemble(
         meta_col = columns.index(uid)
         dup_q = dup.select(
             "line",
-            F.to_json(F.concat(
-                F.array(F.lit(file), F.col("line").cast("string"), F.lit(columns[meta_col]),
-                        F.lit("duplicate_id")),
-                F.from_json("fields", T.ArrayType(T.StringType())),
-            )).alias("row"),
+            F.to_json(
+                F.concat(
+                    F.array(
+                        F.lit(file),
+                        F.col("line").cast("string"),
+                        F.lit(columns[meta_col]),
+                        F.lit("duplicate_id"),
+                    ),
+                    F.from_json("fields", T.ArrayType(T.StringType())),
+                )
+            ).alias("row"),
         )
         loaded_raw = good.where(F.col("_rank") == 1)
         quarantine = df.where(F.col("reason") > 0).select("line", F.col("qrow").alias("row"))
@@ -330,11 +380,13 @@ def _assemble(
         loaded_raw = df.where(F.col("reason") == 0)
         quarantine = df.where(F.col("reason") > 0).select("line", F.col("qrow").alias("row"))
     arr = parse
-    loaded = loaded_raw.select(*[
-        arr[i].cast(f.dataType).alias(f.name) for i, f in enumerate(schema.fields)
-    ])
-    counts = {int(r["reason"]): int(r["n"]) for r in
-              df.groupBy("reason").agg(F.count("*").alias("n")).collect()}
+    loaded = loaded_raw.select(
+        *[arr[i].cast(f.dataType).alias(f.name) for i, f in enumerate(schema.fields)]
+    )
+    counts = {
+        int(r["reason"]): int(r["n"])
+        for r in df.groupBy("reason").agg(F.count("*").alias("n")).collect()
+    }
     n_dup = 0
     if spec.unique_column is not None:
         n_dup = int(dup.count())
@@ -344,8 +396,9 @@ def _assemble(
         by["duplicate_id"] = n_dup
     by = {r: by[r] for r in REASONS if by.get(r)}
     rows_loaded = counts.get(0, 0) - n_dup
-    return TableInput(table, file, loaded, quarantine, tuple(_output_names(columns)),
-                      rows_in, rows_loaded, by)
+    return TableInput(
+        table, file, loaded, quarantine, tuple(_output_names(columns)), rows_in, rows_loaded, by
+    )
 
 
 def read_input(spark: SparkSession, data_dir: str, key: bytes) -> SparkInput:

@@ -44,8 +44,11 @@ class SparkLinked:
 def _weight(k: Column, kind: Column, p: LinkParams) -> Column:
     strong = kind.isin(sorted(STRONG_IDENTIFIER_KINDS))
     weak = kind.isin(sorted(WEAK_IDENTIFIER_KINDS))
-    base = F.when(strong, F.lit(p.strong_weight)).when(weak, F.lit(p.weak_weight)).otherwise(
-        F.lit(p.other_weight))
+    base = (
+        F.when(strong, F.lit(p.strong_weight))
+        .when(weak, F.lit(p.weak_weight))
+        .otherwise(F.lit(p.other_weight))
+    )
     free = F.when(weak, F.lit(float(p.weak_free))).otherwise(F.lit(float(p.strong_free)))
     hub = F.when(weak, F.lit(p.weak_hub)).otherwise(F.lit(p.strong_hub))
     w = base * F.least(F.lit(1.0), free / k.cast("double"))
@@ -64,29 +67,39 @@ def linked_accounts(identifiers: DataFrame, params: LinkParams) -> SparkLinked:
     star_root = heavy.groupBy("kind", "value_hash").agg(F.min("account_id").alias("root"))
     strong = F.col("kind").isin(sorted(STRONG_IDENTIFIER_KINDS))
     star = heavy.join(star_root, ["kind", "value_hash"]).select(
-        F.col("account_id").alias("src"), F.col("root").alias("dst"), strong.alias("strong"))
-    light = live.where(F.col("weight") < cut).select("kind", "value_hash", "account_id",
-                                                     "weight")
+        F.col("account_id").alias("src"), F.col("root").alias("dst"), strong.alias("strong")
+    )
+    light = live.where(F.col("weight") < cut).select("kind", "value_hash", "account_id", "weight")
     a = light.alias("a")
     b = light.select("kind", "value_hash", F.col("account_id").alias("other"))
     pairs = a.join(b, ["kind", "value_hash"]).where(F.col("account_id") < F.col("other"))
     summed = pairs.groupBy("account_id", "other").agg(
         F.sum("weight").alias("w"),
-        F.sum(F.when(strong, F.col("weight")).otherwise(0.0)).alias("ws"))
+        F.sum(F.when(strong, F.col("weight")).otherwise(0.0)).alias("ws"),
+    )
     linked_pairs = summed.where(F.col("w") >= cut).select(
-        F.col("account_id").alias("src"), F.col("other").alias("dst"),
-        (F.col("ws") >= cut).alias("strong"))
+        F.col("account_id").alias("src"),
+        F.col("other").alias("dst"),
+        (F.col("ws") >= cut).alias("strong"),
+    )
     both = star.unionByName(linked_pairs).where(F.col("src") != F.col("dst")).persist()
     edges = both.select("src", "dst")
     strong_edges = both.where("strong").select("src", "dst")
     comp = connected_components(edges)
-    cluster_of = comp.select(F.col("node").alias("account_id"),
-                             F.col("component").alias("cluster")).persist()
+    cluster_of = comp.select(
+        F.col("node").alias("account_id"), F.col("component").alias("cluster")
+    ).persist()
     sizes = cluster_of.groupBy("cluster").agg(F.count("*").alias("size"))
-    shared = (live.join(cluster_of, "account_id")
-              .groupBy("cluster", "kind", "value_hash").agg(F.count("*").alias("n"))
-              .where(F.col("n") >= 2).select("cluster", "kind").distinct())
+    shared = (
+        live.join(cluster_of, "account_id")
+        .groupBy("cluster", "kind", "value_hash")
+        .agg(F.count("*").alias("n"))
+        .where(F.col("n") >= 2)
+        .select("cluster", "kind")
+        .distinct()
+    )
     kinds = shared.groupBy("cluster").agg(F.array_sort(F.collect_list("kind")).alias("kinds"))
     clusters = sizes.join(kinds, "cluster", "left").withColumn(
-        "kinds", F.coalesce(F.col("kinds"), F.array().cast("array<string>")))
+        "kinds", F.coalesce(F.col("kinds"), F.array().cast("array<string>"))
+    )
     return SparkLinked(cluster_of, clusters, m, strong_edges)

@@ -35,9 +35,12 @@ def prune_cells(m: DataFrame, cell: list[str], min_windows: int) -> DataFrame:
     while n:
         per_cell = m.groupBy(*cell).agg(F.count("*").alias("nc"))
         per_buyer = m.groupBy("buyer_id").agg(F.count("*").alias("nb"))
-        kept = (m.join(per_cell, cell).join(per_buyer, "buyer_id")
-                .where((F.col("nc") >= 2) & (F.col("nb") >= min_windows))
-                .drop("nc", "nb")).checkpoint()
+        kept = (
+            m.join(per_cell, cell)
+            .join(per_buyer, "buyer_id")
+            .where((F.col("nc") >= 2) & (F.col("nb") >= min_windows))
+            .drop("nc", "nb")
+        ).checkpoint()
         k = kept.count()
         m = kept
         if k == n:
@@ -48,12 +51,15 @@ def prune_cells(m: DataFrame, cell: list[str], min_windows: int) -> DataFrame:
 
 def _cells(orders: DataFrame, window: int, offset: int) -> DataFrame:
     return orders.select(
-        "seller_id", F.floor((F.col("ts") + offset) / window).cast("long").alias("bucket"),
-        "buyer_id").distinct()
+        "seller_id",
+        F.floor((F.col("ts") + offset) / window).cast("long").alias("bucket"),
+        "buyer_id",
+    ).distinct()
 
 
-def lockstep_groups(orders: DataFrame, params: LockstepParams,
-                    max_cell_buyers: int = MAX_CELL_BUYERS) -> list[dict[str, Any]]:
+def lockstep_groups(
+    orders: DataFrame, params: LockstepParams, max_cell_buyers: int = MAX_CELL_BUYERS
+) -> list[dict[str, Any]]:
     """Groups as dicts: ``buyers``, ``sellers`` (sorted ids), ``windows``,
     ``max_shared_windows``."""
     w = params.window_seconds
@@ -68,8 +74,12 @@ def lockstep_groups(orders: DataFrame, params: LockstepParams,
         small = m.join(sizes.where(F.col("n") <= max_cell_buyers), cell, "left_semi")
         a = small.select(*cell, F.col("buyer_id").alias("a"))
         b = small.select(*cell, F.col("buyer_id").alias("b"))
-        pc = (a.join(b, cell).where(F.col("a") < F.col("b")).groupBy("a", "b")
-              .agg(F.count("*").alias("n")))
+        pc = (
+            a.join(b, cell)
+            .where(F.col("a") < F.col("b"))
+            .groupBy("a", "b")
+            .agg(F.count("*").alias("n"))
+        )
         pair_counts = pc if pair_counts is None else pair_counts.unionByName(pc)
     assert pair_counts is not None
     best = pair_counts.groupBy("a", "b").agg(F.max("n").alias("n"))
@@ -78,41 +88,66 @@ def lockstep_groups(orders: DataFrame, params: LockstepParams,
         return []
     comp = connected_components(strong.select(F.col("a").alias("src"), F.col("b").alias("dst")))
     sizes = comp.groupBy("component").agg(F.count("*").alias("size"))
-    group_of = comp.join(sizes.where(F.col("size") >= params.min_group), "component").select(
-        F.col("node").alias("buyer_id"), F.col("component").alias("group")).persist()
-    max_shared = {r["group"]: int(r["m"]) for r in strong.join(
-        group_of.withColumnRenamed("buyer_id", "a"), "a").groupBy("group").agg(
-        F.max("n").alias("m")).collect()}
+    group_of = (
+        comp.join(sizes.where(F.col("size") >= params.min_group), "component")
+        .select(F.col("node").alias("buyer_id"), F.col("component").alias("group"))
+        .persist()
+    )
+    max_shared = {
+        r["group"]: int(r["m"])
+        for r in strong.join(group_of.withColumnRenamed("buyer_id", "a"), "a")
+        .groupBy("group")
+        .agg(F.max("n").alias("m"))
+        .collect()
+    }
     # per grid: windows in which 2+ members met, and the shops where they met repeatedly
     best_windows: dict[str, int] = {}
     best_sellers: dict[str, list[str]] = {}
     for m in grids:
-        met = (m.join(group_of, "buyer_id").groupBy("group", *cell).agg(F.count("*").alias("n"))
-               .where(F.col("n") >= 2))
-        windows = {r["group"]: int(r["w"]) for r in
-                   met.groupBy("group").agg(F.count("*").alias("w")).collect()}
-        rep = (met.groupBy("group", "seller_id").agg(F.count("*").alias("k"))
-               .where(F.col("k") >= params.min_seller_windows)
-               .groupBy("group").agg(F.array_sort(F.collect_list("seller_id")).alias("s")))
+        met = (
+            m.join(group_of, "buyer_id")
+            .groupBy("group", *cell)
+            .agg(F.count("*").alias("n"))
+            .where(F.col("n") >= 2)
+        )
+        windows = {
+            r["group"]: int(r["w"])
+            for r in met.groupBy("group").agg(F.count("*").alias("w")).collect()
+        }
+        rep = (
+            met.groupBy("group", "seller_id")
+            .agg(F.count("*").alias("k"))
+            .where(F.col("k") >= params.min_seller_windows)
+            .groupBy("group")
+            .agg(F.array_sort(F.collect_list("seller_id")).alias("s"))
+        )
         sellers = {r["group"]: list(r["s"]) for r in rep.collect()}
         for grp, n in windows.items():
             if n > best_windows.get(grp, 0):
                 best_windows[grp] = n
                 best_sellers[grp] = sellers.get(grp, [])
     kept = _beyond_chance(orders, group_of, best_sellers, params)
-    members = {r["group"]: sorted(r["m"]) for r in group_of.groupBy("group").agg(
-        F.collect_list("buyer_id").alias("m")).collect()}
+    members = {
+        r["group"]: sorted(r["m"])
+        for r in group_of.groupBy("group").agg(F.collect_list("buyer_id").alias("m")).collect()
+    }
     out = [
-        {"buyers": members[g], "sellers": kept[g], "windows": best_windows.get(g, 0),
-         "max_shared_windows": max_shared[g]}
-        for g in members if kept.get(g)
+        {
+            "buyers": members[g],
+            "sellers": kept[g],
+            "windows": best_windows.get(g, 0),
+            "max_shared_windows": max_shared[g],
+        }
+        for g in members
+        if kept.get(g)
     ]
     out.sort(key=lambda grp: (-len(grp["buyers"]), grp["buyers"][0]))  # type: ignore[arg-type,index]
     return out
 
 
-def _beyond_chance(orders: DataFrame, group_of: DataFrame, sellers: dict[str, list[str]],
-                   params: LockstepParams) -> dict[str, list[str]]:
+def _beyond_chance(
+    orders: DataFrame, group_of: DataFrame, sellers: dict[str, list[str]], params: LockstepParams
+) -> dict[str, list[str]]:
     spark = orders.sparkSession
     cand = [(g, s) for g, ss in sellers.items() for s in ss]
     if not cand:
@@ -122,11 +157,14 @@ def _beyond_chance(orders: DataFrame, group_of: DataFrame, sellers: dict[str, li
     shop = orders.groupBy("seller_id").agg(F.count("*").alias("shop_orders"))
     per_buyer = orders.groupBy("buyer_id").agg(F.count("*").alias("all_orders"))
     mine = orders.join(group_of, "buyer_id").join(cdf, ["group", "seller_id"])
-    stats = (mine.groupBy("group", "seller_id", "buyer_id").agg(F.count("*").alias("hits"))
-             .join(per_buyer, "buyer_id")
-             .groupBy("group", "seller_id").agg(F.sum("hits").alias("k"),
-                                                F.sum("all_orders").alias("spread"))
-             .join(shop, "seller_id")).collect()
+    stats = (
+        mine.groupBy("group", "seller_id", "buyer_id")
+        .agg(F.count("*").alias("hits"))
+        .join(per_buyer, "buyer_id")
+        .groupBy("group", "seller_id")
+        .agg(F.sum("hits").alias("k"), F.sum("all_orders").alias("spread"))
+        .join(shop, "seller_id")
+    ).collect()
     out: dict[str, list[str]] = {g: [] for g in sellers}
     for r in stats:
         k = float(r["k"])

@@ -26,8 +26,9 @@ from linkguard.spark.components import connected_components
 __all__ = ["owner_facts", "owner_groups"]
 
 
-def owner_groups(strong_edges: DataFrame, orders: DataFrame, loans: DataFrame | None,
-                 conc: DataFrame) -> DataFrame:
+def owner_groups(
+    strong_edges: DataFrame, orders: DataFrame, loans: DataFrame | None, conc: DataFrame
+) -> DataFrame:
     """Per owner-group member: ``account_id, owner`` and the group's facts (see module notes).
 
     ``strong_edges`` (``src, dst``) are strong links; ``loans`` (``account_id, amount``) may be
@@ -35,40 +36,58 @@ def owner_groups(strong_edges: DataFrame, orders: DataFrame, loans: DataFrame | 
     """
     spark = orders.sparkSession
     comp = connected_components(strong_edges).select(
-        F.col("node").alias("account_id"), F.col("component").alias("owner"))
-    sellers = orders.select(F.col("seller_id").alias("account_id")).distinct() \
+        F.col("node").alias("account_id"), F.col("component").alias("owner")
+    )
+    sellers = (
+        orders.select(F.col("seller_id").alias("account_id"))
+        .distinct()
         .withColumn("is_seller", F.lit(True))
+    )
     if loans is None:
         loans = spark.createDataFrame([], "account_id string, amount double")
-    per_borrower = loans.groupBy("account_id").agg(
-        F.count("*").alias("n_loans"), F.sum("amount").alias("loan_amount")) \
+    per_borrower = (
+        loans.groupBy("account_id")
+        .agg(F.count("*").alias("n_loans"), F.sum("amount").alias("loan_amount"))
         .withColumn("is_borrower", F.lit(True))
+    )
     money = conc.select(F.col("seller_id").alias("account_id"), "gmv", "adjusted_gmv")
-    members = (comp.join(sellers, "account_id", "left").join(per_borrower, "account_id", "left")
-               .join(money, "account_id", "left")
-               .select("account_id", "owner",
-                       F.coalesce("is_seller", F.lit(False)).alias("is_seller"),
-                       F.coalesce("is_borrower", F.lit(False)).alias("is_borrower"),
-                       F.coalesce("n_loans", F.lit(0)).alias("n_loans"),
-                       F.coalesce("loan_amount", F.lit(0.0)).alias("loan_amount"),
-                       F.coalesce("gmv", F.lit(0.0)).alias("gmv"),
-                       F.coalesce("adjusted_gmv", F.lit(0.0)).alias("adjusted_gmv")))
+    members = (
+        comp.join(sellers, "account_id", "left")
+        .join(per_borrower, "account_id", "left")
+        .join(money, "account_id", "left")
+        .select(
+            "account_id",
+            "owner",
+            F.coalesce("is_seller", F.lit(False)).alias("is_seller"),
+            F.coalesce("is_borrower", F.lit(False)).alias("is_borrower"),
+            F.coalesce("n_loans", F.lit(0)).alias("n_loans"),
+            F.coalesce("loan_amount", F.lit(0.0)).alias("loan_amount"),
+            F.coalesce("gmv", F.lit(0.0)).alias("gmv"),
+            F.coalesce("adjusted_gmv", F.lit(0.0)).alias("adjusted_gmv"),
+        )
+    )
 
     def capped(cond: Column | None = None) -> Column:
         ids = F.col("account_id") if cond is None else F.when(cond, F.col("account_id"))
         return F.slice(F.array_sort(F.collect_list(ids)), 1, MAX_EVIDENCE_IDS)
 
     party = F.col("is_seller") | F.col("is_borrower")
-    groups = members.groupBy("owner").agg(
-        capped().alias("owner_accounts"),
-        capped(F.col("is_seller")).alias("owner_sellers"),
-        capped(F.col("is_borrower")).alias("owner_borrowers"),
-        F.sum(F.col("is_seller").cast("long")).alias("n_owner_sellers"),
-        F.sum(F.col("is_borrower").cast("long")).alias("n_owner_borrowers"),
-        F.sum(party.cast("long")).alias("lending_parties"),
-        F.sum("gmv").alias("owner_gmv"), F.sum("adjusted_gmv").alias("owner_adjusted_gmv"),
-        F.sum("n_loans").alias("owner_loans"), F.sum("loan_amount").alias("owner_loan_amount"),
-    ).where(F.col("lending_parties") >= 2)
+    groups = (
+        members.groupBy("owner")
+        .agg(
+            capped().alias("owner_accounts"),
+            capped(F.col("is_seller")).alias("owner_sellers"),
+            capped(F.col("is_borrower")).alias("owner_borrowers"),
+            F.sum(F.col("is_seller").cast("long")).alias("n_owner_sellers"),
+            F.sum(F.col("is_borrower").cast("long")).alias("n_owner_borrowers"),
+            F.sum(party.cast("long")).alias("lending_parties"),
+            F.sum("gmv").alias("owner_gmv"),
+            F.sum("adjusted_gmv").alias("owner_adjusted_gmv"),
+            F.sum("n_loans").alias("owner_loans"),
+            F.sum("loan_amount").alias("owner_loan_amount"),
+        )
+        .where(F.col("lending_parties") >= 2)
+    )
     return members.select("account_id", "owner").join(groups, "owner")
 
 
@@ -88,4 +107,3 @@ def owner_facts(row: Any) -> dict[str, Any]:
     }
     facts["exposure"] = exposure_text(facts)
     return facts
-

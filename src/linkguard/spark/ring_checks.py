@@ -21,8 +21,15 @@ from pyspark.sql import functions as F
 
 from linkguard.detect.ring_checks import rated_like_base
 
-__all__ = ["MAX_MEMBERS", "MAX_MEMBER_PAIRS", "MarketCounts", "MemberPairs", "market_counts",
-           "member_pairs", "ordinary_groups"]
+__all__ = [
+    "MAX_MEMBERS",
+    "MAX_MEMBER_PAIRS",
+    "MarketCounts",
+    "MemberPairs",
+    "market_counts",
+    "member_pairs",
+    "ordinary_groups",
+]
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
@@ -43,8 +50,11 @@ class MarketCounts:
 
 
 def market_counts(pairs: DataFrame) -> MarketCounts:
-    row = pairs.agg(F.count("*").alias("p"), F.countDistinct("seller_id").alias("s"),
-                    F.countDistinct("buyer_id").alias("b")).collect()[0]
+    row = pairs.agg(
+        F.count("*").alias("p"),
+        F.countDistinct("seller_id").alias("s"),
+        F.countDistinct("buyer_id").alias("b"),
+    ).collect()[0]
     return MarketCounts(int(row["p"]), int(row["s"]), int(row["b"]))
 
 
@@ -73,9 +83,11 @@ def member_pairs(pairs: DataFrame, ids: list[str]) -> MemberPairs:
     members = F.broadcast(spark.createDataFrame([(a,) for a in ids], "a string"))
     as_buyer = members.withColumnRenamed("a", "buyer_id")
     as_seller = members.withColumnRenamed("a", "seller_id")
-    local = (pairs.join(as_buyer, "buyer_id", "left_semi").join(as_seller, "seller_id",
-                                                                 "left_semi")
-             .select("buyer_id", "seller_id", "rated", "five"))
+    local = (
+        pairs.join(as_buyer, "buyer_id", "left_semi")
+        .join(as_seller, "seller_id", "left_semi")
+        .select("buyer_id", "seller_id", "rated", "five")
+    )
     b, s, rated, five = [], [], [], []
     for r in local.toLocalIterator():
         b.append(code[r["buyer_id"]])
@@ -83,23 +95,40 @@ def member_pairs(pairs: DataFrame, ids: list[str]) -> MemberPairs:
         rated.append(int(r["rated"]))
         five.append(int(r["five"]))
         if len(b) > MAX_MEMBER_PAIRS:
-            raise RuntimeError(f"more than {MAX_MEMBER_PAIRS:,} trade pairs among candidate "
-                               "group members")
+            raise RuntimeError(
+                f"more than {MAX_MEMBER_PAIRS:,} trade pairs among candidate group members"
+            )
     seller_deg = np.zeros(len(ids))
     buyer_deg = np.zeros(len(ids))
-    sd = pairs.join(as_seller, "seller_id", "left_semi").groupBy(
-        F.col("seller_id").alias("a")).agg(F.count("*").alias("d")).withColumn("role", F.lit(0))
-    bd = pairs.join(as_buyer, "buyer_id", "left_semi").groupBy(
-        F.col("buyer_id").alias("a")).agg(F.count("*").alias("d")).withColumn("role", F.lit(1))
+    sd = (
+        pairs.join(as_seller, "seller_id", "left_semi")
+        .groupBy(F.col("seller_id").alias("a"))
+        .agg(F.count("*").alias("d"))
+        .withColumn("role", F.lit(0))
+    )
+    bd = (
+        pairs.join(as_buyer, "buyer_id", "left_semi")
+        .groupBy(F.col("buyer_id").alias("a"))
+        .agg(F.count("*").alias("d"))
+        .withColumn("role", F.lit(1))
+    )
     for r in sd.unionByName(bd).toLocalIterator():
         (seller_deg if r["role"] == 0 else buyer_deg)[code[r["a"]]] = float(r["d"])
-    return MemberPairs(ids, code, np.asarray(b, dtype=np.int64), np.asarray(s, dtype=np.int64),
-                       np.asarray(rated, dtype=np.int64), np.asarray(five, dtype=np.int64),
-                       seller_deg, buyer_deg)
+    return MemberPairs(
+        ids,
+        code,
+        np.asarray(b, dtype=np.int64),
+        np.asarray(s, dtype=np.int64),
+        np.asarray(rated, dtype=np.int64),
+        np.asarray(five, dtype=np.int64),
+        seller_deg,
+        buyer_deg,
+    )
 
 
-def ordinary_groups(pairs: DataFrame, groups: list[tuple[list[str], list[str]]],
-                    five_star: float) -> list[bool]:
+def ordinary_groups(
+    pairs: DataFrame, groups: list[tuple[list[str], list[str]]], five_star: float
+) -> list[bool]:
     """Per (buyer ids, seller ids) group: rated like everyone else
     (:func:`linkguard.detect.ring_checks.rated_like_everyone`); ``five_star`` is the market's
     five-star rate (NaN: nothing is rated)."""
@@ -107,6 +136,11 @@ def ordinary_groups(pairs: DataFrame, groups: list[tuple[list[str], list[str]]],
         return [False] * len(groups)
     ids = sorted({a for bs, ss in groups for a in (*bs, *ss)})
     mp = member_pairs(pairs, ids)
-    coded = [(np.array([mp.code[a] for a in bs], dtype=np.int64),
-              np.array([mp.code[a] for a in ss], dtype=np.int64)) for bs, ss in groups]
+    coded = [
+        (
+            np.array([mp.code[a] for a in bs], dtype=np.int64),
+            np.array([mp.code[a] for a in ss], dtype=np.int64),
+        )
+        for bs, ss in groups
+    ]
     return rated_like_base(coded, mp.buyer, mp.seller, mp.rated, mp.five, five_star, len(ids))

@@ -52,16 +52,22 @@ MAX_BLOCK_NODES = 200_000
 def _peel(edges: DataFrame, eps: float) -> tuple[DataFrame, float]:
     """The densest live set found by parallel peeling: ``node`` (``b:id`` / ``s:id``), and
     its average weight per node."""
-    alive = (edges.select(F.col("u").alias("node")).unionByName(
-        edges.select(F.col("v").alias("node"))).distinct().withColumn("out", F.lit(None)
-                                                                      .cast("int")))
+    alive = (
+        edges.select(F.col("u").alias("node"))
+        .unionByName(edges.select(F.col("v").alias("node")))
+        .distinct()
+        .withColumn("out", F.lit(None).cast("int"))
+    )
     alive = alive.checkpoint()
     best_g, best_pass, p = -1.0, 0, 0
     live_e = edges
     while True:
-        deg = (live_e.select(F.col("u").alias("node"), "w").unionByName(
-            live_e.select(F.col("v").alias("node"), "w")).groupBy("node")
-            .agg(F.sum("w").alias("d")))
+        deg = (
+            live_e.select(F.col("u").alias("node"), "w")
+            .unionByName(live_e.select(F.col("v").alias("node"), "w"))
+            .groupBy("node")
+            .agg(F.sum("w").alias("d"))
+        )
         stats = deg.agg(F.sum("d").alias("s"), F.count("*").alias("n")).collect()[0]
         n = int(stats["n"])
         if n == 0:
@@ -73,22 +79,38 @@ def _peel(edges: DataFrame, eps: float) -> tuple[DataFrame, float]:
         cut = (1.0 + eps) * 2.0 * g
         drop = deg.where(F.col("d") < cut).select("node")
         # nodes with no live edge left also leave
-        alive = (alive.join(deg.select("node", F.lit(1).alias("has")), "node", "left")
-                 .join(drop.withColumn("drop", F.lit(1)), "node", "left")
-                 .select("node", F.when(F.col("out").isNull() & (
-                     F.col("has").isNull() | F.col("drop").isNotNull()), F.lit(p))
-                     .otherwise(F.col("out")).alias("out"))).checkpoint()
+        alive = (
+            alive.join(deg.select("node", F.lit(1).alias("has")), "node", "left")
+            .join(drop.withColumn("drop", F.lit(1)), "node", "left")
+            .select(
+                "node",
+                F.when(
+                    F.col("out").isNull() & (F.col("has").isNull() | F.col("drop").isNotNull()),
+                    F.lit(p),
+                )
+                .otherwise(F.col("out"))
+                .alias("out"),
+            )
+        ).checkpoint()
         live = alive.where(F.col("out").isNull()).select("node")
-        live_e = (edges.join(live.withColumnRenamed("node", "u"), "u", "left_semi")
-                  .join(live.withColumnRenamed("node", "v"), "v", "left_semi")).checkpoint()
+        live_e = (
+            edges.join(live.withColumnRenamed("node", "u"), "u", "left_semi").join(
+                live.withColumnRenamed("node", "v"), "v", "left_semi"
+            )
+        ).checkpoint()
         p += 1
     block = alive.where((F.col("out") >= best_pass) | F.col("out").isNull()).select("node")
     return block, best_g
 
 
 def _peel_region(
-    row: IntArray, col: IntArray, peelable: npt.NDArray[np.bool_], row_deg: FloatArray,
-    col_deg: FloatArray, total_edges: float, params: RingParams,
+    row: IntArray,
+    col: IntArray,
+    peelable: npt.NDArray[np.bool_],
+    row_deg: FloatArray,
+    col_deg: FloatArray,
+    total_edges: float,
+    params: RingParams,
 ) -> tuple[list[Block], npt.NDArray[np.bool_]]:
     """The in-memory peeling loop (:func:`linkguard.detect.rings.peel_blocks`) on one region.
 
@@ -117,8 +139,17 @@ def _peel_region(
         col_in = np.zeros(len(col_deg), dtype=np.bool_)
         col_in[cols] = True
         inc = col_in[col] & buyer_alive[row]
-        found = accept_parts(block[block < nr], cols, row[inc], col[inc], row_deg, col_deg,
-                             total_edges, best_g, params)
+        found = accept_parts(
+            block[block < nr],
+            cols,
+            row[inc],
+            col[inc],
+            row_deg,
+            col_deg,
+            total_edges,
+            best_g,
+            params,
+        )
         blocks.extend(found)
         alive[block] = False
         buyer_alive[block[block < nr]] = False
@@ -148,8 +179,14 @@ class _Region:
 
 
 def _regions(
-    spark: SparkSession, edges: DataFrame, row_deg: DataFrame, col_deg: DataFrame,
-    total_edges: float, params: RingParams, eps: float, max_block: int,
+    spark: SparkSession,
+    edges: DataFrame,
+    row_deg: DataFrame,
+    col_deg: DataFrame,
+    total_edges: float,
+    params: RingParams,
+    eps: float,
+    max_block: int,
 ) -> list[_Region]:
     """Peel dense regions off ``edges`` (``u`` row, ``v`` column, ``w``) until ``patience``
     regions in a row hold no ring; ``row_deg``/``col_deg`` (``node, d``) are the whole graph's.
@@ -176,10 +213,15 @@ def _regions(
         row = np.array([ri[r["u"]] for r in inc], dtype=np.int64)
         col = np.array([ci[r["v"]] for r in inc], dtype=np.int64)
         peelable = np.array([r["u"] in in_region for r in inc], dtype=np.bool_)
-        blocks, peeled = _peel_region(row, col, peelable,
-                                      np.array([rd[a] for a in rows], dtype=np.float64),
-                                      np.array([cd[a] for a in cols], dtype=np.float64),
-                                      total_edges, params)
+        blocks, peeled = _peel_region(
+            row,
+            col,
+            peelable,
+            np.array([rd[a] for a in rows], dtype=np.float64),
+            np.array([cd[a] for a in cols], dtype=np.float64),
+            total_edges,
+            params,
+        )
         out.append(_Region(rows, cols, row, col, blocks))
         # What the in-memory loop took out leaves the graph (peeled blocks and rings); the
         # rest of the region stays for the next region, unless nothing at all was taken.
@@ -191,50 +233,64 @@ def _regions(
         if not dead:
             dead = in_region
         gone = spark.createDataFrame([(x,) for x in dead], "node string")
-        edges = (edges.join(gone.withColumnRenamed("node", "u"), "u", "left_anti")
-                 .join(gone.withColumnRenamed("node", "v"), "v", "left_anti")).checkpoint()
+        edges = (
+            edges.join(gone.withColumnRenamed("node", "u"), "u", "left_anti").join(
+                gone.withColumnRenamed("node", "v"), "v", "left_anti"
+            )
+        ).checkpoint()
         idle = 0 if blocks else idle + 1
         if idle >= params.patience:
             break
     return out
 
 
-def _structural(spark: SparkSession, pairs: DataFrame, params: RingParams, eps: float,
-                max_block: int) -> list[tuple[list[str], list[str], dict[str, Any]]]:
+def _structural(
+    spark: SparkSession, pairs: DataFrame, params: RingParams, eps: float, max_block: int
+) -> list[tuple[list[str], list[str], dict[str, Any]]]:
     """Rings of the buyer x seller view (ids, statistics)."""
     cdeg = pairs.groupBy(F.col("seller_id").alias("s")).agg(F.count("*").alias("d"))
     rdeg = pairs.groupBy(F.col("buyer_id").alias("node")).agg(F.count("*").alias("d"))
     total = float(pairs.count())
     edges = pairs.join(cdeg.withColumnRenamed("s", "seller_id"), "seller_id").select(
-        F.concat(F.lit("b:"), "buyer_id").alias("u"), F.concat(F.lit("s:"), "seller_id")
-        .alias("v"), (1.0 / F.log(F.col("d") + params.column_c)).alias("w"))
+        F.concat(F.lit("b:"), "buyer_id").alias("u"),
+        F.concat(F.lit("s:"), "seller_id").alias("v"),
+        (1.0 / F.log(F.col("d") + params.column_c)).alias("w"),
+    )
     rdeg = rdeg.select(F.concat(F.lit("b:"), "node").alias("node"), "d")
     cdeg = cdeg.select(F.concat(F.lit("s:"), "s").alias("node"), "d")
     out = []
     for reg in _regions(spark, edges, rdeg, cdeg, total, params, eps, max_block):
         for r_idx, c_idx, stats in reg.blocks:
-            out.append(([reg.rows[i][2:] for i in r_idx], [reg.cols[i][2:] for i in c_idx],
-                        stats))
+            out.append(([reg.rows[i][2:] for i in r_idx], [reg.cols[i][2:] for i in c_idx], stats))
     return out
 
 
-def _bursts(spark: SparkSession, orders: DataFrame, params: RingParams, eps: float,
-            max_block: int) -> list[tuple[list[str], list[str], dict[str, Any]]]:
+def _bursts(
+    spark: SparkSession, orders: DataFrame, params: RingParams, eps: float, max_block: int
+) -> list[tuple[list[str], list[str], dict[str, Any]]]:
     """Rings of the buyer x (seller, time bucket) view (:mod:`linkguard.detect.bursts`)."""
     window = params.burst_window_seconds
-    m = orders.select(
-        "buyer_id",
-        F.concat_ws("|", F.concat(F.lit("c:"), "seller_id"),
-                    F.floor(F.col("ts") / window).cast("string")).alias("cell"),
-    ).distinct().persist()
+    m = (
+        orders.select(
+            "buyer_id",
+            F.concat_ws(
+                "|",
+                F.concat(F.lit("c:"), "seller_id"),
+                F.floor(F.col("ts") / window).cast("string"),
+            ).alias("cell"),
+        )
+        .distinct()
+        .persist()
+    )
     cdeg = m.groupBy(F.col("cell").alias("node")).agg(F.count("*").alias("d"))
-    rdeg = m.groupBy(F.concat(F.lit("b:"), "buyer_id").alias("node")).agg(
-        F.count("*").alias("d"))
+    rdeg = m.groupBy(F.concat(F.lit("b:"), "buyer_id").alias("node")).agg(F.count("*").alias("d"))
     total = float(m.count())
     kept = prune_cells(m, ["cell"], 2)
     edges = kept.join(cdeg.withColumnRenamed("node", "cell"), "cell").select(
-        F.concat(F.lit("b:"), "buyer_id").alias("u"), F.col("cell").alias("v"),
-        (1.0 / F.log(F.col("d") + params.column_c)).alias("w"))
+        F.concat(F.lit("b:"), "buyer_id").alias("u"),
+        F.col("cell").alias("v"),
+        (1.0 / F.log(F.col("d") + params.column_c)).alias("w"),
+    )
     out = []
     for reg in _regions(spark, edges, rdeg, cdeg, total, params, eps, max_block):
         if not reg.blocks:
@@ -246,8 +302,15 @@ def _bursts(spark: SparkSession, orders: DataFrame, params: RingParams, eps: flo
         np.cumsum(np.bincount(reg.row, minlength=len(reg.rows)), out=ptr[1:])
         for r_idx, c_idx, stats in reg.blocks:
             for part_rows, part_cols in _split_by_repeat_sellers(
-                    r_idx, c_idx, reg.row, reg.col, by_row, ptr,
-                    seller_num.astype(np.int64), params.min_buyers):
+                r_idx,
+                c_idx,
+                reg.row,
+                reg.col,
+                by_row,
+                ptr,
+                seller_num.astype(np.int64),
+                params.min_buyers,
+            ):
                 sellers = sorted({str(seller_codes[seller_num[i]]) for i in part_cols})
                 out.append(([reg.rows[i][2:] for i in part_rows], sellers, stats))
     return out
@@ -256,10 +319,18 @@ def _bursts(spark: SparkSession, orders: DataFrame, params: RingParams, eps: flo
 RingList = list[tuple[list[str], list[str], dict[str, Any]]]
 
 
-def ring_search(spark: SparkSession, orders: DataFrame, pairs: DataFrame,
-                params: RingParams, *, counts: MarketCounts, five_star: float,
-                hidden: RingList | None = None, eps: float = EPSILON,
-                max_block: int = MAX_BLOCK_NODES) -> tuple[list[dict[str, Any]], DataFrame]:
+def ring_search(
+    spark: SparkSession,
+    orders: DataFrame,
+    pairs: DataFrame,
+    params: RingParams,
+    *,
+    counts: MarketCounts,
+    five_star: float,
+    hidden: RingList | None = None,
+    eps: float = EPSILON,
+    max_block: int = MAX_BLOCK_NODES,
+) -> tuple[list[dict[str, Any]], DataFrame]:
     """Rings (dicts of ids, statistics and evidence, densest first) and
     ``account_id, role, ring``.
 
@@ -276,28 +347,63 @@ def ring_search(spark: SparkSession, orders: DataFrame, pairs: DataFrame,
     mp = member_pairs(pairs, ids)
 
     def coded(found: RingList) -> list[Ring]:
-        return [Ring(buyers=np.sort(np.array([mp.code[a] for a in b], dtype=np.int64)),
-                     sellers=np.sort(np.array([mp.code[a] for a in s], dtype=np.int64)),
-                     **stats) for b, s, stats in found]
+        return [
+            Ring(
+                buyers=np.sort(np.array([mp.code[a] for a in b], dtype=np.int64)),
+                sellers=np.sort(np.array([mp.code[a] for a in s], dtype=np.int64)),
+                **stats,
+            )
+            for b, s, stats in found
+        ]
 
     def trimmed(found: RingList, min_hits: int) -> list[Ring]:
-        return trim_by_degrees(coded(found), mp.buyer, mp.seller, mp.seller_deg, mp.buyer_deg,
-                               float(counts.pairs), counts.sellers, params, min_hits)
+        return trim_by_degrees(
+            coded(found),
+            mp.buyer,
+            mp.seller,
+            mp.seller_deg,
+            mp.buyer_deg,
+            float(counts.pairs),
+            counts.sellers,
+            params,
+            min_hits,
+        )
 
     peeled = trimmed(structural, 2) + trimmed(temporal, 1)
-    ordinary = rated_like_base([(r.buyers, r.sellers) for r in peeled], mp.buyer, mp.seller,
-                               mp.rated, mp.five, five_star, len(ids))
+    ordinary = rated_like_base(
+        [(r.buyers, r.sellers) for r in peeled],
+        mp.buyer,
+        mp.seller,
+        mp.rated,
+        mp.five,
+        five_star,
+        len(ids),
+    )
     peeled = [r for r, o in zip(peeled, ordinary, strict=True) if not o]
-    tp = local_pairs(mp.buyer, mp.seller, np.zeros(len(mp.buyer)),
-                     np.zeros(len(mp.buyer), dtype=np.int64), np.full(len(mp.buyer), np.nan))
+    tp = local_pairs(
+        mp.buyer,
+        mp.seller,
+        np.zeros(len(mp.buyer)),
+        np.zeros(len(mp.buyer), dtype=np.int64),
+        np.full(len(mp.buyer), np.nan),
+    )
     merged = merge_rings([peeled, coded(hidden)], tp, len(ids))
     out, rows = [], []
     for i, r in enumerate(merged.rings):
         buyers = sorted(ids[c] for c in r.buyers)
         sellers = sorted(ids[c] for c in r.sellers)
-        out.append({"buyers": buyers, "sellers": sellers, "edges": r.edges,
-                    "density": r.density, "score": r.score, "lift": r.lift,
-                    "log10_p": r.log10_p, "evidence": r.evidence})
+        out.append(
+            {
+                "buyers": buyers,
+                "sellers": sellers,
+                "edges": r.edges,
+                "density": r.density,
+                "score": r.score,
+                "lift": r.lift,
+                "log10_p": r.log10_p,
+                "evidence": r.evidence,
+            }
+        )
         rows += [(a, "buyer", i) for a in buyers] + [(a, "seller", i) for a in sellers]
     return out, spark.createDataFrame(rows, "account_id string, role string, ring int")
 
@@ -305,4 +411,3 @@ def ring_search(spark: SparkSession, orders: DataFrame, pairs: DataFrame,
 def _degrees(spark: SparkSession, deg: DataFrame, ids: list[str]) -> dict[str, int]:
     wanted = spark.createDataFrame([(a,) for a in ids], "node string")
     return {r["node"]: int(r["d"]) for r in deg.join(wanted, "node", "left_semi").collect()}
-

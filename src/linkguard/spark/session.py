@@ -20,6 +20,7 @@ DEFAULT_CONF: dict[str, str] = {
     "spark.cleaner.referenceTracking.cleanCheckpoints": "true",
 }
 
+
 def parse_conf(pairs: list[str]) -> dict[str, str]:
     """``["k=v", ...]`` as a dict; raises ValueError naming the bad item.
 
@@ -55,4 +56,3 @@ def spark_session(master: str | None = None, conf: dict[str, str] | None = None)
     spark = builder.getOrCreate()
     spark.sparkContext.setLogLevel("ERROR")
     return spark
-

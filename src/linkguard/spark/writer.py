@@ -47,8 +47,13 @@ class StagedSnapshot:
     def frame(self, name: str, frame: pd.DataFrame) -> None:
         pq.write_table(_to_arrow(name, frame), self.tmp / f"{name}.parquet")
 
-    def stream(self, name: str, rows: Iterable[dict[str, Any]], columns: list[str],
-               schema: dict[str, pa.DataType] | None = None) -> int:
+    def stream(
+        self,
+        name: str,
+        rows: Iterable[dict[str, Any]],
+        columns: list[str],
+        schema: dict[str, pa.DataType] | None = None,
+    ) -> int:
         """Write rows (dicts) to ``name.parquet`` in batches; returns the row count."""
         types = schema or SNAPSHOT_COLUMNS[name]
         arrow_schema = pa.schema([(c, types[c]) for c in columns])

@@ -164,7 +164,7 @@ class MarketBuilder:
         """The next ``count`` unused account indices."""
         if self.n + count > self.cfg.accounts:
             raise RuntimeError("planted groups need more accounts than the market has")
-        out = self._order[self.n:self.n + count]
+        out = self._order[self.n : self.n + count]
         self.n += count
         return out
 
@@ -213,20 +213,27 @@ class MarketBuilder:
     # --- orders and identifiers -------------------------------------------------------------
 
     def add_orders(
-        self, buyer: npt.ArrayLike, seller: npt.ArrayLike, t: npt.ArrayLike,
-        cents: npt.ArrayLike, label: str = "", style: int = Style.RETAIL,
+        self,
+        buyer: npt.ArrayLike,
+        seller: npt.ArrayLike,
+        t: npt.ArrayLike,
+        cents: npt.ArrayLike,
+        label: str = "",
+        style: int = Style.RETAIL,
     ) -> None:
         """Append orders (``label`` from :data:`~linkguard.synth.vocab.ORDER_LABELS`)."""
         b = np.asarray(buyer, dtype=np.int64)
         n = len(b)
-        self.chunks.append(OrderChunk(
-            buyer=b,
-            seller=np.broadcast_to(np.asarray(seller, dtype=np.int64), n).copy(),
-            t=np.broadcast_to(np.asarray(t, dtype=np.int64), n).copy(),
-            cents=np.maximum(np.broadcast_to(np.asarray(cents, dtype=np.int64), n), 1).copy(),
-            label=np.full(n, ORDER_LABELS.index(label), dtype=np.int8),
-            style=np.full(n, style, dtype=np.int8),
-        ))
+        self.chunks.append(
+            OrderChunk(
+                buyer=b,
+                seller=np.broadcast_to(np.asarray(seller, dtype=np.int64), n).copy(),
+                t=np.broadcast_to(np.asarray(t, dtype=np.int64), n).copy(),
+                cents=np.maximum(np.broadcast_to(np.asarray(cents, dtype=np.int64), n), 1).copy(),
+                label=np.full(n, ORDER_LABELS.index(label), dtype=np.int8),
+                style=np.full(n, style, dtype=np.int8),
+            )
+        )
 
     @property
     def n_orders(self) -> int:

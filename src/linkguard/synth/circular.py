@@ -40,8 +40,14 @@ def plant_cycles(b: MarketBuilder) -> None:
         t = (round_start[:, None] + np.cumsum(hops, axis=1)).astype(np.int64).ravel()
         position = np.tile(np.arange(k), rounds)
         cents = (base * (1 + rng.normal(0, 0.015, rounds * k))).astype(np.int64)
-        b.add_orders(members[position], members[(position + 1) % k], t, cents,
-                     label="circular", style=Style.BULK)
+        b.add_orders(
+            members[position],
+            members[(position + 1) % k],
+            t,
+            cents,
+            label="circular",
+            style=Style.BULK,
+        )
         b.cycle[members] = len(b.cycles)
         b.cycles.append(members)
         b.mark_fraud(members, "circular")

@@ -31,6 +31,12 @@ def plant_concentrated(b: MarketBuilder, customers: npt.NDArray[np.int64]) -> No
         b.add_orders(real, shop, b.times(b.start, b.end, real), b.prices(shop))
         n = int(rng.integers(15, 26))
         big = (b.price[seller] * rng.uniform(4, 10, n)).astype(np.int64) // 100 * 100
-        b.add_orders(np.full(n, friend), seller, b.times(b.start, b.end, np.full(n, friend)),
-                     big, label="concentrated", style=Style.BULK)
+        b.add_orders(
+            np.full(n, friend),
+            seller,
+            b.times(b.start, b.end, np.full(n, friend)),
+            big,
+            label="concentrated",
+            style=Style.BULK,
+        )
         b.mark_fraud([seller, friend], "concentrated")

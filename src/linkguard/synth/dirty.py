@@ -31,27 +31,50 @@ __all__ = ["DIRTY_REASONS", "inject"]
 
 #: The reasons planted per table, each a reason of the loader's validation.
 DIRTY_REASONS: dict[str, tuple[str, ...]] = {
-    "orders": ("negative_amount", "bad_amount", "bad_timestamp", "missing_id", "duplicate_id",
-               "rating_out_of_range", "field_too_long"),
+    "orders": (
+        "negative_amount",
+        "bad_amount",
+        "bad_timestamp",
+        "missing_id",
+        "duplicate_id",
+        "rating_out_of_range",
+        "field_too_long",
+    ),
     "accounts": ("duplicate_id", "missing_id", "field_too_long"),
     "identifiers": ("missing_id", "bad_timestamp", "field_too_long"),
     "loans": ("negative_amount", "bad_amount", "bad_timestamp", "missing_id", "duplicate_id"),
 }
-_ID = {"orders": "order_id", "accounts": "account_id", "identifiers": "account_id",
-       "loans": "loan_id"}
+_ID = {
+    "orders": "order_id",
+    "accounts": "account_id",
+    "identifiers": "account_id",
+    "loans": "loan_id",
+}
 _TIME = {"orders": "created_at", "identifiers": "seen_at", "loans": "applied_at"}
 #: Where an over-long value goes: an id in most tables, the value itself for identifiers.
-_LONG = {"orders": "buyer_id", "accounts": "account_id", "identifiers": "value",
-         "loans": "account_id"}
+_LONG = {
+    "orders": "buyer_id",
+    "accounts": "account_id",
+    "identifiers": "value",
+    "loans": "account_id",
+}
 _BAD_AMOUNTS = ("12.5.0", "twelve", "1O.99", "$$", "3,5,0")
-_BAD_TIMES = ("2026-13-45T25:61:00Z", "31/02/2026 25:00", "yesterday", "0000-00-00 00:00:00",
-              "2026-02-30T10:00:00Z")
+_BAD_TIMES = (
+    "2026-13-45T25:61:00Z",
+    "31/02/2026 25:00",
+    "yesterday",
+    "0000-00-00 00:00:00",
+    "2026-02-30T10:00:00Z",
+)
 _BAD_RATINGS = ("0", "6", "7", "10", "-1")
 
 
 def inject(
-    table_name: str, table: pa.Table, eligible: npt.NDArray[np.int64],
-    rng: np.random.Generator, fraction: float,
+    table_name: str,
+    table: pa.Table,
+    eligible: npt.NDArray[np.int64],
+    rng: np.random.Generator,
+    fraction: float,
     fresh_ids: Callable[[int], list[str]] | None = None,
 ) -> tuple[pa.Table, list[dict[str, Any]]]:
     """Insert bad rows into ``table`` (all-string columns).
@@ -93,18 +116,22 @@ def inject(
             row[_ID[table_name]] = next(fresh)
         _break(row, reason, table_name, rng)
     # Slot s means "just before clean row s"; a duplicate goes somewhere after its original.
-    slot = np.array([
-        int(rng.integers(src + 1 if reason == "duplicate_id" else 0, n + 1))
-        for src, reason in zip(source, planned, strict=True)
-    ])
+    slot = np.array(
+        [
+            int(rng.integers(src + 1 if reason == "duplicate_id" else 0, n + 1))
+            for src, reason in zip(source, planned, strict=True)
+        ]
+    )
     key = np.r_[2 * np.arange(n) + 1, 2 * slot]
     order = np.argsort(key, kind="stable")
     bad_rows = pa.Table.from_pylist(rows, schema=table.schema)
     merged = pa.concat_tables([table, bad_rows]).take(pa.array(order))
     position = np.empty(len(order), dtype=np.int64)
     position[order] = np.arange(len(order))
-    dirty = [{"file": table_name, "row": int(position[n + i]), "reason": reason}
-             for i, reason in enumerate(planned)]
+    dirty = [
+        {"file": table_name, "row": int(position[n + i]), "reason": reason}
+        for i, reason in enumerate(planned)
+    ]
     return merged, dirty
 
 
@@ -125,7 +152,5 @@ def _break(row: dict[str, Any], reason: str, table_name: str, rng: np.random.Gen
         row["rating"] = str(rng.choice(_BAD_RATINGS))
     elif reason == "field_too_long":
         # A pasted blob: far over the loader's 256-character limit.
-        row[_LONG[table_name]] = "x" + "".join(
-            rng.choice(list("0123456789abcdef"), 299).tolist()
-        )
+        row[_LONG[table_name]] = "x" + "".join(rng.choice(list("0123456789abcdef"), 299).tolist())
     # duplicate_id: the copy itself is the defect.

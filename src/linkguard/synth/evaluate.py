@@ -21,8 +21,15 @@ __all__ = ["FRAUD_CODES", "HONEST_SHOP_LABELS", "Evaluation", "evaluate_snapshot
 #: Flag codes that say fraud (not merely "linked" or "concentrated").
 FRAUD_CODES = ("SELF_DEALING", "BRUSHING_RING", "LOCKSTEP", "CIRCULAR_TRADE", "LINKED_TO_BAD")
 #: Honest shops that look suspicious to a naive detector and must raise no fraud code.
-HONEST_SHOP_LABELS = ("flash_sale", "wholesale", "loyal_club", "workplace_wifi", "fan_community",
-                      "promotion", "new_user_campaign")
+HONEST_SHOP_LABELS = (
+    "flash_sale",
+    "wholesale",
+    "loyal_club",
+    "workplace_wifi",
+    "fan_community",
+    "promotion",
+    "new_user_campaign",
+)
 #: Orders whose GMV is fake and should leave adjusted GMV.
 FAKE_ORDER_LABELS = ("brushing", "self_dealing", "circular")
 
@@ -36,8 +43,10 @@ class Score:
     actual: int
 
     def __str__(self) -> str:
-        return (f"P={self.precision:.3f} R={self.recall:.3f} F1={self.f1:.3f} "
-                f"(predicted {self.predicted}, actual {self.actual})")
+        return (
+            f"P={self.precision:.3f} R={self.recall:.3f} F1={self.f1:.3f} "
+            f"(predicted {self.predicted}, actual {self.actual})"
+        )
 
 
 def f1(predicted: set[Any], actual: set[Any]) -> Score:
@@ -84,12 +93,18 @@ class Evaluation:
             f"honest GMV removed from adjusted_gmv: {self.honest_gmv_removed:.2%}",
             f"sellers of multi-shop owners flagged at review or above: "
             f"{self.owner_sellers_flagged} of {self.owner_sellers}"
-            + (f" ({self.owner_sellers_flagged / self.owner_sellers:.1%})"
-               if self.owner_sellers else ""),
+            + (
+                f" ({self.owner_sellers_flagged / self.owner_sellers:.1%})"
+                if self.owner_sellers
+                else ""
+            ),
             f"family and office shops flagged (review or above, or LINKED_ACCOUNTS): "
             f"{len(self.look_alike_sellers_flagged)} of {self.look_alike_sellers}"
-            + (f" {self.look_alike_sellers_flagged[:10]}"
-               if self.look_alike_sellers_flagged else ""),
+            + (
+                f" {self.look_alike_sellers_flagged[:10]}"
+                if self.look_alike_sellers_flagged
+                else ""
+            ),
         ]
         return out + self.notes
 
@@ -110,7 +125,7 @@ def _pairs(groups: pd.Series) -> set[tuple[str, str]]:
     out: set[tuple[str, str]] = set()
     for _, members in groups.groupby(groups):
         ids = sorted(members.index)
-        out.update((a, b) for i, a in enumerate(ids) for b in ids[i + 1:])
+        out.update((a, b) for i, a in enumerate(ids) for b in ids[i + 1 :])
     return out
 
 
@@ -150,19 +165,24 @@ def evaluate_snapshot(snapshot: Snapshot, data_dir: str | Path) -> Evaluation:
 
     gmv_removed = _gmv_removed(snapshot, data_dir, fake_orders)
     owner_sellers, look_alikes = _multi_shop_sellers(accounts, sellers)
-    serious = set(snapshot.accounts.loc[
-        snapshot.accounts["risk_level"].isin(["review", "decline"]), "account_id"])
+    serious = set(
+        snapshot.accounts.loc[
+            snapshot.accounts["risk_level"].isin(["review", "decline"]), "account_id"
+        ]
+    )
     look_alike_flagged = sorted(look_alikes & (serious | flagged["LINKED_ACCOUNTS"]))
     return Evaluation(
         seller_fraud=f1(fraud_sellers_pred, fraud_sellers_true),
-        seller_by_code={c: f1(flagged[c] & seller_ids, expected[c] & seller_ids)
-                        for c in expected},
-        account_by_code={c: f1(flagged[c] - neutral.get(c, set()), expected[c])
-                         for c in expected},
-        ring_buyers=f1(set(snapshot.rings.loc[snapshot.rings.role == "buyer", "account_id"]),
-                       set(rings.loc[rings.role == "buyer", "account_id"])),
-        ring_sellers=f1(set(snapshot.rings.loc[snapshot.rings.role == "seller", "account_id"]),
-                        set(rings.loc[rings.role == "seller", "account_id"])),
+        seller_by_code={c: f1(flagged[c] & seller_ids, expected[c] & seller_ids) for c in expected},
+        account_by_code={c: f1(flagged[c] - neutral.get(c, set()), expected[c]) for c in expected},
+        ring_buyers=f1(
+            set(snapshot.rings.loc[snapshot.rings.role == "buyer", "account_id"]),
+            set(rings.loc[rings.role == "buyer", "account_id"]),
+        ),
+        ring_sellers=f1(
+            set(snapshot.rings.loc[snapshot.rings.role == "seller", "account_id"]),
+            set(rings.loc[rings.role == "seller", "account_id"]),
+        ),
         linked_pairs=f1(pred_pairs, true_pairs),
         honest_shops_flagged=honest_flagged,
         fake_gmv_removed=gmv_removed[0],
@@ -174,8 +194,7 @@ def evaluate_snapshot(snapshot: Snapshot, data_dir: str | Path) -> Evaluation:
     )
 
 
-def _multi_shop_sellers(accounts: pd.DataFrame, sellers: pd.DataFrame
-                        ) -> tuple[set[str], set[str]]:
+def _multi_shop_sellers(accounts: pd.DataFrame, sellers: pd.DataFrame) -> tuple[set[str], set[str]]:
     """Sellers of owners with 2+ shops; honest sellers sharing an address with another.
 
     The look-alikes are shops of one household (relatives each running a shop from home)
@@ -191,8 +210,9 @@ def _multi_shop_sellers(accounts: pd.DataFrame, sellers: pd.DataFrame
     return {str(a) for a in multi.index}, {str(a) for a in family.index} | set(office)
 
 
-def _gmv_removed(snapshot: Snapshot, data_dir: Path, fake_orders: pd.DataFrame
-                 ) -> tuple[float, float]:
+def _gmv_removed(
+    snapshot: Snapshot, data_dir: Path, fake_orders: pd.DataFrame
+) -> tuple[float, float]:
     """Shares of fake and of honest GMV that adjusted GMV leaves out."""
     from linkguard.io import read_market
 

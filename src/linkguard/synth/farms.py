@@ -54,12 +54,16 @@ class HiddenPlan:
     @property
     def new_accounts(self) -> int:
         """Accounts these rings create (recruited buyers and busy shops already exist)."""
-        return int(self.farm_buyers.sum() + (self.farm_shops * ~self.farm_busy).sum()
-                   + self.recruited_shops.sum())
+        return int(
+            self.farm_buyers.sum()
+            + (self.farm_shops * ~self.farm_busy).sum()
+            + self.recruited_shops.sum()
+        )
 
 
-def _new_shops(b: MarketBuilder, count: int, opened_before: int,
-               popularity: tuple[float, float]) -> IntArray:
+def _new_shops(
+    b: MarketBuilder, count: int, opened_before: int, popularity: tuple[float, float]
+) -> IntArray:
     rng = b.rng
     shops = b.allocate(count)
     b.make_shops(shops, rng.uniform(*popularity, count))
@@ -77,16 +81,24 @@ def _record(b: MarketBuilder, kind: str, fraud: str, buyers: IntArray, sellers: 
     b.mark_fraud(members, fraud)
 
 
-def _burst_orders(b: MarketBuilder, buyer: IntArray, shop: IntArray, shops: IntArray,
-                  window: tuple[int, int], n_bursts: int, minutes: tuple[int, int],
-                  price: IntArray) -> None:
+def _burst_orders(
+    b: MarketBuilder,
+    buyer: IntArray,
+    shop: IntArray,
+    shops: IntArray,
+    window: tuple[int, int],
+    n_bursts: int,
+    minutes: tuple[int, int],
+    price: IntArray,
+) -> None:
     """One five-star order per (``buyer[i]``, ``shop[i]``), each inside a burst of its shop."""
     rng = b.rng
     n_bursts = max(n_bursts, len(shops))
     starts = np.sort(rng.integers(window[0], max(window[1], window[0] + HOUR), n_bursts))
     length = rng.integers(minutes[0] * 60, minutes[1] * 60 + 1, n_bursts)
-    burst_shop = np.r_[rng.permutation(len(shops)),
-                       rng.integers(0, len(shops), n_bursts - len(shops))]
+    burst_shop = np.r_[
+        rng.permutation(len(shops)), rng.integers(0, len(shops), n_bursts - len(shops))
+    ]
     order = np.argsort(shops)
     shop_pos = order[np.searchsorted(shops[order], shop)]
     burst = np.empty(len(buyer), dtype=np.int64)
@@ -96,8 +108,9 @@ def _burst_orders(b: MarketBuilder, buyer: IntArray, shop: IntArray, shops: IntA
         burst[at] = mine[rng.integers(0, len(mine), len(at))]
     t = starts[burst] + (rng.random(len(buyer)) * length[burst]).astype(np.int64)
     cents = price[shop_pos] * np.where(rng.random(len(buyer)) < 0.85, 1, 2)
-    b.add_orders(buyer, shop, np.minimum(t, b.end - 60), cents, label="brushing",
-                 style=Style.PRAISE)
+    b.add_orders(
+        buyer, shop, np.minimum(t, b.end - 60), cents, label="brushing", style=Style.PRAISE
+    )
 
 
 def _busy_shops(b: MarketBuilder, shops: IntArray, count: int) -> IntArray:
@@ -155,12 +168,25 @@ def plant_small_farms(b: MarketBuilder, hp: HiddenPlan, shops: IntArray) -> None
         twice = rng.random(len(who)) < rng.uniform(0.0, 0.4)
         who, at = np.r_[who, who[twice]], np.r_[at, at[twice]]
         span = int(rng.integers(5, 40)) * DAY
-        _burst_orders(b, buyers[who], sellers[at], sellers, (t0, min(t0 + span, b.end - DAY)),
-                      int(rng.integers(2, 9)), (30, int(rng.integers(60, 301))), price)
+        _burst_orders(
+            b,
+            buyers[who],
+            sellers[at],
+            sellers,
+            (t0, min(t0 + span, b.end - DAY)),
+            int(rng.integers(2, 9)),
+            (30, int(rng.integers(60, 301))),
+            price,
+        )
         camo = np.repeat(buyers, rng.integers(1, int(rng.integers(2, 5)), nb))
         camo_shops = rng.choice(shops, len(camo), p=weight)
-        b.add_orders(camo, camo_shops, b.times(b.created[camo], b.end, camo),
-                     b.prices(camo_shops), label="camouflage")
+        b.add_orders(
+            camo,
+            camo_shops,
+            b.times(b.created[camo], b.end, camo),
+            b.prices(camo_shops),
+            label="camouflage",
+        )
         _record(b, "small_farm", "farm_ring", buyers, sellers)
 
 
@@ -171,7 +197,7 @@ def plant_recruited_rings(b: MarketBuilder, hp: HiddenPlan, victims: IntArray) -
     used = 0
     for r in range(len(hp.recruited_buyers)):
         nb, ns = int(hp.recruited_buyers[r]), int(hp.recruited_shops[r])
-        buyers = pool[used:used + nb]
+        buyers = pool[used : used + nb]
         used += nb
         t_r = int(rng.integers(b.start + 20 * DAY, b.end - 15 * DAY))
         sellers = np.sort(_new_shops(b, ns, t_r, (0.2, 1.0)))
@@ -181,6 +207,14 @@ def plant_recruited_rings(b: MarketBuilder, hp: HiddenPlan, victims: IntArray) -
         at = np.concatenate([rng.choice(ns, min(int(k), ns), replace=False) for k in per])
         who = np.repeat(np.arange(nb), np.minimum(per, ns))
         span = int(rng.integers(3, 21)) * DAY
-        _burst_orders(b, buyers[who], sellers[at], sellers, (t_r, min(t_r + span, b.end - DAY)),
-                      int(rng.integers(3, 9)), (45, 120), price)
+        _burst_orders(
+            b,
+            buyers[who],
+            sellers[at],
+            sellers,
+            (t_r, min(t_r + span, b.end - DAY)),
+            int(rng.integers(3, 9)),
+            (45, 120),
+            price,
+        )
         _record(b, "recruited", "recruited_ring", buyers, sellers)

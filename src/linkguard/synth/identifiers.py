@@ -108,8 +108,12 @@ class ValueFactory:
         """``+1 415-555-0134``."""
         u = self._scatter("phone", seq, len(AREA_CODES) * 800 * 10_000)
         return text.join(
-            "+1 ", text.pick(AREA_CODES, u // 8_000_000), "-",
-            text.num(200 + (u // 10_000) % 800), "-", text.num(u % 10_000, 4),
+            "+1 ",
+            text.pick(AREA_CODES, u // 8_000_000),
+            "-",
+            text.num(200 + (u // 10_000) % 800),
+            "-",
+            text.num(u % 10_000, 4),
         )
 
     def _person(self, kind: str, seq: IntArray) -> tuple[IntArray, IntArray, IntArray]:
@@ -146,8 +150,10 @@ class ValueFactory:
         tag = self._scatter("device", seq, 1 << 32)
         raw[:, 12:16] = tag.astype(">u4").view(np.uint8).reshape(n, 4)
         hex32 = text.hex_digits(raw, upper=True)
-        cut = [pc.utf8_slice_codeunits(hex32, s, e) for s, e in
-               ((0, 8), (8, 12), (12, 16), (16, 20), (20, 32))]
+        cut = [
+            pc.utf8_slice_codeunits(hex32, s, e)
+            for s, e in ((0, 8), (8, 12), (12, 16), (16, 20), (20, 32))
+        ]
         uuid = text.join(cut[0], "-", cut[1], "-", cut[2], "-", cut[3], "-", cut[4])
         android = pc.utf8_lower(pc.utf8_slice_codeunits(hex32, 16, 32))
         return pc.if_else(pa.array(self.rng.random(n) < 0.55), uuid, android)
@@ -158,8 +164,13 @@ class ValueFactory:
         u = self._scatter("ip", seq, len(IP_FIRST_OCTETS) * block)
         r = u % block
         return text.join(
-            text.num(np.asarray(IP_FIRST_OCTETS)[u // block]), ".", text.num(r // (256 * 254)),
-            ".", text.num((r // 254) % 256), ".", text.num(1 + r % 254),
+            text.num(np.asarray(IP_FIRST_OCTETS)[u // block]),
+            ".",
+            text.num(r // (256 * 254)),
+            ".",
+            text.num((r // 254) % 256),
+            ".",
+            text.num(1 + r % 254),
         )
 
     def addresses(self, seq: IntArray, region: npt.NDArray[np.int8]) -> pa.Array:
@@ -180,10 +191,18 @@ class ValueFactory:
         city = offset[reg] + self.rng.integers(0, 1 << 30, len(seq)) % count[reg]
         apt_text = pc.if_else(pa.array(apt > 0), text.join(", Apt ", text.num(apt)), "")
         return text.join(
-            text.num(number), " ", text.pick(STREETS, street), " ",
-            text.pick(STREET_SUFFIXES, suffix), apt_text, ", ",
-            text.pick([c[0] for c in cities], city), ", ", text.pick([c[1] for c in cities], city),
-            " ", text.pick([c[2] for c in cities], city),
+            text.num(number),
+            " ",
+            text.pick(STREETS, street),
+            " ",
+            text.pick(STREET_SUFFIXES, suffix),
+            apt_text,
+            ", ",
+            text.pick([c[0] for c in cities], city),
+            ", ",
+            text.pick([c[1] for c in cities], city),
+            " ",
+            text.pick([c[2] for c in cities], city),
             text.num(self.rng.integers(0, 100, len(seq)), 2),
         )
 
@@ -198,10 +217,15 @@ class ValueFactory:
         total = (doubled - 9 * (doubled > 9)).sum(axis=1) + digits[:, 13::-2].sum(axis=1)
         full = body * 10 + (10 - total % 10) % 10
         plain = text.num(full, 16)
-        grouped = text.join(*[
-            part for s in range(0, 16, 4)
-            for part in ((pc.utf8_slice_codeunits(plain, s, s + 4),) + ((" ",) if s < 12 else ()))
-        ])
+        grouped = text.join(
+            *[
+                part
+                for s in range(0, 16, 4)
+                for part in (
+                    (pc.utf8_slice_codeunits(plain, s, s + 4),) + ((" ",) if s < 12 else ())
+                )
+            ]
+        )
         return pc.if_else(pa.array(self.rng.random(len(seq)) < 0.7), grouped, plain)
 
     def payment_accounts(self, seq: IntArray) -> pa.Array:
@@ -222,7 +246,10 @@ class ValueFactory:
         """Social-security-style numbers ``123-45-6789``."""
         u = self._scatter("id_number", seq, 899 * 99 * 9999)
         return text.join(
-            text.num(1 + u // (99 * 9999), 3), "-", text.num(1 + (u // 9999) % 99, 2), "-",
+            text.num(1 + u // (99 * 9999), 3),
+            "-",
+            text.num(1 + (u // 9999) % 99, 2),
+            "-",
             text.num(1 + u % 9999, 4),
         )
 
@@ -247,7 +274,10 @@ class IdentifierBook:
         self._rows: list[tuple[str, IntArray, IntArray, IntArray]] = []
 
     def new_values(
-        self, kind: str, count: int, region: npt.NDArray[np.int8] | None = None,
+        self,
+        kind: str,
+        count: int,
+        region: npt.NDArray[np.int8] | None = None,
         style: str | None = None,
     ) -> IntArray:
         """Make ``count`` new values of ``kind``; returns their references."""
@@ -262,14 +292,20 @@ class IdentifierBook:
         self.ref[kind][np.asarray(accounts, dtype=np.int64)] = target
 
     def add_rows(
-        self, kind: str, accounts: npt.ArrayLike, refs: npt.ArrayLike,
+        self,
+        kind: str,
+        accounts: npt.ArrayLike,
+        refs: npt.ArrayLike,
         seen_from: npt.ArrayLike | None = None,
     ) -> None:
         """Extra rows: ``accounts[i]`` also uses the value ``refs[i]`` refers to."""
         acc = np.asarray(accounts, dtype=np.int64)
         ref = np.broadcast_to(np.asarray(refs, dtype=np.int64), acc.shape).copy()
-        lo = np.full(len(acc), np.iinfo(np.int64).min) if seen_from is None else \
-            np.broadcast_to(np.asarray(seen_from, dtype=np.int64), acc.shape).copy()
+        lo = (
+            np.full(len(acc), np.iinfo(np.int64).min)
+            if seen_from is None
+            else np.broadcast_to(np.asarray(seen_from, dtype=np.int64), acc.shape).copy()
+        )
         self._rows.append((kind, acc, ref, lo))
 
     def resolve(self, kind: str, refs: IntArray) -> IntArray:

@@ -45,7 +45,8 @@ def plant_self_dealing(b: MarketBuilder) -> None:
         b.make_shops(seller, _popularity(b, 1, 2.0, 8.0))
         b.created_hint[seller] = b.old_hint(1)
         b.created_hint[puppets] = np.where(
-            rng.random(len(puppets)) < 0.5, b.old_hint(len(puppets)),
+            rng.random(len(puppets)) < 0.5,
+            b.old_hint(len(puppets)),
             rng.integers(b.start, b.end - 20 * DAY, len(puppets)),
         )
         b.activity[puppets] = rng.gamma(1.5, 0.3, len(puppets))
@@ -53,13 +54,20 @@ def plant_self_dealing(b: MarketBuilder) -> None:
         b.give_identifiers(group)
         b.ids.has["card"][seller] = True
         for puppet in puppets:
-            uses = [k for k, p in (("device", 0.6), ("phone", 0.5), ("card", 0.4))
-                    if rng.random() < p] or ["device"]
+            uses = [
+                k for k, p in (("device", 0.6), ("phone", 0.5), ("card", 0.4)) if rng.random() < p
+            ] or ["device"]
             _share_kinds(b, np.r_[seller, puppet], uses)
         buys = np.repeat(puppets, rng.integers(3, 9, len(puppets)))
         shop = np.full(len(buys), seller[0])
-        b.add_orders(buys, shop, b.times(b.start, b.end, buys), b.prices(shop),
-                     label="self_dealing", style=Style.PRAISE)
+        b.add_orders(
+            buys,
+            shop,
+            b.times(b.start, b.end, buys),
+            b.prices(shop),
+            label="self_dealing",
+            style=Style.PRAISE,
+        )
         b.self_dealer[seller] = True
         b.mark_fraud(group, "self_dealing")
         b.new_owner(group)
@@ -105,8 +113,9 @@ _SHOP_KINDS = ("id_number", "payment_account", "phone", "device", "card", "email
 _SHOP_KIND_P = np.array([0.25, 0.2, 0.2, 0.15, 0.1, 0.1])
 
 
-def _bind_shops(aux: np.random.Generator, b: MarketBuilder, shops: IntArray,
-                kinds: list[str]) -> None:
+def _bind_shops(
+    aux: np.random.Generator, b: MarketBuilder, shops: IntArray, kinds: list[str]
+) -> None:
     """Bind one owner's shops by strong identifiers in one of three ways (drawn from ``aux``).
 
     * one value: a single id number, payout account or phone on every shop, nothing else;
@@ -124,7 +133,7 @@ def _bind_shops(aux: np.random.Generator, b: MarketBuilder, shops: IntArray,
     else:
         for i in range(len(shops) - 1):
             kind = str(aux.choice(_SHOP_KINDS, p=_SHOP_KIND_P))
-            _share_kinds(b, shops[i:i + 2], [kind])
+            _share_kinds(b, shops[i : i + 2], [kind])
 
 
 def plant_defaulted(b: MarketBuilder) -> None:

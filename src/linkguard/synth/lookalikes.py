@@ -28,8 +28,12 @@ IntArray = npt.NDArray[np.int64]
 
 
 def _free(b: MarketBuilder, accounts: IntArray) -> IntArray:
-    keep = ((b.structure[accounts] == 0) & (b.fraud[accounts] == 0) & (b.ring[accounts] < 0)
-            & (b.owner[accounts] < 0))
+    keep = (
+        (b.structure[accounts] == 0)
+        & (b.fraud[accounts] == 0)
+        & (b.ring[accounts] < 0)
+        & (b.owner[accounts] < 0)
+    )
     return np.asarray(accounts[keep], dtype=np.int64)
 
 
@@ -122,8 +126,12 @@ def _campaign(b: MarketBuilder, shops: IntArray, buyers: IntArray) -> None:
     first = created + rng.integers(10 * 60, 6 * HOUR, len(users))
     b.add_orders(users, shop, first, b.prices(np.full(len(users), shop)))
     again = users[rng.random(len(users)) < 0.3]
-    b.add_orders(again, shop, b.times(b.created[again] + DAY, b.end, again),
-                 b.prices(np.full(len(again), shop)))
+    b.add_orders(
+        again,
+        shop,
+        b.times(b.created[again] + DAY, b.end, again),
+        b.prices(np.full(len(again), shop)),
+    )
     if rng.random() < 0.4:
         campus = b.ids.new_values("ip", 1)[0]
         others = rng.choice(free, int(rng.integers(30, 120)), replace=False)

@@ -43,8 +43,18 @@ __all__ = ["GENERATOR_VERSION", "STAGES", "SynthMarket", "generate_market"]
 #: Bumped whenever the same arguments would generate different data.
 GENERATOR_VERSION = "2"
 #: The steps reported to ``progress``, in order.
-STAGES = ("plan", "honest trade", "honest structures", "planted fraud", "retail orders",
-          "order status", "loans", "tables", "dirty rows", "truth")
+STAGES = (
+    "plan",
+    "honest trade",
+    "honest structures",
+    "planted fraud",
+    "retail orders",
+    "order status",
+    "loans",
+    "tables",
+    "dirty rows",
+    "truth",
+)
 #: Share of honest, unlinked accounts the platform froze or blacklisted (chargebacks, spam).
 HONEST_BAD_SHARE = 0.003
 IntArray = npt.NDArray[np.int64]
@@ -139,8 +149,9 @@ def generate_market(
     if hidden is not None:
         plant_small_farms(b, hidden, b.honest(shops))
         old = b.created_hint[buyers] < b.start - 365 * DAY
-        plant_recruited_rings(b, hidden, buyers[old & (b.structure[buyers] == 0)
-                                                & (b.fraud[buyers] == 0)])
+        plant_recruited_rings(
+            b, hidden, buyers[old & (b.structure[buyers] == 0) & (b.fraud[buyers] == 0)]
+        )
     plant_self_dealing(b)
     plant_multi_accounts(b)
     plant_defaulted(b)
@@ -165,12 +176,14 @@ def generate_market(
     report(STAGES[9])
     truth = build_truth(b, all_orders, clean)
     truth_tables = dict(truth.tables)
-    truth_tables["dirty"] = pa.table({
-        "file": pa.array([d["file"] for d in dirty_rows], pa.string()),
-        # Physical line: the header is line 1, data row 0 is line 2 (no field spans lines).
-        "line": pa.array([d["row"] + 2 for d in dirty_rows], pa.int64()),
-        "reason": pa.array([d["reason"] for d in dirty_rows], pa.string()),
-    })
+    truth_tables["dirty"] = pa.table(
+        {
+            "file": pa.array([d["file"] for d in dirty_rows], pa.string()),
+            # Physical line: the header is line 1, data row 0 is line 2 (no field spans lines).
+            "line": pa.array([d["row"] + 2 for d in dirty_rows], pa.int64()),
+            "reason": pa.array([d["reason"] for d in dirty_rows], pa.string()),
+        }
+    )
     manifest = {
         "generator": "linkguard.synth",
         "generator_version": GENERATOR_VERSION,
@@ -226,7 +239,11 @@ def _add_dirty(
     rows: list[dict[str, Any]] = []
     for name in ("orders", "accounts", "identifiers", "loans"):
         tables[name], bad = dirty.inject(
-            name, getattr(clean, name), eligible[name], b.rng, b.cfg.dirty_fraction,
+            name,
+            getattr(clean, name),
+            eligible[name],
+            b.rng,
+            b.cfg.dirty_fraction,
             fresh_ids.get(name),
         )
         rows += bad

@@ -58,8 +58,10 @@ class Orders:
 def collect(b: MarketBuilder) -> Orders:
     """Concatenate the planted chunks and draw status, confirmation and rating."""
     rng = b.rng
-    cat = {f: np.concatenate([getattr(c, f) for c in b.chunks])
-           for f in ("buyer", "seller", "t", "cents", "label", "style")}
+    cat = {
+        f: np.concatenate([getattr(c, f) for c in b.chunks])
+        for f in ("buyer", "seller", "t", "cents", "label", "style")
+    }
     n = len(cat["t"])
     style, t = cat["style"], cat["t"]
     retail, praise = style == Style.RETAIL, style == Style.PRAISE
@@ -67,7 +69,8 @@ def collect(b: MarketBuilder) -> Orders:
     cancelled = retail & (u < 0.015)
     refunded = (retail & (u >= 0.015) & (u < 0.04)) | ((style == Style.BULK) & (u < 0.005))
     delay = np.where(
-        praise, rng.uniform(0.8, 2.5, n),
+        praise,
+        rng.uniform(0.8, 2.5, n),
         np.where(retail, rng.lognormal(np.log(4.5), 0.35, n), rng.uniform(3, 10, n)),
     )
     confirm_at = t + (delay * DAY).astype(np.int64)

@@ -120,8 +120,9 @@ class SynthConfig:
     @property
     def end_s(self) -> int:
         """End of the history in epoch seconds."""
-        return int(datetime.fromisoformat(self.end.replace("Z", "+00:00")).astimezone(UTC)
-                   .timestamp())
+        return int(
+            datetime.fromisoformat(self.end.replace("Z", "+00:00")).astimezone(UTC).timestamp()
+        )
 
     @property
     def start_s(self) -> int:
@@ -206,7 +207,12 @@ class Plan:
     def new_fraud_accounts(self) -> int:
         """Accounts the planted fraud creates (hijacked buyers are taken from honest ones)."""
         return int(
-            self.ring_buyers.sum() + self.ring_sellers.sum() + self.hijacked_sellers.sum()
-            + (self.puppets + 1).sum() + self.multi_sizes.sum() + self.cycle_lengths.sum()
-            + (self.defaulted_links + 1).sum() + 2 * self.concentrated
+            self.ring_buyers.sum()
+            + self.ring_sellers.sum()
+            + self.hijacked_sellers.sum()
+            + (self.puppets + 1).sum()
+            + self.multi_sizes.sum()
+            + self.cycle_lengths.sum()
+            + (self.defaulted_links + 1).sum()
+            + 2 * self.concentrated
         )

@@ -43,8 +43,13 @@ def _ring_sellers(b: MarketBuilder, count: int, opened_before: int) -> IntArray:
 
 
 def _bursts(
-    b: MarketBuilder, buyers: IntArray, sellers: IntArray, n_bursts: int,
-    window: tuple[int, int], share: tuple[float, float], repeat: float,
+    b: MarketBuilder,
+    buyers: IntArray,
+    sellers: IntArray,
+    n_bursts: int,
+    window: tuple[int, int],
+    share: tuple[float, float],
+    repeat: float,
     minutes: tuple[int, int] = (15, 30),
 ) -> None:
     """Ring orders: in each burst a share of ``buyers`` buys from that burst's ring seller.
@@ -112,13 +117,22 @@ def plant_device_farms(b: MarketBuilder, popular: IntArray) -> None:
         drops = ids.new_values("address", n_drops, region=np.repeat(b.region[buyers[:1]], n_drops))
         ids.point("address", buyers, drops[np.arange(nb) % len(drops)])
 
-        _bursts(b, buyers, sellers, int(rng.integers(4, 11)), (t0, b.end - DAY),
-                disguise.burst_share, 0.3, disguise.burst_minutes)
+        _bursts(
+            b,
+            buyers,
+            sellers,
+            int(rng.integers(4, 11)),
+            (t0, b.end - DAY),
+            disguise.burst_share,
+            0.3,
+            disguise.burst_minutes,
+        )
         camo = np.repeat(buyers, rng.integers(*disguise.camouflage_orders, nb))
         weight = b.popularity[popular] / b.popularity[popular].sum()
         shops = rng.choice(popular, len(camo), p=weight)
-        b.add_orders(camo, shops, b.times(b.created[camo], b.end, camo), b.prices(shops),
-                     label="camouflage")
+        b.add_orders(
+            camo, shops, b.times(b.created[camo], b.end, camo), b.prices(shops), label="camouflage"
+        )
         _record(b, "device_farm", buyers, sellers)
         b.new_owner(buyers)
         if rng.random() < 0.25:
@@ -135,7 +149,7 @@ def plant_hijacked_rings(b: MarketBuilder, candidates: IntArray, shops: IntArray
     weight = b.popularity[shops] / b.popularity[shops].sum()
     for r in range(b.plan.hijacked_rings):
         nb, ns = int(b.plan.hijacked_buyers[r]), int(b.plan.hijacked_sellers[r])
-        buyers = pool[used:used + nb]
+        buyers = pool[used : used + nb]
         used += nb
         t_h = int(rng.integers(b.end - 28 * DAY, b.end - 10 * DAY))
         sellers = _ring_sellers(b, ns, t_h)
@@ -147,6 +161,14 @@ def plant_hijacked_rings(b: MarketBuilder, candidates: IntArray, shops: IntArray
         proxies = b.ids.new_values("ip", int(rng.integers(1, 3)))
         b.ids.add_rows("ip", buyers, proxies[np.arange(nb) % len(proxies)], seen_from=t_h)
         disguise = b.cfg.disguise
-        _bursts(b, buyers, sellers, int(rng.integers(*disguise.hijacked_bursts)),
-                (t_h, b.end - 12 * HOUR), disguise.hijacked_share, 0.0, disguise.burst_minutes)
+        _bursts(
+            b,
+            buyers,
+            sellers,
+            int(rng.integers(*disguise.hijacked_bursts)),
+            (t_h, b.end - 12 * HOUR),
+            disguise.hijacked_share,
+            0.0,
+            disguise.burst_minutes,
+        )
         _record(b, "hijacked", buyers, sellers)

@@ -38,8 +38,8 @@ def plant_structures(b: MarketBuilder, shops: IntArray, buyers: IntArray) -> Int
     rest = rng.permutation(shops[order[n_popular:]])
     plan = b.plan
     take = np.cumsum([0, plan.wholesale, plan.loyal_clubs, plan.flash_sales])
-    wholesale, loyal, flash = (rest[take[i]:take[i + 1]] for i in range(3))
-    office_pool = rest[take[3]:]
+    wholesale, loyal, flash = (rest[take[i] : take[i + 1]] for i in range(3))
+    office_pool = rest[take[3] :]
 
     _wholesale(b, wholesale, np.setdiff1d(shops, wholesale), buyers)
     _loyal_clubs(b, loyal, buyers)
@@ -51,9 +51,9 @@ def plant_structures(b: MarketBuilder, shops: IntArray, buyers: IntArray) -> Int
     return popular
 
 
-def _regular_times(b: MarketBuilder, who: IntArray, every: tuple[float, float]) -> tuple[
-    IntArray, IntArray
-]:
+def _regular_times(
+    b: MarketBuilder, who: IntArray, every: tuple[float, float]
+) -> tuple[IntArray, IntArray]:
     """Orders every ``every`` days per member, each at its own phase: ``(member, time)``."""
     rng = b.rng
     period = rng.uniform(*every, len(who)) * DAY
@@ -81,10 +81,12 @@ def _wholesale(b: MarketBuilder, shops: IntArray, retailers: IntArray, buyers: I
         k = int(rng.integers(8, 16))
         # Mostly other shops buying stock, some individual resellers.
         n_shops = min(len(retailers), round(0.6 * k))
-        regulars = np.concatenate([
-            rng.choice(retailers, n_shops, replace=False),
-            rng.choice(buyers, k - n_shops, replace=False),
-        ])
+        regulars = np.concatenate(
+            [
+                rng.choice(retailers, n_shops, replace=False),
+                rng.choice(buyers, k - n_shops, replace=False),
+            ]
+        )
         volume = rng.uniform(0.6, 1.6, k)
         member, t = _regular_times(b, regulars, (6, 14))
         vol = _lookup(regulars, volume, member)
@@ -93,9 +95,9 @@ def _wholesale(b: MarketBuilder, shops: IntArray, retailers: IntArray, buyers: I
         b.mark_structure(np.r_[shop, regulars], "wholesale", [shop])
 
 
-def _lookup(keys: IntArray, values: npt.NDArray[np.float64], query: IntArray) -> npt.NDArray[
-    np.float64
-]:
+def _lookup(
+    keys: IntArray, values: npt.NDArray[np.float64], query: IntArray
+) -> npt.NDArray[np.float64]:
     """``values[i]`` for each ``query`` equal to ``keys[i]`` (keys distinct)."""
     order = np.argsort(keys)
     return values[order[np.searchsorted(keys[order], query)]]
@@ -136,7 +138,7 @@ def _offices(b: MarketBuilder, pool: IntArray) -> None:
     per = int(np.clip(len(pool) // (8 * max(b.plan.offices, 1)), 10, 60))
     chosen = rng.permutation(pool)
     for i in range(b.plan.offices):
-        shops = chosen[i * per:(i + 1) * per]
+        shops = chosen[i * per : (i + 1) * per]
         if len(shops) < 2:
             break
         head_region = b.region[shops[:1]]
@@ -165,7 +167,7 @@ def _households(b: MarketBuilder, buyers: IntArray) -> None:
     members = rng.choice(buyers, int(sizes.sum()), replace=False)
     bounds = np.cumsum(np.r_[0, sizes])
     for i in range(len(sizes)):
-        group = members[bounds[i]:bounds[i + 1]]
+        group = members[bounds[i] : bounds[i + 1]]
         _one_home(b, group)
         if rng.random() < 0.2:
             b.share("device", group, int(group[0]), as_row=True)
@@ -182,7 +184,7 @@ def _family_shops(b: MarketBuilder, pool: IntArray) -> None:
     members = rng.choice(pool, int(sizes.sum()), replace=False)
     bounds = np.cumsum(np.r_[0, sizes])
     for i in range(len(sizes)):
-        _one_home(b, members[bounds[i]:bounds[i + 1]])
+        _one_home(b, members[bounds[i] : bounds[i + 1]])
     b.mark_structure(members, "household")
 
 

@@ -82,18 +82,22 @@ def build_tables(b: MarketBuilder, orders: Orders, loans: Loans) -> CleanTables:
     number = int(rng.integers(3_000_000_000, 4_000_000_000)) + np.cumsum(
         rng.integers(1, 4, len(by_time))
     )
-    o = {f: getattr(orders, f)[by_time] for f in
-         ("buyer", "seller", "t", "cents", "status", "confirmed", "rating")}
-    orders_table = pa.table({
-        "order_id": text.join("O", text.num(number)),
-        "buyer_id": account_id.take(pa.array(o["buyer"])),
-        "seller_id": account_id.take(pa.array(o["seller"])),
-        "amount": text.money(o["cents"]),
-        "created_at": text.iso_utc(o["t"]),
-        "status": text.pick(ORDER_STATUSES, o["status"]),
-        "rating": _nullable(text.num(o["rating"]), o["rating"] > 0),
-        "confirmed_at": text.iso_utc(o["confirmed"], o["confirmed"] != NOT_SET),
-    })
+    o = {
+        f: getattr(orders, f)[by_time]
+        for f in ("buyer", "seller", "t", "cents", "status", "confirmed", "rating")
+    }
+    orders_table = pa.table(
+        {
+            "order_id": text.join("O", text.num(number)),
+            "buyer_id": account_id.take(pa.array(o["buyer"])),
+            "seller_id": account_id.take(pa.array(o["seller"])),
+            "amount": text.money(o["cents"]),
+            "created_at": text.iso_utc(o["t"]),
+            "status": text.pick(ORDER_STATUSES, o["status"]),
+            "rating": _nullable(text.num(o["rating"]), o["rating"] > 0),
+            "confirmed_at": text.iso_utc(o["confirmed"], o["confirmed"] != NOT_SET),
+        }
+    )
 
     # Accounts: sorted by id; kind from what the account did (or, idle, what it is).
     sells = b.shop.copy()
@@ -102,39 +106,45 @@ def build_tables(b: MarketBuilder, orders: Orders, loans: Loans) -> CleanTables:
     buys[orders.buyer] = True
     kind = np.where(sells & buys, 2, np.where(sells, 1, 0))
     rows = np.argsort(id_number, kind="stable")  # same digit count: numeric order is text order
-    accounts_table = pa.table({
-        "account_id": account_id.take(pa.array(rows)),
-        "created_at": text.iso_utc(b.created[rows]),
-        "kind": text.pick(("buyer", "seller", "both"), kind[rows]),
-        "region": text.pick([r.code for r in REGIONS], b.region[rows]),
-        "status": text.pick(ACCOUNT_STATUSES, b.status[rows]),
-    })
+    accounts_table = pa.table(
+        {
+            "account_id": account_id.take(pa.array(rows)),
+            "created_at": text.iso_utc(b.created[rows]),
+            "kind": text.pick(("buyer", "seller", "both"), kind[rows]),
+            "region": text.pick([r.code for r in REGIONS], b.region[rows]),
+            "status": text.pick(ACCOUNT_STATUSES, b.status[rows]),
+        }
+    )
 
     identifiers_table, holder, respelled = _identifiers(b, account_id)
 
     loan_number = int(rng.integers(10_000_000, 20_000_000)) + np.arange(len(loans))
     repayments = make_repayments(b, loans)
     due_at = maturity(loans)
-    loans_table = pa.table({
-        "loan_id": text.join("L", text.num(loan_number)),
-        "account_id": account_id.take(pa.array(loans.account)),
-        "applied_at": text.iso_utc(loans.applied),
-        "amount": text.money(loans.cents),
-        "product": text.pick(("order", "credit"), loans.credit.astype(np.int64)),
-        "decision": text.pick(("declined", "approved"), loans.approved.astype(np.int64)),
-        "first_overdue": _nullable(text.num(loans.first_overdue), loans.first_overdue >= 0),
-        "defaulted": text.num(loans.defaulted),
-        "disbursed_at": text.iso_utc(loans.disbursed, loans.disbursed >= 0),
-        "due_at": text.iso_utc(due_at, due_at >= 0),
-    })
+    loans_table = pa.table(
+        {
+            "loan_id": text.join("L", text.num(loan_number)),
+            "account_id": account_id.take(pa.array(loans.account)),
+            "applied_at": text.iso_utc(loans.applied),
+            "amount": text.money(loans.cents),
+            "product": text.pick(("order", "credit"), loans.credit.astype(np.int64)),
+            "decision": text.pick(("declined", "approved"), loans.approved.astype(np.int64)),
+            "first_overdue": _nullable(text.num(loans.first_overdue), loans.first_overdue >= 0),
+            "defaulted": text.num(loans.defaulted),
+            "disbursed_at": text.iso_utc(loans.disbursed, loans.disbursed >= 0),
+            "due_at": text.iso_utc(due_at, due_at >= 0),
+        }
+    )
     paid = repayments.paid >= 0
-    repayments_table = pa.table({
-        "loan_id": loans_table.column("loan_id").take(pa.array(repayments.loan)),
-        "due_at": text.iso_utc(repayments.due),
-        "amount_due": text.money(repayments.cents_due),
-        "paid_at": text.iso_utc(repayments.paid, paid),
-        "amount_paid": _nullable(text.money(np.maximum(repayments.cents_due, 0)), paid),
-    })
+    repayments_table = pa.table(
+        {
+            "loan_id": loans_table.column("loan_id").take(pa.array(repayments.loan)),
+            "due_at": text.iso_utc(repayments.due),
+            "amount_due": text.money(repayments.cents_due),
+            "paid_at": text.iso_utc(repayments.paid, paid),
+            "amount_paid": _nullable(text.money(np.maximum(repayments.cents_due, 0)), paid),
+        }
+    )
     return CleanTables(
         account_id=account_id,
         accounts=accounts_table,
@@ -166,15 +176,21 @@ def _identifiers(b: MarketBuilder, account_id: pa.Array) -> tuple[pa.Table, IntA
     # Other exports spell the kinds differently; the loader must map these, not reject them.
     respell = (rng.random(len(holder)) < RESPELLED_SHARE) & (b.fraud[holder] == 0)
     variant = rng.integers(0, 3, len(holder))
-    spelled = pa.array([KIND_SPELLINGS[names[k]][v] for k, v in
-                        zip(kind_index[respell].tolist(), variant[respell].tolist(), strict=True)],
-                       type=pa.string())
+    spelled = pa.array(
+        [
+            KIND_SPELLINGS[names[k]][v]
+            for k, v in zip(kind_index[respell].tolist(), variant[respell].tolist(), strict=True)
+        ],
+        type=pa.string(),
+    )
     kinds = pc.replace_with_mask(kinds, pa.array(respell), spelled)
     order = np.argsort(seen, kind="stable")
-    table = pa.table({
-        "account_id": account_id.take(pa.array(holder[order])),
-        "kind": kinds.take(pa.array(order)),
-        "value": values.take(pa.array(order)),
-        "seen_at": text.iso_utc(seen[order]),
-    })
+    table = pa.table(
+        {
+            "account_id": account_id.take(pa.array(holder[order])),
+            "kind": kinds.take(pa.array(order)),
+            "value": values.take(pa.array(order)),
+            "seen_at": text.iso_utc(seen[order]),
+        }
+    )
     return table, holder[order], int(respell.sum())

@@ -37,9 +37,7 @@ def num(values: npt.ArrayLike, width: int = 0) -> pa.Array:
 
 def pick(words: Sequence[str], index: npt.ArrayLike) -> pa.Array:
     """``words[index[i]]`` for every ``i``."""
-    return pa.array(list(words), type=pa.string()).take(
-        pa.array(np.asarray(index, dtype=np.int64))
-    )
+    return pa.array(list(words), type=pa.string()).take(pa.array(np.asarray(index, dtype=np.int64)))
 
 
 def join(*parts: pa.Array | str) -> pa.Array:

@@ -68,8 +68,9 @@ def _ids(prefix: str, index: npt.ArrayLike) -> pa.Array:
     idx = np.asarray(index, dtype=np.int64)
     width = max(3, len(str(int(idx.max(initial=0)) + 1)))
     named = text.join(prefix, text.num(idx + 1, width))
-    return pa.array(np.where(idx >= 0, np.asarray(named.to_numpy(zero_copy_only=False)), ""),
-                    type=pa.string())
+    return pa.array(
+        np.where(idx >= 0, np.asarray(named.to_numpy(zero_copy_only=False)), ""), type=pa.string()
+    )
 
 
 def expected_codes(b: MarketBuilder, orders: Orders) -> npt.NDArray[np.uint16]:
@@ -119,49 +120,68 @@ def build_truth(b: MarketBuilder, orders: Orders, clean: CleanTables) -> Truth:
     """The truth tables (in the files' row order) and the planted counts for the manifest."""
     code = expected_codes(b, orders)
     rows = clean.account_rows
-    accounts = pa.table({
-        "account_id": clean.account_id.take(pa.array(rows)),
-        "fraud_types": _words(b.fraud[rows], FRAUD_TYPES),
-        "expected_codes": _words(code[rows], EXPECTED_CODES),
-        "honest_structures": _words(b.structure[rows], HONEST_STRUCTURES),
-        "owner_id": _ids("own", b.owner[rows]),
-        "household_id": _ids("hh", b.household[rows]),
-        "ring_id": _ids("ring", b.ring[rows]),
-    })
+    accounts = pa.table(
+        {
+            "account_id": clean.account_id.take(pa.array(rows)),
+            "fraud_types": _words(b.fraud[rows], FRAUD_TYPES),
+            "expected_codes": _words(code[rows], EXPECTED_CODES),
+            "honest_structures": _words(b.structure[rows], HONEST_STRUCTURES),
+            "owner_id": _ids("own", b.owner[rows]),
+            "household_id": _ids("hh", b.household[rows]),
+            "ring_id": _ids("ring", b.ring[rows]),
+        }
+    )
     label = orders.label[clean.order_rows]
     labelled = np.flatnonzero(label > 0)
-    order_truth = pa.table({
-        "order_id": clean.orders.column("order_id").take(pa.array(labelled)),
-        "label": pa.array(ORDER_LABELS, type=pa.string()).take(pa.array(label[labelled])),
-    })
+    order_truth = pa.table(
+        {
+            "order_id": clean.orders.column("order_id").take(pa.array(labelled)),
+            "label": pa.array(ORDER_LABELS, type=pa.string()).take(pa.array(label[labelled])),
+        }
+    )
 
-    ring_rows = [(i, int(a), role, g.kind) for i, g in enumerate(b.rings)
-                 for a, role in zip(g.members.tolist(), g.roles, strict=True)]
-    rings = pa.table({
-        "ring_id": _ids("ring", [r[0] for r in ring_rows]),
-        "account_id": clean.account_id.take(pa.array([r[1] for r in ring_rows], pa.int64())),
-        "role": pa.array([r[2] for r in ring_rows], pa.string()),
-        "kind": pa.array([r[3] for r in ring_rows], pa.string()),
-    })
-    cycle_rows = [(i, int(a), p) for i, members in enumerate(b.cycles)
-                  for p, a in enumerate(members.tolist())]
-    cycles = pa.table({
-        "cycle_id": _ids("cycle", [r[0] for r in cycle_rows]),
-        "account_id": clean.account_id.take(pa.array([r[1] for r in cycle_rows], pa.int64())),
-        "position": pa.array([r[2] for r in cycle_rows], pa.int64()),
-    })
+    ring_rows = [
+        (i, int(a), role, g.kind)
+        for i, g in enumerate(b.rings)
+        for a, role in zip(g.members.tolist(), g.roles, strict=True)
+    ]
+    rings = pa.table(
+        {
+            "ring_id": _ids("ring", [r[0] for r in ring_rows]),
+            "account_id": clean.account_id.take(pa.array([r[1] for r in ring_rows], pa.int64())),
+            "role": pa.array([r[2] for r in ring_rows], pa.string()),
+            "kind": pa.array([r[3] for r in ring_rows], pa.string()),
+        }
+    )
+    cycle_rows = [
+        (i, int(a), p) for i, members in enumerate(b.cycles) for p, a in enumerate(members.tolist())
+    ]
+    cycles = pa.table(
+        {
+            "cycle_id": _ids("cycle", [r[0] for r in cycle_rows]),
+            "account_id": clean.account_id.take(pa.array([r[1] for r in cycle_rows], pa.int64())),
+            "position": pa.array([r[2] for r in cycle_rows], pa.int64()),
+        }
+    )
 
     sells = np.zeros(b.cfg.accounts, dtype=np.bool_)
     sells[orders.seller] = True
     seller_rows = rows[sells[rows]]
-    sellers = pa.table({
-        "seller_id": clean.account_id.take(pa.array(seller_rows)),
-        "label": pa.array(SELLER_LABELS, pa.string()).take(
-            pa.array(_seller_labels(b)[seller_rows].astype(np.int64))
-        ),
-    })
-    tables = {"accounts": accounts, "orders": order_truth, "rings": rings, "cycles": cycles,
-              "sellers": sellers}
+    sellers = pa.table(
+        {
+            "seller_id": clean.account_id.take(pa.array(seller_rows)),
+            "label": pa.array(SELLER_LABELS, pa.string()).take(
+                pa.array(_seller_labels(b)[seller_rows].astype(np.int64))
+            ),
+        }
+    )
+    tables = {
+        "accounts": accounts,
+        "orders": order_truth,
+        "rings": rings,
+        "cycles": cycles,
+        "sellers": sellers,
+    }
     return Truth(tables, _counts(b, orders, code, _seller_labels(b)[seller_rows]))
 
 
@@ -170,7 +190,9 @@ def _bits(mask: npt.NDArray[np.uint16], names: tuple[str, ...]) -> dict[str, int
 
 
 def _counts(
-    b: MarketBuilder, orders: Orders, code: npt.NDArray[np.uint16],
+    b: MarketBuilder,
+    orders: Orders,
+    code: npt.NDArray[np.uint16],
     seller_label: npt.NDArray[np.int8],
 ) -> dict[str, Any]:
     """What the manifest reports about the plant."""
@@ -205,8 +227,9 @@ def _counts(
             "wholesale_shops": b.plan.wholesale,
             "loyal_clubs": b.plan.loyal_clubs,
         },
-        "order_labels": {n: int((orders.label == i).sum())
-                         for i, n in enumerate(ORDER_LABELS) if i},
+        "order_labels": {
+            n: int((orders.label == i).sum()) for i, n in enumerate(ORDER_LABELS) if i
+        },
         "seller_labels": {n: int((seller_label == i).sum()) for i, n in enumerate(SELLER_LABELS)},
         "account_statuses": {n: int((b.status == i).sum()) for i, n in enumerate(ACCOUNT_STATUSES)},
         "concentration_rule": CONCENTRATION_RULE,

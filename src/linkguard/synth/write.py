@@ -21,8 +21,15 @@ __all__ = ["FORMATS", "TRUTH_FILES", "write_market"]
 
 FORMATS = ("csv", "parquet")
 #: The files under ``truth/``, in the order they are written.
-TRUTH_FILES = ("accounts.csv", "orders.csv", "rings.csv", "cycles.csv", "sellers.csv",
-               "dirty.csv", "manifest.json")
+TRUTH_FILES = (
+    "accounts.csv",
+    "orders.csv",
+    "rings.csv",
+    "cycles.csv",
+    "sellers.csv",
+    "dirty.csv",
+    "manifest.json",
+)
 _STALE = (".csv", ".csv.gz", ".parquet")
 
 
@@ -30,9 +37,7 @@ def _csv(table: pa.Table, path: Path) -> None:
     frame = pl.from_arrow(table)
     assert isinstance(frame, pl.DataFrame)
     # polars quotes an empty string ("") but writes a null as nothing: empty reads cleaner.
-    frame = frame.with_columns(
-        pl.col(pl.String).replace("", None)
-    )
+    frame = frame.with_columns(pl.col(pl.String).replace("", None))
     frame.write_csv(path)
 
 
@@ -72,16 +77,19 @@ def write_market(market: SynthMarket, out_dir: str | Path, format: str = "csv") 
     for name, table in market.truth.items():
         if name == "dirty":
             # Name the file as written: orders -> orders.csv (or orders.parquet).
-            table = table.set_column(0, "file", pc.binary_join_element_wise(
-                table.column("file"), f".{format}", ""
-            ))
+            table = table.set_column(
+                0, "file", pc.binary_join_element_wise(table.column("file"), f".{format}", "")
+            )
         path = out / "truth" / f"{name}.csv"
         _csv(table, path)
         written.append(path)
     manifest = out / "truth" / "manifest.json"
-    manifest.write_bytes(orjson.dumps(
-        {**market.manifest, "file_format": format},
-        option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS,
-    ) + b"\n")
+    manifest.write_bytes(
+        orjson.dumps(
+            {**market.manifest, "file_format": format},
+            option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS,
+        )
+        + b"\n"
+    )
     written.append(manifest)
     return written

@@ -111,8 +111,14 @@ def start(
         for name, port in (("Bolt", bolt_port), ("HTTP", http_port)):
             check_port_free(host, port, name)
         command = jvm_command(
-            java, built.jar, home, host=host, bolt_port=bolt_port, http_port=http_port,
-            heap=heap, pagecache=pagecache,
+            java,
+            built.jar,
+            home,
+            host=host,
+            bolt_port=bolt_port,
+            http_port=http_port,
+            heap=heap,
+            pagecache=pagecache,
         )
         out_log = home / OUT_LOG
         out_log.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -181,8 +187,9 @@ def stop(
             signal_group(pid, signal.SIGTERM)
             if not wait_for_exit(pid, timeout):
                 forced = True
-                _log.warning("the dev server (pid %d) ignored SIGTERM for %.0f s: killing it",
-                             pid, timeout)
+                _log.warning(
+                    "the dev server (pid %d) ignored SIGTERM for %.0f s: killing it", pid, timeout
+                )
                 signal_group(pid, signal.SIGKILL)
                 wait_for_exit(pid, 10.0)
         clear_state_files(home)

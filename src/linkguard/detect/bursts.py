@@ -113,9 +113,9 @@ def burst_rings(
                 Ring(
                     buyers=np.sort(buyers[part_rows]),
                     sellers=np.unique(seller_of_col[part_cols]),
-                    **stats,
+                    **stats,  # type: ignore[arg-type]
                 )
-            )  # type: ignore[arg-type]
+            )
     return rings
 
 

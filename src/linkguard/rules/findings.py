@@ -306,9 +306,9 @@ def _concentration(market: Market, det: Detection, ruleset: Ruleset) -> list[Fin
     for seller, row in hit.iterrows():
         out.append(
             Finding(
-                str(market.account_ids[int(seller)]),
+                str(market.account_ids[int(seller)]),  # type: ignore[call-overload]
                 "HIGH_CONCENTRATION",
-                {  # type: ignore[call-overload]
+                {
                     "hhi": round(float(row["hhi"]), 1),
                     "top1_share": round(float(row["top1_share"]), 4),
                     "top5_share": round(float(row["top5_share"]), 4),

@@ -1,5 +1,6 @@
 """Shared fixtures: the bundled sample and a snapshot of it, analysed once per session."""
 
+import os
 from pathlib import Path
 
 import pytest
@@ -29,6 +30,13 @@ def spark(tmp_path_factory):
     pytest.importorskip("pyspark")
     from linkguard.spark.session import spark_session
 
+    # local mode runs the executors inside the driver's JVM: give it room for the whole suite
+    monkeypatch_env = pytest.MonkeyPatch()
+    monkeypatch_env.setenv(
+        "PYSPARK_SUBMIT_ARGS",
+        os.environ.get("PYSPARK_SUBMIT_ARGS", "--driver-memory 2g pyspark-shell"),
+    )
+
     session = spark_session(
         "local[2]",
         {
@@ -46,3 +54,13 @@ def spark(tmp_path_factory):
     session.sparkContext.setCheckpointDir(str(tmp_path_factory.mktemp("checkpoints")))
     yield session
     session.stop()
+    monkeypatch_env.undo()
+
+
+@pytest.fixture(autouse=True)
+def _spark_caches_released(request):
+    """Tables a Spark test persisted are dropped when it ends, so the shared JVM's heap holds
+    one test's working set, not the suite's."""
+    yield
+    if "spark" in request.fixturenames:
+        request.getfixturevalue("spark").catalog.clearCache()

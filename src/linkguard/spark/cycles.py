@@ -17,6 +17,7 @@ from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
 from linkguard.detect.cycles import CycleParams
+from linkguard.spark.cache import run_cached
 
 __all__ = ["circular_trades", "cyclic_orders"]
 
@@ -52,7 +53,7 @@ def circular_trades(orders: DataFrame, params: CycleParams) -> DataFrame:
     """One row per found cycle round: ``accounts`` (sorted), ``order_ids`` (in path order),
     ``start_ts``, ``amounts`` (each order's) and ``amount`` (sum of the round's orders)."""
     o = cyclic_orders(orders).select("order_id", "buyer_id", "seller_id", "amount", "ts")
-    o = o.persist()
+    o = o.transform(run_cached)
     paths = o.select(
         F.col("buyer_id").alias("start"),
         F.col("seller_id").alias("cur"),

@@ -31,6 +31,7 @@ from linkguard.rules.ruleset import FLAG_CODES, Ruleset, load_ruleset
 from linkguard.schema import BAD_ACCOUNT_STATUSES
 from linkguard.spark import findings as fd
 from linkguard.spark.behaviour import baselines, created_of, timed
+from linkguard.spark.cache import released, run_cached
 from linkguard.spark.cycles import circular_trades
 from linkguard.spark.farms import farm_rings
 from linkguard.spark.ingest import SparkInput, quarantine_columns, read_input
@@ -111,11 +112,12 @@ def _run_locked(
     if not sc.getCheckpointDir():
         own_checkpoints = tempfile.mkdtemp(prefix="linkguard-checkpoints-")
         sc.setCheckpointDir(own_checkpoints)
-    with timer.stage("ingest"):
-        inp = read_input(spark, str(data_dir), key)
     staged = StagedSnapshot(out_dir)
     try:
-        snapshot = _analyse(spark, inp, ruleset, timer, staged)
+        with released():
+            with timer.stage("ingest"):
+                inp = read_input(spark, str(data_dir), key)
+            snapshot = _analyse(spark, inp, ruleset, timer, staged)
         snapshot.summary["stage_seconds"] = timer.seconds
         snapshot.path = staged.commit(snapshot.summary)
     except BaseException:
@@ -139,7 +141,7 @@ def _analyse(
     staged: StagedSnapshot,
 ) -> Snapshot:
     t = inp.tables
-    orders = t["orders"].loaded.persist()
+    orders = t["orders"].loaded.transform(run_cached)
     idents = (
         t["identifiers"].loaded
         if "identifiers" in t
@@ -147,7 +149,7 @@ def _analyse(
     )
     findings: list[Finding] = []
     with timer.stage("graph"):
-        pairs = trade_pairs(orders).persist()
+        pairs = trade_pairs(orders).transform(run_cached)
         counts = market_counts(pairs)
         created = created_of(t["accounts"].loaded if "accounts" in t else None, orders)
         # the farms' new-buyer age, and the local rings' (30 days, as the in-memory engine)
@@ -156,7 +158,7 @@ def _analyse(
     with timer.stage("linked"):
         linked = linked_accounts(idents, ruleset.linked)
         bad = _bad_accounts(spark, inp)
-        sd_pairs = self_dealing_pairs(pairs, linked.cluster_of).persist()
+        sd_pairs = self_dealing_pairs(pairs, linked.cluster_of).transform(run_cached)
         sd = self_dealing(pairs, linked.cluster_of, linked.memberships)
         findings += fd.self_dealing_findings(r.asDict() for r in sd.collect())
     with timer.stage("lockstep"):
@@ -179,7 +181,7 @@ def _analyse(
                 "LOCKSTEP", g["buyers"], g["sellers"], facts, ("buyer", "seller")
             )
     with timer.stage("cycles"):
-        rounds = circular_trades(orders, ruleset.cycles).persist()
+        rounds = circular_trades(orders, ruleset.cycles).transform(run_cached)
         cycles = _group_rounds(rounds)
         findings += fd.cycle_findings(cycles)
         cycle_orders = rounds.select(F.explode("order_ids").alias("order_id")).distinct()
@@ -211,7 +213,7 @@ def _analyse(
             five_star=farm_base.five_star,
             hidden=hidden,
         )
-        ring_pairs = _ring_pairs(pairs, ring_members).persist()
+        ring_pairs = _ring_pairs(pairs, ring_members).transform(run_cached)
         ring_orders = {
             int(r["ring"]): int(r["n"])
             for r in ring_pairs.groupBy("ring").agg(F.sum("orders").alias("n")).collect()
@@ -241,7 +243,7 @@ def _analyse(
                     ring_rows.append((rid, acc, role, ring["score"], ring["density"]))
     with timer.stage("concentration"):
         conc = concentration(orders, linked.cluster_of, ring_pairs, sd_pairs, cycle_orders)
-        conc = conc.persist()
+        conc = conc.transform(run_cached)
         rules = ruleset.concentration
         hit = conc.where(
             (F.col("orders") >= rules.min_orders)

@@ -34,6 +34,7 @@ from linkguard.detect._behaviour import Baseline
 from linkguard.detect.farms import FarmParams, farm_ring
 from linkguard.schema import STRONG_IDENTIFIER_KINDS
 from linkguard.spark.behaviour import created_array, with_poisson_log10_p
+from linkguard.spark.cache import run_cached
 from linkguard.spark.components import connected_components
 
 __all__ = ["RING_SCHEMA", "farm_rings", "ring_frame"]
@@ -70,7 +71,7 @@ def farm_rings(
     m = (
         memberships.where((F.col("k") >= 2) & (F.col("k") <= params.max_sharers))
         .select("account_id", "kind", "value_hash", "k")
-        .persist()
+        .transform(run_cached)
     )
     own = m.select(F.col("account_id").alias("seller_id"), "kind", "value_hash")
     # Buyers linked to their seller are the seller's own accounts (self-dealing), not a farm.
@@ -92,14 +93,14 @@ def farm_rings(
     edges = members.select(
         _node("seller_id", "buyer_id").alias("src"), _node("seller_id", "root").alias("dst")
     )
-    comp = connected_components(edges).withColumnRenamed("component", "group").persist()
+    comp = connected_components(edges).withColumnRenamed("component", "group").transform(run_cached)
     nodes = (
         members.select("seller_id", "buyer_id")
         .distinct()
         .withColumn("node", _node("seller_id", "buyer_id"))
         .join(comp, "node")
         .select("group", "seller_id", "buyer_id")
-    ).persist()
+    ).transform(run_cached)
     size = nodes.groupBy("group").agg(
         F.first("seller_id").alias("seller_id"), F.count("*").alias("size")
     )
@@ -139,7 +140,7 @@ def farm_rings(
             (F.coalesce(F.col("n_strong"), F.lit(0)) / F.col("size")).alias("strong_share"),
         )
     )
-    big = with_poisson_log10_p(big, "size", "lam").persist()
+    big = with_poisson_log10_p(big, "size", "lam").transform(run_cached)
     n_big = big.count()
     if n_big == 0:
         return []

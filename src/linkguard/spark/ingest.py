@@ -39,6 +39,7 @@ from linkguard.io.sources import parquet_column_as_bytes, read_csv_bytes
 from linkguard.io.validate import REASONS, validate
 from linkguard.market import epoch_seconds
 from linkguard.schema import TABLES, TableSpec
+from linkguard.spark.cache import run_cached
 
 __all__ = ["LOADED_SCHEMAS", "SparkInput", "TableInput", "read_input"]
 
@@ -348,7 +349,7 @@ def _first_line(exc: BaseException) -> str:
 def _assemble(
     table: str, file: str, spec: TableSpec, columns: tuple[str, ...], df: DataFrame
 ) -> TableInput:
-    df = df.persist()
+    df = df.transform(run_cached)
     schema = LOADED_SCHEMAS[table]
     parse = F.from_json("loaded", T.ArrayType(T.StringType()))
     if spec.unique_column is not None:

@@ -22,6 +22,7 @@ from pyspark.sql import functions as F
 
 from linkguard.detect.linked import LinkParams
 from linkguard.schema import STRONG_IDENTIFIER_KINDS, WEAK_IDENTIFIER_KINDS
+from linkguard.spark.cache import run_cached
 from linkguard.spark.components import connected_components
 
 __all__ = ["SparkLinked", "linked_accounts"]
@@ -60,7 +61,7 @@ def linked_accounts(identifiers: DataFrame, params: LinkParams) -> SparkLinked:
     m = identifiers.select("account_id", "kind", "value_hash").distinct()
     sharers = m.groupBy("kind", "value_hash").agg(F.count("*").alias("k"))
     sharers = sharers.withColumn("weight", _weight(F.col("k"), F.col("kind"), params))
-    m = m.join(sharers, ["kind", "value_hash"]).persist()
+    m = m.join(sharers, ["kind", "value_hash"]).transform(run_cached)
     live = m.where(F.col("weight") > 0)
     cut = params.threshold - 1e-9
     heavy = live.where(F.col("weight") >= cut)
@@ -82,13 +83,13 @@ def linked_accounts(identifiers: DataFrame, params: LinkParams) -> SparkLinked:
         F.col("other").alias("dst"),
         (F.col("ws") >= cut).alias("strong"),
     )
-    both = star.unionByName(linked_pairs).where(F.col("src") != F.col("dst")).persist()
+    both = star.unionByName(linked_pairs).where(F.col("src") != F.col("dst")).transform(run_cached)
     edges = both.select("src", "dst")
     strong_edges = both.where("strong").select("src", "dst")
     comp = connected_components(edges)
     cluster_of = comp.select(
         F.col("node").alias("account_id"), F.col("component").alias("cluster")
-    ).persist()
+    ).transform(run_cached)
     sizes = cluster_of.groupBy("cluster").agg(F.count("*").alias("size"))
     shared = (
         live.join(cluster_of, "account_id")

@@ -29,6 +29,7 @@ from pyspark.sql import functions as F
 from linkguard.detect._behaviour import UNKNOWN, Baseline
 from linkguard.detect.local_rings import LocalRingParams, seed_ring
 from linkguard.spark.behaviour import created_array, with_poisson_log10_p
+from linkguard.spark.cache import run_cached
 from linkguard.spark.components import connected_components
 from linkguard.spark.farms import RING_SCHEMA, ring_frame
 
@@ -55,7 +56,7 @@ def significant_shop_pairs(pairs: DataFrame, n_buyers: int, params: LocalRingPar
         .groupBy("a", "b", "sa", "sbb")
         .agg(F.count("*").alias("shared"))
         .where(F.col("shared") >= params.min_shared)
-    ).persist()
+    ).transform(run_cached)
     n_tested = shared.count()
     spark = pairs.sparkSession
     if n_tested == 0:
@@ -94,7 +95,7 @@ def local_rings(
     the market's baseline with 30 days for a new buyer (as the in-memory detector takes it)."""
     if not timed:
         return []  # the evidence is bursts: dates without times show none
-    kept = significant_shop_pairs(pairs, n_buyers, params).persist()
+    kept = significant_shop_pairs(pairs, n_buyers, params).transform(run_cached)
     comp = connected_components(kept.select(F.col("a").alias("src"), F.col("b").alias("dst")))
     seeds = comp.select(F.col("node").alias("seller_id"), F.col("component").alias("group"))
     sizes = seeds.groupBy("group").agg(F.count("*").alias("n"))

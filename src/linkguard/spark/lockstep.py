@@ -20,6 +20,7 @@ from pyspark.sql import functions as F
 
 from linkguard.detect._background import poisson_log10_tail
 from linkguard.detect.lockstep import LockstepParams
+from linkguard.spark.cache import run_cached
 from linkguard.spark.components import connected_components
 
 __all__ = ["MAX_CELL_BUYERS", "lockstep_groups", "prune_cells"]
@@ -68,7 +69,7 @@ def lockstep_groups(
     pair_counts = None
     for g, offset in enumerate((0, w // 2)):
         m = prune_cells(_cells(orders, w, offset), cell, params.min_shared_windows)
-        m = m.withColumn("grid", F.lit(g)).persist()
+        m = m.withColumn("grid", F.lit(g)).transform(run_cached)
         grids.append(m)
         sizes = m.groupBy(*cell).agg(F.count("*").alias("n"))
         small = m.join(sizes.where(F.col("n") <= max_cell_buyers), cell, "left_semi")
@@ -83,7 +84,7 @@ def lockstep_groups(
         pair_counts = pc if pair_counts is None else pair_counts.unionByName(pc)
     assert pair_counts is not None
     best = pair_counts.groupBy("a", "b").agg(F.max("n").alias("n"))
-    strong = best.where(F.col("n") >= params.min_shared_windows).persist()
+    strong = best.where(F.col("n") >= params.min_shared_windows).transform(run_cached)
     if strong.limit(1).count() == 0:
         return []
     comp = connected_components(strong.select(F.col("a").alias("src"), F.col("b").alias("dst")))
@@ -91,7 +92,7 @@ def lockstep_groups(
     group_of = (
         comp.join(sizes.where(F.col("size") >= params.min_group), "component")
         .select(F.col("node").alias("buyer_id"), F.col("component").alias("group"))
-        .persist()
+        .transform(run_cached)
     )
     max_shared = {
         r["group"]: int(r["m"])

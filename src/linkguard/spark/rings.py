@@ -35,6 +35,7 @@ from linkguard.detect.bursts import _split_by_repeat_sellers
 from linkguard.detect.graph import trade_pairs as local_pairs
 from linkguard.detect.ring_checks import rated_like_base, trim_by_degrees
 from linkguard.detect.rings import Ring, RingParams, merge_rings
+from linkguard.spark.cache import run_cached
 from linkguard.spark.lockstep import prune_cells
 from linkguard.spark.ring_checks import MarketCounts, member_pairs
 
@@ -280,7 +281,7 @@ def _bursts(
             ).alias("cell"),
         )
         .distinct()
-        .persist()
+        .transform(run_cached)
     )
     cdeg = m.groupBy(F.col("cell").alias("node")).agg(F.count("*").alias("d"))
     rdeg = m.groupBy(F.concat(F.lit("b:"), "buyer_id").alias("node")).agg(F.count("*").alias("d"))

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import sys
+
 from pyspark import SparkConf, SparkContext
 from pyspark.sql import SparkSession
 
@@ -43,6 +46,9 @@ def spark_session(master: str | None = None, conf: dict[str, str] | None = None)
     nor ``spark-submit`` (its ``--conf`` and properties file) set.
     """
     conf = dict(conf or {})
+    if master is not None and master.startswith("local"):
+        # local workers run this interpreter, which has linkguard, unless told otherwise
+        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     SparkContext._ensure_initialized()  # the JVM, holding spark-submit's settings
     given = SparkConf()
     builder = SparkSession.builder.appName("linkguard")

@@ -15,7 +15,6 @@ __all__ = [
     "KEEP",
     "LOWER",
     "ONLY_DIGITS",
-    "iso_utc_micros",
     "may_need_trim",
     "plain_cents",
     "rewrite_values",
@@ -24,97 +23,6 @@ __all__ = [
 
 _ZERO, _NINE = 48, 57
 _MINUS, _DOT = 45, 46
-#: Years the fast path accepts; every parser agrees on them (others take the general path).
-_MIN_YEAR, _MAX_YEAR = 1900, 2199
-#: Days since 1970-01-01 of the first of each month from January ``_MIN_YEAR`` on, and of the
-#: month after the last: month ``k`` has ``_MONTH_STARTS[k + 1] - _MONTH_STARTS[k]`` days.
-_MONTH_STARTS = (
-    np.arange(np.datetime64(f"{_MIN_YEAR}-01"), np.datetime64(f"{_MAX_YEAR + 1}-02"), dtype="M8[M]")
-    .astype("M8[D]")
-    .astype(np.int64)
-)
-_MICROS_PER_SECOND = 1_000_000
-_NAT = np.iinfo(np.int64).min
-
-
-@numba.njit(cache=True, nogil=True, inline="always")
-def _two_digits(data: np.ndarray, pos: int) -> int:
-    hi, lo = int(data[pos]) - _ZERO, int(data[pos + 1]) - _ZERO
-    if hi < 0 or hi > 9 or lo < 0 or lo > 9:
-        return -100_000  # keeps any sum it is part of negative
-    return hi * 10 + lo
-
-
-@numba.njit(cache=True, nogil=True)
-def _iso_utc_micros(
-    offsets: np.ndarray,
-    data: np.ndarray,
-    month_starts: np.ndarray,
-    out: np.ndarray,
-    other: np.ndarray,
-) -> None:
-    for i in range(offsets.size - 1):
-        start, stop = offsets[i], offsets[i + 1]
-        out[i] = _NAT
-        other[i] = stop != start
-        if (
-            stop - start != 20
-            or data[start + 4] != 45  # '-'
-            or data[start + 7] != 45
-            or data[start + 10] != 84  # 'T'
-            or data[start + 13] != 58  # ':'
-            or data[start + 16] != 58
-            or data[start + 19] != 90  # 'Z'
-        ):
-            continue
-        year = _two_digits(data, start) * 100 + _two_digits(data, start + 2)
-        month = _two_digits(data, start + 5)
-        day = _two_digits(data, start + 8)
-        hour = _two_digits(data, start + 11)
-        minute = _two_digits(data, start + 14)
-        second = _two_digits(data, start + 17)
-        if year < _MIN_YEAR or year > _MAX_YEAR or month < 1 or month > 12 or day < 1:
-            continue
-        k = (year - _MIN_YEAR) * 12 + month - 1
-        first = month_starts[k]
-        if (
-            day > month_starts[k + 1] - first
-            or hour < 0
-            or hour > 23
-            or minute < 0
-            or minute > 59
-            or second < 0
-            or second > 59
-        ):
-            continue
-        seconds = ((first + day - 1) * 24 + hour) * 3600 + minute * 60 + second
-        out[i] = seconds * _MICROS_PER_SECOND
-        other[i] = False
-
-
-def iso_utc_micros(offsets: np.ndarray, data: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Parse values written exactly as ``YYYY-MM-DDTHH:MM:SSZ`` (a valid UTC time).
-
-    Returns
-    -------
-    micros, other
-        int64 microseconds since the epoch (``NaT``'s integer where not parsed or empty), and
-        the mask of values left to the general parsers: any other text, including a date that
-        does not exist. Empty values are neither parsed nor other.
-
-    Examples
-    --------
-    >>> values = [b"2026-01-01T10:00:00Z", b"", b"2026-02-30T10:00:00Z", b"2026-01-01"]
-    >>> offsets = np.cumsum([0, *map(len, values)])
-    >>> micros, other = iso_utc_micros(offsets, np.frombuffer(b"".join(values), np.uint8))
-    >>> micros[:1].view("datetime64[us]"), other.tolist()
-    (array(['2026-01-01T10:00:00.000000'], dtype='datetime64[us]'), [False, False, True, True])
-    """
-    n = len(offsets) - 1
-    out = np.empty(n, dtype=np.int64)
-    other = np.empty(n, dtype=np.bool_)
-    _iso_utc_micros(offsets, data, _MONTH_STARTS, out, other)
-    return out, other
 
 
 #: Most integer digits of a plain amount: its cents stay exact in float64 arithmetic.

@@ -24,7 +24,7 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from linkguard.io._kernels import iso_utc_micros, plain_cents, single_digits
+from linkguard.io._kernels import plain_cents, single_digits
 from linkguard.io.arrow import (
     ArrowStrings,
     as_chunked,
@@ -118,26 +118,63 @@ def parse_timestamps(values: ArrowStrings) -> tuple[np.ndarray, np.ndarray]:
     """ISO-8601 timestamps as UTC ``datetime64[us]`` (NaT where empty) and a bad mask.
 
     Strings with a zone (``Z``, ``+02:00``) are converted to UTC; strings without one are UTC
-    already. Values written exactly as ``YYYY-MM-DDTHH:MM:SSZ``, the usual export style, are
-    parsed by one compiled pass; the others (other styles, broken values) go to
-    :func:`_parse_general`.
+    already. Arrow's cast parses the values written with a zone, the usual export style
+    (``YYYY-MM-DDTHH:MM:SSZ``): the whole column at once, or, when some value fails it, slice by
+    slice; the slices that fail (other styles, broken values) go to :func:`_parse_general`.
 
     Returns
     -------
     values, bad
         ``datetime64[us]`` values (UTC, NaT for empty or bad) and the mask of non-empty values
         that are no timestamp.
+
+    Examples
+    --------
+    >>> stamps, bad = parse_timestamps(pa.array(["2026-01-01T10:00:00Z", "2026-01-01T12:00+02:00"]))
+    >>> bool(stamps[0] == stamps[1]), bad.tolist()
+    (True, [False, False])
+    >>> stamps, bad = parse_timestamps(pa.array(["2026-02-30T10:00:00Z", "", "2026-01-01"]))
+    >>> stamps.astype(str).tolist(), bad.tolist()
+    (['NaT', 'NaT', '2026-01-01T00:00:00.000000'], [True, False, False])
     """
-    text = as_chunked(values)
-    micros, other = _fast_path(text, iso_utc_micros, np.int64)
-    out = micros.view("datetime64[us]")
-    bad = np.zeros(len(text), dtype=bool)
-    rest = np.flatnonzero(other)
-    if rest.size == len(text):
-        return _parse_general(text)
-    if rest.size:
-        out[rest], bad[rest] = _parse_general(take_rows(text, rest))
+    given = as_chunked(values)
+    n = len(given)
+    empty = pc.equal(pc.binary_length(given), 0)
+    text = given
+    if pc.any(empty).as_py():  # empty values are no timestamp, and not bad either
+        text = as_chunked(pc.if_else(empty, pa.scalar(None, pa.string()), given))
+    stamps = _strict_cast(text)
+    if stamps is not None:
+        return _datetime64(stamps), np.zeros(n, dtype=bool)
+    # One bad value fails a whole cast: cast slice by slice, and the general parsers take the
+    # slices that failed (on usual data a few bad values spoil a few slices).
+    whole = text.combine_chunks()
+    out = np.full(n, _NAT)
+    failed: list[np.ndarray] = []
+    for start in range(0, n, _CAST_SLICE):
+        part = _strict_cast(whole.slice(start, _CAST_SLICE))
+        stop = min(n, start + _CAST_SLICE)
+        if part is None:
+            failed.append(np.arange(start, stop))
+        else:
+            out[start:stop] = _datetime64(part)
+    bad = np.zeros(n, dtype=bool)
+    if failed:
+        rest = np.concatenate(failed)
+        out[rest], bad[rest] = _parse_general(take_rows(given, rest))
     return out, bad
+
+
+#: Values cast at once when a whole column cannot be.
+_CAST_SLICE = 256
+
+
+def _strict_cast(text: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray | None:
+    """``text`` cast to UTC timestamps when every value is an ISO-8601 time with a zone."""
+    try:
+        return pc.cast(text, _UTC_US)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
 
 
 def _fast_path(

@@ -146,6 +146,8 @@ def parse_timestamps(values: ArrowStrings) -> tuple[np.ndarray, np.ndarray]:
     stamps = _strict_cast(text)
     if stamps is not None:
         return _datetime64(stamps), np.zeros(n, dtype=bool)
+    if not _zoned_style(text):  # dates, or times without a zone: nothing to cast to UTC
+        return _parse_general(given)
     # One bad value fails a whole cast: cast slice by slice, and the general parsers take the
     # slices that failed (on usual data a few bad values spoil a few slices).
     whole = text.combine_chunks()
@@ -163,6 +165,13 @@ def parse_timestamps(values: ArrowStrings) -> tuple[np.ndarray, np.ndarray]:
         rest = np.concatenate(failed)
         out[rest], bad[rest] = _parse_general(take_rows(given, rest))
     return out, bad
+
+
+def _zoned_style(text: pa.ChunkedArray) -> bool:
+    """Whether the column's first well-formed values carry a zone (``Z``, ``+02:00``)."""
+    first = text.slice(0, _STYLE_SAMPLE).to_pylist()
+    style = next((f for f in map(_style_of, first) if f is not None), None)
+    return style is not None and style.endswith("%#z")
 
 
 #: Values cast at once when a whole column cannot be.

@@ -93,8 +93,9 @@ def read_market(
     def load(table: str, path: Path) -> CheckedTable:
         return validate(read_raw(path, TABLES[table]), TABLES[table], key, max_amount=max_amount)
 
-    # Two tables at a time: Arrow's CSV reader, the keyed hashing (OpenSSL) and the compiled
-    # checks let go of the interpreter lock, so a second core does real work.
+    # Two tables at a time: Arrow's CSV reader and compute functions and the compiled checks
+    # let go of the interpreter lock, so a second core does real work (the keyed hashing of
+    # identifier values, one short OpenSSL call after another, holds it).
     checked: dict[str, CheckedTable] = {}
     pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="linkguard-ingest")
     try:

@@ -10,6 +10,7 @@ if TYPE_CHECKING:
     from pyspark.sql import DataFrame
 
 pytest.importorskip("pyspark")
+pytestmark = [pytest.mark.spark, pytest.mark.slow]
 
 
 def test_a_run_releases_what_it_persisted_and_leaves_the_callers_tables(

@@ -927,3 +927,22 @@ def test_counts_add_up_and_lines_point_at_their_rows(
     assert [m.fields for m in fast.malformed] == [m.fields for m in exact.malformed]
     for a, b in zip(fast.data, exact.data, strict=True):
         assert a.to_pylist() == b.to_pylist()
+
+
+def test_both_hmac_paths_agree_and_text_keys_take_the_compiled_one(monkeypatch) -> None:
+    from linkguard.io import hashing
+
+    rng = np.random.default_rng(11)
+    values = pa.array([rng.bytes(int(n)) for n in rng.integers(1, 90, 500)], pa.binary())
+    compiled = hashing._hmac_hex_compiled(b"text key", values, 32)
+    assert compiled is not None
+    fallback = hashing._hmac_hex_hashlib(b"text key", values, 32)
+    assert compiled.cast(pa.string()).to_pylist() == fallback.cast(pa.string()).to_pylist()
+    assert hashing._hmac_hex_compiled(b"\xff not text", values, 32) is None
+
+    def refuse(*_args: object) -> pa.Array:
+        raise AssertionError("the standard-library path ran for a text key")
+
+    monkeypatch.setattr(hashing, "_hmac_hex_hashlib", refuse)
+    out = hmac_sha256_hex_distinct(values, b"text key", 32).to_pylist()
+    assert out == [hmac.new(b"text key", v.as_py(), "sha256").hexdigest()[:32] for v in values]

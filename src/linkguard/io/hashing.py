@@ -173,8 +173,10 @@ def hmac_sha256_hex_distinct(values: pa.Array, key: bytes, hex_chars: int) -> pa
     """Hex HMAC-SHA-256 of each value, cut to ``hex_chars``; empty values stay empty.
 
     Identifier values repeat (one device, many rows), so the distinct values are found first
-    (Arrow's hash table), each is hashed once (:func:`_hmac_sha256_many`) and the hashes are
-    spread back over the rows.
+    (Arrow's hash table), each is hashed once and the hashes are spread back over the rows.
+    The hashing itself is ``polars-hash``'s HMAC-SHA-256 (RustCrypto), or the standard
+    library's (:func:`_hmac_sha256_many`) for a key that is not UTF-8 text; either way a few
+    values are checked against :func:`hmac.digest`.
 
     Parameters
     ----------
@@ -206,17 +208,54 @@ def hmac_sha256_hex_distinct(values: pa.Array, key: bytes, hex_chars: int) -> pa
         return pa.array([], pa.string())
     large = pa.types.is_large_string(values.type) or pa.types.is_large_binary(values.type)
     encoded = pc.dictionary_encode(values.cast(pa.large_binary() if large else pa.binary()))
-    digests = _hmac_sha256_many(key, encoded.dictionary.to_pylist(), hex_chars // 2)
-    if len(digests) * hex_chars >= 1 << 31:
+    distinct = encoded.dictionary
+    hashed = _hmac_hex_compiled(key, distinct, hex_chars)
+    if hashed is None:
+        hashed = _hmac_hex_hashlib(key, distinct, hex_chars)
+    if len(distinct) * hex_chars >= 1 << 31:
         raise ValueError("too many distinct values for one string array; hash them in slices")
+    empty = pc.equal(pc.binary_length(distinct), 0)
+    hashed = pc.if_else(empty, pa.scalar("", pa.string()), hashed.cast(pa.string()))
+    _self_check(key, distinct, hashed, hex_chars)
+    return hashed.take(encoded.indices)
+
+
+def _hmac_hex_compiled(key: bytes, values: pa.Array, hex_chars: int) -> pa.Array | None:
+    """Hex HMAC-SHA-256 of every value by ``polars-hash`` (RustCrypto's ``hmac`` and ``sha2``,
+    run outside the interpreter lock); ``None`` when the key is not UTF-8 text, which is how
+    that plugin takes keys."""
+    try:
+        text_key = key.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    import polars as pl
+    import polars_hash as plh
+
+    frame = pl.DataFrame({"value": pl.from_arrow(values)})
+    out = frame.select(plh.col("value").chash.hmac_sha256(key=text_key).str.slice(0, hex_chars))
+    return out.to_series().to_arrow()
+
+
+def _hmac_hex_hashlib(key: bytes, values: pa.Array, hex_chars: int) -> pa.Array:
+    """Hex HMAC-SHA-256 of every value by the standard library (:func:`_hmac_sha256_many`)."""
+    digests = _hmac_sha256_many(key, values.to_pylist(), hex_chars // 2)
     lengths = np.fromiter(map(len, digests), dtype=np.int64, count=len(digests)) * 2
-    offsets = np.zeros(len(digests) + 1, dtype=np.int32)
+    offsets = np.zeros(len(digests) + 1, dtype=np.int64)
     np.cumsum(lengths, out=offsets[1:])
     text = b"".join(digests).hex().encode()
-    hashed = pa.Array.from_buffers(
-        pa.string(), len(digests), [None, pa.py_buffer(offsets), pa.py_buffer(text)]
+    return pa.Array.from_buffers(
+        pa.large_string(), len(digests), [None, pa.py_buffer(offsets), pa.py_buffer(text)]
     )
-    return hashed.take(encoded.indices)
+
+
+def _self_check(key: bytes, values: pa.Array, hashed: pa.Array, hex_chars: int) -> None:
+    """The hashes of a few values, spread over the array, equal the standard library's."""
+    n = len(values)
+    for i in sorted({0, n // 3, n // 2, n - 1}) if n else ():
+        message = values[i].as_py()
+        expected = hmac.digest(key, message, "sha256").hex()[:hex_chars] if message else ""
+        if hashed[i].as_py() != expected:
+            raise RuntimeError("HMAC-SHA-256 self-check failed")  # pragma: no cover
 
 
 def _hmac_sha256_many(key: bytes, messages: list[bytes], size: int) -> list[bytes]:
@@ -227,8 +266,7 @@ def _hmac_sha256_many(key: bytes, messages: list[bytes], size: int) -> list[byte
     states, as the standard library's :class:`hmac.HMAC` does, without the per-call key set-up
     of :func:`hmac.digest`: half its time per message. Short updates keep Python's interpreter
     lock (``hmac.digest`` drops and retakes it on every call, which stalls behind the other
-    table being validated on the second thread). The result is checked against
-    :func:`hmac.digest` on the first message.
+    table being validated on the second thread).
     """
     block = hashlib.sha256(key).digest() if len(key) > _SHA256_BLOCK else key
     block = block.ljust(_SHA256_BLOCK, b"\0")
@@ -245,9 +283,6 @@ def _hmac_sha256_many(key: bytes, messages: list[bytes], size: int) -> list[byte
         outer = outer_copy()
         outer.update(inner.digest())
         append(outer.digest()[:size])
-    probe = next((i for i, m in enumerate(messages) if m), None)
-    if probe is not None and out[probe] != hmac.digest(key, messages[probe], "sha256")[:size]:
-        raise RuntimeError("HMAC-SHA-256 self-check failed")  # pragma: no cover
     return out
 
 

@@ -9,7 +9,9 @@ made at ingest. The batched loader stays the path for increments and for servers
 import into; :mod:`linkguard.neo4j.bulk_load` runs the import on the dev server.
 
 Files written (``ARRAY_DELIMITER`` separates list elements; a missing value is an empty,
-unquoted field, which the importer leaves unset, just as the loader's ``null`` does)::
+unquoted field, which the importer leaves unset, just as the loader's ``null`` does; a value
+with a line break is quoted, and only then is the importer told to read multi-line fields,
+which slows its parsing down several times)::
 
     accounts.csv       id:ID(Account), seq:long, created_at:datetime, kind, region, status
     identifiers.csv    :ID(Identifier), kind, hash
@@ -27,8 +29,8 @@ Examples
 >>> files = write_import_files(Market.from_frames(orders), tempfile.mkdtemp())
 >>> files.counts["Account"], files.counts["BOUGHT_FROM"]
 (2, 1)
->>> "--array-delimiter=U+001F" in files.admin_args()
-True
+>>> "--array-delimiter=U+001F" in files.admin_args(), files.multiline
+(True, ())
 """
 
 from __future__ import annotations
@@ -70,6 +72,9 @@ class ImportFiles:
     counts: dict[str, int]
     seconds: float = 0.0
     bytes_written: int = field(default=0)
+    #: files with a value that holds a line break (the importer must then read every file as
+    #: possibly multi-line, which is several times slower)
+    multiline: tuple[Path, ...] = ()
 
     @property
     def relationship_count(self) -> int:
@@ -89,12 +94,10 @@ class ImportFiles:
         args = ["database", "import", "full"]
         args += [f"--nodes={label}={path(p)}" for label, p in self.nodes.items()]
         args += [f"--relationships={rtype}={path(p)}" for rtype, p in self.relationships.items()]
-        args += [
-            f"--array-delimiter={_DELIMITER_ARG}",
-            "--multiline-fields=true",
-            "--overwrite-destination=true",
-            database,
-        ]
+        args += [f"--array-delimiter={_DELIMITER_ARG}", "--overwrite-destination=true"]
+        if self.multiline:
+            args.append("--multiline-fields=true")
+        args.append(database)
         return args
 
     def command(self, database: str = "neo4j", *, root: Path | str | None = None) -> str:
@@ -234,6 +237,16 @@ def _write(table: pa.Table, path: Path) -> int:
     return path.stat().st_size
 
 
+def _has_line_break(table: pa.Table) -> bool:
+    """True when a text value of ``table`` holds a line break (ids never do; ingest refuses)."""
+    for column in table.columns:
+        if pa.types.is_string(column.type) and pc.any(
+            pc.match_substring_regex(column, "[\\r\\n]")
+        ).as_py():
+            return True
+    return False
+
+
 def write_import_files(
     market: Market, directory: Path | str, progress: WriteProgress | None = None
 ) -> ImportFiles:
@@ -268,11 +281,14 @@ def write_import_files(
     nodes: dict[str, Path] = {}
     rels: dict[str, Path] = {}
     counts: dict[str, int] = {}
+    multiline: list[Path] = []
     size = 0
     for i, (what, name, build) in enumerate(plan):
         table = build()
         path = out / names[name]
         size += _write(table, path)
+        if _has_line_break(table):
+            multiline.append(path)
         (nodes if what == "node" else rels)[name] = path
         counts[name] = table.num_rows
         if progress is not None:
@@ -284,4 +300,5 @@ def write_import_files(
         counts=counts,
         seconds=round(time.perf_counter() - started, 4),
         bytes_written=size,
+        multiline=tuple(multiline),
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 from pathlib import Path
 
 import pandas as pd
@@ -37,3 +38,11 @@ def test_a_value_with_a_line_break_makes_the_import_multiline(tmp_path: Path) ->
     assert files.multiline == (tmp_path / "accounts.csv",)
     assert "--multiline-fields=true" in files.admin_args()
     assert '"north\nwest"' in (tmp_path / "accounts.csv").read_text(encoding="utf-8")
+
+
+def test_times_are_iso_8601_utc_with_microseconds(tmp_path: Path) -> None:
+    write_import_files(_market("NA"), tmp_path)
+    with (tmp_path / "bought_from.csv").open(encoding="utf-8", newline="") as f:
+        (values,) = csv.DictReader(f)
+    assert values["first_at:datetime"] == "2026-01-01T10:00:00.000000Z"
+    assert values["last_at:datetime"] == "2026-01-02T10:00:00.000000Z"

@@ -84,8 +84,9 @@ def load(
         False,
         "--bulk",
         help="Initial load through Neo4j's bulk importer: replaces the whole database. On the "
-        "running dev server it stops, imports and restarts it; otherwise (or with --files-dir) "
-        "it writes the importer's files and prints the neo4j-admin command to run.",
+        "running dev server it stops the database, imports and starts it again; otherwise (or "
+        "with --files-dir) it writes the importer's files and prints the neo4j-admin command "
+        "to run.",
     ),
     bulk_finish: bool = typer.Option(
         False,

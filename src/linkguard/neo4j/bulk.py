@@ -9,14 +9,20 @@ made at ingest. The batched loader stays the path for increments and for servers
 import into; :mod:`linkguard.neo4j.bulk_load` runs the import on the dev server.
 
 Files written (``ARRAY_DELIMITER`` separates list elements; a missing value is an empty,
-unquoted field, which the importer leaves unset, just as the loader's ``null`` does)::
+unquoted field, which the importer leaves unset, just as the loader's ``null`` does; a value
+with a line break is quoted, and only then is the importer told to read multi-line fields,
+which slows its parsing down several times)::
 
-    accounts.csv       id:ID(Account), seq:long, created_at:datetime, kind, region, status
+    accounts.csv       :ID(Account), id, seq:long, created_at:datetime, kind, region, status
     identifiers.csv    :ID(Identifier), kind, hash
-    loans.csv          id:ID(Loan), seq:long, applied_at:datetime, amount:double, product, …
+    loans.csv          :ID(Loan), id, seq:long, applied_at:datetime, amount:double, product, …
     uses.csv           :START_ID(Account), :END_ID(Identifier), rows:long[]
     bought_from.csv    :START_ID(Account), :END_ID(Account), orders:long, amount:double, …
     applied_for.csv    :START_ID(Account), :END_ID(Loan)
+
+Node ids are integers (``--id-type=integer``, not stored as properties): an account's and a
+loan's ``seq``, an identifier's position in the file. The importer maps integers to nodes
+much faster than strings, and the files are smaller; ``id`` is an ordinary string property.
 
 Examples
 --------
@@ -27,8 +33,8 @@ Examples
 >>> files = write_import_files(Market.from_frames(orders), tempfile.mkdtemp())
 >>> files.counts["Account"], files.counts["BOUGHT_FROM"]
 (2, 1)
->>> "--array-delimiter=U+001F" in files.admin_args()
-True
+>>> "--array-delimiter=U+001F" in files.admin_args(), files.multiline
+(True, ())
 """
 
 from __future__ import annotations
@@ -70,6 +76,9 @@ class ImportFiles:
     counts: dict[str, int]
     seconds: float = 0.0
     bytes_written: int = field(default=0)
+    #: files with a value that holds a line break (the importer must then read every file as
+    #: possibly multi-line, which is several times slower)
+    multiline: tuple[Path, ...] = ()
 
     @property
     def relationship_count(self) -> int:
@@ -91,10 +100,12 @@ class ImportFiles:
         args += [f"--relationships={rtype}={path(p)}" for rtype, p in self.relationships.items()]
         args += [
             f"--array-delimiter={_DELIMITER_ARG}",
-            "--multiline-fields=true",
+            "--id-type=integer",
             "--overwrite-destination=true",
-            database,
         ]
+        if self.multiline:
+            args.append("--multiline-fields=true")
+        args.append(database)
         return args
 
     def command(self, database: str = "neo4j", *, root: Path | str | None = None) -> str:
@@ -112,9 +123,11 @@ def _datetime(secs: np.ndarray, nanos: np.ndarray) -> pa.Array:
     s = pa.array(secs, type=pa.int64(), from_pandas=True)
     ns = pa.array(nanos, type=pa.int64(), from_pandas=True)
     micros = pc.add(pc.multiply(s, 1_000_000), pc.divide(ns, 1000))
-    stamps = micros.cast(pa.timestamp("us", tz="UTC"))
-    # Arrow's %S prints the seconds with the unit's fraction (six digits for microseconds).
-    return pc.strftime(stamps, format="%Y-%m-%dT%H:%M:%SZ")
+    # A zone-less timestamp cast to text is "YYYY-MM-DD HH:MM:SS.ffffff" (six digits for
+    # microseconds), many times faster than strftime with a time zone; the values are UTC.
+    text = micros.cast(pa.timestamp("us")).cast(pa.string())
+    text = pc.replace_substring(text, " ", "T", max_replacements=1)
+    return pc.binary_join_element_wise(text, pa.scalar("Z"), "")
 
 
 def _numbers_text(values: pa.Array) -> pa.Array:
@@ -127,28 +140,33 @@ def _numbers_text(values: pa.Array) -> pa.Array:
 
 def _joined(flat: np.ndarray, offsets: np.ndarray, kind: str) -> pa.Array:
     """One list per row, its elements joined by :data:`ARRAY_DELIMITER`."""
-    if kind == "string":
-        values = pa.array(flat.astype(str), type=pa.string())
-    else:
-        values = _numbers_text(pa.array(flat))
+    values = _text(flat) if kind == "string" else _numbers_text(pa.array(flat))
     lists = pa.ListArray.from_arrays(pa.array(offsets, type=pa.int32()), values)
     return pc.binary_join(lists, ARRAY_DELIMITER)
 
 
 def _text(values: np.ndarray) -> pa.Array:
     """Strings; ``None`` becomes a missing value (an empty unquoted field)."""
-    return pa.array(values.tolist(), type=pa.string())
+    return pa.array(values, type=pa.string(), from_pandas=True)
 
 
 def _table(columns: dict[str, pa.Array]) -> pa.Table:
     return pa.table(columns)
 
 
-def _accounts(t: LoadTable) -> pa.Table:
+def _positions(ids: pa.Array, index: pa.Array) -> pa.Array:
+    """The position of each of ``ids`` in ``index`` (every id is there): an integer node id."""
+    return pc.index_in(ids, value_set=index).cast(pa.int64())
+
+
+def _accounts(t: LoadTable) -> tuple[pa.Table, pa.Array]:
+    """Account nodes (node id: ``seq``) and their ids, in ``seq`` order."""
     c = t.columns
-    return _table(
+    ids = _text(c["id"])
+    table = _table(
         {
-            "id:ID(Account)": _text(c["id"]),
+            ":ID(Account)": pa.array(c["seq"], type=pa.int64()),
+            "id": ids,
             "seq:long": pa.array(c["seq"], type=pa.int64()),
             "created_at:datetime": _datetime(c["created_s"], c["created_ns"]),
             "kind": _text(c["kind"]),
@@ -156,44 +174,48 @@ def _accounts(t: LoadTable) -> pa.Table:
             "status": _text(c["status"]),
         }
     )
+    return table, ids
 
 
-def _identifier_key(kinds: np.ndarray, hashes: np.ndarray) -> pa.Array:
-    # Hashes are hex, so the last ':' separates the kind from the hash: keys never collide.
-    return pc.binary_join_element_wise(_text(kinds), _text(hashes), ":")
-
-
-def _identifiers(t: LoadTable) -> tuple[pa.Table, pa.Table]:
+def _identifiers(t: LoadTable, accounts: pa.Array) -> tuple[pa.Table, pa.Table]:
     """Identifier nodes (one per distinct kind and hash) and the ``USES`` relationships."""
     c = t.columns
-    keys = _identifier_key(c["kind"], c["hash"])
-    # The loader's table is grouped by identifier, so each one's rows are consecutive.
-    key_values = np.asarray(keys.to_pylist(), dtype=object)
-    first = np.flatnonzero(np.r_[True, key_values[1:] != key_values[:-1]])[: len(key_values)]
+    kinds, hashes = _text(c["kind"]), _text(c["hash"])
+    # The loader's table is grouped by identifier, so each one's rows are consecutive: a row
+    # starts a new identifier where its kind or hash differs from the row before.
+    n = len(kinds)
+    m = max(n - 1, 0)
+    changed = pc.or_(
+        pc.not_equal(kinds.slice(1), kinds.slice(0, m)),
+        pc.not_equal(hashes.slice(1), hashes.slice(0, m)),
+    )
+    starts = np.r_[True, changed.to_numpy(zero_copy_only=False)][:n]
+    first = np.flatnonzero(starts)
+    number = np.cumsum(starts, dtype=np.int64) - 1
     nodes = _table(
         {
-            ":ID(Identifier)": keys.take(pa.array(first)),
-            "kind": _text(c["kind"][first]),
-            "hash": _text(c["hash"][first]),
+            ":ID(Identifier)": pa.array(np.arange(len(first), dtype=np.int64)),
+            "kind": kinds.take(pa.array(first)),
+            "hash": hashes.take(pa.array(first)),
         }
     )
     flat, offsets = t.lists["rows"]
     uses = _table(
         {
-            ":START_ID(Account)": _text(c["account"]),
-            ":END_ID(Identifier)": keys,
+            ":START_ID(Account)": _positions(_text(c["account"]), accounts),
+            ":END_ID(Identifier)": pa.array(number),
             "rows:long[]": _joined(flat, offsets, "long"),
         }
     )
     return nodes, uses
 
 
-def _trades(t: LoadTable) -> pa.Table:
+def _trades(t: LoadTable, accounts: pa.Array) -> pa.Table:
     c, lists = t.columns, t.lists
     return _table(
         {
-            ":START_ID(Account)": _text(c["buyer"]),
-            ":END_ID(Account)": _text(c["seller"]),
+            ":START_ID(Account)": _positions(_text(c["buyer"]), accounts),
+            ":END_ID(Account)": _positions(_text(c["seller"]), accounts),
             "orders:long": pa.array(c["orders"], type=pa.int64()),
             "amount:double": _numbers_text(pa.array(c["amount"], type=pa.float64())),
             "first_at:datetime": _datetime(c["first_s"], c["first_ns"]),
@@ -209,12 +231,14 @@ def _trades(t: LoadTable) -> pa.Table:
     )
 
 
-def _loans(t: LoadTable) -> tuple[pa.Table, pa.Table]:
+def _loans(t: LoadTable, accounts: pa.Array) -> tuple[pa.Table, pa.Table]:
     c = t.columns
+    seq = pa.array(c["seq"], type=pa.int64())
     nodes = _table(
         {
-            "id:ID(Loan)": _text(c["id"]),
-            "seq:long": pa.array(c["seq"], type=pa.int64()),
+            ":ID(Loan)": seq,
+            "id": _text(c["id"]),
+            "seq:long": seq,
             "applied_at:datetime": _datetime(c["applied_s"], c["applied_ns"]),
             "amount:double": _numbers_text(pa.array(c["amount"], type=pa.float64())),
             "product": _text(c["product"]),
@@ -223,7 +247,9 @@ def _loans(t: LoadTable) -> tuple[pa.Table, pa.Table]:
             "defaulted:long": pa.array(c["defaulted"].tolist(), type=pa.int64()),
         }
     )
-    rels = _table({":START_ID(Account)": _text(c["account"]), ":END_ID(Loan)": _text(c["id"])})
+    rels = _table(
+        {":START_ID(Account)": _positions(_text(c["account"]), accounts), ":END_ID(Loan)": seq}
+    )
     return nodes, rels
 
 
@@ -232,6 +258,21 @@ def _write(table: pa.Table, path: Path) -> int:
     # empty string stays an empty string.
     pacsv.write_csv(table, path, pacsv.WriteOptions(quoting_style="needed"))
     return path.stat().st_size
+
+
+#: Columns whose values come from the data as free text; ids (which ingest keeps free of
+#: control characters), hashes, numbers and times never hold a line break.
+_FREE_TEXT = frozenset({"kind", "region", "status", "product", "decision", "statuses:string[]"})
+
+
+def _has_line_break(table: pa.Table) -> bool:
+    """True when a free-text value of ``table`` holds a line break."""
+    for name in _FREE_TEXT.intersection(table.column_names):
+        column = table.column(name)
+        for needle in ("\n", "\r"):
+            if pc.any(pc.match_substring(column, needle)).as_py():
+                return True
+    return False
 
 
 def write_import_files(
@@ -247,14 +288,15 @@ def write_import_files(
     out = Path(directory)
     out.mkdir(parents=True, exist_ok=True)
     tables = load_tables(market)
-    identifier_nodes, uses = _identifiers(tables["identifiers"])
-    loan_nodes, applied_for = _loans(tables["loans"])
+    account_nodes, accounts = _accounts(tables["accounts"])
+    identifier_nodes, uses = _identifiers(tables["identifiers"], accounts)
+    loan_nodes, applied_for = _loans(tables["loans"], accounts)
     plan: list[tuple[str, str, Callable[[], pa.Table]]] = [
-        ("node", "Account", lambda: _accounts(tables["accounts"])),
+        ("node", "Account", lambda: account_nodes),
         ("node", "Identifier", lambda: identifier_nodes),
         ("node", "Loan", lambda: loan_nodes),
         ("rel", "USES", lambda: uses),
-        ("rel", "BOUGHT_FROM", lambda: _trades(tables["trades"])),
+        ("rel", "BOUGHT_FROM", lambda: _trades(tables["trades"], accounts)),
         ("rel", "APPLIED_FOR", lambda: applied_for),
     ]
     names = {
@@ -268,11 +310,14 @@ def write_import_files(
     nodes: dict[str, Path] = {}
     rels: dict[str, Path] = {}
     counts: dict[str, int] = {}
+    multiline: list[Path] = []
     size = 0
     for i, (what, name, build) in enumerate(plan):
         table = build()
         path = out / names[name]
         size += _write(table, path)
+        if _has_line_break(table):
+            multiline.append(path)
         (nodes if what == "node" else rels)[name] = path
         counts[name] = table.num_rows
         if progress is not None:
@@ -284,4 +329,5 @@ def write_import_files(
         counts=counts,
         seconds=round(time.perf_counter() - started, 4),
         bytes_written=size,
+        multiline=tuple(multiline),
     )

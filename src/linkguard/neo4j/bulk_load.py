@@ -1,12 +1,14 @@
 """An initial load through Neo4j's bulk importer, on the local dev server.
 
 The importer writes a database's store files directly, so the database must be offline while
-it runs, and in Community Edition the only user database is ``neo4j``, which cannot be stopped
-on its own. The dev server therefore shuts its DBMS down, runs ``neo4j-admin database import
+it runs, and in Community Edition the only user database is ``neo4j``, which ``STOP DATABASE``
+refuses to stop. The dev server therefore stops that database through its database manager
+(Bolt, HTTP, the system database and the plugins stay up), runs ``neo4j-admin database import
 full`` (the importer classes shipped with the server) in its own, already warm JVM on the files
-of :func:`~linkguard.neo4j.bulk.write_import_files`, and starts the DBMS again on the same
-address (``run/import-request.txt`` asks for it, ``run/import-result.json`` answers). A server
-built before that existed is stopped, imported into by a JVM of its own and started again.
+of :func:`~linkguard.neo4j.bulk.write_import_files`, and starts the database again
+(``run/import-request.txt`` asks for it, ``run/import-result.json`` answers and says whether
+the database or, when it could not be reached, the whole DBMS was restarted). A server built
+before that existed is stopped, imported into by a JVM of its own and started again.
 Constraints and indexes are created after the import (building them over a full store is
 faster than checking them on every row), then a snapshot's findings are written back over
 Bolt exactly as after a batched load.
@@ -154,8 +156,8 @@ def import_in_server(
 ) -> dict[str, Any]:
     """Ask the running dev server of ``data_dir`` to import ``files`` in its own JVM.
 
-    Returns the server's answer (``stop_ms``, ``import_ms``, ``start_ms``) once the DBMS is
-    ready again.
+    Returns the server's answer (``stop_ms``, ``import_ms``, ``start_ms``, ``restart``:
+    ``database`` or ``dbms``) once the database is ready again.
 
     Raises
     ------
@@ -242,9 +244,10 @@ def bulk_load_dev_server(
 ) -> BulkLoadReport:
     """Replace the dev server's ``neo4j`` database with ``market`` through the bulk importer.
 
-    The server of ``data_dir`` must be running; it is stopped for the import and started
-    again on the same host and ports (with the password of ``LINKGUARD_NEO4J_PASSWORD`` when
-    it ran with authentication). ``settings`` say how to reach it afterwards (default: the
+    The server of ``data_dir`` must be running; its ``neo4j`` database is stopped for the
+    import and started again (a server without the in-JVM import is stopped and started again
+    on the same host and ports, with the password of ``LINKGUARD_NEO4J_PASSWORD`` when it ran
+    with authentication). ``settings`` say how to reach it afterwards (default: the
     ``NEO4J_*`` environment). Everything in the database before is replaced.
     """
     home = Path(data_dir).resolve()

@@ -211,17 +211,21 @@ def _identifier_table(market: Market) -> tuple[_Table, int]:
     kind_codes, kind_values = pd.factorize(kinds)
     hash_codes, _ = pd.factorize(hashes)
     value_key = hash_codes.astype(np.int64) * max(len(kind_values), 1) + kind_codes
-    n_values = len(np.unique(value_key))
     account = ids["account"].to_numpy(dtype=np.int64)
     # Grouped by identifier first, so that a batch merges each identifier node once and runs
     # of rows hit the same index pages.
     order, offsets = _groups(value_key * max(market.n_accounts, 1) + account)
     first = order[offsets[:-1]]
+    # Each identifier's rows are consecutive: count where the identifier changes.
+    grouped = value_key[first]
+    n_values = int(np.count_nonzero(grouped[1:] != grouped[:-1])) + int(len(grouped) > 0)
     table = _Table(
         {
-            "account": np.asarray(market.account_ids, dtype=object)[account[first]].astype(str),
-            "kind": kinds[first].astype(str),
-            "hash": hashes[first].astype(str),
+            # Object arrays of the market's own strings: a copy into fixed-width numpy text
+            # would cost seconds per million rows and give the same values.
+            "account": np.asarray(market.account_ids, dtype=object)[account[first]],
+            "kind": kinds[first],
+            "hash": hashes[first],
         },
         {"rows": (order.astype(np.int64), offsets)},
     )
@@ -246,8 +250,8 @@ def _trade_table(market: Market) -> _Table:
         amount = np.round(np.add.reduceat(amounts, starts), 2)
     return _Table(
         {
-            "buyer": ids[buyer[order[starts]]].astype(str),
-            "seller": ids[seller[order[starts]]].astype(str),
+            "buyer": ids[buyer[order[starts]]],
+            "seller": ids[seller[order[starts]]],
             "orders": np.diff(offsets),
             "amount": amount,
             "first_s": first_s,
@@ -256,7 +260,7 @@ def _trade_table(market: Market) -> _Table:
             "last_ns": last_ns,
         },
         {
-            "order_ids": (o["order_id"].to_numpy(dtype=object)[order].astype(str), offsets),
+            "order_ids": (o["order_id"].to_numpy(dtype=object)[order], offsets),
             "amounts": (amounts, offsets),
             "times": (times, offsets),
             "confirmed_times": (_micros(o["confirmed_at"])[order], offsets),

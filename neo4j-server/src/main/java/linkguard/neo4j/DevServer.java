@@ -14,7 +14,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import org.neo4j.dbms.api.DatabaseManagementService;
+import org.neo4j.dbms.database.DatabaseContext;
+import org.neo4j.dbms.database.DatabaseContextProvider;
 import org.neo4j.graphdb.GraphDatabaseService;
+import org.neo4j.kernel.database.Database;
+import org.neo4j.kernel.internal.GraphDatabaseAPI;
 import org.neo4j.kernel.internal.Version;
 import org.neo4j.server.CommunityBootstrapper;
 
@@ -108,6 +112,48 @@ public final class DevServer {
                 }
                 writeReadyFile(readyFile, options, (System.nanoTime() - t0) / 1_000_000L);
                 return 0;
+            }
+
+            @Override
+            public boolean stopDatabase(String name) {
+                Database database = database(name);
+                if (database == null) {
+                    return false;
+                }
+                database.stop();
+                return true;
+            }
+
+            @Override
+            public int startDatabase(String name) {
+                Database database = database(name);
+                if (database == null) {
+                    return 1;
+                }
+                try {
+                    database.start();
+                } catch (RuntimeException e) {
+                    System.err.println("linkguard-neo4j-devserver: database " + name + " did not start: " + e);
+                    return 1;
+                }
+                return database.isStarted() ? 0 : 1;
+            }
+
+            /** The kernel's database object of a user database, or null when it cannot be reached. */
+            private Database database(String name) {
+                try {
+                    DatabaseManagementService service = current[0].getDatabaseManagementService();
+                    GraphDatabaseAPI system = (GraphDatabaseAPI) service.database("system");
+                    DatabaseContextProvider<?> databases =
+                            system.getDependencyResolver().resolveDependency(DatabaseContextProvider.class);
+                    return databases
+                            .getDatabaseContext(name)
+                            .flatMap(DatabaseContext::optionalDatabase)
+                            .filter(database -> !database.getNamedDatabaseId().isSystemDatabase())
+                            .orElse(null);
+                } catch (RuntimeException e) {
+                    return null;
+                }
             }
         };
         int code = dbms.start();

@@ -24,8 +24,8 @@ from __future__ import annotations
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
-from linkguard.spark.cache import run_cached
-from linkguard.spark.local import components_of, local_rows, rows_of, truncate
+from linkguard.spark.cache import run_cached, truncate
+from linkguard.spark.local import components_of, local_rows, rows_of
 
 __all__ = ["connected_components"]
 
@@ -68,8 +68,9 @@ def connected_components(edges: DataFrame, max_rounds: int = 100) -> DataFrame:
         .transform(run_cached)
     )
     for _ in range(max_rounds):
-        if cur.count() <= limit:
-            return _finish_locally(cur)
+        n = cur.count()
+        if n <= limit:
+            return _finish_locally(cur, n)
         large = truncate(_large_star(cur))
         changed = large.exceptAll(cur).limit(1).count() + cur.exceptAll(large).limit(1).count()
         cur = truncate(_small_star(large))
@@ -82,9 +83,9 @@ def connected_components(edges: DataFrame, max_rounds: int = 100) -> DataFrame:
     return labels.unionByName(roots).distinct()
 
 
-def _finish_locally(edges: DataFrame) -> DataFrame:
-    """The components of a small edge list, found on the driver."""
-    rows = rows_of(edges, ["src", "dst"])
+def _finish_locally(edges: DataFrame, n: int) -> DataFrame:
+    """The components of a small edge list (``n`` edges), found on the driver."""
+    rows = rows_of(edges, ["src", "dst"], n)
     label = components_of([r[0] for r in rows], [r[1] for r in rows])
     return edges.sparkSession.createDataFrame(
         sorted(label.items()), "node string, component string"

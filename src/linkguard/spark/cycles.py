@@ -18,8 +18,8 @@ from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
 from linkguard.detect.cycles import CycleParams
-from linkguard.spark.cache import run_cached
-from linkguard.spark.local import codes, local_rows, rows_of, truncate, two_way_trim
+from linkguard.spark.cache import run_cached, truncate
+from linkguard.spark.local import codes, local_rows, rows_of, two_way_trim
 
 __all__ = ["circular_trades", "cyclic_orders"]
 
@@ -37,7 +37,7 @@ def cyclic_orders(orders: DataFrame) -> DataFrame:
     n = edges.count()
     while n:
         if n <= limit:
-            edges = _trim_locally(edges)
+            edges = _trim_locally(edges, n)
             break
         pays = edges.select(F.col("buyer_id").alias("a")).distinct()
         paid = edges.select(F.col("seller_id").alias("a")).distinct()
@@ -56,8 +56,8 @@ def cyclic_orders(orders: DataFrame) -> DataFrame:
     )
 
 
-def _trim_locally(edges: DataFrame) -> DataFrame:
-    rows = rows_of(edges, ["buyer_id", "seller_id"])
+def _trim_locally(edges: DataFrame, n: int) -> DataFrame:
+    rows = rows_of(edges, ["buyer_id", "seller_id"], n)
     names, inv = codes([r[0] for r in rows] + [r[1] for r in rows])
     kept = two_way_trim(inv[: len(rows)], inv[len(rows) :], len(names))
     out = [rows[i] for i in np.flatnonzero(kept)]

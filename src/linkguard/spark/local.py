@@ -28,7 +28,6 @@ __all__ = [
     "local_rows",
     "prune_memberships",
     "rows_of",
-    "truncate",
     "two_way_trim",
 ]
 
@@ -43,17 +42,21 @@ def local_rows(spark: SparkSession) -> int:
     return int(spark.conf.get("spark.linkguard.localRows", str(LOCAL_ROWS)) or 0)
 
 
-def truncate(df: DataFrame) -> DataFrame:
-    """``df`` computed once and its lineage cut: a local checkpoint (kept by the executors)
-    under a local master, where executors never leave, a reliable one elsewhere."""
-    if (df.sparkSession.sparkContext.master or "").startswith("local"):
-        return df.localCheckpoint()
-    return df.checkpoint()
+def rows_of(df: DataFrame, columns: Sequence[str], n: int) -> list[tuple[Any, ...]]:
+    """``columns`` of every row of ``df`` (about ``n`` rows), streamed in pieces small enough
+    for ``spark.driver.maxResultSize`` (a piece per job; no job returns the table)."""
+    sc = df.sparkSession.sparkContext
+    given = sc.getConf().get("spark.driver.maxResultSize", "1g") or "1g"
+    assert sc._jvm is not None
+    limit = int(sc._jvm.org.apache.spark.network.util.JavaUtils.byteStringAsBytes(given))
+    per_piece = _MAX_PIECE if limit <= 0 else max(1_000, min(_MAX_PIECE, limit // _ROW_BYTES))
+    pieces = max(1, -(-n // per_piece))
+    return [tuple(r) for r in df.select(*columns).repartition(pieces).toLocalIterator()]
 
 
-def rows_of(df: DataFrame, columns: Sequence[str]) -> list[tuple[Any, ...]]:
-    """``columns`` of every row, streamed a partition per job (no job returns the table)."""
-    return [tuple(r) for r in df.select(*columns).toLocalIterator()]
+#: Rows read back in one job, at most, and the bytes a row is taken to cost in a job's result.
+_MAX_PIECE = 250_000
+_ROW_BYTES = 512
 
 
 def codes(values: Sequence[str]) -> tuple[list[str], IntArray]:

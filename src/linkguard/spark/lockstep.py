@@ -20,9 +20,9 @@ from pyspark.sql import functions as F
 
 from linkguard.detect._background import poisson_log10_tail
 from linkguard.detect.lockstep import LockstepParams
-from linkguard.spark.cache import run_cached
+from linkguard.spark.cache import run_cached, truncate
 from linkguard.spark.components import connected_components
-from linkguard.spark.local import codes, local_rows, prune_memberships, rows_of, truncate
+from linkguard.spark.local import codes, local_rows, prune_memberships, rows_of
 
 __all__ = ["MAX_CELL_BUYERS", "lockstep_groups", "prune_cells"]
 
@@ -38,7 +38,7 @@ def prune_cells(m: DataFrame, cell: list[str], min_windows: int) -> DataFrame:
     n = m.count()
     while n:
         if n <= limit:
-            return _prune_locally(m, cell, min_windows)
+            return _prune_locally(m, cell, min_windows, n)
         per_cell = m.groupBy(*cell).agg(F.count("*").alias("nc"))
         per_buyer = m.groupBy("buyer_id").agg(F.count("*").alias("nb"))
         kept = truncate(
@@ -55,8 +55,8 @@ def prune_cells(m: DataFrame, cell: list[str], min_windows: int) -> DataFrame:
     return m
 
 
-def _prune_locally(m: DataFrame, cell: list[str], min_windows: int) -> DataFrame:
-    rows = rows_of(m, m.columns)
+def _prune_locally(m: DataFrame, cell: list[str], min_windows: int, n: int) -> DataFrame:
+    rows = rows_of(m, m.columns, n)
     at = {c: i for i, c in enumerate(m.columns)}
     _, buyer = codes([r[at["buyer_id"]] for r in rows])
     _, cells = codes(["\x00".join(str(r[at[c]]) for c in cell) for r in rows])

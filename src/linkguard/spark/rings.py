@@ -36,8 +36,8 @@ from linkguard.detect.bursts import _split_by_repeat_sellers
 from linkguard.detect.graph import trade_pairs as local_pairs
 from linkguard.detect.ring_checks import rated_like_base, trim_by_degrees
 from linkguard.detect.rings import Ring, RingParams, merge_rings
-from linkguard.spark.cache import run_cached
-from linkguard.spark.local import codes, local_rows, rows_of, truncate
+from linkguard.spark.cache import run_cached, truncate
+from linkguard.spark.local import codes, local_rows, rows_of
 from linkguard.spark.lockstep import prune_cells
 from linkguard.spark.ring_checks import MarketCounts, member_pairs
 
@@ -78,7 +78,7 @@ def _peel(edges: DataFrame, eps: float, limit: int, max_block: int) -> list[str]
         if n == 0:
             break
         if int(stats["k"]) // 2 <= limit:
-            rows = rows_of(live_e, ["u", "v", "w"])
+            rows = rows_of(live_e, ["u", "v", "w"], int(stats["k"]) // 2)
             names, inv = codes([r[0] for r in rows] + [r[1] for r in rows])
             local_block, best_pass = _peel_arrays(
                 inv[: len(rows)],
@@ -262,7 +262,7 @@ def _regions(
             break
         if n <= limit:
             out += _local_regions(
-                edges, row_deg, col_deg, total_edges, params, eps, max_block,
+                edges, n, row_deg, col_deg, total_edges, params, eps, max_block,
                 params.max_peels - done, idle,
             )  # fmt: skip
             break
@@ -337,6 +337,7 @@ def _take_region(
 
 def _local_regions(
     edges: DataFrame,
+    n_edges: int,
     row_deg: DataFrame,
     col_deg: DataFrame,
     total_edges: float,
@@ -346,16 +347,17 @@ def _local_regions(
     rounds: int,
     idle: int,
 ) -> list[_Region]:
-    """:func:`_regions`' remaining ``rounds`` on the driver, over ``edges`` read back once
-    (with their ends' degrees); ``idle``: regions in a row without a ring so far."""
-    rows = rows_of(edges, ["u", "v", "w"])
+    """:func:`_regions`' remaining ``rounds`` on the driver, over ``edges`` (``n_edges`` of
+    them) read back once, with their ends' degrees; ``idle``: regions in a row without a
+    ring so far."""
+    rows = rows_of(edges, ["u", "v", "w"], n_edges)
     ends = (
         edges.select(F.col("u").alias("node"))
         .unionByName(edges.select(F.col("v").alias("node")))
         .distinct()
     )
     known = row_deg.unionByName(col_deg).join(ends, "node", "left_semi")
-    deg = {str(r[0]): float(r[1]) for r in rows_of(known, ["node", "d"])}
+    deg = {str(r[0]): float(r[1]) for r in rows_of(known, ["node", "d"], 2 * n_edges)}
     names, inv = codes([r[0] for r in rows] + [r[1] for r in rows])
     u_all, v_all = inv[: len(rows)], inv[len(rows) :]
     w_all = np.array([r[2] for r in rows], dtype=np.float64)

@@ -5,6 +5,7 @@ part-way, the default finishes small tables on the driver)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import numpy as np
 import pytest
@@ -51,16 +52,55 @@ def test_components(spark, bound):
     assert got == {n: find(n) for n in parent}
 
 
-def test_pruned_cells(spark, bound):
+def _pruned(spark) -> list[tuple[str, str, int]]:
     from linkguard.spark.lockstep import prune_cells
 
     rows = [(b, s, int(s[1:]) % 3) for b, s in _market()]
     m = spark.createDataFrame(rows, "buyer_id string, seller_id string, bucket long")
-    got = sorted(tuple(r) for r in prune_cells(m, ["seller_id", "bucket"], 3).collect())
+    return sorted(tuple(r) for r in prune_cells(m, ["seller_id", "bucket"], 3).collect())
+
+
+def _peeled(spark) -> list[tuple[list[str], list[str]]]:
+    from linkguard.detect.rings import RingParams
+    from linkguard.spark.rings import EPSILON, MAX_BLOCK_NODES, _structural
+
+    pairs = spark.createDataFrame(
+        [(b, s, 1) for b, s in _market()], "buyer_id string, seller_id string, orders long"
+    )
+    found = _structural(spark, pairs, RingParams(), EPSILON, MAX_BLOCK_NODES)
+    return [(sorted(b), sorted(s)) for b, s, _ in found]
+
+
+@pytest.fixture(scope="module")
+def on_spark(spark) -> dict[str, Any]:
+    """Pruning and peeling with every round on Spark."""
     spark.conf.set("spark.linkguard.localRows", "0")
-    want = sorted(tuple(r) for r in prune_cells(m, ["seller_id", "bucket"], 3).collect())
-    assert got == want
+    try:
+        return {"pruned": _pruned(spark), "peeled": _peeled(spark)}
+    finally:
+        spark.conf.unset("spark.linkguard.localRows")
+
+
+@pytest.mark.parametrize("rows", BOUNDS[1:])
+def test_pruned_cells(spark, on_spark, rows):
+    spark.conf.set("spark.linkguard.localRows", rows)
+    try:
+        got = _pruned(spark)
+    finally:
+        spark.conf.unset("spark.linkguard.localRows")
+    assert got == on_spark["pruned"]
     assert got
+
+
+@pytest.mark.parametrize("rows", BOUNDS[1:])
+def test_peeled_regions(spark, on_spark, rows):
+    spark.conf.set("spark.linkguard.localRows", rows)
+    try:
+        got = _peeled(spark)
+    finally:
+        spark.conf.unset("spark.linkguard.localRows")
+    assert got == on_spark["peeled"]
+    assert any(s == [f"q{j}" for j in range(4)] for _, s in got)
 
 
 def test_cyclic_orders(spark, bound):
@@ -78,19 +118,3 @@ def test_cyclic_orders(spark, bound):
         kept = now
     assert got == sorted(f"o{i}" for i, p in enumerate(_market()) if p in kept)
     assert len(got) >= 13
-
-
-def test_peeled_regions(spark, bound):
-    from linkguard.detect.rings import RingParams
-    from linkguard.spark.rings import EPSILON, MAX_BLOCK_NODES, _structural
-
-    pairs = spark.createDataFrame(
-        [(b, s, 1) for b, s in _market()], "buyer_id string, seller_id string, orders long"
-    )
-    got = _structural(spark, pairs, RingParams(), EPSILON, MAX_BLOCK_NODES)
-    spark.conf.set("spark.linkguard.localRows", "0")
-    want = _structural(spark, pairs, RingParams(), EPSILON, MAX_BLOCK_NODES)
-    assert [(sorted(b), sorted(s)) for b, s, _ in got] == [
-        (sorted(b), sorted(s)) for b, s, _ in want
-    ]
-    assert any(set(s) == {f"q{j}" for j in range(4)} for _, s, _ in got)

@@ -59,7 +59,12 @@ def _watch(cmd: list[str], env: dict[str, str]) -> tuple[float, int, str]:
     reader.join()
     wall = time.perf_counter() - start
     if proc.returncode != 0:
-        raise SystemExit(f"{' '.join(cmd)} failed:\n{''.join(err[-30:])}")
+        log = DATA_ROOT / "spark-out" / "failed.stderr"
+        log.write_text("".join(err))
+        first = next((line for line in err if "Error" in line or "Exception" in line), "")
+        raise SystemExit(
+            f"{' '.join(cmd)} failed (whole stderr in {log}):\n{first}{''.join(err[-30:])}"
+        )
     return wall, peak, "".join(err[-5:])
 
 

@@ -11,7 +11,9 @@ Beyond" (SoCC 2014). Each round is two group-bys over the edge list:
 Rounds repeat until large-star changes nothing; every edge then joins a node to the smallest
 node of its component (a star), so the component label is that smallest node. Work per round is
 O(E) shuffled bytes; O(log^2 n) rounds in theory, a handful in practice. The edge list is
-checkpointed every round, so the query plan stays one round long.
+checkpointed every round, so the query plan stays one round long. Once the edge list holds at
+most :func:`linkguard.spark.local.local_rows` edges, it is read back and the components are
+finished on the driver (union-find, same labels).
 
 Node ids are strings (account ids) compared in Spark's string order; nothing here depends on
 how an engine numbers accounts.
@@ -21,6 +23,9 @@ from __future__ import annotations
 
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
+
+from linkguard.spark.cache import run_cached, truncate
+from linkguard.spark.local import components_of, local_rows, rows_of
 
 __all__ = ["connected_components"]
 
@@ -54,16 +59,21 @@ def connected_components(edges: DataFrame, max_rounds: int = 100) -> DataFrame:
 
     The component is its smallest node. Self-loops are ignored.
     """
+    spark = edges.sparkSession
+    limit = local_rows(spark)
     cur = edges.select("src", "dst").where(F.col("src") != F.col("dst"))
     cur = (
         cur.select(F.greatest("src", "dst").alias("src"), F.least("src", "dst").alias("dst"))
         .distinct()
-        .checkpoint()
+        .transform(run_cached)
     )
     for _ in range(max_rounds):
-        large = _large_star(cur).checkpoint()
+        n = cur.count()
+        if n <= limit:
+            return _finish_locally(cur, n)
+        large = truncate(_large_star(cur))
         changed = large.exceptAll(cur).limit(1).count() + cur.exceptAll(large).limit(1).count()
-        cur = _small_star(large).checkpoint()
+        cur = truncate(_small_star(large))
         if changed == 0:
             break
     else:
@@ -71,3 +81,12 @@ def connected_components(edges: DataFrame, max_rounds: int = 100) -> DataFrame:
     labels = cur.select(F.col("src").alias("node"), F.col("dst").alias("component"))
     roots = cur.select(F.col("dst").alias("node"), F.col("dst").alias("component"))
     return labels.unionByName(roots).distinct()
+
+
+def _finish_locally(edges: DataFrame, n: int) -> DataFrame:
+    """The components of a small edge list (``n`` edges), found on the driver."""
+    rows = rows_of(edges, ["src", "dst"], n)
+    label = components_of([r[0] for r in rows], [r[1] for r in rows])
+    return edges.sparkSession.createDataFrame(
+        sorted(label.items()), "node string, component string"
+    )

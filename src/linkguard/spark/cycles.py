@@ -13,32 +13,39 @@ join's output in proportion to the activity of real cycles, not to the market.
 
 from __future__ import annotations
 
+import numpy as np
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
 from linkguard.detect.cycles import CycleParams
-from linkguard.spark.cache import run_cached
+from linkguard.spark.cache import run_cached, truncate
+from linkguard.spark.local import codes, local_rows, rows_of, two_way_trim
 
 __all__ = ["circular_trades", "cyclic_orders"]
 
 
 def cyclic_orders(orders: DataFrame) -> DataFrame:
-    """Orders between accounts that both pay and get paid (trimmed to a fixed point)."""
+    """Orders between accounts that both pay and get paid (trimmed to a fixed point; the
+    rounds finish on the driver once the pairs are few, see :mod:`linkguard.spark.local`)."""
+    limit = local_rows(orders.sparkSession)
     edges = (
         orders.select("buyer_id", "seller_id")
         .where(F.col("buyer_id") != F.col("seller_id"))
         .distinct()
-        .checkpoint()
+        .transform(run_cached)
     )
     n = edges.count()
     while n:
+        if n <= limit:
+            edges = _trim_locally(edges, n)
+            break
         pays = edges.select(F.col("buyer_id").alias("a")).distinct()
         paid = edges.select(F.col("seller_id").alias("a")).distinct()
         both = pays.join(paid, "a")
         kept = edges.join(both.withColumnRenamed("a", "seller_id"), "seller_id", "left_semi").join(
             both.withColumnRenamed("a", "buyer_id"), "buyer_id", "left_semi"
         )
-        kept = kept.checkpoint()
+        kept = truncate(kept)
         m = kept.count()
         edges = kept
         if m == n:
@@ -47,6 +54,14 @@ def cyclic_orders(orders: DataFrame) -> DataFrame:
     return orders.join(edges, ["buyer_id", "seller_id"], "left_semi").where(
         F.col("buyer_id") != F.col("seller_id")
     )
+
+
+def _trim_locally(edges: DataFrame, n: int) -> DataFrame:
+    rows = rows_of(edges, ["buyer_id", "seller_id"], n)
+    names, inv = codes([r[0] for r in rows] + [r[1] for r in rows])
+    kept = two_way_trim(inv[: len(rows)], inv[len(rows) :], len(names))
+    out = [rows[i] for i in np.flatnonzero(kept)]
+    return edges.sparkSession.createDataFrame(out, "buyer_id string, seller_id string")
 
 
 def circular_trades(orders: DataFrame, params: CycleParams) -> DataFrame:
@@ -107,7 +122,7 @@ def circular_trades(orders: DataFrame, params: CycleParams) -> DataFrame:
                 F.concat("path", F.array("e")).alias("path"),
                 F.concat("amounts", F.array("a")).alias("amounts"),
             )
-            .checkpoint()
+            .transform(truncate)
         )
     if found is None:
         raise ValueError("cycles: max_length must be at least min_length")

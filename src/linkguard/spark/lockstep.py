@@ -20,8 +20,9 @@ from pyspark.sql import functions as F
 
 from linkguard.detect._background import poisson_log10_tail
 from linkguard.detect.lockstep import LockstepParams
-from linkguard.spark.cache import run_cached
+from linkguard.spark.cache import run_cached, truncate
 from linkguard.spark.components import connected_components
+from linkguard.spark.local import codes, local_rows, prune_memberships, rows_of
 
 __all__ = ["MAX_CELL_BUYERS", "lockstep_groups", "prune_cells"]
 
@@ -30,24 +31,38 @@ MAX_CELL_BUYERS = 1000
 
 
 def prune_cells(m: DataFrame, cell: list[str], min_windows: int) -> DataFrame:
-    """Memberships (``buyer_id`` + ``cell`` columns) pruned to a fixed point."""
-    m = m.checkpoint()
+    """Memberships (``buyer_id`` + ``cell`` columns) pruned to a fixed point; the rounds
+    finish on the driver once at most :func:`linkguard.spark.local.local_rows` are left."""
+    limit = local_rows(m.sparkSession)
+    m = m.transform(run_cached)
     n = m.count()
     while n:
+        if n <= limit:
+            return _prune_locally(m, cell, min_windows, n)
         per_cell = m.groupBy(*cell).agg(F.count("*").alias("nc"))
         per_buyer = m.groupBy("buyer_id").agg(F.count("*").alias("nb"))
-        kept = (
+        kept = truncate(
             m.join(per_cell, cell)
             .join(per_buyer, "buyer_id")
             .where((F.col("nc") >= 2) & (F.col("nb") >= min_windows))
             .drop("nc", "nb")
-        ).checkpoint()
+        )
         k = kept.count()
         m = kept
         if k == n:
             break
         n = k
     return m
+
+
+def _prune_locally(m: DataFrame, cell: list[str], min_windows: int, n: int) -> DataFrame:
+    rows = rows_of(m, m.columns, n)
+    at = {c: i for i, c in enumerate(m.columns)}
+    _, buyer = codes([r[at["buyer_id"]] for r in rows])
+    _, cells = codes(["\x00".join(str(r[at[c]]) for c in cell) for r in rows])
+    kept = prune_memberships(buyer, cells, min_windows)
+    out = [rows[i] for i in np.flatnonzero(kept)]
+    return m.sparkSession.createDataFrame(out, m.schema)
 
 
 def _cells(orders: DataFrame, window: int, offset: int) -> DataFrame:

@@ -21,6 +21,7 @@ among ring members.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,7 +36,8 @@ from linkguard.detect.bursts import _split_by_repeat_sellers
 from linkguard.detect.graph import trade_pairs as local_pairs
 from linkguard.detect.ring_checks import rated_like_base, trim_by_degrees
 from linkguard.detect.rings import Ring, RingParams, merge_rings
-from linkguard.spark.cache import run_cached
+from linkguard.spark.cache import run_cached, truncate
+from linkguard.spark.local import codes, local_rows, rows_of
 from linkguard.spark.lockstep import prune_cells
 from linkguard.spark.ring_checks import MarketCounts, member_pairs
 
@@ -50,16 +52,16 @@ EPSILON = 0.1
 MAX_BLOCK_NODES = 200_000
 
 
-def _peel(edges: DataFrame, eps: float) -> tuple[DataFrame, float]:
-    """The densest live set found by parallel peeling: ``node`` (``b:id`` / ``s:id``), and
-    its average weight per node."""
-    alive = (
+def _peel(edges: DataFrame, eps: float, limit: int, max_block: int) -> list[str]:
+    """The densest live set found by parallel peeling: its nodes (``b:id`` / ``s:id``), at
+    most ``max_block + 1`` of them (more means no ring). Once at most ``limit`` edges are
+    live, the passes go on on the driver (:func:`_peel_arrays`)."""
+    alive = truncate(
         edges.select(F.col("u").alias("node"))
         .unionByName(edges.select(F.col("v").alias("node")))
         .distinct()
         .withColumn("out", F.lit(None).cast("int"))
     )
-    alive = alive.checkpoint()
     best_g, best_pass, p = -1.0, 0, 0
     live_e = edges
     while True:
@@ -67,11 +69,29 @@ def _peel(edges: DataFrame, eps: float) -> tuple[DataFrame, float]:
             live_e.select(F.col("u").alias("node"), "w")
             .unionByName(live_e.select(F.col("v").alias("node"), "w"))
             .groupBy("node")
-            .agg(F.sum("w").alias("d"))
+            .agg(F.sum("w").alias("d"), F.count("*").alias("k"))
         )
-        stats = deg.agg(F.sum("d").alias("s"), F.count("*").alias("n")).collect()[0]
+        stats = deg.agg(
+            F.sum("d").alias("s"), F.count("*").alias("n"), F.sum("k").alias("k")
+        ).collect()[0]
         n = int(stats["n"])
         if n == 0:
+            break
+        if int(stats["k"]) // 2 <= limit:
+            rows = rows_of(live_e, ["u", "v", "w"], int(stats["k"]) // 2)
+            names, inv = codes([r[0] for r in rows] + [r[1] for r in rows])
+            local_block, best_pass = _peel_arrays(
+                inv[: len(rows)],
+                inv[len(rows) :],
+                np.array([r[2] for r in rows], dtype=np.float64),
+                len(names),
+                eps,
+                p,
+                best_g,
+                best_pass,
+            )
+            if best_pass > p:
+                return [names[i] for i in np.flatnonzero(local_block)[: max_block + 1]]
             break
         total_w = float(stats["s"]) / 2.0
         g = total_w / n
@@ -80,7 +100,7 @@ def _peel(edges: DataFrame, eps: float) -> tuple[DataFrame, float]:
         cut = (1.0 + eps) * 2.0 * g
         drop = deg.where(F.col("d") < cut).select("node")
         # nodes with no live edge left also leave
-        alive = (
+        alive = truncate(
             alive.join(deg.select("node", F.lit(1).alias("has")), "node", "left")
             .join(drop.withColumn("drop", F.lit(1)), "node", "left")
             .select(
@@ -92,16 +112,54 @@ def _peel(edges: DataFrame, eps: float) -> tuple[DataFrame, float]:
                 .otherwise(F.col("out"))
                 .alias("out"),
             )
-        ).checkpoint()
+        )
         live = alive.where(F.col("out").isNull()).select("node")
-        live_e = (
+        live_e = truncate(
             edges.join(live.withColumnRenamed("node", "u"), "u", "left_semi").join(
                 live.withColumnRenamed("node", "v"), "v", "left_semi"
             )
-        ).checkpoint()
+        )
         p += 1
     block = alive.where((F.col("out") >= best_pass) | F.col("out").isNull()).select("node")
-    return block, best_g
+    return [r["node"] for r in block.limit(max_block + 1).collect()]
+
+
+def _peel_arrays(
+    u: IntArray,
+    v: IntArray,
+    w: FloatArray,
+    n_nodes: int,
+    eps: float,
+    p: int = 0,
+    best_g: float = -1.0,
+    best_pass: int = 0,
+) -> tuple[npt.NDArray[np.bool_], int]:
+    """:func:`_peel`'s passes on the driver, from pass ``p`` on, over the live edges ``u - v``
+    (node codes below ``n_nodes``) with weights ``w``; ``best_g``, ``best_pass``: the best
+    pass before ``p``. Returns the nodes live at the start of the best pass (among those with
+    an edge here) and that pass."""
+    start = np.zeros(n_nodes, dtype=np.bool_)
+    start[u] = True
+    start[v] = True
+    out = np.where(start, -1, -2).astype(np.int64)
+    em = np.ones(len(u), dtype=np.bool_)
+    while True:
+        uu, vv, ww = u[em], v[em], w[em]
+        d = np.bincount(uu, ww, n_nodes) + np.bincount(vv, ww, n_nodes)
+        has = np.zeros(n_nodes, dtype=np.bool_)
+        has[uu] = True
+        has[vv] = True
+        n = int(has.sum())
+        if n == 0:
+            break
+        g = float(d[has].sum()) / 2.0 / n
+        if g > best_g:
+            best_g, best_pass = g, p
+        cut = (1.0 + eps) * 2.0 * g
+        out[(out == -1) & (~has | (d < cut))] = p
+        em &= (out[u] == -1) & (out[v] == -1)
+        p += 1
+    return start & ((out == -1) | (out >= best_pass)), best_pass
 
 
 def _peel_region(
@@ -191,55 +249,149 @@ def _regions(
 ) -> list[_Region]:
     """Peel dense regions off ``edges`` (``u`` row, ``v`` column, ``w``) until ``patience``
     regions in a row hold no ring; ``row_deg``/``col_deg`` (``node, d``) are the whole graph's.
+    Once at most :func:`linkguard.spark.local.local_rows` edges are left, the rest of the
+    regions are peeled on the driver (:func:`_local_regions`).
     """
-    edges = edges.checkpoint()
+    limit = local_rows(spark)
+    edges = truncate(edges)
     out: list[_Region] = []
     idle = 0
-    for _ in range(params.max_peels):
-        if edges.limit(params.min_buyers + params.min_sellers).count() == 0:
+    for done in range(params.max_peels):
+        n = edges.count()
+        if n == 0:
             break
-        region, _best = _peel(edges, eps)
-        nodes = [r["node"] for r in region.limit(max_block + 1).collect()]
+        if n <= limit:
+            out += _local_regions(
+                edges, n, row_deg, col_deg, total_edges, params, eps, max_block,
+                params.max_peels - done, idle,
+            )  # fmt: skip
+            break
+        nodes = _peel(edges, eps, limit, max_block)
         if not nodes or len(nodes) > max_block:
             break
         in_region = set(nodes)
         colset = spark.createDataFrame([(c,) for c in nodes], "v string")
         inc = edges.join(colset, "v", "left_semi").select("u", "v").collect()
-        rows = sorted({r["u"] for r in inc})
-        cols = sorted({r["v"] for r in inc})
-        ri = {a: i for i, a in enumerate(rows)}
-        ci = {a: i for i, a in enumerate(cols)}
-        rd = _degrees(spark, row_deg, rows)
-        cd = _degrees(spark, col_deg, cols)
-        row = np.array([ri[r["u"]] for r in inc], dtype=np.int64)
-        col = np.array([ci[r["v"]] for r in inc], dtype=np.int64)
-        peelable = np.array([r["u"] in in_region for r in inc], dtype=np.bool_)
-        blocks, peeled = _peel_region(
-            row,
-            col,
-            peelable,
-            np.array([rd[a] for a in rows], dtype=np.float64),
-            np.array([cd[a] for a in cols], dtype=np.float64),
-            total_edges,
-            params,
+
+        def degrees(rows: list[str], cols: list[str]) -> tuple[dict[str, int], dict[str, int]]:
+            return _degrees(spark, row_deg, rows), _degrees(spark, col_deg, cols)
+
+        region, dead = _take_region(
+            [r["u"] for r in inc], [r["v"] for r in inc], in_region, degrees, total_edges, params
         )
-        out.append(_Region(rows, cols, row, col, blocks))
-        # What the in-memory loop took out leaves the graph (peeled blocks and rings); the
-        # rest of the region stays for the next region, unless nothing at all was taken.
-        nr = len(rows)
-        dead = {rows[i] for i in np.flatnonzero(peeled[:nr])}
-        dead |= {cols[i] for i in np.flatnonzero(peeled[nr:])}
-        for r_idx, c_idx, _ in blocks:
-            dead |= {rows[i] for i in r_idx} | {cols[i] for i in c_idx}
-        if not dead:
-            dead = in_region
+        out.append(region)
         gone = spark.createDataFrame([(x,) for x in dead], "node string")
-        edges = (
+        edges = truncate(
             edges.join(gone.withColumnRenamed("node", "u"), "u", "left_anti").join(
                 gone.withColumnRenamed("node", "v"), "v", "left_anti"
             )
-        ).checkpoint()
-        idle = 0 if blocks else idle + 1
+        )
+        idle = 0 if region.blocks else idle + 1
+        if idle >= params.patience:
+            break
+    return out
+
+
+Degrees = Callable[[list[str], list[str]], tuple[Mapping[str, float], Mapping[str, float]]]
+
+
+def _take_region(
+    inc_u: list[str],
+    inc_v: list[str],
+    in_region: set[str],
+    degrees: Degrees,
+    total_edges: float,
+    params: RingParams,
+) -> tuple[_Region, set[str]]:
+    """The in-memory loop on one region: ``inc_u[i] - inc_v[i]`` are the edges of the
+    region's columns; ``degrees(rows, cols)`` gives their whole-graph degrees. Returns the
+    region and the nodes that leave the graph."""
+    rows = sorted(set(inc_u))
+    cols = sorted(set(inc_v))
+    ri = {a: i for i, a in enumerate(rows)}
+    ci = {a: i for i, a in enumerate(cols)}
+    rd, cd = degrees(rows, cols)
+    row = np.array([ri[a] for a in inc_u], dtype=np.int64)
+    col = np.array([ci[a] for a in inc_v], dtype=np.int64)
+    peelable = np.array([a in in_region for a in inc_u], dtype=np.bool_)
+    blocks, peeled = _peel_region(
+        row,
+        col,
+        peelable,
+        np.array([rd[a] for a in rows], dtype=np.float64),
+        np.array([cd[a] for a in cols], dtype=np.float64),
+        total_edges,
+        params,
+    )
+    # What the in-memory loop took out leaves the graph (peeled blocks and rings); the
+    # rest of the region stays for the next region, unless nothing at all was taken.
+    nr = len(rows)
+    dead = {rows[i] for i in np.flatnonzero(peeled[:nr])}
+    dead |= {cols[i] for i in np.flatnonzero(peeled[nr:])}
+    for r_idx, c_idx, _ in blocks:
+        dead |= {rows[i] for i in r_idx} | {cols[i] for i in c_idx}
+    if not dead:
+        dead = in_region
+    return _Region(rows, cols, row, col, blocks), dead
+
+
+def _local_regions(
+    edges: DataFrame,
+    n_edges: int,
+    row_deg: DataFrame,
+    col_deg: DataFrame,
+    total_edges: float,
+    params: RingParams,
+    eps: float,
+    max_block: int,
+    rounds: int,
+    idle: int,
+) -> list[_Region]:
+    """:func:`_regions`' remaining ``rounds`` on the driver, over ``edges`` (``n_edges`` of
+    them) read back once, with their ends' degrees; ``idle``: regions in a row without a
+    ring so far."""
+    rows = rows_of(edges, ["u", "v", "w"], n_edges)
+    ends = (
+        edges.select(F.col("u").alias("node"))
+        .unionByName(edges.select(F.col("v").alias("node")))
+        .distinct()
+    )
+    known = row_deg.unionByName(col_deg).join(ends, "node", "left_semi")
+    deg = {str(r[0]): float(r[1]) for r in rows_of(known, ["node", "d"], 2 * n_edges)}
+    names, inv = codes([r[0] for r in rows] + [r[1] for r in rows])
+    u_all, v_all = inv[: len(rows)], inv[len(rows) :]
+    w_all = np.array([r[2] for r in rows], dtype=np.float64)
+    pos = {a: i for i, a in enumerate(names)}
+    live = np.ones(len(rows), dtype=np.bool_)
+
+    def degrees(rs: list[str], cs: list[str]) -> tuple[dict[str, float], dict[str, float]]:
+        return {a: deg[a] for a in rs}, {a: deg[a] for a in cs}
+
+    out: list[_Region] = []
+    for _ in range(rounds):
+        if not live.any():
+            break
+        u, v = u_all[live], v_all[live]
+        block, _best = _peel_arrays(u, v, w_all[live], len(names), eps)
+        nodes = np.flatnonzero(block)
+        if len(nodes) == 0 or len(nodes) > max_block:
+            break
+        in_block = np.zeros(len(names), dtype=np.bool_)
+        in_block[nodes] = True
+        inc = in_block[v]
+        region, dead = _take_region(
+            [names[i] for i in u[inc]],
+            [names[i] for i in v[inc]],
+            {names[i] for i in nodes},
+            degrees,
+            total_edges,
+            params,
+        )
+        out.append(region)
+        gone = np.zeros(len(names), dtype=np.bool_)
+        gone[[pos[a] for a in dead if a in pos]] = True
+        live &= ~gone[u_all] & ~gone[v_all]
+        idle = 0 if region.blocks else idle + 1
         if idle >= params.patience:
             break
     return out

@@ -30,8 +30,7 @@ import numpy.typing as npt
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
-from linkguard.detect._background import Block, accept_parts
-from linkguard.detect._live import LiveGraph
+from linkguard.detect._background import Block
 from linkguard.detect.bursts import _split_by_repeat_sellers
 from linkguard.detect.graph import trade_pairs as local_pairs
 from linkguard.detect.ring_checks import rated_like_base, trim_by_degrees
@@ -39,6 +38,7 @@ from linkguard.detect.rings import Ring, RingParams, merge_rings
 from linkguard.spark.cache import run_cached, truncate
 from linkguard.spark.local import codes, local_rows, rows_of
 from linkguard.spark.lockstep import prune_cells
+from linkguard.spark.peeling import parallel_peel, peel_on_driver, peel_region
 from linkguard.spark.ring_checks import MarketCounts, member_pairs
 
 __all__ = ["EPSILON", "MAX_BLOCK_NODES", "ring_search"]
@@ -50,180 +50,6 @@ FloatArray = npt.NDArray[np.float64]
 EPSILON = 0.1
 #: A block bigger than this is no ring to collect (the market has no dense region left).
 MAX_BLOCK_NODES = 200_000
-
-
-def _peel(edges: DataFrame, eps: float, limit: int, max_block: int) -> list[str]:
-    """The densest live set found by parallel peeling: its nodes (``b:id`` / ``s:id``), at
-    most ``max_block + 1`` of them (more means no ring). Once at most ``limit`` edges are
-    live, the passes go on on the driver (:func:`_peel_arrays`)."""
-    alive = truncate(
-        edges.select(F.col("u").alias("node"))
-        .unionByName(edges.select(F.col("v").alias("node")))
-        .distinct()
-        .withColumn("out", F.lit(None).cast("int"))
-    )
-    best_g, best_pass, p = -1.0, 0, 0
-    live_e = edges
-    while True:
-        deg = (
-            live_e.select(F.col("u").alias("node"), "w")
-            .unionByName(live_e.select(F.col("v").alias("node"), "w"))
-            .groupBy("node")
-            .agg(F.sum("w").alias("d"), F.count("*").alias("k"))
-        )
-        stats = deg.agg(
-            F.sum("d").alias("s"), F.count("*").alias("n"), F.sum("k").alias("k")
-        ).collect()[0]
-        n = int(stats["n"])
-        if n == 0:
-            break
-        if int(stats["k"]) // 2 <= limit:
-            rows = rows_of(live_e, ["u", "v", "w"], int(stats["k"]) // 2)
-            names, inv = codes([r[0] for r in rows] + [r[1] for r in rows])
-            local_block, best_pass = _peel_arrays(
-                inv[: len(rows)],
-                inv[len(rows) :],
-                np.array([r[2] for r in rows], dtype=np.float64),
-                len(names),
-                eps,
-                p,
-                best_g,
-                best_pass,
-            )
-            if best_pass > p:
-                return [names[i] for i in np.flatnonzero(local_block)[: max_block + 1]]
-            break
-        total_w = float(stats["s"]) / 2.0
-        g = total_w / n
-        if g > best_g:
-            best_g, best_pass = g, p
-        cut = (1.0 + eps) * 2.0 * g
-        drop = deg.where(F.col("d") < cut).select("node")
-        # nodes with no live edge left also leave
-        alive = truncate(
-            alive.join(deg.select("node", F.lit(1).alias("has")), "node", "left")
-            .join(drop.withColumn("drop", F.lit(1)), "node", "left")
-            .select(
-                "node",
-                F.when(
-                    F.col("out").isNull() & (F.col("has").isNull() | F.col("drop").isNotNull()),
-                    F.lit(p),
-                )
-                .otherwise(F.col("out"))
-                .alias("out"),
-            )
-        )
-        live = alive.where(F.col("out").isNull()).select("node")
-        live_e = truncate(
-            edges.join(live.withColumnRenamed("node", "u"), "u", "left_semi").join(
-                live.withColumnRenamed("node", "v"), "v", "left_semi"
-            )
-        )
-        p += 1
-    block = alive.where((F.col("out") >= best_pass) | F.col("out").isNull()).select("node")
-    return [r["node"] for r in block.limit(max_block + 1).collect()]
-
-
-def _peel_arrays(
-    u: IntArray,
-    v: IntArray,
-    w: FloatArray,
-    n_nodes: int,
-    eps: float,
-    p: int = 0,
-    best_g: float = -1.0,
-    best_pass: int = 0,
-) -> tuple[npt.NDArray[np.bool_], int]:
-    """:func:`_peel`'s passes on the driver, from pass ``p`` on, over the live edges ``u - v``
-    (node codes below ``n_nodes``) with weights ``w``; ``best_g``, ``best_pass``: the best
-    pass before ``p``. Returns the nodes live at the start of the best pass (among those with
-    an edge here) and that pass."""
-    start = np.zeros(n_nodes, dtype=np.bool_)
-    start[u] = True
-    start[v] = True
-    out = np.where(start, -1, -2).astype(np.int64)
-    em = np.ones(len(u), dtype=np.bool_)
-    while True:
-        uu, vv, ww = u[em], v[em], w[em]
-        d = np.bincount(uu, ww, n_nodes) + np.bincount(vv, ww, n_nodes)
-        has = np.zeros(n_nodes, dtype=np.bool_)
-        has[uu] = True
-        has[vv] = True
-        n = int(has.sum())
-        if n == 0:
-            break
-        g = float(d[has].sum()) / 2.0 / n
-        if g > best_g:
-            best_g, best_pass = g, p
-        cut = (1.0 + eps) * 2.0 * g
-        out[(out == -1) & (~has | (d < cut))] = p
-        em &= (out[u] == -1) & (out[v] == -1)
-        p += 1
-    return start & ((out == -1) | (out >= best_pass)), best_pass
-
-
-def _peel_region(
-    row: IntArray,
-    col: IntArray,
-    peelable: npt.NDArray[np.bool_],
-    row_deg: FloatArray,
-    col_deg: FloatArray,
-    total_edges: float,
-    params: RingParams,
-) -> tuple[list[Block], npt.NDArray[np.bool_]]:
-    """The in-memory peeling loop (:func:`linkguard.detect.rings.peel_blocks`) on one region.
-
-    ``row, col`` are every edge of the region's sellers (local numbers); only ``peelable``
-    ones (both ends in the region) are peeled, all of them are the block's incident edges.
-    Degrees are the whole graph's, so weights and the background are the in-memory ones.
-    Returns the accepted blocks and which local nodes (rows, then columns) were peeled away.
-    """
-    nr = len(row_deg)
-    weight = (1.0 / np.log(col_deg + params.column_c))[col]
-    u, v = row[peelable], col[peelable] + nr
-    alive = np.zeros(nr + len(col_deg), dtype=np.bool_)
-    alive[u] = True
-    alive[v] = True
-    buyer_alive = np.ones(nr, dtype=np.bool_)
-    graph = LiveGraph(u, v, weight[peelable], np.zeros(len(alive)), alive)
-    blocks: list[Block] = []
-    idle = 0
-    for _ in range(params.max_peels):
-        if graph.n_alive < params.min_buyers + params.min_sellers:
-            break
-        block, best_g = graph.peel()
-        if len(block) == 0:
-            break
-        cols = block[block >= nr] - nr
-        col_in = np.zeros(len(col_deg), dtype=np.bool_)
-        col_in[cols] = True
-        inc = col_in[col] & buyer_alive[row]
-        found = accept_parts(
-            block[block < nr],
-            cols,
-            row[inc],
-            col[inc],
-            row_deg,
-            col_deg,
-            total_edges,
-            best_g,
-            params,
-        )
-        blocks.extend(found)
-        alive[block] = False
-        buyer_alive[block[block < nr]] = False
-        for rows, ring_cols, _ in found:
-            alive[rows] = False
-            alive[ring_cols + nr] = False
-            buyer_alive[rows] = False
-        graph.retire(alive)
-        idle = 0 if found else idle + 1
-        if idle >= params.patience:
-            break
-    gone = np.zeros(len(alive), dtype=np.bool_)
-    gone[u] = ~alive[u]
-    gone[v] = ~alive[v]
-    return blocks, gone
 
 
 @dataclass(frozen=True)
@@ -266,7 +92,7 @@ def _regions(
                 params.max_peels - done, idle,
             )  # fmt: skip
             break
-        nodes = _peel(edges, eps, limit, max_block)
+        nodes = parallel_peel(edges, eps, limit, max_block)
         if not nodes or len(nodes) > max_block:
             break
         in_region = set(nodes)
@@ -314,7 +140,7 @@ def _take_region(
     row = np.array([ri[a] for a in inc_u], dtype=np.int64)
     col = np.array([ci[a] for a in inc_v], dtype=np.int64)
     peelable = np.array([a in in_region for a in inc_u], dtype=np.bool_)
-    blocks, peeled = _peel_region(
+    blocks, peeled = peel_region(
         row,
         col,
         peelable,
@@ -372,7 +198,7 @@ def _local_regions(
         if not live.any():
             break
         u, v = u_all[live], v_all[live]
-        block, _best = _peel_arrays(u, v, w_all[live], len(names), eps)
+        block, _best = peel_on_driver(u, v, w_all[live], len(names), eps)
         nodes = np.flatnonzero(block)
         if len(nodes) == 0 or len(nodes) > max_block:
             break

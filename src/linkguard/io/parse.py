@@ -138,6 +138,9 @@ def parse_timestamps(values: ArrowStrings) -> tuple[np.ndarray, np.ndarray]:
     (['NaT', 'NaT', '2026-01-01T00:00:00.000000'], [True, False, False])
     """
     given = as_chunked(values)
+    style = _style_in(given.slice(0, _STYLE_SAMPLE).to_pylist())
+    if style is not None and not _zoned(style):
+        return _parse_general(given)  # dates, or times without a zone: they fail a UTC cast
     n = len(given)
     empty = pc.equal(pc.binary_length(given), 0)
     text = given
@@ -146,7 +149,7 @@ def parse_timestamps(values: ArrowStrings) -> tuple[np.ndarray, np.ndarray]:
     stamps = _strict_cast(text)
     if stamps is not None:
         return _datetime64(stamps), np.zeros(n, dtype=bool)
-    if not _zoned_style(text):  # dates, or times without a zone: nothing to cast to UTC
+    if style is None:  # no well-formed value among the first: leave the column to them
         return _parse_general(given)
     # One bad value fails a whole cast: cast slice by slice, and the general parsers take the
     # slices that failed (on usual data a few bad values spoil a few slices).
@@ -167,11 +170,14 @@ def parse_timestamps(values: ArrowStrings) -> tuple[np.ndarray, np.ndarray]:
     return out, bad
 
 
-def _zoned_style(text: pa.ChunkedArray) -> bool:
-    """Whether the column's first well-formed values carry a zone (``Z``, ``+02:00``)."""
-    first = text.slice(0, _STYLE_SAMPLE).to_pylist()
-    style = next((f for f in map(_style_of, first) if f is not None), None)
-    return style is not None and style.endswith("%#z")
+def _style_in(values: list[str | None]) -> str | None:
+    """The style (:func:`_style_of`) of the first well-formed value among ``values``."""
+    return next((f for f in map(_style_of, values) if f is not None), None)
+
+
+def _zoned(style: str) -> bool:
+    """Whether values of ``style`` carry a zone (``Z``, ``+02:00``)."""
+    return style.endswith("%#z")
 
 
 #: Values cast at once when a whole column cannot be.
@@ -223,10 +229,9 @@ def _parse_general(text: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
         return np.full(len(empty), _NAT), np.zeros(len(empty), dtype=bool)
     # The column's style is guessed from its first well-formed values: a cast to the other
     # style (with or without a zone) would fail slowly, value by value.
-    first = nullable.take(pa.array(present[:_STYLE_SAMPLE])).to_pylist()
-    style = next((f for f in map(_style_of, first) if f is not None), None)
+    style = _style_in(nullable.take(pa.array(present[:_STYLE_SAMPLE])).to_pylist())
     if style is not None:
-        target = _UTC_US if style.endswith("%#z") else pa.timestamp("us")
+        target = _UTC_US if _zoned(style) else pa.timestamp("us")
         try:
             return _datetime64(pc.cast(nullable, target)), np.zeros(len(empty), dtype=bool)
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError):

@@ -5,6 +5,7 @@ part-way, the default finishes small tables on the driver)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
@@ -17,11 +18,20 @@ pytestmark = [pytest.mark.spark]
 BOUNDS = ["0", "40", "1000000"]
 
 
+@contextmanager
+def _local_rows(spark, rows: str) -> Iterator[str]:
+    """``spark.linkguard.localRows`` set to ``rows`` inside the block, unset after it."""
+    spark.conf.set("spark.linkguard.localRows", rows)
+    try:
+        yield rows
+    finally:
+        spark.conf.unset("spark.linkguard.localRows")
+
+
 @pytest.fixture(params=BOUNDS)
 def bound(request, spark) -> Iterator[str]:
-    spark.conf.set("spark.linkguard.localRows", request.param)
-    yield request.param
-    spark.conf.unset("spark.linkguard.localRows")
+    with _local_rows(spark, request.param) as rows:
+        yield rows
 
 
 def _market(seed: int = 4) -> list[tuple[str, str]]:
@@ -74,31 +84,22 @@ def _peeled(spark) -> list[tuple[list[str], list[str]]]:
 @pytest.fixture(scope="module")
 def on_spark(spark) -> dict[str, Any]:
     """Pruning and peeling with every round on Spark."""
-    spark.conf.set("spark.linkguard.localRows", "0")
-    try:
+    with _local_rows(spark, "0"):
         return {"pruned": _pruned(spark), "peeled": _peeled(spark)}
-    finally:
-        spark.conf.unset("spark.linkguard.localRows")
 
 
 @pytest.mark.parametrize("rows", BOUNDS[1:])
 def test_pruned_cells(spark, on_spark, rows):
-    spark.conf.set("spark.linkguard.localRows", rows)
-    try:
+    with _local_rows(spark, rows):
         got = _pruned(spark)
-    finally:
-        spark.conf.unset("spark.linkguard.localRows")
     assert got == on_spark["pruned"]
     assert got
 
 
 @pytest.mark.parametrize("rows", BOUNDS[1:])
 def test_peeled_regions(spark, on_spark, rows):
-    spark.conf.set("spark.linkguard.localRows", rows)
-    try:
+    with _local_rows(spark, rows):
         got = _peeled(spark)
-    finally:
-        spark.conf.unset("spark.linkguard.localRows")
     assert got == on_spark["peeled"]
     assert any(s == [f"q{j}" for j in range(4)] for _, s in got)
 

@@ -209,11 +209,11 @@ def hmac_sha256_hex_distinct(values: pa.Array, key: bytes, hex_chars: int) -> pa
     large = pa.types.is_large_string(values.type) or pa.types.is_large_binary(values.type)
     encoded = pc.dictionary_encode(values.cast(pa.large_binary() if large else pa.binary()))
     distinct = encoded.dictionary
+    if len(distinct) * hex_chars >= 1 << 31:
+        raise ValueError("too many distinct values for one string array; hash them in slices")
     hashed = _hmac_hex_compiled(key, distinct, hex_chars)
     if hashed is None:
         hashed = _hmac_hex_hashlib(key, distinct, hex_chars)
-    if len(distinct) * hex_chars >= 1 << 31:
-        raise ValueError("too many distinct values for one string array; hash them in slices")
     empty = pc.equal(pc.binary_length(distinct), 0)
     hashed = pc.if_else(empty, pa.scalar("", pa.string()), hashed.cast(pa.string()))
     _self_check(key, distinct, hashed, hex_chars)

@@ -80,3 +80,48 @@ def test_evaluate_scores_the_sample(sample_snapshot, sample_dir):
     scores = json.loads(result.stdout)
     assert scores["seller_fraud"]["f1"] >= 0.9
     assert scores["honest_shops_flagged"] == []
+
+
+def test_command_modules_name_every_command_and_its_module():
+    from linkguard.cli import COMMAND_MODULES
+
+    top = get_command(app).commands
+    assert set(COMMAND_MODULES) == set(top)
+    for name, cmd in top.items():
+        if cmd.callback is not None:  # groups (neo4j) have none
+            assert cmd.callback.__module__ == f"linkguard.cli.{COMMAND_MODULES[name]}"
+
+
+@pytest.mark.parametrize(
+    ("argv", "loaded", "absent"),
+    [
+        (["analyze", "--help"], {"analyze"}, {"serve", "account", "neo4j"}),
+        (["--version"], {"analyze", "serve", "neo4j", "neo4j_devserver"}, set()),
+        (["no-such-command"], {"analyze", "serve"}, set()),
+        (["neo4j", "dev-server", "status"], {"neo4j", "neo4j_devserver"}, {"analyze"}),
+    ],
+)
+def test_only_the_command_being_run_is_imported(argv, loaded, absent):
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from linkguard.cli import _register\n"
+        f"_register({argv!r})\n"
+        "names = [m for m in sys.modules if m.startswith('linkguard.cli.')]\n"
+        "print(' '.join(m.rsplit('.', 1)[1] for m in names))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.split()
+    assert loaded <= set(out), out
+    assert not absent & set(out), out
+
+
+def test_registering_twice_adds_the_dev_server_group_once():
+    from linkguard.cli import neo4j_app
+
+    _register(["neo4j"])
+    _register()
+    assert [g.name for g in neo4j_app.registered_groups].count("dev-server") == 1

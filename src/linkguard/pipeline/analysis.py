@@ -148,17 +148,18 @@ def _adjustments(market: Market, det: Detection) -> pd.DataFrame:
         ("self_dealing", det.self_dealing.pair_mask[op]),
         ("circular", det.cycles.order_mask(len(o))),
     ]
-    reason = np.full(len(o), "", dtype=object)
+    sel = np.flatnonzero(det.removed_order & counted)
+    reason = np.full(len(sel), "", dtype=object)
     for name, mask in reversed(reasons):  # the first reason in the list wins
-        reason[mask] = name
-    sel = det.removed_order & counted
+        reason[mask[sel]] = name
     return pd.DataFrame(
         {
-            "order_id": o["order_id"].to_numpy()[sel].astype(str),
+            # Only the selected rows are converted: a whole text column costs far more.
+            "order_id": o["order_id"].iloc[sel].to_numpy().astype(str),
             "seller_id": market.account_ids[o["seller"].to_numpy()[sel]].astype(str),
             "buyer_id": market.account_ids[o["buyer"].to_numpy()[sel]].astype(str),
             "amount": o["amount"].to_numpy()[sel],
-            "reason": reason[sel].astype(str),
+            "reason": reason.astype(str),
         }
     )
 

@@ -278,8 +278,8 @@ def _lockstep(market: Market, det: Detection) -> list[Finding]:
 
 
 def _cycles(market: Market, det: Detection) -> list[Finding]:
-    out = []
-    order_ids = market.orders["order_id"].to_numpy()
+    out: list[Finding] = []
+    order_ids = market.orders["order_id"]
     for cyc in det.cycles.cycles:
         accounts = _ids(market, cyc.accounts)
         facts: dict[str, Any] = {
@@ -288,7 +288,7 @@ def _cycles(market: Market, det: Detection) -> list[Finding]:
             "amount": round(cyc.amount, 2),
             "n_orders": len(cyc.distinct_orders),
             "accounts": accounts,
-            "orders": _capped([str(x) for x in order_ids[cyc.distinct_orders]]),
+            "orders": _capped([str(x) for x in order_ids.iloc[cyc.distinct_orders]]),
         }
         for acc in accounts:
             out.append(Finding(acc, "CIRCULAR_TRADE", facts))

@@ -28,6 +28,7 @@ Examples
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -39,7 +40,7 @@ from linkguard.detect._background import Block, accept_parts
 from linkguard.detect._live import LiveGraph
 from linkguard.detect.graph import TradePairs
 
-__all__ = ["Ring", "RingParams", "RingResult", "dense_rings"]
+__all__ = ["Ring", "RingParams", "RingResult", "dense_rings", "peel_loop"]
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
@@ -132,18 +133,12 @@ def peel_blocks(
     alive[u] = True
     alive[v] = True
     total_edges = float(len(row))
-    blocks: list[Block] = []
     graph = LiveGraph(u, v, weight, node_prior, alive)
-    idle = 0
-    for _ in range(params.max_peels):
-        if graph.n_alive < params.min_buyers + params.min_sellers:
-            break
-        block, best_g = graph.peel()
-        if len(block) == 0:
-            break
+
+    def accept(block: IntArray, best_g: float) -> list[Block]:
         cols = block[block >= nr]
         sellers, buyers = graph.incident(cols)
-        found = accept_parts(
+        return accept_parts(
             block[block < nr],
             cols - nr,
             buyers,
@@ -154,6 +149,34 @@ def peel_blocks(
             best_g,
             params,
         )
+
+    return peel_loop(graph, alive, nr, params, accept)
+
+
+def peel_loop(
+    graph: LiveGraph,
+    alive: npt.NDArray[np.bool_],
+    nr: int,
+    params: RingParams,
+    accept: Callable[[IntArray, float], list[Block]],
+) -> list[Block]:
+    """Peel ``graph`` again and again; ``accept`` turns each peeled block into ring blocks.
+
+    ``alive`` marks live nodes (rows ``0..nr-1``, then columns); every node of a peeled block,
+    and every member a ring grew to take, leaves the graph before the next peel. Stops after
+    ``params.max_peels`` peels, when too few nodes are left for a ring, or after
+    ``params.patience`` peels in a row that found none. ``accept(block, best_g)`` is called
+    before the block's nodes leave, with the block's global ids and its peeling density.
+    """
+    blocks: list[Block] = []
+    idle = 0
+    for _ in range(params.max_peels):
+        if graph.n_alive < params.min_buyers + params.min_sellers:
+            break
+        block, best_g = graph.peel()
+        if len(block) == 0:
+            break
+        found = accept(block, best_g)
         blocks.extend(found)
         alive[block] = False
         for rows, ring_cols, _ in found:  # members the ring grew to take leave too

@@ -15,7 +15,7 @@ from pyspark.sql import functions as F
 
 from linkguard.detect._background import Block, accept_parts
 from linkguard.detect._live import LiveGraph
-from linkguard.detect.rings import RingParams
+from linkguard.detect.rings import RingParams, peel_loop
 from linkguard.spark.cache import truncate
 from linkguard.spark.local import codes, rows_of
 
@@ -157,16 +157,12 @@ def peel_region(
     alive = np.zeros(nr + len(col_deg), dtype=np.bool_)
     alive[u] = True
     alive[v] = True
-    buyer_alive = np.ones(nr, dtype=np.bool_)
+    buyer_alive = np.ones(nr, dtype=np.bool_)  # not yet taken by a block or a ring
     graph = LiveGraph(u, v, weight[peelable], np.zeros(len(alive)), alive)
-    blocks: list[Block] = []
-    idle = 0
-    for _ in range(params.max_peels):
-        if graph.n_alive < params.min_buyers + params.min_sellers:
-            break
-        block, best_g = graph.peel()
-        if len(block) == 0:
-            break
+
+    def accept(block: IntArray, best_g: float) -> list[Block]:
+        # The block's incident edges: all its sellers' edges in the region, peelable or not,
+        # from buyers no block or ring has taken yet.
         cols = block[block >= nr] - nr
         col_in = np.zeros(len(col_deg), dtype=np.bool_)
         col_in[cols] = True
@@ -182,17 +178,12 @@ def peel_region(
             best_g,
             params,
         )
-        blocks.extend(found)
-        alive[block] = False
-        buyer_alive[block[block < nr]] = False
-        for rows, ring_cols, _ in found:
-            alive[rows] = False
-            alive[ring_cols + nr] = False
+        buyer_alive[block[block < nr]] = False  # the loop retires the same nodes next
+        for rows, _, _ in found:
             buyer_alive[rows] = False
-        graph.retire(alive)
-        idle = 0 if found else idle + 1
-        if idle >= params.patience:
-            break
+        return found
+
+    blocks = peel_loop(graph, alive, nr, params, accept)
     gone = np.zeros(len(alive), dtype=np.bool_)
     gone[u] = ~alive[u]
     gone[v] = ~alive[v]

@@ -279,8 +279,14 @@ def _lockstep(market: Market, det: Detection) -> list[Finding]:
 
 def _cycles(market: Market, det: Detection) -> list[Finding]:
     out: list[Finding] = []
-    order_ids = market.orders["order_id"]
-    for cyc in det.cycles.cycles:
+    # The evidence names at most MAX_EVIDENCE_IDS orders a cycle: those ids are taken from the
+    # text column in one gather (one per cycle, or the whole column, costs far more).
+    shown = [cyc.distinct_orders[:MAX_EVIDENCE_IDS] for cyc in det.cycles.cycles]
+    gathered = (
+        market.orders["order_id"].iloc[np.concatenate(shown)].astype(str).tolist() if shown else []
+    )
+    bounds = np.cumsum([0, *(len(x) for x in shown)])
+    for i, cyc in enumerate(det.cycles.cycles):
         accounts = _ids(market, cyc.accounts)
         facts: dict[str, Any] = {
             "length": len(accounts),
@@ -288,7 +294,7 @@ def _cycles(market: Market, det: Detection) -> list[Finding]:
             "amount": round(cyc.amount, 2),
             "n_orders": len(cyc.distinct_orders),
             "accounts": accounts,
-            "orders": _capped([str(x) for x in order_ids.iloc[cyc.distinct_orders]]),
+            "orders": gathered[bounds[i] : bounds[i + 1]],
         }
         for acc in accounts:
             out.append(Finding(acc, "CIRCULAR_TRADE", facts))

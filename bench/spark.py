@@ -4,8 +4,10 @@ Both run ``linkguard analyze DATA --out OUT`` as a child process on the same syn
 (``linkguard.synth``, cached under ``bench/data/``), one after the other; the resident memory of
 each child's process tree (for Spark: the Python driver, the JVM and the Python workers) is
 sampled every 0.2 s. The script prints, per size, wall time and peak memory of both engines
-and their ratios, and, when two sizes ran, how each engine's time and memory grew between
-them against the growth of orders (linear growth: a ratio near 1).
+and their ratios, and, for every two sizes that ran, how each engine's time and memory grew
+between them against the growth of orders (linear growth: a ratio near 1). Each size's
+figures are saved beside its outputs (``result.json``); ``--compare ACCOUNTS…`` adds sizes
+measured by an earlier run to the growth lines.
 
 The goal is not to beat the in-memory engine on one machine: it is to show that the Spark
 engine's cost grows in proportion to the orders.
@@ -14,6 +16,7 @@ Run::
 
     .venv/bin/python bench/spark.py --accounts 200000           # ~1M orders
     .venv/bin/python bench/spark.py --accounts 200000 600000    # ~1M and ~3M orders
+    .venv/bin/python bench/spark.py --accounts 2000000 --compare 200000 600000  # ~10M, growth
     .venv/bin/python bench/spark.py --accounts 200000 --spark-only \
         --spark-conf spark.sql.shuffle.partitions=16            # Spark alone, per stage
 
@@ -123,6 +126,14 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="run the Spark engine only (no in-memory run, no ratios)",
     )
+    ap.add_argument(
+        "--compare",
+        type=int,
+        nargs="*",
+        default=[],
+        metavar="ACCOUNTS",
+        help="also print growth against these sizes' saved results (result.json of a run)",
+    )
     args = ap.parse_args(argv)
     DATA_ROOT.mkdir(parents=True, exist_ok=True)
     rows = []
@@ -154,8 +165,15 @@ def main(argv: list[str] | None = None) -> int:
         )
         print(f"  in-memory stages (s): {_stages(mem['stages'])}")
         print(f"  flags (in-memory, spark): {same}", flush=True)
+        result = {"accounts": accounts, "orders": n_orders, "in_memory": mem, "spark": spk}
+        (out_root / "result.json").write_text(json.dumps(result, indent=1))
         rows.append((n_orders, mem, spk))
-    for (n0, m0, s0), (n1, m1, s1) in itertools.pairwise(rows):
+    for accounts in args.compare:
+        saved = DATA_ROOT / "spark-out" / f"{accounts}-{args.seed}" / "result.json"
+        r = json.loads(saved.read_text())
+        rows.append((r["orders"], r["in_memory"], r["spark"]))
+    rows.sort(key=lambda row: row[0])
+    for (n0, m0, s0), (n1, m1, s1) in itertools.combinations(rows, 2):
         g = n1 / n0
         print(f"\ngrowth {n0:,} -> {n1:,} orders ({g:.1f}x):")
         for name, a, b in (("in-memory", m0, m1), ("spark", s0, s1)):

@@ -49,7 +49,11 @@ def spark_session(master: str | None = None, conf: dict[str, str] | None = None)
     if master is not None and master.startswith("local"):
         # local workers run this interpreter, which has linkguard, unless told otherwise
         os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
-    SparkContext._ensure_initialized()  # the JVM, holding spark-submit's settings
+    # The JVM, holding spark-submit's settings. When it starts here, ``conf`` goes on its
+    # command line: settings read as the JVM launches (spark.driver.memory, the driver's heap,
+    # and spark.driver.extraJavaOptions) take effect only there, not on the builder. Under
+    # spark-submit the JVM is already running and keeps what spark-submit set.
+    SparkContext._ensure_initialized(conf=_launch_conf(conf))
     given = SparkConf()
     builder = SparkSession.builder.appName("linkguard")
     if master:
@@ -62,3 +66,10 @@ def spark_session(master: str | None = None, conf: dict[str, str] | None = None)
     spark = builder.getOrCreate()
     spark.sparkContext.setLogLevel("ERROR")
     return spark
+
+
+def _launch_conf(conf: dict[str, str]) -> SparkConf | None:
+    """``conf`` for spark-submit's command line if the JVM is still to be launched, else None."""
+    if SparkContext._gateway is not None or not conf:
+        return None
+    return SparkConf(loadDefaults=False).setAll(sorted(conf.items()))

@@ -85,8 +85,7 @@ def test_evaluate_scores_the_sample(sample_snapshot, sample_dir):
 def test_command_modules_name_every_command_and_its_module():
     from linkguard.cli import COMMAND_MODULES
 
-    top = dict(_commands(get_command(app)))
-    top = {path[0]: cmd for path, cmd in top.items() if len(path) == 1}
+    top = {path[0]: cmd for path, cmd in ALL if len(path) == 1}
     assert set(COMMAND_MODULES) == set(top)
     for name, cmd in top.items():
         if cmd.callback is not None:  # groups (neo4j) have none

@@ -8,8 +8,11 @@ JavaScript, take a screenshot. Enough to click through Neo4j Browser; not a gene
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
+import os
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
@@ -100,7 +103,11 @@ def headless_page(width: int = 1400, height: int = 1000) -> Iterator[Page]:
     if binary is None:
         raise FileNotFoundError("no chromium on PATH")
     port = _free_port()
-    with tempfile.TemporaryDirectory(prefix="linkguard-chromium-") as profile:
+    # Chromium's helper processes may still be writing the profile for a moment after the
+    # browser exits; the whole process group is stopped and the folder removed leniently.
+    with tempfile.TemporaryDirectory(
+        prefix="linkguard-chromium-", ignore_cleanup_errors=True
+    ) as profile:
         proc = subprocess.Popen(
             [
                 binary,
@@ -114,6 +121,7 @@ def headless_page(width: int = 1400, height: int = 1000) -> Iterator[Page]:
             ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
+            start_new_session=True,
         )
         try:
             tabs: list[dict[str, Any]] = []
@@ -132,9 +140,18 @@ def headless_page(width: int = 1400, height: int = 1000) -> Iterator[Page]:
                 page.call("Runtime.enable")
                 yield page
         finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+            _stop_group(proc)
+
+
+def _stop_group(proc: subprocess.Popen[bytes]) -> None:
+    """Stop Chromium and every helper process it started (they share its session)."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGKILL)  # helpers that outlived the browser

@@ -246,7 +246,7 @@ def _ingest(data_dir: Path, key: bytes) -> dict[str, Any]:
     ids = tables["identifiers"]
     ids["value_hash"] = _hmac_hex(key, ids["value"])
     sample = ids[["kind", "value", "value_hash"]].head(2000).copy()
-    ids.drop(columns="value", inplace=True)
+    tables["identifiers"] = ids = ids.drop(columns="value")
     if len(quarantine.get("identifiers", ())):
         q = quarantine["identifiers"]
         q["value"] = _hmac_hex(key, q["value"].str.strip())

@@ -125,3 +125,47 @@ def test_registering_twice_adds_the_dev_server_group_once():
     _register(["neo4j"])
     _register()
     assert [g.name for g in neo4j_app.registered_groups].count("dev-server") == 1
+
+
+@pytest.mark.parametrize(("code", "status"), [(None, 0), (3, 3), ("bad input", 1)])
+def test_exit_now_finishes_threads_handlers_and_output_before_it_ends(tmp_path, code, status):
+    import subprocess
+    import sys
+
+    marker = tmp_path / "late.txt"
+    script = (
+        "import atexit, threading, time\n"
+        "from linkguard.cli import exit_now\n"
+        f"def late():\n    time.sleep(0.3)\n    open({str(marker)!r}, 'w').write('done')\n"
+        "threading.Thread(target=late).start()\n"
+        "atexit.register(print, 'handler ran')\n"
+        "print('buffered', end=' ')\n"
+        f"exit_now({code!r})\n"
+        "print('never')\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert done.returncode == status
+    assert done.stdout == "buffered handler ran\n"
+    assert marker.read_text() == "done"
+    if isinstance(code, str):
+        assert code in done.stderr
+
+
+def test_the_entry_point_writes_everything_and_keeps_the_exit_code(sample_dir, tmp_path):
+    import subprocess
+    import sys
+
+    run = [sys.executable, "-m", "linkguard", "analyze", str(sample_dir)]
+    done = subprocess.run(
+        [*run, "--out", str(tmp_path / "s"), "--format", "json"], capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["accounts"] > 0
+    assert (tmp_path / "s" / "summary.json").is_file()
+    missing = subprocess.run(
+        [*run[:-1], str(tmp_path / "nothere"), "--out", str(tmp_path / "t")],
+        capture_output=True,
+        text=True,
+    )
+    assert missing.returncode == 2
+    assert "not a directory" in missing.stderr

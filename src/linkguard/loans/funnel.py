@@ -67,7 +67,7 @@ def funnel(
     rp = repayments[repayments["due_at"] <= observed_at]
     on_time = (rp["paid_at"].notna() & (rp["paid_at"] <= rp["due_at"])).groupby(rp["loan_id"]).all()
     apps["due"] = apps["disbursed"] & apps["loan_id"].isin(on_time.index)
-    apps["repaid_on_time"] = apps["due"] & apps["loan_id"].map(on_time).fillna(False).astype(bool)
+    apps["repaid_on_time"] = apps["due"] & apps["loan_id"].map(on_time).eq(True).to_numpy()
     apps["applied"] = True
 
     first_out = apps.loc[apps["disbursed"]].groupby("account_id")["disbursed_at"].min()

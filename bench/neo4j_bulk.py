@@ -20,6 +20,7 @@ Usage::
 
     .venv/bin/python bench/neo4j_bulk.py                      # 50,000 accounts
     .venv/bin/python bench/neo4j_bulk.py --accounts 200000    # about 1M orders
+    .venv/bin/python bench/neo4j_bulk.py --bulk-rounds 2      # the first and a warm import
 """
 
 from __future__ import annotations
@@ -80,6 +81,13 @@ def main(argv: list[str] | None = None) -> int:
         default=Path(os.environ.get("LINKGUARD_NEO4J_DATA_DIR", ".neo4j")),
         help="the dev server's data directory",
     )
+    parser.add_argument(
+        "--bulk-rounds",
+        type=int,
+        default=1,
+        help="bulk loads in a row; the first in a fresh server JVM also pays the importer's "
+        "warm-up (its code is compiled as it runs), later ones show the warm rate",
+    )
     parser.add_argument("--json", type=Path, help="also write the results here")
     args = parser.parse_args(argv)
 
@@ -95,22 +103,25 @@ def main(argv: list[str] | None = None) -> int:
         f"= {batched['rate']:,.0f}/s",
         flush=True,
     )
-    bulk = run_bulk(market, args.data_dir)
-    steps = ", ".join(f"{k} {v:.1f}s" for k, v in bulk["steps"].items())
+    rounds = []
+    for i in range(max(1, args.bulk_rounds)):
+        bulk = run_bulk(market, args.data_dir)
+        steps = ", ".join(f"{k} {v:.1f}s" for k, v in bulk["steps"].items())
+        print(
+            f"bulk {i + 1}:  {bulk['relationships']:,} relationships in {bulk['seconds']:.1f} s "
+            f"= {bulk['rate']:,.0f}/s, {bulk['rate'] / batched['rate']:.1f}x batched  ({steps})",
+            flush=True,
+        )
+        rounds.append(bulk)
+    same = all(batched["counts"] == bulk["counts"] for bulk in rounds)
+    ratio = rounds[0]["rate"] / batched["rate"]
     print(
-        f"bulk:    {bulk['relationships']:,} relationships in {bulk['seconds']:.1f} s "
-        f"= {bulk['rate']:,.0f}/s  ({steps})",
-        flush=True,
-    )
-    same = batched["counts"] == bulk["counts"]
-    ratio = bulk["rate"] / batched["rate"]
-    print(
-        f"same graph counts: {same}; bulk / batched: {ratio:.1f}x "
+        f"same graph counts: {same}; first bulk / batched: {ratio:.1f}x "
         f"(goals: >= 100,000 relationships/s and >= 10x)"
     )
     if args.json:
         args.json.write_text(
-            json.dumps({"batched": batched, "bulk": bulk, "ratio": ratio}, indent=2)
+            json.dumps({"batched": batched, "bulk": rounds, "ratio": ratio}, indent=2)
         )
     return 0 if same else 1
 

@@ -23,7 +23,7 @@ from linkguard.errors import InputError, SchemaError
 from linkguard.io import REASONS, pseudonymise, read_market
 from linkguard.io.arrow import take_rows
 from linkguard.io.csvlayout import one_record_per_line, quotes_span_lines, scan_records
-from linkguard.io.hashing import hash_bytes, hash_normalised, hmac_sha256_hex_distinct
+from linkguard.io.hashing import hash_bytes, hash_normalised, hmac_sha256_hex
 from linkguard.io.parse import (
     _parse_amounts_general,
     _parse_general,
@@ -773,16 +773,16 @@ def test_hmac_matches_the_standard_library(key: bytes) -> None:
     # Every length class, with repeats (each distinct value is hashed once, then spread back).
     messages = [rng.bytes(int(n)) for n in rng.permutation([*range(1, 140), 200, 1000])]
     messages += messages[::3]
-    out = hmac_sha256_hex_distinct(pa.array(messages, pa.binary()), key, 64).to_pylist()
+    out = hmac_sha256_hex(pa.array(messages, pa.binary()), key, 64).to_pylist()
     assert out == [hmac.new(key, m, "sha256").hexdigest() for m in messages]
 
 
 def test_hmac_strings_leave_empty_messages_empty() -> None:
     messages = [b"", b"a", b"", b"", b"bc" * 40, b"", b"a"]
-    got = hmac_sha256_hex_distinct(pa.array(messages, pa.binary()), b"k", 32).to_pylist()
+    got = hmac_sha256_hex(pa.array(messages, pa.binary()), b"k", 32).to_pylist()
     assert got == [hmac.new(b"k", m, "sha256").hexdigest()[:32] if m else "" for m in messages]
     with pytest.raises(ValueError, match="even number"):
-        hmac_sha256_hex_distinct(pa.array(messages, pa.binary()), b"k", 31)
+        hmac_sha256_hex(pa.array(messages, pa.binary()), b"k", 31)
 
 
 # Digests written by the earlier compiled implementation, kept so that a change of hashing
@@ -944,5 +944,5 @@ def test_both_hmac_paths_agree_and_text_keys_take_the_compiled_one(monkeypatch) 
         raise AssertionError("the standard-library path ran for a text key")
 
     monkeypatch.setattr(hashing, "_hmac_hex_hashlib", refuse)
-    out = hmac_sha256_hex_distinct(values, b"text key", 32).to_pylist()
+    out = hmac_sha256_hex(values, b"text key", 32).to_pylist()
     assert out == [hmac.new(b"text key", v.as_py(), "sha256").hexdigest()[:32] for v in values]

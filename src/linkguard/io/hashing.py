@@ -49,7 +49,7 @@ __all__ = [
     "HASH_HEX_CHARS",
     "hash_bytes",
     "hash_normalised",
-    "hmac_sha256_hex_distinct",
+    "hmac_sha256_hex",
     "normalise_kind",
     "normalise_kinds",
     "normalise_values",
@@ -143,8 +143,7 @@ def _casefold(values: pa.Array) -> pa.Array:
 def hash_normalised(values: ArrowStrings, pepper: bytes) -> pa.ChunkedArray:
     """Keyed hashes of already-normalised values; the empty string maps to the empty string.
 
-    Each distinct value is hashed once with the standard library's SHA-256 (OpenSSL underneath)
-    and the hashes are spread back over the repeats (:func:`hmac_sha256_hex_distinct`).
+    Hashed by :func:`hmac_sha256_hex`, in slices small enough for one string array each.
     """
     values = as_chunked(values)
     whole = values.combine_chunks() if values.num_chunks else pa.array([], values.type)
@@ -166,17 +165,19 @@ def _hash_array(values: pa.Array, pepper: bytes) -> pa.Array:
 
     At most :data:`_MAX_HASHES_PER_ARRAY` values, so that the offsets fit in int32.
     """
-    return hmac_sha256_hex_distinct(values, pepper, HASH_HEX_CHARS)
+    return hmac_sha256_hex(values, pepper, HASH_HEX_CHARS)
 
 
-def hmac_sha256_hex_distinct(values: pa.Array, key: bytes, hex_chars: int) -> pa.Array:
+def hmac_sha256_hex(values: pa.Array, key: bytes, hex_chars: int) -> pa.Array:
     """Hex HMAC-SHA-256 of each value, cut to ``hex_chars``; empty values stay empty.
 
-    Identifier values repeat (one device, many rows), so the distinct values are found first
-    (Arrow's hash table), each is hashed once and the hashes are spread back over the rows.
-    The hashing itself is ``polars-hash``'s HMAC-SHA-256 (RustCrypto), or the standard
-    library's (:func:`_hmac_sha256_many`) for a key that is not UTF-8 text; either way a few
-    values are checked against :func:`hmac.digest`.
+    For a key that is UTF-8 text (every ``LINKGUARD_PEPPER``) the hashing is ``polars-hash``'s
+    HMAC-SHA-256 (RustCrypto, outside the interpreter lock) over every row: at about half a
+    microsecond a value that is cheaper than finding the distinct values first. Other keys
+    take the standard library's (:func:`_hmac_sha256_many`), one Python call per value, so
+    there the distinct values are found first (Arrow's hash table), each is hashed once and
+    the hashes are spread back over the rows. Either way a few values are checked against
+    :func:`hmac.digest`.
 
     Parameters
     ----------
@@ -194,7 +195,7 @@ def hmac_sha256_hex_distinct(values: pa.Array, key: bytes, hex_chars: int) -> pa
 
     Examples
     --------
-    >>> out = hmac_sha256_hex_distinct(pa.array(["abc", "", "abc"]), b"k", 8)
+    >>> out = hmac_sha256_hex(pa.array(["abc", "", "abc"]), b"k", 8)
     >>> out.to_pylist()
     ['342e519c', '', '342e519c']
     >>> out[0].as_py() == hmac.new(b"k", b"abc", "sha256").hexdigest()[:8]
@@ -206,24 +207,22 @@ def hmac_sha256_hex_distinct(values: pa.Array, key: bytes, hex_chars: int) -> pa
         raise ValueError("values must not hold nulls")
     if len(values) == 0:
         return pa.array([], pa.string())
+    if len(values) * hex_chars >= 1 << 31:
+        raise ValueError("too many values for one string array; hash them in slices")
     large = pa.types.is_large_string(values.type) or pa.types.is_large_binary(values.type)
-    encoded = pc.dictionary_encode(values.cast(pa.large_binary() if large else pa.binary()))
-    distinct = encoded.dictionary
-    if len(distinct) * hex_chars >= 1 << 31:
-        raise ValueError("too many distinct values for one string array; hash them in slices")
-    hashed = _hmac_hex_compiled(key, distinct, hex_chars)
+    values = values.cast(pa.large_binary() if large else pa.binary())
+    hashed = _hmac_hex_compiled(key, values, hex_chars)
     if hashed is None:
-        hashed = _hmac_hex_hashlib(key, distinct, hex_chars)
-    empty = pc.equal(pc.binary_length(distinct), 0)
-    hashed = pc.if_else(empty, pa.scalar("", pa.string()), hashed.cast(pa.string()))
-    _self_check(key, distinct, hashed, hex_chars)
-    return hashed.take(encoded.indices)
+        encoded = pc.dictionary_encode(values)
+        hashed = _hmac_hex_hashlib(key, encoded.dictionary, hex_chars).take(encoded.indices)
+    _self_check(key, values, hashed, hex_chars)
+    return hashed.cast(pa.string())
 
 
 def _hmac_hex_compiled(key: bytes, values: pa.Array, hex_chars: int) -> pa.Array | None:
     """Hex HMAC-SHA-256 of every value by ``polars-hash`` (RustCrypto's ``hmac`` and ``sha2``,
-    run outside the interpreter lock); ``None`` when the key is not UTF-8 text, which is how
-    that plugin takes keys."""
+    run outside the interpreter lock), ``""`` for an empty value; ``None`` when the key is not
+    UTF-8 text, which is how that plugin takes keys."""
     try:
         text_key = key.decode("utf-8")
     except UnicodeDecodeError:
@@ -231,8 +230,10 @@ def _hmac_hex_compiled(key: bytes, values: pa.Array, hex_chars: int) -> pa.Array
     import polars as pl
     import polars_hash as plh
 
+    value = pl.col("value")
+    digest = plh.col("value").chash.hmac_sha256(key=text_key).str.slice(0, hex_chars)
     frame = pl.DataFrame({"value": pl.from_arrow(values)})
-    out = frame.select(plh.col("value").chash.hmac_sha256(key=text_key).str.slice(0, hex_chars))
+    out = frame.select(pl.when(value.bin.size() == 0).then(pl.lit("")).otherwise(digest))
     return out.to_series().to_arrow()
 
 

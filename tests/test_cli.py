@@ -169,3 +169,20 @@ def test_the_entry_point_writes_everything_and_keeps_the_exit_code(sample_dir, t
     )
     assert missing.returncode == 2
     assert "not a directory" in missing.stderr
+
+
+def test_exit_now_stops_an_idle_executor_as_the_interpreter_would():
+    import subprocess
+    import sys
+
+    script = (
+        "from concurrent.futures import ThreadPoolExecutor\n"
+        "from linkguard.cli import exit_now\n"
+        "pool = ThreadPoolExecutor(max_workers=2)\n"
+        "print(pool.submit(pow, 2, 10).result())\n"
+        "exit_now(0)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=30
+    )
+    assert (done.returncode, done.stdout) == (0, "1024\n")

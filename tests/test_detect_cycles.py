@@ -110,3 +110,29 @@ def test_disjoint_rounds_each_count():
     assert cyc.rounds == 2
     assert len(cyc.distinct_orders) == 6
     assert cyc.amount == pytest.approx(450.0)
+
+
+def test_dates_without_times_find_a_cycle_made_within_one_day_once():
+    # A daily export: every hop stamped with the same date. Each order starts the same
+    # cycle, and the three paths found are one path of one cycle.
+    day = 40 * DAY
+    res = cycles([(0, 1, 100.0, day), (1, 2, 99.0, day), (2, 0, 101.0, day), (5, 6, 10.0, day)])
+    assert [c.accounts.tolist() for c in res.cycles] == [[0, 1, 2]]
+    (cycle,) = res.cycles
+    assert len(cycle.orders) == 1
+    assert cycle.rounds == 1
+    assert cycle.distinct_orders.tolist() == [0, 1, 2]
+
+
+def test_dates_without_times_still_need_later_days_in_order():
+    day = 40 * DAY
+    res = cycles([(0, 1, 100.0, day + DAY), (1, 2, 100.0, day), (2, 0, 100.0, day + 3 * DAY)])
+    assert res.cycles == []
+
+
+def test_times_to_the_second_keep_hops_in_strict_order():
+    # The same day, but with times: 1 -> 2 was paid before 0 -> 1, so nothing went round.
+    day = 40 * DAY
+    edges = [(0, 1, 100.0, day + 5_000), (1, 2, 100.0, day + 4_000), (2, 0, 100.0, day + 6_000)]
+    edges += [(7, 8, 10.0, day + 17 + k * 3_607) for k in range(20)]  # times to the second
+    assert cycles(edges).cycles == []

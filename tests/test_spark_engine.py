@@ -239,3 +239,39 @@ def test_cli_rejects_a_malformed_spark_setting(tmp_path, sample_dir):
     assert result.exit_code == 2
     assert "KEY=VALUE" in result.output
     assert not (tmp_path / "o").exists()
+
+
+def test_cycles_on_dates_without_times_match_the_memory_engine(spark):
+    from linkguard.detect.cycles import CycleParams
+    from linkguard.detect.cycles import circular_trades as memory_cycles
+    from linkguard.spark.behaviour import granularity
+    from linkguard.spark.cycles import circular_trades
+
+    day = 86_400
+    # A cycle made within one day, a cycle over three days, and a chain that never closes;
+    # every order is stamped with its date only.
+    rows = [
+        ("o1", "a", "b", 100.0, 40 * day),
+        ("o2", "b", "c", 99.0, 40 * day),
+        ("o3", "c", "a", 101.0, 40 * day),
+        ("o4", "d", "e", 50.0, 41 * day),
+        ("o5", "e", "f", 50.0, 42 * day),
+        ("o6", "f", "d", 50.0, 43 * day),
+        ("o7", "g", "h", 10.0, 40 * day),
+    ]
+    orders = spark.createDataFrame(
+        rows, "order_id string, buyer_id string, seller_id string, amount double, ts long"
+    )
+    unit = granularity(orders)
+    assert unit == day
+    found = circular_trades(orders, CycleParams(), tie=unit).collect()
+    spark_rounds = sorted(sorted(r["order_ids"]) for r in found)
+    assert spark_rounds == [["o1", "o2", "o3"], ["o4", "o5", "o6"]]
+    assert circular_trades(orders, CycleParams(), tie=0).count() == 1  # only the later days
+
+    names = sorted({r[1] for r in rows} | {r[2] for r in rows})
+    code = {n: i for i, n in enumerate(names)}
+    b, s, amt, ts = zip(*[(code[r[1]], code[r[2]], r[3], r[4]) for r in rows], strict=True)
+    memory = memory_cycles(np.array(b), np.array(s), np.array(amt), np.array(ts))
+    memory_rounds = sorted(sorted(rows[i][0] for i in p) for c in memory.cycles for p in c.orders)
+    assert memory_rounds == spark_rounds

@@ -6,6 +6,11 @@ marketplace that leaves very few), and from each such order the search follows l
 of similar amount, inside the time window, up to ``max_length`` hops. Because times increase
 along a path, a cycle is found exactly once, from its earliest order.
 
+Times rounded to a unit (dates without times, exports that keep the hour) cannot order the
+hops made within one unit, so there a hop may follow the previous one in the same unit: a
+cycle whose hops share a day is then found from each of its orders, and those paths are one
+path of the cycle.
+
 Examples
 --------
 >>> import numpy as np
@@ -30,6 +35,7 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components
 
 from linkguard._arrays import unique_ints
+from linkguard.detect.lockstep import timestamp_granularity
 
 __all__ = ["Cycle", "CycleParams", "CycleResult", "circular_trades"]
 
@@ -106,8 +112,13 @@ def _search(
     window: int,
     ratio: float,
     max_cycles: int,
+    tie: int,
 ) -> tuple[IntArray, IntArray]:
-    """Depth-first search from each candidate order; returns cycles as flat order lists."""
+    """Depth-first search from each candidate order; returns cycles as flat order lists.
+
+    A hop follows the previous one when its time is later by more than ``-tie`` seconds
+    (``tie`` 0: strictly later; the times' rounding unit: later or in the same unit).
+    """
     out = np.empty(max_cycles * max_len, dtype=np.int64)
     ptr = np.zeros(max_cycles + 1, dtype=np.int64)
     n_found = 0
@@ -128,9 +139,9 @@ def _search(
             if n_found >= max_cycles:
                 break
             cur = nodes[depth]
-            last_t = ts[path[depth - 1]]
+            last_t = ts[path[depth - 1]] - tie
             if cursor[depth] < 0:
-                # first outgoing order of `cur` strictly after the previous hop
+                # first outgoing order of `cur` after the previous hop (by more than -tie)
                 lo, hi = indptr[cur], indptr[cur + 1]
                 while lo < hi:
                     mid = (lo + hi) // 2
@@ -202,7 +213,9 @@ def circular_trades(
 
     Notes
     -----
-    Strongly connected components (scipy's ``csgraph``, O(V + E)) prune every order that
+    When the times are rounded to a unit coarser than a second
+    (:func:`~linkguard.detect.lockstep.timestamp_granularity`), hops inside one unit count as
+    in order. Strongly connected components (scipy's ``csgraph``, O(V + E)) prune every order that
     cannot close a cycle; the compiled search then costs at most the number of window- and
     amount-compatible paths of length ``max_length`` from each remaining order.
     """
@@ -242,6 +255,7 @@ def circular_trades(
         params.window_seconds,
         params.amount_ratio,
         params.max_cycles,
+        0 if (unit := timestamp_granularity(t)) <= 1 else unit,
     )
     return CycleResult(_group_cycles(order[flat], ptr, b, amt, t))
 
@@ -287,8 +301,13 @@ def _group_cycles(
 ) -> list[Cycle]:
     """Group found cycles by their account set (the same ring of accounts going round again)."""
     groups: dict[tuple[int, ...], list[IntArray]] = {}
+    seen: set[tuple[int, ...]] = set()
     for i in range(len(ptr) - 1):
         cyc = orders[ptr[i] : ptr[i + 1]]
+        path = tuple(sorted(cyc.tolist()))
+        if path in seen:  # the same orders found from another of them (hops in one time unit)
+            continue
+        seen.add(path)
         key = tuple(sorted(buyer[cyc].tolist()))
         groups.setdefault(key, []).append(cyc)
     out = []

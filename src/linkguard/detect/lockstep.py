@@ -47,6 +47,7 @@ __all__ = [
     "LockstepParams",
     "LockstepResult",
     "bound_pair_work",
+    "granularity_of_seconds_of_day",
     "lockstep_groups",
     "prune_memberships",
     "time_cells",
@@ -115,12 +116,29 @@ def timestamp_granularity(ts: npt.ArrayLike, share: float = 0.99) -> int:
     60
     """
     t = np.asarray(ts, dtype=np.int64)
-    if len(t) == 0:
-        return 1
+    day = TIME_UNITS[-1]
+    return granularity_of_seconds_of_day(np.bincount(t % day, minlength=day), share)
+
+
+def granularity_of_seconds_of_day(counts: npt.ArrayLike, share: float = 0.99) -> int:
+    """:func:`timestamp_granularity` from ``counts[s]``, the number of timestamps falling on
+    second ``s`` of the day (what an engine that keeps the times elsewhere can send).
+
+    >>> counts = np.zeros(86_400, np.int64); counts[[0, 3_600, 7_260]] = [5, 5, 1]
+    >>> granularity_of_seconds_of_day(counts, share=0.9), granularity_of_seconds_of_day(counts)
+    (3600, 60)
+    """
+    c = np.asarray(counts, dtype=np.int64)
+    day = TIME_UNITS[-1]
+    if len(c) != day:
+        raise ValueError(f"counts must have one entry per second of the day ({day:,})")
+    total = int(c.sum())
     best = 1
+    if total == 0:
+        return best
     for unit in TIME_UNITS[1:]:
-        residue = np.bincount(t % unit, minlength=unit)
-        if residue.max() < share * len(t):
+        residue = c.reshape(day // unit, unit).sum(axis=0)
+        if residue.max() < share * total:
             break
         best = unit
     return best

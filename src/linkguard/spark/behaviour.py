@@ -22,8 +22,9 @@ from pyspark.sql import types as T
 
 from linkguard.detect._background import poisson_log10_tail
 from linkguard.detect._behaviour import DAY, UNKNOWN, Baseline
+from linkguard.detect.lockstep import granularity_of_seconds_of_day
 
-__all__ = ["baselines", "created_of", "timed", "with_poisson_log10_p"]
+__all__ = ["baselines", "created_of", "granularity", "timed", "with_poisson_log10_p"]
 
 
 def created_of(accounts: DataFrame | None, orders: DataFrame) -> DataFrame:
@@ -61,6 +62,17 @@ def timed(orders: DataFrame, share: float = 0.5) -> bool:
     if row["all"] is None or int(row["all"]) == 0:
         return True
     return not int(row["top"]) >= share * int(row["all"])
+
+
+def granularity(orders: DataFrame, share: float = 0.99) -> int:
+    """The unit the order times are rounded to, as
+    :func:`linkguard.detect.lockstep.timestamp_granularity` (one group-by; at most 86,400
+    counts reach the driver)."""
+    counts = np.zeros(DAY, dtype=np.int64)
+    per = orders.groupBy(F.pmod(F.col("ts"), F.lit(DAY)).alias("sec")).agg(F.count("*").alias("n"))
+    for row in per.collect():
+        counts[int(row["sec"])] = int(row["n"])
+    return granularity_of_seconds_of_day(counts, share)
 
 
 def with_poisson_log10_p(df: DataFrame, k: str, lam: str, out: str = "log10_p") -> DataFrame:

@@ -2,7 +2,8 @@
 
 The same cycles as :func:`linkguard.detect.cycles.circular_trades`: a cycle starts at its
 earliest order ``e0``; every next order leaves the account the previous one paid, comes
-strictly later, no later than ``ts(e0) + window``, with an amount within ``ratio`` of
+strictly later (or in the same unit, when the times are rounded to one: ``tie``), no later
+than ``ts(e0) + window``, with an amount within ``ratio`` of
 ``amount(e0)``, and visits no account twice; the path closes when an order pays the start.
 
 Only accounts that both pay and get paid can lie on a cycle; they are found by trimming the
@@ -14,7 +15,7 @@ join's output in proportion to the activity of real cycles, not to the market.
 from __future__ import annotations
 
 import numpy as np
-from pyspark.sql import DataFrame
+from pyspark.sql import DataFrame, Window
 from pyspark.sql import functions as F
 
 from linkguard.detect.cycles import CycleParams
@@ -64,9 +65,15 @@ def _trim_locally(edges: DataFrame, n: int) -> DataFrame:
     return edges.sparkSession.createDataFrame(out, "buyer_id string, seller_id string")
 
 
-def circular_trades(orders: DataFrame, params: CycleParams) -> DataFrame:
+def circular_trades(orders: DataFrame, params: CycleParams, tie: int = 0) -> DataFrame:
     """One row per found cycle round: ``accounts`` (sorted), ``order_ids`` (in path order),
-    ``start_ts``, ``amounts`` (each order's) and ``amount`` (sum of the round's orders)."""
+    ``start_ts``, ``amounts`` (each order's) and ``amount`` (sum of the round's orders).
+
+    ``tie`` is the unit the times are rounded to (0 for times to the second): a hop may then
+    come in the same unit as the one before, a round made within one unit is found from each
+    of its orders, and one of those paths is kept (the earliest start, then the least order
+    id), as :func:`linkguard.detect.cycles.circular_trades` keeps one.
+    """
     o = cyclic_orders(orders).select("order_id", "buyer_id", "seller_id", "amount", "ts")
     o = o.transform(run_cached)
     paths = o.select(
@@ -90,7 +97,7 @@ def circular_trades(orders: DataFrame, params: CycleParams) -> DataFrame:
     found: DataFrame | None = None
     for depth in range(1, params.max_length):
         step = paths.join(nxt, "cur").where(
-            (F.col("t") > F.col("last_t"))
+            (F.col("t") > F.col("last_t") - tie)
             & (F.col("t") <= F.col("t0") + params.window_seconds)
             & (F.col("a") >= F.col("lo"))
             & (F.col("a") <= F.col("hi"))
@@ -126,4 +133,7 @@ def circular_trades(orders: DataFrame, params: CycleParams) -> DataFrame:
         )
     if found is None:
         raise ValueError("cycles: max_length must be at least min_length")
-    return found
+    if tie <= 0:
+        return found
+    same = Window.partitionBy(F.array_sort("order_ids")).orderBy("start_ts", "order_ids")
+    return found.withColumn("_n", F.row_number().over(same)).where(F.col("_n") == 1).drop("_n")

@@ -30,7 +30,7 @@ from linkguard.rules.flags import Finding, apply_rules
 from linkguard.rules.ruleset import FLAG_CODES, Ruleset, load_ruleset
 from linkguard.schema import BAD_ACCOUNT_STATUSES
 from linkguard.spark import findings as fd
-from linkguard.spark.behaviour import baselines, created_of, timed
+from linkguard.spark.behaviour import baselines, created_of, granularity, timed
 from linkguard.spark.cache import released, run_cached
 from linkguard.spark.cycles import circular_trades
 from linkguard.spark.farms import farm_rings
@@ -181,7 +181,9 @@ def _analyse(
                 "LOCKSTEP", g["buyers"], g["sellers"], facts, ("buyer", "seller")
             )
     with timer.stage("cycles"):
-        rounds = circular_trades(orders, ruleset.cycles).transform(run_cached)
+        unit = granularity(orders)
+        rounds = circular_trades(orders, ruleset.cycles, tie=0 if unit <= 1 else unit)
+        rounds = rounds.transform(run_cached)
         cycles = _group_rounds(rounds)
         findings += fd.cycle_findings(cycles)
         cycle_orders = rounds.select(F.explode("order_ids").alias("order_id")).distinct()

@@ -32,6 +32,7 @@ __all__ = [
     "rated_like_everyone",
     "trim_by_degrees",
     "trim_sparse_sellers",
+    "unrated_and_minimal",
 ]
 
 IntArray = npt.NDArray[np.int64]
@@ -149,6 +150,37 @@ def _inside(
     seller_keys = np.concatenate([i * n_accounts + s for i, (_, s) in enumerate(groups)])
     inside = np.isin(grp * n_accounts + row_seller[rows], seller_keys)
     return rows[inside], grp[inside]
+
+
+def unrated_and_minimal(
+    groups: list[tuple[IntArray, IntArray]],
+    row_buyer: IntArray,
+    row_seller: IntArray,
+    row_rated: IntArray,
+    n_accounts: int,
+    min_buyers: int,
+) -> list[bool]:
+    """Per (buyers, sellers) group: one seller, fewer than ``min_buyers`` buyers, and none of
+    its orders rated (``row_rated``: rated orders per row, an order or a trade pair).
+
+    A few co-workers who order lunch together look just like the smallest lockstep group;
+    their ratings are what tells them apart (:func:`rated_like_everyone`), so without any
+    such a group is not evidence enough.
+
+    >>> import numpy as np
+    >>> b, s = np.array([0, 1, 2, 3, 4, 5]), np.array([9, 9, 9, 8, 8, 8])
+    >>> unrated_and_minimal([(b[:3], s[:1]), (b[3:], s[3:4])], b, s,
+    ...                     np.array([0, 0, 0, 1, 0, 0]), 10, min_buyers=4)
+    [True, False]
+    """
+    if not groups:
+        return []
+    rows, grp = _inside(groups, row_buyer, row_seller, n_accounts)
+    rated = np.bincount(grp, weights=row_rated[rows], minlength=len(groups))
+    return [
+        bool(rated[i] == 0 and len(sellers) == 1 and len(buyers) < min_buyers)
+        for i, (buyers, sellers) in enumerate(groups)
+    ]
 
 
 def drop_ordinary_ratings(

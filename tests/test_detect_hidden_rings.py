@@ -245,13 +245,48 @@ def test_farm_raises_brushing_ring_with_evidence_through_the_ruleset():
     assert set(snap.rings["account_id"]) == set(name[farm]) | {"a4950"}
 
 
-def test_dates_without_times_show_no_bursts():
-    m = Market(6)
-    _plant_recruited(m, np.arange(100, 130), np.array([4900, 4901, 4902, 4903]))
+def _at_noon(m):
+    """The market as a daily export: every order at noon of its day."""
     b, s, t, r, _, _ = m.arrays()
-    noon = t // DAY * DAY + 12 * HOUR  # a daily export: every order at noon
+    return b, s, t // DAY * DAY + 12 * HOUR, r
+
+
+def test_dates_without_times_find_a_recruited_ring_by_its_days_and_five_stars():
+    m = Market(6)
+    ring_buyers = np.arange(100, 130)
+    shops = np.array([4900, 4901, 4902, 4903])
+    _plant_recruited(m, ring_buyers, shops)
+    b, s, noon, r = _at_noon(m)
+    rings = local_rings(
+        trade_pairs(b, s, np.ones(len(b)), noon, r), b, s, noon, r, N, created=m.created
+    )
+    assert [(x.buyers.tolist(), x.sellers.tolist()) for x in rings] == [
+        (ring_buyers.tolist(), shops.tolist())
+    ]
+    # without ratings, days of orders alone are no evidence
+    unrated = np.full(len(b), np.nan)
+    pairs = trade_pairs(b, s, np.ones(len(b)), noon, unrated)
+    assert local_rings(pairs, b, s, noon, unrated, N, created=m.created) == []
+
+
+def test_dates_without_times_leave_fans_and_joint_promotions_alone():
+    m = Market(7)
+    rng = m.rng
+    fans = np.arange(200, 240)
+    for acc in fans:
+        for shop in rng.choice([4910, 4911, 4912, 4913], rng.integers(2, 4), replace=False):
+            n = rng.integers(1, 3)
+            m.orders([acc] * n, shop, rng.integers(0, 90 * DAY, n), m.ordinary_ratings(n))
+    promo = np.arange(300, 360)
+    m.orders(promo, 4920, 50 * DAY + rng.integers(0, 2 * HOUR, 60), m.ordinary_ratings(60))
+    m.orders(promo[:30], 4921, 50 * DAY + rng.integers(0, 2 * HOUR, 30), m.ordinary_ratings(30))
+    # five-star fans too: they buy on their own days, not on a handful of shared ones
+    keen = np.arange(400, 440)
+    for acc in keen:
+        for shop in rng.choice([4930, 4931, 4932], 2, replace=False):
+            m.orders([acc], shop, rng.integers(0, 90 * DAY, 1), 5.0)
+    b, s, noon, r = _at_noon(m)
     pairs = trade_pairs(b, s, np.ones(len(b)), noon, r)
-    assert local_rings(pairs, b, s, t, r, N, created=m.created) != []
     assert local_rings(pairs, b, s, noon, r, N, created=m.created) == []
 
 

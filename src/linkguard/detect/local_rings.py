@@ -22,8 +22,10 @@ buyers, when their sizes predict a tenth of one. So:
 
 A fan community that buys at a few small shops over months shares buyers as much, but at its
 own times and with ordinary ratings; a joint promotion brings one burst with ordinary ratings.
-When the times carry no time of day (a daily export), no bursts can be seen and nothing is
-flagged.
+When the times carry no time of day (a daily export), a burst is a day's orders: a seed then
+needs its ratings to show five stars far beyond the market's as well (days of orders alone
+are no evidence), and no buyer joins for a single order on one of its days. With neither
+times of day nor ratings nothing is flagged.
 
 Examples
 --------
@@ -175,8 +177,9 @@ def local_rings(
         if created is None
         else np.asarray(created, dtype=np.int64)
     )
-    if len(pairs) == 0 or coarse_times(t):
-        return []  # the evidence is bursts: dates without times show none
+    coarse = coarse_times(t)
+    if len(pairs) == 0 or (coarse and np.isnan(r).all()):
+        return []  # no time of day and no ratings: nothing tells a ring from a fan community
     sa, sb, shared, pair_p = _significant_pairs(pairs, params)
     if len(sa) == 0:
         return []
@@ -199,7 +202,7 @@ def local_rings(
         idx = at[bounds[seed] : bounds[seed + 1]]
         if len(idx) == 0:
             continue
-        ring = seed_ring(idx, b, s, t, r, cr, base, params, n_accounts)
+        ring = seed_ring(idx, b, s, t, r, cr, base, params, n_accounts, coarse=coarse)
         if ring is None:
             continue
         mine = pair_seed == seed
@@ -225,11 +228,16 @@ def seed_ring(
     base: Baseline,
     params: LocalRingParams,
     stride: int,
+    *,
+    coarse: bool = False,
 ) -> Ring | None:
     """The ring of a seed's orders ``idx`` (orders at its shops), or ``None``.
 
     ``b, s, t, r`` are per order (buyer and seller codes, time, rating), ``cr`` per account
     code; codes are below ``stride``. Every order of the seed's shops must be in ``idx``.
+    ``coarse``: the times are dates without times of day, so a burst is a day's orders and
+    the ratings must show five stars as well (bursts of days alone are not enough), and no
+    buyer joins for a single order on a burst's day.
     """
     ob, os_ = b[idx], s[idx]
     buyer_shop = np.unique(ob * stride + os_)
@@ -241,7 +249,7 @@ def seed_ring(
     # Shops where the core bought: those in the seed it met at (two core buyers or more).
     core_idx = idx[in_core]
     beh = behaviour(core_idx, b, t, r, cr, base, params.burst_gap_seconds, params.min_burst_orders)
-    if not _looks_bought(beh, base, params):
+    if not _looks_bought(beh, base, params, coarse):
         return None
     # Per shop: the core's bursts there (runs with short gaps). A shop where the core's orders
     # did not come in bursts (a popular shop its members also use) leaves the ring; buyers
@@ -257,7 +265,9 @@ def seed_ring(
             continue
         lo, hi = ct[first[big]], ct[stop[big] - 1]
         at = others[s[others] == shop]
-        if not math.isnan(base.five_star):  # with ratings, a brushing order has five stars
+        if coarse:
+            at = at[:0]
+        elif not math.isnan(base.five_star):  # with ratings, a brushing order has five stars
             at = at[r[at] >= 5]
         pos = np.searchsorted(lo, t[at], side="right") - 1
         inside = (pos >= 0) & (t[at] <= hi[np.maximum(pos, 0)])
@@ -288,11 +298,13 @@ def seed_ring(
     )
 
 
-def _looks_bought(beh: Behaviour, base: Baseline, params: LocalRingParams) -> bool:
+def _looks_bought(
+    beh: Behaviour, base: Baseline, params: LocalRingParams, coarse: bool = False
+) -> bool:
     bursty = beh.bursts >= params.min_bursts and beh.burst_share >= params.min_burst_share
     if beh.rated >= params.min_rated and not math.isnan(base.five_star):
         return bursty and (
             beh.five_star_share >= params.min_five_star_share
             and beh.five_star_log10_p >= params.min_five_star_log10_p
         )
-    return bursty
+    return bursty and not coarse

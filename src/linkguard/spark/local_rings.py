@@ -93,8 +93,8 @@ def local_rings(
 ) -> list[tuple[list[str], list[str], dict[str, Any]]]:
     """Local rings as (buyer ids, shop ids, ring statistics with ``evidence``); ``base`` is
     the market's baseline with 30 days for a new buyer (as the in-memory detector takes it)."""
-    if not timed:
-        return []  # the evidence is bursts: dates without times show none
+    if not timed and math.isnan(base.five_star):
+        return []  # no time of day and no ratings: nothing tells a ring from a fan community
     kept = significant_shop_pairs(pairs, n_buyers, params).transform(run_cached)
     comp = connected_components(kept.select(F.col("a").alias("src"), F.col("b").alias("dst")))
     seeds = comp.select(F.col("node").alias("seller_id"), F.col("component").alias("group"))
@@ -107,7 +107,7 @@ def local_rings(
     )
 
     def test(frame: pd.DataFrame) -> pd.DataFrame:
-        return _test_seed(frame, base, params)
+        return _test_seed(frame, base, params, coarse=not timed)
 
     found = seed_orders.groupBy("group").applyInPandas(test, RING_SCHEMA)
     best = (
@@ -133,7 +133,9 @@ def local_rings(
     return out
 
 
-def _test_seed(frame: pd.DataFrame, base: Baseline, params: LocalRingParams) -> pd.DataFrame:
+def _test_seed(
+    frame: pd.DataFrame, base: Baseline, params: LocalRingParams, *, coarse: bool = False
+) -> pd.DataFrame:
     """One seed's orders through :func:`linkguard.detect.local_rings.seed_ring`."""
     ids, codes = np.unique(
         np.r_[frame["buyer_id"].to_numpy(dtype=object), frame["seller_id"].to_numpy(dtype=object)],
@@ -153,6 +155,7 @@ def _test_seed(frame: pd.DataFrame, base: Baseline, params: LocalRingParams) -> 
         base,
         params,
         len(ids),
+        coarse=coarse,
     )
     group = str(frame["group"].iloc[0])
     if ring is None:

@@ -303,3 +303,28 @@ def test_farm_without_ratings_or_times_is_found_by_its_new_shared_phones():
     pairs = trade_pairs(b, s, np.ones(len(b)), noon, unrated)
     rings = farm_rings(pairs, values, b, noon, unrated, m.created, N)
     assert [(r.buyers.tolist(), r.sellers.tolist()) for r in rings] == [(farm.tolist(), [4950])]
+
+
+def test_without_ratings_one_shop_rings_go_and_joint_promotions_are_not_rings():
+    unrated = np.full(24, np.nan)
+    b, s = np.r_[np.arange(12), np.arange(12) + 20], np.r_[np.full(12, 40), np.full(12, 41)]
+    s[12::2] = 42  # the second ring spans two shops
+    one = Ring(np.arange(12), np.array([40]), 12, 1.0, 1.0, 9.0, 9.0)
+    two = Ring(np.arange(12) + 20, np.array([41, 42]), 12, 1.0, 1.0, 9.0, 9.0)
+    kept = drop_ordinary_ratings([one, two], b, s, unrated, 50)
+    assert [r.sellers.tolist() for r in kept] == [[41, 42]]
+
+    m = Market(7)
+    rng = m.rng
+    # three waves of a joint promotion: 60 buyers in two hours at one shop, half at its partner
+    for wave in range(3):
+        promo = np.arange(300, 360) + 60 * wave
+        start = (20 + 15 * wave) * DAY
+        m.orders(promo, 4920, start + rng.integers(0, 2 * HOUR, 60), np.nan)
+        m.orders(promo[:30], 4921, start + rng.integers(0, 2 * HOUR, 30), np.nan)
+    ring_buyers = np.arange(100, 130)
+    _plant_recruited(m, ring_buyers, np.array([4900, 4901, 4902, 4903]))
+    b, s, t, r, _, _ = m.arrays()
+    r = np.full(len(b), np.nan)
+    rings = local_rings(trade_pairs(b, s, np.ones(len(b)), t, r), b, s, t, r, N, created=m.created)
+    assert [x.sellers.tolist() for x in rings] == [[4900, 4901, 4902, 4903]]

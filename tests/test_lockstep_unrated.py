@@ -1,4 +1,4 @@
-"""Lockstep without ratings: a few co-workers lunching together are not a lockstep group."""
+"""Without ratings, a shop's regulars lunching together are not a lockstep group."""
 
 import numpy as np
 import pandas as pd
@@ -12,14 +12,15 @@ HOUR = 3600
 DAY = 86_400
 
 
-def _market(group: int, rated: bool) -> Market:
-    """``group`` buyers order at shop ``s0`` in the same lunch hour on five days, beside
-    ordinary trade at forty other shops."""
+def _market(group: int, rated: bool, shops: int = 1) -> Market:
+    """``group`` buyers order at shop ``s0`` (and ``s100``, ... with ``shops``) in the same
+    hour on five days, beside ordinary trade at forty other shops."""
     rng = np.random.default_rng(3)
     rows = []
     for day in range(5):
         lunch = (10 + day * 3) * DAY + 12 * HOUR
-        rows += [(f"w{i}", "s0", lunch + 60 * i) for i in range(group)]
+        for k in range(shops):
+            rows += [(f"w{i}", f"s{100 * k}", lunch + 60 * i + 7 * k) for i in range(group)]
     for _ in range(3000):
         t = int(rng.integers(0, 40 * DAY))
         rows.append((f"b{rng.integers(0, 900)}", f"s{rng.integers(1, 41)}", t))
@@ -39,15 +40,15 @@ def _lockstep_buyers(market: Market) -> list[list[str]]:
     return [sorted(market.account_ids[g.buyers].astype(str).tolist()) for g in found]
 
 
-def test_three_unrated_co_workers_at_one_shop_are_not_lockstep():
-    assert _lockstep_buyers(_market(3, rated=False)) == []
+@pytest.mark.parametrize("group", [3, 6])
+def test_unrated_co_workers_at_one_shop_are_not_lockstep(group):
+    assert _lockstep_buyers(_market(group, rated=False)) == []
 
 
-@pytest.mark.parametrize("group", [4, 6])
-def test_larger_unrated_groups_still_are(group):
-    assert _lockstep_buyers(_market(group, rated=False)) == [sorted(f"w{i}" for i in range(group))]
+def test_an_unrated_group_at_two_shops_still_is():
+    assert _lockstep_buyers(_market(4, rated=False, shops=2)) == [["w0", "w1", "w2", "w3"]]
 
 
-def test_three_co_workers_who_always_give_five_stars_are_lockstep():
+def test_co_workers_who_always_give_five_stars_are_lockstep():
     # the rule needs ratings to be absent: rated like bought reviews, the group stays
     assert _lockstep_buyers(_market(3, rated=True)) == [["w0", "w1", "w2"]]

@@ -100,6 +100,9 @@ class LocalRingParams:
     min_five_star_log10_p: float = 2.0
     #: Rated orders needed before the ratings count as evidence.
     min_rated: int = 5
+    #: Without them, shops the ring must keep: two shops sharing a crowd in bursts is what a
+    #: joint promotion looks like, and only ratings would tell it from bought orders.
+    min_sellers_unrated: int = 3
 
 
 def _significant_pairs(
@@ -273,7 +276,8 @@ def seed_ring(
         inside = (pos >= 0) & (t[at] <= hi[np.maximum(pos, 0)])
         sellers.append(shop)
         keep_orders += [core_idx[s[core_idx] == shop], at[inside]]
-    if not sellers:
+    unrated = beh.rated < params.min_rated or math.isnan(base.five_star)
+    if not sellers or (unrated and len(sellers) < params.min_sellers_unrated):
         return None
     ring_orders = np.concatenate(keep_orders)
     buyers, counts = np.unique(b[ring_orders], return_counts=True)

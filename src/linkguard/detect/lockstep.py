@@ -74,10 +74,6 @@ class LockstepParams:
     min_seller_lift: float = 3.0
     #: ... and that excess is this improbable by chance (-log10 of a Poisson tail).
     min_seller_log10_p: float = 3.0
-    #: A group that met at one shop, none of whose orders there is rated, needs this many
-    #: buyers: a few co-workers who order lunch together look just like the smallest lockstep
-    #: group, and only ratings tell them apart (see ``rated_like_everyone``).
-    min_unrated_buyers: int = 4
     #: Buyer pairs counted at most per (cell, buyer) membership (with a floor of a million
     #: pairs); beyond it the most crowded cells are left out, largest first.
     pair_budget: float = 8.0

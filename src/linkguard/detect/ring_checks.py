@@ -32,7 +32,7 @@ __all__ = [
     "rated_like_everyone",
     "trim_by_degrees",
     "trim_sparse_sellers",
-    "unrated_and_minimal",
+    "unrated_one_shop",
 ]
 
 IntArray = npt.NDArray[np.int64]
@@ -152,34 +152,33 @@ def _inside(
     return rows[inside], grp[inside]
 
 
-def unrated_and_minimal(
+def unrated_one_shop(
     groups: list[tuple[IntArray, IntArray]],
     row_buyer: IntArray,
     row_seller: IntArray,
     row_rated: IntArray,
     n_accounts: int,
-    min_buyers: int,
 ) -> list[bool]:
-    """Per (buyers, sellers) group: one seller, fewer than ``min_buyers`` buyers, and none of
-    its orders rated (``row_rated``: rated orders per row, an order or a trade pair).
+    """Per (buyers, sellers) group: one seller, and none of its orders there rated
+    (``row_rated``: rated orders per row, an order or a trade pair).
 
-    A few co-workers who order lunch together look just like the smallest lockstep group;
-    their ratings are what tells them apart (:func:`rated_like_everyone`), so without any
-    such a group is not evidence enough.
+    A shop's regulars (co-workers who order lunch together, on one office Wi-Fi) buy there
+    again and again in the same hours, as a one-shop brushing ring does; their ratings are
+    what tells them apart (:func:`rated_like_everyone`), so without any such a group is not
+    evidence. Farms around one shop are found through their linked, new accounts instead.
 
     >>> import numpy as np
-    >>> b, s = np.array([0, 1, 2, 3, 4, 5]), np.array([9, 9, 9, 8, 8, 8])
-    >>> unrated_and_minimal([(b[:3], s[:1]), (b[3:], s[3:4])], b, s,
-    ...                     np.array([0, 0, 0, 1, 0, 0]), 10, min_buyers=4)
-    [True, False]
+    >>> b, s = np.array([0, 1, 2, 3, 4, 5]), np.array([9, 9, 9, 8, 8, 7])
+    >>> unrated_one_shop([(b[:3], s[:1]), (b[3:5], s[3:4]), (b[3:], s[3:])], b, s,
+    ...                  np.array([0, 0, 0, 1, 0, 0]), 10)
+    [True, False, False]
     """
     if not groups:
         return []
     rows, grp = _inside(groups, row_buyer, row_seller, n_accounts)
     rated = np.bincount(grp, weights=row_rated[rows], minlength=len(groups))
     return [
-        bool(rated[i] == 0 and len(sellers) == 1 and len(buyers) < min_buyers)
-        for i, (buyers, sellers) in enumerate(groups)
+        bool(rated[i] == 0 and len(sellers) == 1) for i, (_buyers, sellers) in enumerate(groups)
     ]
 
 
@@ -192,7 +191,8 @@ def drop_ordinary_ratings(
     min_rated: int = 10,
     min_log10_p: float = 1.5,
 ) -> list[Ring]:
-    """Rings whose orders are not rated like ordinary shopping (see the module docstring).
+    """Rings whose orders are not rated like ordinary shopping (see the module docstring),
+    and not a one-shop group without ratings (:func:`unrated_one_shop`).
 
     >>> import numpy as np
     >>> b, s = np.r_[np.arange(12), np.arange(12) + 20], np.r_[np.full(12, 40), np.full(12, 41)]
@@ -202,16 +202,12 @@ def drop_ordinary_ratings(
     >>> [x.sellers.tolist() for x in drop_ordinary_ratings(rings, b, s, r, 50)]
     [[40]]
     """
+    groups = [(r.buyers, r.sellers) for r in rings]
     ordinary = rated_like_everyone(
-        [(r.buyers, r.sellers) for r in rings],
-        buyer,
-        seller,
-        rating,
-        n_accounts,
-        min_rated,
-        min_log10_p,
+        groups, buyer, seller, rating, n_accounts, min_rated, min_log10_p
     )
-    return [r for r, o in zip(rings, ordinary, strict=True) if not o]
+    unrated = unrated_one_shop(groups, buyer, seller, ~np.isnan(rating) * 1, n_accounts)
+    return [r for r, o, u in zip(rings, ordinary, unrated, strict=True) if not (o or u)]
 
 
 def rated_like_everyone(

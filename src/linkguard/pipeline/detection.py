@@ -27,7 +27,7 @@ from linkguard.detect.ring_checks import (
     drop_ordinary_ratings,
     rated_like_everyone,
     trim_sparse_sellers,
-    unrated_and_minimal,
+    unrated_one_shop,
 )
 from linkguard.detect.rings import RingResult, dense_rings, merge_rings
 from linkguard.detect.self_dealing import self_dealing
@@ -102,9 +102,7 @@ def detect(market: Market, ruleset: Ruleset, timer: StageTimer | None = None) ->
             # Co-workers who order lunch together rate like everyone; bought orders do not.
             met = [(g.buyers, g.sellers) for g in lockstep.groups]
             ordinary = rated_like_everyone(met, buyer, seller, rating, n)
-            unrated = unrated_and_minimal(
-                met, buyer, seller, ~np.isnan(rating) * 1, n, ruleset.lockstep.min_unrated_buyers
-            )
+            unrated = unrated_one_shop(met, buyer, seller, ~np.isnan(rating) * 1, n)
             ordinary = [a or b for a, b in zip(ordinary, unrated, strict=True)]
             lockstep = dataclasses.replace(
                 lockstep,

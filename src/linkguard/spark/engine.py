@@ -165,10 +165,7 @@ def _analyse(
         groups = lockstep_groups(orders, ruleset.lockstep)
         # Co-workers who order lunch together rate like everyone; bought orders do not.
         ordinary = ordinary_groups(
-            pairs,
-            [(g["buyers"], g["sellers"]) for g in groups],
-            farm_base.five_star,
-            ruleset.lockstep.min_unrated_buyers,
+            pairs, [(g["buyers"], g["sellers"]) for g in groups], farm_base.five_star
         )
         groups = [g for g, o in zip(groups, ordinary, strict=True) if not o]
         for g in groups:

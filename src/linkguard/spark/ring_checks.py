@@ -19,7 +19,7 @@ import numpy.typing as npt
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
-from linkguard.detect.ring_checks import rated_like_base, unrated_and_minimal
+from linkguard.detect.ring_checks import rated_like_base, unrated_one_shop
 
 __all__ = [
     "MAX_MEMBERS",
@@ -127,15 +127,12 @@ def member_pairs(pairs: DataFrame, ids: list[str]) -> MemberPairs:
 
 
 def ordinary_groups(
-    pairs: DataFrame,
-    groups: list[tuple[list[str], list[str]]],
-    five_star: float,
-    min_unrated: int,
+    pairs: DataFrame, groups: list[tuple[list[str], list[str]]], five_star: float
 ) -> list[bool]:
     """Per (buyer ids, seller ids) group: rated like everyone else
-    (:func:`linkguard.detect.ring_checks.rated_like_everyone`), or too small to tell without
-    ratings (:func:`~linkguard.detect.ring_checks.unrated_and_minimal`, ``min_unrated``
-    buyers); ``five_star`` is the market's five-star rate (NaN: nothing is rated)."""
+    (:func:`linkguard.detect.ring_checks.rated_like_everyone`), or at one shop without any
+    rating (:func:`~linkguard.detect.ring_checks.unrated_one_shop`); ``five_star`` is the
+    market's five-star rate (NaN: nothing is rated)."""
     if not groups:
         return []
     ids = sorted({a for bs, ss in groups for a in (*bs, *ss)})
@@ -147,7 +144,7 @@ def ordinary_groups(
         )
         for bs, ss in groups
     ]
-    unrated = unrated_and_minimal(coded, mp.buyer, mp.seller, mp.rated, len(ids), min_unrated)
+    unrated = unrated_one_shop(coded, mp.buyer, mp.seller, mp.rated, len(ids))
     if np.isnan(five_star):
         return unrated
     rated = rated_like_base(coded, mp.buyer, mp.seller, mp.rated, mp.five, five_star, len(ids))

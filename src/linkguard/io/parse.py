@@ -155,17 +155,19 @@ def parse_timestamps(values: ArrowStrings) -> tuple[np.ndarray, np.ndarray]:
     # slices that failed (on usual data a few bad values spoil a few slices).
     whole = text.combine_chunks()
     out = np.full(n, _NAT)
-    failed: list[np.ndarray] = []
-    for start in range(0, n, _CAST_SLICE):
+    parts: list[pa.Array] = []
+    cast = np.zeros((n + _CAST_SLICE - 1) // _CAST_SLICE, dtype=bool)
+    for i, start in enumerate(range(0, n, _CAST_SLICE)):
         part = _strict_cast(whole.slice(start, _CAST_SLICE))
-        stop = min(n, start + _CAST_SLICE)
-        if part is None:
-            failed.append(np.arange(start, stop))
-        else:
-            out[start:stop] = _datetime64(part)
+        if part is not None:
+            parts.append(part)
+            cast[i] = True
+    done = np.repeat(cast, _CAST_SLICE)[:n]
+    if parts:  # converted together: per-slice conversions would cost more than the casts
+        out[done] = _datetime64(pa.chunked_array(parts, _UTC_US))
     bad = np.zeros(n, dtype=bool)
-    if failed:
-        rest = np.concatenate(failed)
+    rest = np.flatnonzero(~done)
+    if len(rest):
         out[rest], bad[rest] = _parse_general(take_rows(given, rest))
     return out, bad
 

@@ -10,7 +10,9 @@ groups rated like everyone else.
 * Bought reputation is rated five stars. :func:`drop_ordinary_ratings` drops a ring whose
   orders are rated (``min_rated`` or more), less than uniformly five stars (under 90%) and
   not above the market's five-star rate beyond chance: a shop's regulars who order together
-  at lunch, say. Without ratings nothing is dropped.
+  at lunch, say. A group at one shop none of whose orders is rated is dropped too: only
+  ratings would tell those regulars from a one-shop ring (farms around one shop are found
+  through their linked, new accounts instead).
 """
 
 from __future__ import annotations
@@ -32,7 +34,6 @@ __all__ = [
     "rated_like_everyone",
     "trim_by_degrees",
     "trim_sparse_sellers",
-    "unrated_one_shop",
 ]
 
 IntArray = npt.NDArray[np.int64]
@@ -152,36 +153,6 @@ def _inside(
     return rows[inside], grp[inside]
 
 
-def unrated_one_shop(
-    groups: list[tuple[IntArray, IntArray]],
-    row_buyer: IntArray,
-    row_seller: IntArray,
-    row_rated: IntArray,
-    n_accounts: int,
-) -> list[bool]:
-    """Per (buyers, sellers) group: one seller, and none of its orders there rated
-    (``row_rated``: rated orders per row, an order or a trade pair).
-
-    A shop's regulars (co-workers who order lunch together, on one office Wi-Fi) buy there
-    again and again in the same hours, as a one-shop brushing ring does; their ratings are
-    what tells them apart (:func:`rated_like_everyone`), so without any such a group is not
-    evidence. Farms around one shop are found through their linked, new accounts instead.
-
-    >>> import numpy as np
-    >>> b, s = np.array([0, 1, 2, 3, 4, 5]), np.array([9, 9, 9, 8, 8, 7])
-    >>> unrated_one_shop([(b[:3], s[:1]), (b[3:5], s[3:4]), (b[3:], s[3:])], b, s,
-    ...                  np.array([0, 0, 0, 1, 0, 0]), 10)
-    [True, False, False]
-    """
-    if not groups:
-        return []
-    rows, grp = _inside(groups, row_buyer, row_seller, n_accounts)
-    rated = np.bincount(grp, weights=row_rated[rows], minlength=len(groups))
-    return [
-        bool(rated[i] == 0 and len(sellers) == 1) for i, (_buyers, sellers) in enumerate(groups)
-    ]
-
-
 def drop_ordinary_ratings(
     rings: list[Ring],
     buyer: IntArray,
@@ -191,8 +162,7 @@ def drop_ordinary_ratings(
     min_rated: int = 10,
     min_log10_p: float = 1.5,
 ) -> list[Ring]:
-    """Rings whose orders are not rated like ordinary shopping (see the module docstring),
-    and not a one-shop group without ratings (:func:`unrated_one_shop`).
+    """Rings whose orders are not rated like ordinary shopping (:func:`rated_like_everyone`).
 
     >>> import numpy as np
     >>> b, s = np.r_[np.arange(12), np.arange(12) + 20], np.r_[np.full(12, 40), np.full(12, 41)]
@@ -202,12 +172,16 @@ def drop_ordinary_ratings(
     >>> [x.sellers.tolist() for x in drop_ordinary_ratings(rings, b, s, r, 50)]
     [[40]]
     """
-    groups = [(r.buyers, r.sellers) for r in rings]
     ordinary = rated_like_everyone(
-        groups, buyer, seller, rating, n_accounts, min_rated, min_log10_p
+        [(r.buyers, r.sellers) for r in rings],
+        buyer,
+        seller,
+        rating,
+        n_accounts,
+        min_rated,
+        min_log10_p,
     )
-    unrated = unrated_one_shop(groups, buyer, seller, ~np.isnan(rating) * 1, n_accounts)
-    return [r for r, o, u in zip(rings, ordinary, unrated, strict=True) if not (o or u)]
+    return [r for r, o in zip(rings, ordinary, strict=True) if not o]
 
 
 def rated_like_everyone(
@@ -222,11 +196,18 @@ def rated_like_everyone(
 ) -> list[bool]:
     """Per (buyers, sellers) group: its orders have ``min_rated`` ratings or more, fewer than
     ``uniform_share`` of them are five stars, and that share is not above the market's by
-    chance (-log10 p below ``min_log10_p``)."""
+    chance (-log10 p below ``min_log10_p``); or it is at one shop and none of its orders
+    there is rated, which no rating can tell from a shop's regulars (see the module
+    docstring).
+
+    >>> import numpy as np
+    >>> b, s = np.arange(6), np.array([9, 9, 9, 8, 8, 7])
+    >>> r = np.array([np.nan, np.nan, np.nan, 5.0, np.nan, np.nan])
+    >>> rated_like_everyone([(b[:3], s[:1]), (b[3:5], s[3:4]), (b[3:], s[3:])], b, s, r, 10)
+    [True, False, False]
+    """
     rated = ~np.isnan(rating)
-    if not groups or not rated.any():
-        return [False] * len(groups)
-    base = float((rating[rated] >= 5).mean())
+    base = float((rating[rated] >= 5).mean()) if rated.any() else math.nan
     five = rated & (rating >= 5)
     return rated_like_base(
         groups,
@@ -257,16 +238,20 @@ def rated_like_base(
     """:func:`rated_like_everyone` given the market's five-star rate ``base`` (NaN: nothing
     is rated) and, per row (an order, or a trade pair with its counts), the rated and
     five-star orders it holds. Rows need only cover the groups' members."""
-    if not groups or math.isnan(base):
-        return [False] * len(groups)
+    if not groups:
+        return []
     rows, grp = _inside(groups, row_buyer, row_seller, n_accounts)
     n = np.bincount(grp, weights=row_rated[rows], minlength=len(groups)).astype(np.int64)
     five = np.bincount(grp, weights=row_five[rows], minlength=len(groups)).astype(np.int64)
     return [
         bool(
-            n[i] >= min_rated
-            and five[i] < uniform_share * n[i]
-            and binom_log10_tail(int(five[i]), int(n[i]), base) < min_log10_p
+            (n[i] == 0 and len(sellers) == 1)
+            or (
+                not math.isnan(base)
+                and n[i] >= min_rated
+                and five[i] < uniform_share * n[i]
+                and binom_log10_tail(int(five[i]), int(n[i]), base) < min_log10_p
+            )
         )
-        for i in range(len(groups))
+        for i, (_buyers, sellers) in enumerate(groups)
     ]

@@ -27,7 +27,6 @@ from linkguard.detect.ring_checks import (
     drop_ordinary_ratings,
     rated_like_everyone,
     trim_sparse_sellers,
-    unrated_one_shop,
 )
 from linkguard.detect.rings import RingResult, dense_rings, merge_rings
 from linkguard.detect.self_dealing import self_dealing
@@ -100,10 +99,9 @@ def detect(market: Market, ruleset: Ruleset, timer: StageTimer | None = None) ->
         with timer.stage("lockstep"):
             lockstep = lockstep_groups(buyer, seller, ts, ruleset.lockstep)
             # Co-workers who order lunch together rate like everyone; bought orders do not.
-            met = [(g.buyers, g.sellers) for g in lockstep.groups]
-            ordinary = rated_like_everyone(met, buyer, seller, rating, n)
-            unrated = unrated_one_shop(met, buyer, seller, ~np.isnan(rating) * 1, n)
-            ordinary = [a or b for a, b in zip(ordinary, unrated, strict=True)]
+            ordinary = rated_like_everyone(
+                [(g.buyers, g.sellers) for g in lockstep.groups], buyer, seller, rating, n
+            )
             lockstep = dataclasses.replace(
                 lockstep,
                 groups=[g for g, o in zip(lockstep.groups, ordinary, strict=True) if not o],

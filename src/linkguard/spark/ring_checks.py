@@ -19,7 +19,7 @@ import numpy.typing as npt
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
-from linkguard.detect.ring_checks import rated_like_base, unrated_one_shop
+from linkguard.detect.ring_checks import rated_like_base
 
 __all__ = [
     "MAX_MEMBERS",
@@ -129,9 +129,8 @@ def member_pairs(pairs: DataFrame, ids: list[str]) -> MemberPairs:
 def ordinary_groups(
     pairs: DataFrame, groups: list[tuple[list[str], list[str]]], five_star: float
 ) -> list[bool]:
-    """Per (buyer ids, seller ids) group: rated like everyone else
-    (:func:`linkguard.detect.ring_checks.rated_like_everyone`), or at one shop without any
-    rating (:func:`~linkguard.detect.ring_checks.unrated_one_shop`); ``five_star`` is the
+    """Per (buyer ids, seller ids) group: rated like everyone else, or at one shop without any
+    rating (:func:`linkguard.detect.ring_checks.rated_like_everyone`); ``five_star`` is the
     market's five-star rate (NaN: nothing is rated)."""
     if not groups:
         return []
@@ -144,8 +143,4 @@ def ordinary_groups(
         )
         for bs, ss in groups
     ]
-    unrated = unrated_one_shop(coded, mp.buyer, mp.seller, mp.rated, len(ids))
-    if np.isnan(five_star):
-        return unrated
-    rated = rated_like_base(coded, mp.buyer, mp.seller, mp.rated, mp.five, five_star, len(ids))
-    return [a or b for a, b in zip(rated, unrated, strict=True)]
+    return rated_like_base(coded, mp.buyer, mp.seller, mp.rated, mp.five, five_star, len(ids))

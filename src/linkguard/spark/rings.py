@@ -33,7 +33,7 @@ from pyspark.sql import functions as F
 from linkguard.detect._background import Block
 from linkguard.detect.bursts import _split_by_repeat_sellers
 from linkguard.detect.graph import trade_pairs as local_pairs
-from linkguard.detect.ring_checks import rated_like_base, trim_by_degrees, unrated_one_shop
+from linkguard.detect.ring_checks import rated_like_base, trim_by_degrees
 from linkguard.detect.rings import Ring, RingParams, merge_rings
 from linkguard.spark.cache import run_cached, truncate
 from linkguard.spark.local import codes, local_rows, rows_of
@@ -358,10 +358,7 @@ def ring_search(
         five_star,
         len(ids),
     )
-    unrated = unrated_one_shop(
-        [(r.buyers, r.sellers) for r in peeled], mp.buyer, mp.seller, mp.rated, len(ids)
-    )
-    peeled = [r for r, o, u in zip(peeled, ordinary, unrated, strict=True) if not (o or u)]
+    peeled = [r for r, o in zip(peeled, ordinary, strict=True) if not o]
     tp = local_pairs(
         mp.buyer,
         mp.seller,

@@ -244,7 +244,8 @@ def test_cli_rejects_a_malformed_spark_setting(tmp_path, sample_dir):
 def test_cycles_on_dates_without_times_match_the_memory_engine(spark):
     from linkguard.detect.cycles import CycleParams
     from linkguard.detect.cycles import circular_trades as memory_cycles
-    from linkguard.spark.behaviour import granularity
+    from linkguard.detect.lockstep import granularity_of_seconds_of_day
+    from linkguard.spark.behaviour import seconds_of_day
     from linkguard.spark.cycles import circular_trades
 
     day = 86_400
@@ -262,7 +263,7 @@ def test_cycles_on_dates_without_times_match_the_memory_engine(spark):
     orders = spark.createDataFrame(
         rows, "order_id string, buyer_id string, seller_id string, amount double, ts long"
     )
-    unit = granularity(orders)
+    unit = granularity_of_seconds_of_day(seconds_of_day(orders))
     assert unit == day
     found = circular_trades(orders, CycleParams(), tie=unit).collect()
     spark_rounds = sorted(sorted(r["order_ids"]) for r in found)

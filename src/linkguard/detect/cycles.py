@@ -197,6 +197,7 @@ def circular_trades(
     amount: npt.ArrayLike,
     ts: npt.ArrayLike,
     params: CycleParams | None = None,
+    granularity: int | None = None,
 ) -> CycleResult:
     """Find payment cycles of similar amounts in time order within a window.
 
@@ -210,6 +211,9 @@ def circular_trades(
         Order times in seconds since the epoch.
     params
         Lengths, window and tolerance.
+    granularity
+        The unit ``ts`` is rounded to, when the caller has measured it
+        (:func:`~linkguard.detect.lockstep.timestamp_granularity`, which runs otherwise).
 
     Notes
     -----
@@ -240,6 +244,7 @@ def circular_trades(
     if len(idx) == 0:
         return CycleResult([])
     order = idx[np.lexsort((t[idx], b[idx]))]
+    unit = timestamp_granularity(t) if granularity is None else granularity
     src_sorted = b[order]
     indptr = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(np.bincount(src_sorted, minlength=n), out=indptr[1:])
@@ -255,7 +260,7 @@ def circular_trades(
         params.window_seconds,
         params.amount_ratio,
         params.max_cycles,
-        0 if (unit := timestamp_granularity(t)) <= 1 else unit,
+        0 if unit <= 1 else unit,
     )
     return CycleResult(_group_cycles(order[flat], ptr, b, amt, t))
 

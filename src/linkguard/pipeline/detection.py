@@ -107,7 +107,9 @@ def detect(market: Market, ruleset: Ruleset, timer: StageTimer | None = None) ->
                 groups=[g for g, o in zip(lockstep.groups, ordinary, strict=True) if not o],
             )
         with timer.stage("cycles"):
-            cycles = circular_trades(buyer, seller, amount, ts, ruleset.cycles)
+            cycles = circular_trades(
+                buyer, seller, amount, ts, ruleset.cycles, granularity=lockstep.granularity
+            )
         with timer.stage("concentration"):
             # Everything but the ring-dependent columns, while the ring search runs.
             op = pairs.order_pair

@@ -22,9 +22,8 @@ from pyspark.sql import types as T
 
 from linkguard.detect._background import poisson_log10_tail
 from linkguard.detect._behaviour import DAY, UNKNOWN, Baseline
-from linkguard.detect.lockstep import granularity_of_seconds_of_day
 
-__all__ = ["baselines", "created_of", "granularity", "timed", "with_poisson_log10_p"]
+__all__ = ["baselines", "created_of", "seconds_of_day", "timed", "with_poisson_log10_p"]
 
 
 def created_of(accounts: DataFrame | None, orders: DataFrame) -> DataFrame:
@@ -55,24 +54,22 @@ def baselines(
     ]
 
 
-def timed(orders: DataFrame, share: float = 0.5) -> bool:
-    """Whether fewer than ``share`` of the orders fall on one second of the day."""
-    per = orders.groupBy(F.pmod(F.col("ts"), F.lit(DAY)).alias("sec")).agg(F.count("*").alias("n"))
-    row = per.agg(F.max("n").alias("top"), F.sum("n").alias("all")).collect()[0]
-    if row["all"] is None or int(row["all"]) == 0:
-        return True
-    return not int(row["top"]) >= share * int(row["all"])
-
-
-def granularity(orders: DataFrame, share: float = 0.99) -> int:
-    """The unit the order times are rounded to, as
-    :func:`linkguard.detect.lockstep.timestamp_granularity` (one group-by; at most 86,400
-    counts reach the driver)."""
+def seconds_of_day(orders: DataFrame) -> np.ndarray:
+    """How many orders fall on each second of the day (one group-by; at most 86,400 counts
+    reach the driver): what :func:`timed` and
+    :func:`linkguard.detect.lockstep.granularity_of_seconds_of_day` read."""
     counts = np.zeros(DAY, dtype=np.int64)
     per = orders.groupBy(F.pmod(F.col("ts"), F.lit(DAY)).alias("sec")).agg(F.count("*").alias("n"))
     for row in per.collect():
         counts[int(row["sec"])] = int(row["n"])
-    return granularity_of_seconds_of_day(counts, share)
+    return counts
+
+
+def timed(counts: np.ndarray, share: float = 0.5) -> bool:
+    """Whether fewer than ``share`` of the orders fall on one second of the day, given
+    :func:`seconds_of_day`'s counts (no orders: timed)."""
+    total = int(counts.sum())
+    return total == 0 or int(counts.max()) < share * total
 
 
 def with_poisson_log10_p(df: DataFrame, k: str, lam: str, out: str = "log10_p") -> DataFrame:

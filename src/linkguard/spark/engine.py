@@ -23,6 +23,7 @@ from pyspark.sql import functions as F
 
 from linkguard import __version__
 from linkguard.config import pepper_bytes
+from linkguard.detect.lockstep import granularity_of_seconds_of_day
 from linkguard.pipeline.detection import NOT_REVENUE_STATUSES
 from linkguard.pipeline.snapshot import SNAPSHOT_COLUMNS, Snapshot, empty_table
 from linkguard.pipeline.timing import StageTimer
@@ -30,7 +31,7 @@ from linkguard.rules.flags import Finding, apply_rules
 from linkguard.rules.ruleset import FLAG_CODES, Ruleset, load_ruleset
 from linkguard.schema import BAD_ACCOUNT_STATUSES
 from linkguard.spark import findings as fd
-from linkguard.spark.behaviour import baselines, created_of, granularity, timed
+from linkguard.spark.behaviour import baselines, created_of, seconds_of_day, timed
 from linkguard.spark.cache import released, run_cached
 from linkguard.spark.cycles import circular_trades
 from linkguard.spark.farms import farm_rings
@@ -154,7 +155,8 @@ def _analyse(
         created = created_of(t["accounts"].loaded if "accounts" in t else None, orders)
         # the farms' new-buyer age, and the local rings' (30 days, as the in-memory engine)
         farm_base, local_base = baselines(orders, pairs, created, [ruleset.farms.new_days, 30.0])
-        is_timed = timed(orders)
+        day_counts = seconds_of_day(orders)  # read by the ring views and by cycles
+        is_timed = timed(day_counts)
     with timer.stage("linked"):
         linked = linked_accounts(idents, ruleset.linked)
         bad = _bad_accounts(spark, inp)
@@ -181,7 +183,7 @@ def _analyse(
                 "LOCKSTEP", g["buyers"], g["sellers"], facts, ("buyer", "seller")
             )
     with timer.stage("cycles"):
-        unit = granularity(orders)
+        unit = granularity_of_seconds_of_day(day_counts)
         rounds = circular_trades(orders, ruleset.cycles, tie=0 if unit <= 1 else unit)
         rounds = rounds.transform(run_cached)
         cycles = _group_rounds(rounds)

@@ -276,8 +276,8 @@ def seed_ring(
         inside = (pos >= 0) & (t[at] <= hi[np.maximum(pos, 0)])
         sellers.append(shop)
         keep_orders += [core_idx[s[core_idx] == shop], at[inside]]
-    unrated = beh.rated < params.min_rated or math.isnan(base.five_star)
-    if not sellers or (unrated and len(sellers) < params.min_sellers_unrated):
+    rated = _rated_enough(beh, base, params)
+    if not sellers or (not rated and len(sellers) < params.min_sellers_unrated):
         return None
     ring_orders = np.concatenate(keep_orders)
     buyers, counts = np.unique(b[ring_orders], return_counts=True)
@@ -302,11 +302,16 @@ def seed_ring(
     )
 
 
+def _rated_enough(beh: Behaviour, base: Baseline, params: LocalRingParams) -> bool:
+    """Whether the group's ratings count as evidence: enough of them, and a market rate."""
+    return beh.rated >= params.min_rated and not math.isnan(base.five_star)
+
+
 def _looks_bought(
     beh: Behaviour, base: Baseline, params: LocalRingParams, coarse: bool = False
 ) -> bool:
     bursty = beh.bursts >= params.min_bursts and beh.burst_share >= params.min_burst_share
-    if beh.rated >= params.min_rated and not math.isnan(base.five_star):
+    if _rated_enough(beh, base, params):
         return bursty and (
             beh.five_star_share >= params.min_five_star_share
             and beh.five_star_log10_p >= params.min_five_star_log10_p

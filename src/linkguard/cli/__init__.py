@@ -156,15 +156,9 @@ def exit_now(code: int | str | None) -> None:
     import sys
     import threading
 
-    # What the interpreter calls first at exit: executors told to stop, then every
-    # non-daemon thread joined.
-    shutdown = getattr(threading, "_shutdown", None)
-    if shutdown is not None and threading.current_thread() is threading.main_thread():
-        shutdown()
-    else:  # pragma: no cover - other interpreters
-        for thread in threading.enumerate():
-            if thread is not threading.current_thread() and not thread.daemon:
-                thread.join()
+    # What CPython (linkguard's interpreter) calls first at exit, from the main thread:
+    # executors told to stop, then every non-daemon thread joined.
+    threading._shutdown()  # type: ignore[attr-defined]  # (not in the stubs)
     atexit._run_exitfuncs()
     if isinstance(code, str):
         print(code, file=sys.stderr)
